@@ -1,0 +1,43 @@
+"""dbdiff: prove two copies of a data set agree, and show exactly where they don't.
+
+    >>> import dbdiff
+    >>> result = dbdiff.diff("mysql://app@db1/shop", "postgresql://app@db2/shop", table="orders")
+    >>> result.status
+    'identical'
+
+The heavy modules (polars, duckdb, connectorx) load on first use, so `import dbdiff` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DiffResult",
+    "TableResult",
+    "__version__",
+    "diff",
+    "load_result",
+]
+
+if TYPE_CHECKING:
+    from dbdiff.api import diff
+    from dbdiff.result import DiffResult, TableResult, load_result
+
+_LAZY = {
+    "diff": "dbdiff.api",
+    "DiffResult": "dbdiff.result",
+    "TableResult": "dbdiff.result",
+    "load_result": "dbdiff.result",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dbdiff' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,247 @@
+"""Comparison of one chunk: normalize both sides, set duplicate keys aside, join on the key, and
+find changed columns with each rule's NULL-safe equality.
+
+Frames here use positional internal names so user column names can never collide with them:
+`k{i}` normalized key, `rk{i}_l`/`rk{i}_r` raw key, `r{j}_l`/`r{j}_r` raw value and `n{j}_l`/`n{j}_r`
+normalized value of compared column j, `__l`/`__r` presence flags, `d{j}` "column j differs".
+The same `evaluate` serves the chunk joins (polars) and the residual join (DuckDB).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+
+from dbdiff.errors import RuleError
+from dbdiff.normalize import get_normalizer
+from dbdiff.plan import ColumnPlan, DiffPlan
+from dbdiff.values import encode_value
+
+SUFFIX = {"left": "_l", "right": "_r"}
+
+
+def key_names(plan: DiffPlan) -> list[str]:
+    return [f"k{i}" for i in range(len(plan.key))]
+
+
+def _side_column(pair: ColumnPlan, side: str) -> Any:
+    return pair.left if side == "left" else pair.right
+
+
+def prepare_side(table: pa.Table | pl.DataFrame, plan: DiffPlan, side: str) -> pl.DataFrame:
+    """Raw columns of one side plus their normalized forms, under internal names."""
+    frame = table if isinstance(table, pl.DataFrame) else pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    sfx = SUFFIX[side]
+    exprs: list[pl.Expr] = []
+    for i, pair in enumerate(plan.key):
+        exprs.append(pl.col(_side_column(pair, side).name).alias(f"rk{i}{sfx}"))
+        exprs.append(_normalized(frame, pair, side).alias(f"k{i}"))
+    for j, pair in enumerate(plan.columns):
+        exprs.append(pl.col(_side_column(pair, side).name).alias(f"r{j}{sfx}"))
+        exprs.append(_normalized(frame, pair, side).alias(f"n{j}{sfx}"))
+    try:
+        return frame.select(exprs)
+    except (pl.exceptions.PolarsError, ArithmeticError, ValueError) as exc:
+        raise _locate_failure(frame, plan, side, exc) from None
+
+
+def _normalized(frame: pl.DataFrame, pair: ColumnPlan, side: str) -> pl.Expr:
+    column = _side_column(pair, side)
+    norm = get_normalizer(pair.choice.normalizer)
+    return norm.convert(pl.col(column.name), column, frame.schema[column.name], pair.choice.params)
+
+
+def _locate_failure(frame: pl.DataFrame, plan: DiffPlan, side: str, exc: Exception) -> RuleError:
+    """Normalize column by column to name the one that failed."""
+    for pair in plan.all_pairs:
+        column = _side_column(pair, side)
+        try:
+            frame.select(_normalized(frame, pair, side))
+        except (pl.exceptions.PolarsError, ArithmeticError, ValueError) as inner:
+            detail = str(inner).strip().splitlines()[0][:300]
+            return RuleError(
+                f"column {column.name!r} ({column.native_type}) on the {side} side holds a value that "
+                f"rule {pair.choice.rule!r} ({pair.choice.normalizer}) cannot read: {detail}",
+                hint="choose another rule for this column, or exclude it with --exclude",
+            )
+    return RuleError(f"normalizing the {side} side failed: {str(exc).splitlines()[0][:300]}")
+
+
+def split_duplicates(frame: pl.DataFrame, plan: DiffPlan, side: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(rows whose key is unique here, one row per duplicated key with its count and raw key)."""
+    keys = key_names(plan)
+    sfx = SUFFIX[side]
+    marker = pl.struct(keys).is_duplicated() if len(keys) > 1 else pl.col(keys[0]).is_duplicated()
+    flagged = frame.with_columns(marker.alias("__dup"))
+    unique = flagged.filter(~pl.col("__dup")).drop("__dup")
+    dups = (
+        flagged.filter(pl.col("__dup"))
+        .group_by(keys, maintain_order=True)
+        .agg(
+            pl.len().alias("count"),
+            *[pl.col(f"rk{i}{sfx}").first().alias(f"rk{i}") for i in range(len(keys))],
+        )
+    )
+    return unique, dups
+
+
+def drop_keys(frame: pl.DataFrame, keys_frame: pl.DataFrame, plan: DiffPlan) -> pl.DataFrame:
+    """Rows of `frame` whose key is not in `keys_frame`."""
+    if keys_frame.height == 0:
+        return frame
+    return frame.join(keys_frame.select(key_names(plan)), on=key_names(plan), how="anti")
+
+
+def join_sides(left: pl.DataFrame, right: pl.DataFrame, plan: DiffPlan) -> pl.DataFrame:
+    """Full outer join on the normalized key, with `__l`/`__r` telling which side had the row."""
+    keys = key_names(plan)
+    joined = left.with_columns(pl.lit(True).alias("__l")).join(
+        right.with_columns(pl.lit(True).alias("__r")), on=keys, how="full", coalesce=True
+    )
+    return joined.with_columns(pl.col("__l").fill_null(False), pl.col("__r").fill_null(False))
+
+
+@dataclass
+class Evaluated:
+    """What a joined frame holds: matched count, changed rows, per-column mismatches, unmatched rows."""
+
+    matched: int
+    changed: pl.DataFrame
+    mismatches: list[int]
+    only_left: pl.DataFrame
+    only_right: pl.DataFrame
+
+
+def evaluate(joined: pl.DataFrame, plan: DiffPlan) -> Evaluated:
+    """Split a joined frame into matched (changed or not) and one-sided rows."""
+    keys = key_names(plan)
+    nk, nc = len(plan.key), len(plan.columns)
+    side_cols = {
+        side: [f"rk{i}{SUFFIX[side]}" for i in range(nk)]
+        + [f"{p}{j}{SUFFIX[side]}" for j in range(nc) for p in ("r", "n")]
+        for side in SUFFIX
+    }
+    matched = joined.filter(pl.col("__l") & pl.col("__r"))
+    diff_exprs = []
+    for j, pair in enumerate(plan.columns):
+        norm = get_normalizer(pair.choice.normalizer)
+        equal = norm.equal(pl.col(f"n{j}_l"), pl.col(f"n{j}_r"), pair.choice.params)
+        diff_exprs.append((~equal.fill_null(False)).alias(f"d{j}"))
+    if diff_exprs:
+        flagged = matched.with_columns(diff_exprs)
+        mismatches = flagged.select([pl.col(f"d{j}").sum() for j in range(nc)]).row(0)
+        changed = flagged.filter(pl.any_horizontal([f"d{j}" for j in range(nc)]))
+    else:
+        mismatches = ()
+        changed = matched.head(0).with_columns()
+    changed = changed.select(
+        keys
+        + [f"rk{i}_l" for i in range(nk)]
+        + [c for j in range(nc) for c in (f"r{j}_l", f"r{j}_r", f"d{j}")]
+    )
+    only_left = joined.filter(pl.col("__l") & ~pl.col("__r")).select(keys + side_cols["left"])
+    only_right = joined.filter(~pl.col("__l") & pl.col("__r")).select(keys + side_cols["right"])
+    return Evaluated(
+        matched=matched.height,
+        changed=changed,
+        mismatches=[int(m or 0) for m in mismatches],
+        only_left=only_left,
+        only_right=only_right,
+    )
+
+
+# --- user-facing frames and samples -----------------------------------------------------------
+
+
+def changed_frame(changed: pl.DataFrame, plan: DiffPlan) -> pl.DataFrame:
+    """Changed rows for drill-down: key, `differs` (column names), then `<col>_left`/`<col>_right`."""
+    keys = key_names(plan)
+    names = [p.name for p in plan.columns]
+    differs = (
+        pl.concat_list([pl.when(pl.col(f"d{j}")).then(pl.lit(name)) for j, name in enumerate(names)])
+        .list.drop_nulls()
+        .alias("differs")
+        if names
+        else pl.lit([], dtype=pl.List(pl.String)).alias("differs")
+    )
+    return changed.select(
+        [pl.col(k).alias(f"__{k}") for k in keys]
+        + [pl.col(f"rk{i}_l").alias(p.name) for i, p in enumerate(plan.key)]
+        + [differs]
+        + [
+            c
+            for j, name in enumerate(names)
+            for c in (pl.col(f"r{j}_l").alias(f"{name}_left"), pl.col(f"r{j}_r").alias(f"{name}_right"))
+        ]
+    )
+
+
+def one_side_frame(rows: pl.DataFrame, plan: DiffPlan, side: str) -> pl.DataFrame:
+    """Rows found on one side only, under their own column names."""
+    sfx = SUFFIX[side]
+    return rows.select(
+        [pl.col(k).alias(f"__{k}") for k in key_names(plan)]
+        + [pl.col(f"rk{i}{sfx}").alias(p.name) for i, p in enumerate(plan.key)]
+        + [pl.col(f"r{j}{sfx}").alias(p.name) for j, p in enumerate(plan.columns)]
+    )
+
+
+def first_by_key(frame: pl.DataFrame, plan: DiffPlan, limit: int, prefix: str = "") -> pl.DataFrame:
+    """The `limit` rows with the smallest normalized keys: chunking never changes which are kept."""
+    keys = [f"{prefix}{k}" for k in key_names(plan)]
+    if frame.height <= limit:
+        return frame.sort(keys, nulls_last=False)
+    return frame.sort(keys, nulls_last=False).head(limit)
+
+
+def changed_samples(frame: pl.DataFrame, plan: DiffPlan) -> list[dict[str, Any]]:
+    """JSON samples from a user-facing changed frame."""
+    samples = []
+    for row in frame.iter_rows(named=True):
+        key = {p.name: encode_value(row[p.name]) for p in plan.key}
+        diffs = {
+            p.name: {
+                "left": encode_value(row[f"{p.name}_left"]),
+                "right": encode_value(row[f"{p.name}_right"]),
+            }
+            for p in plan.columns
+            if p.name in row["differs"]
+        }
+        samples.append({"key": key, "diffs": diffs})
+    return samples
+
+
+def row_samples(frame: pl.DataFrame, plan: DiffPlan) -> list[dict[str, Any]]:
+    """JSON samples from a user-facing one-side frame."""
+    names = [p.name for p in plan.key] + [p.name for p in plan.columns]
+    samples = []
+    for row in frame.iter_rows(named=True):
+        samples.append(
+            {
+                "key": {p.name: encode_value(row[p.name]) for p in plan.key},
+                "row": {name: encode_value(row[name]) for name in names},
+            }
+        )
+    return samples
+
+
+def duplicate_samples(dups: pl.DataFrame, plan: DiffPlan, side: str) -> list[dict[str, Any]]:
+    samples = []
+    for row in dups.iter_rows(named=True):
+        key = {p.name: encode_value(row[f"rk{i}"]) for i, p in enumerate(plan.key)}
+        samples.append({"side": side, "key": key, "count": int(row["count"])})
+    return samples
+
+
+def null_key_samples(table: pa.Table, side: str, names: Sequence[str]) -> list[dict[str, Any]]:
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return [
+        {"side": side, "row": {n: encode_value(row.get(n)) for n in names}}
+        for row in frame.iter_rows(named=True)
+    ]

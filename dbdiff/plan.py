@@ -1,0 +1,217 @@
+"""Planning: which columns pair up, which rule compares each pair, the key, and the chunk ranges.
+
+Everything here is pure: it takes schemas and key boundaries already read by the sources and does
+no IO, so plans can be built and checked in unit tests and shown by `dbdiff explain`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbdiff.errors import ColumnError, KeyColumnError
+from dbdiff.rules import RuleChoice, RuleSet
+from dbdiff.schema import ORDER_STABLE_FAMILIES, Column, TableSchema
+from dbdiff.sources.base import KeyRange, KeyValue
+
+Override = tuple[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """One compared column: both sides' columns and the rule chosen for them."""
+
+    name: str
+    left: Column
+    right: Column
+    choice: RuleChoice
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """One unit of work: a key range on each side (the same range unless key order differs)."""
+
+    index: int
+    left: KeyRange
+    right: KeyRange
+
+
+@dataclass(frozen=True)
+class DiffPlan:
+    left_table: str
+    right_table: str
+    key: tuple[ColumnPlan, ...]
+    columns: tuple[ColumnPlan, ...]
+    only_left: tuple[str, ...] = ()
+    only_right: tuple[str, ...] = ()
+    chunks: tuple[ChunkTask, ...] = ()
+    rows_left: int = 0
+    rows_right: int = 0
+    shared_boundaries: bool = True
+    where: str | None = None
+    right_where: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def key_names(self) -> tuple[str, ...]:
+        return tuple(k.name for k in self.key)
+
+    @property
+    def all_pairs(self) -> tuple[ColumnPlan, ...]:
+        return self.key + self.columns
+
+
+def choose_key(left: TableSchema, right: TableSchema, key: Sequence[str] | None) -> list[str]:
+    """The key columns: as given, else the left primary key, else the right one."""
+    if key:
+        for name in key:
+            missing = [
+                side for side, schema in (("left", left), ("right", right)) if schema.get(name) is None
+            ]
+            if missing:
+                raise KeyColumnError(
+                    f"key column {name!r} does not exist on the {' and '.join(missing)} side",
+                    hint=_columns_hint(left if "left" in missing else right),
+                )
+        return list(key)
+    for schema, other in ((left, right), (right, left)):
+        if schema.primary_key and all(other.get(k) is not None for k in schema.primary_key):
+            return [schema[k].name for k in schema.primary_key]
+    raise KeyColumnError(
+        f"no key found for {left.name!r}: neither side has a primary key that both sides share",
+        hint="name the key columns with --key COL [--key COL2]",
+    )
+
+
+def _columns_hint(schema: TableSchema) -> str:
+    names = schema.column_names
+    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+    return f"columns of {schema.name}: {shown}"
+
+
+def pair_columns(
+    left: TableSchema,
+    right: TableSchema,
+    *,
+    key: Sequence[str],
+    rules: RuleSet,
+    left_dialect: str,
+    right_dialect: str,
+    columns: Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
+    overrides: Mapping[str, Override] | None = None,
+) -> tuple[tuple[ColumnPlan, ...], tuple[ColumnPlan, ...], tuple[str, ...], tuple[str, ...]]:
+    """(key pairs, compared pairs, columns only on the left, columns only on the right)."""
+    overrides = {k.lower(): v for k, v in (overrides or {}).items()}
+    excluded = {e.lower() for e in exclude}
+    for name in exclude:
+        if left.get(name) is None and right.get(name) is None:
+            raise ColumnError(
+                f"--exclude names column {name!r}, which neither side has", hint=_columns_hint(left)
+            )
+    key_lower = {k.lower() for k in key}
+    if key_lower & excluded:
+        raise ColumnError(f"cannot exclude key column {sorted(key_lower & excluded)[0]!r}")
+    if columns:
+        for name in columns:
+            if left.get(name) is None or right.get(name) is None:
+                side = "left" if left.get(name) is None else "right"
+                raise ColumnError(
+                    f"column {name!r} does not exist on the {side} side",
+                    hint=_columns_hint(left if side == "left" else right),
+                )
+        wanted = [c.lower() for c in columns]
+    else:
+        wanted = [c.name.lower() for c in left.columns]
+
+    def plan_for(name: str) -> ColumnPlan:
+        lc, rc = left[name], right[name]
+        choice = rules.choose(lc, rc, left_dialect, right_dialect, overrides.get(name.lower()))
+        return ColumnPlan(name=lc.name, left=lc, right=rc, choice=choice)
+
+    key_plans = tuple(plan_for(k) for k in key)
+    compared = tuple(
+        plan_for(name)
+        for name in wanted
+        if name not in key_lower and name not in excluded and right.get(name) is not None
+    )
+    if columns:
+        only_left: tuple[str, ...] = ()
+        only_right: tuple[str, ...] = ()
+    else:
+        only_left = tuple(
+            c.name for c in left.columns if right.get(c.name) is None and c.name.lower() not in excluded
+        )
+        only_right = tuple(
+            c.name for c in right.columns if left.get(c.name) is None and c.name.lower() not in excluded
+        )
+    unknown = set(overrides) - {p.name.lower() for p in key_plans + compared}
+    if unknown:
+        raise ColumnError(f"a rule override names column {sorted(unknown)[0]!r}, which is not compared")
+    return key_plans, compared, only_left, only_right
+
+
+def boundaries_shareable(key: Sequence[ColumnPlan]) -> bool:
+    """True when every key column orders the same way on both sides (numbers, dates)."""
+    return all(
+        k.left.family in ORDER_STABLE_FAMILIES and k.right.family in ORDER_STABLE_FAMILIES for k in key
+    )
+
+
+def plan_chunks(
+    left_bounds: Sequence[KeyValue],
+    right_bounds: Sequence[KeyValue],
+    *,
+    shared: bool,
+    sort_key: Any = None,
+) -> tuple[ChunkTask, ...]:
+    """Chunk tasks from each side's boundaries (every Nth key in that side's own order).
+
+    Shared: the union of both sides' boundaries, used on both sides, so no chunk holds more than
+    about chunk-size rows on either side. Not shared (string keys, whose order depends on the
+    collation): each side keeps its own boundaries, chunk i of one side paired with chunk i of the
+    other; each side's ranges still partition that side, and the residual pass matches rows that
+    land in different chunks.
+    """
+    if shared:
+        merged = sorted(set(left_bounds) | set(right_bounds), key=sort_key)
+        edges: list[KeyValue | None] = [None, *merged, None]
+        return tuple(
+            ChunkTask(i, KeyRange(edges[i], edges[i + 1]), KeyRange(edges[i], edges[i + 1]))
+            for i in range(len(edges) - 1)
+        )
+    n = max(len(left_bounds), len(right_bounds)) + 1
+    return tuple(ChunkTask(i, _own_range(left_bounds, i), _own_range(right_bounds, i)) for i in range(n))
+
+
+def _own_range(bounds: Sequence[KeyValue], i: int) -> KeyRange:
+    if i > len(bounds):
+        return KeyRange.nothing()
+    lower = bounds[i - 1] if i > 0 else None
+    upper = bounds[i] if i < len(bounds) else None
+    return KeyRange(lower, upper)
+
+
+def canonical_bound(value: Any, column: Column) -> Any:
+    """A boundary value in a form both sides' literals accept and that sorts in key order."""
+    import datetime as dt
+    import decimal
+
+    if value is None or isinstance(value, (bool, bytes)):
+        return value
+    if column.family == "decimal" or isinstance(value, decimal.Decimal):
+        return decimal.Decimal(str(value))
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.isoformat(sep=" ", timespec="microseconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if column.family in ("datetime", "timestamp") and isinstance(value, str):
+        return dt.datetime.fromisoformat(value).isoformat(sep=" ", timespec="microseconds")
+    return value
+
+
+def canonical_bounds(bounds: Sequence[KeyValue], key: Sequence[Column]) -> list[KeyValue]:
+    return [tuple(canonical_bound(v, c) for v, c in zip(b, key, strict=True)) for b in bounds]

@@ -1,0 +1,429 @@
+"""The result model: immutable typed data that every output format renders, and its JSON form.
+
+`DiffResult.to_dict()` is exactly the JSON contract of DESIGN.md (`schema_version` 1);
+`DiffResult.from_dict()` reads it back, so `dbdiff report result.json` can re-render a saved run.
+Sample values are stored already encoded the lossless JSON way (see `dbdiff.values`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dbdiff.errors import ConfigError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from dbdiff.store import ResultStore
+
+SCHEMA_VERSION = 1
+STATUSES = ("identical", "different", "error")
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """A source as reports show it: the redacted URL, never the password."""
+
+    url: str
+    dialect: str
+    server_version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"url": self.url, "dialect": self.dialect, "server_version": self.server_version}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SourceInfo:
+        return cls(url=data["url"], dialect=data["dialect"], server_version=data.get("server_version", ""))
+
+
+@dataclass(frozen=True)
+class ColumnPair:
+    """A compared column: both native types and the rule that normalizes them."""
+
+    name: str
+    left_type: str
+    right_type: str
+    rule: str
+    right_name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": self.name,
+            "left_type": self.left_type,
+            "right_type": self.right_type,
+            "rule": self.rule,
+        }
+        if self.right_name and self.right_name != self.name:
+            data["right_name"] = self.right_name
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ColumnPair:
+        return cls(
+            name=data["name"],
+            left_type=data["left_type"],
+            right_type=data["right_type"],
+            rule=data["rule"],
+            right_name=data.get("right_name"),
+        )
+
+
+@dataclass(frozen=True)
+class SchemaComparison:
+    only_left: tuple[str, ...] = ()
+    only_right: tuple[str, ...] = ()
+    columns: tuple[ColumnPair, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "only_left": list(self.only_left),
+            "only_right": list(self.only_right),
+            "columns": [c.to_dict() for c in self.columns],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SchemaComparison:
+        return cls(
+            only_left=tuple(data.get("only_left", ())),
+            only_right=tuple(data.get("only_right", ())),
+            columns=tuple(ColumnPair.from_dict(c) for c in data.get("columns", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Row counts. `null_keys_*` extends the contract: rows whose key has a NULL cannot be matched."""
+
+    rows_left: int = 0
+    rows_right: int = 0
+    matched: int = 0
+    only_left: int = 0
+    only_right: int = 0
+    changed: int = 0
+    duplicate_keys_left: int = 0
+    duplicate_keys_right: int = 0
+    null_keys_left: int = 0
+    null_keys_right: int = 0
+
+    @property
+    def differences(self) -> int:
+        return (
+            self.only_left
+            + self.only_right
+            + self.changed
+            + self.duplicate_keys_left
+            + self.duplicate_keys_right
+            + self.null_keys_left
+            + self.null_keys_right
+        )
+
+    def to_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Summary:
+        return cls(**{k: int(v) for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class ColumnStat:
+    name: str
+    mismatches: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "mismatches": self.mismatches}
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Capped examples per kind; every value already JSON-encoded."""
+
+    only_left: tuple[dict[str, Any], ...] = ()  # {"key": {...}, "row": {...}}
+    only_right: tuple[dict[str, Any], ...] = ()
+    changed: tuple[dict[str, Any], ...] = ()  # {"key": {...}, "diffs": {col: {"left": v, "right": v}}}
+    duplicates: tuple[dict[str, Any], ...] = ()  # {"side": "left", "key": {...}, "count": n}
+    null_keys: tuple[dict[str, Any], ...] = ()  # {"side": "left", "row": {...}}
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "only_left": list(self.only_left),
+            "only_right": list(self.only_right),
+            "changed": list(self.changed),
+            "duplicates": list(self.duplicates),
+        }
+        if self.null_keys:
+            data["null_keys"] = list(self.null_keys)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Samples:
+        return cls(**{k: tuple(data.get(k, ())) for k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class ValidationFailure:
+    side: str
+    column: str | None
+    check: str
+    count: int
+    examples: tuple[dict[str, Any], ...] = ()  # {"key": {...}, "value": v}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "side": self.side,
+            "column": self.column,
+            "check": self.check,
+            "count": self.count,
+            "examples": list(self.examples),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ValidationFailure:
+        return cls(
+            side=data["side"],
+            column=data.get("column"),
+            check=data["check"],
+            count=int(data["count"]),
+            examples=tuple(data.get("examples", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Validation:
+    passed: bool = True
+    failures: tuple[ValidationFailure, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"passed": self.passed, "failures": [f.to_dict() for f in self.failures]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Validation:
+        if not data:
+            return cls()
+        return cls(
+            passed=bool(data.get("passed", True)),
+            failures=tuple(ValidationFailure.from_dict(f) for f in data.get("failures", ())),
+        )
+
+
+@dataclass(frozen=True)
+class TableResult:
+    """The outcome for one table pair."""
+
+    left_table: str
+    right_table: str
+    key: tuple[str, ...]
+    status: str
+    error: str | None = None
+    schema: SchemaComparison = field(default_factory=SchemaComparison)
+    summary: Summary = field(default_factory=Summary)
+    columns: tuple[ColumnStat, ...] = ()
+    samples: Samples = field(default_factory=Samples)
+    validation: Validation = field(default_factory=Validation)
+    stats: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "left_table": self.left_table,
+            "right_table": self.right_table,
+            "key": list(self.key),
+            "status": self.status,
+            "error": self.error,
+            "schema": self.schema.to_dict(),
+            "summary": self.summary.to_dict(),
+            "columns": [c.to_dict() for c in self.columns],
+            "samples": self.samples.to_dict(),
+            "validation": self.validation.to_dict(),
+        }
+        if self.stats:
+            data["stats"] = dict(self.stats)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TableResult:
+        return cls(
+            left_table=data["left_table"],
+            right_table=data["right_table"],
+            key=tuple(data.get("key", ())),
+            status=data["status"],
+            error=data.get("error"),
+            schema=SchemaComparison.from_dict(data.get("schema", {})),
+            summary=Summary.from_dict(data.get("summary", {})),
+            columns=tuple(ColumnStat(c["name"], int(c["mismatches"])) for c in data.get("columns", ())),
+            samples=Samples.from_dict(data.get("samples", {})),
+            validation=Validation.from_dict(data.get("validation")),
+            stats=dict(data.get("stats", {})),
+        )
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    """The outcome of a run over one or more table pairs."""
+
+    left: SourceInfo
+    right: SourceInfo
+    tables: tuple[TableResult, ...]
+    started_at: str
+    duration_s: float
+    dbdiff_version: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    schema_version: int = SCHEMA_VERSION
+    _store: ResultStore | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def status(self) -> str:
+        """`error` if any table failed, else `different` if any differs, else `identical`."""
+        statuses = {t.status for t in self.tables}
+        for status in ("error", "different"):
+            if status in statuses:
+                return status
+        return "identical"
+
+    @property
+    def exit_code(self) -> int:
+        """The CLI's exit code for this result: 0 identical, 1 different, 3 a table errored."""
+        return {"identical": 0, "different": 1, "error": 3}[self.status]
+
+    @property
+    def identical(self) -> bool:
+        return self.status == "identical"
+
+    def table(self, name: str | None = None) -> TableResult:
+        """The result for table `name` (left or right name); the only table when `name` is omitted."""
+        if name is None:
+            if len(self.tables) != 1:
+                raise ValueError(f"this result holds {len(self.tables)} tables: name one")
+            return self.tables[0]
+        for table in self.tables:
+            if name in (table.left_table, table.right_table):
+                return table
+        raise KeyError(f"no table {name!r} in this result")
+
+    # --- drill-down as polars DataFrames ---
+
+    def changed(self, table: str | None = None) -> pl.DataFrame:
+        """Every changed row (key, then left and right values of each compared column)."""
+        return self._frame(table, "changed")
+
+    def only_left(self, table: str | None = None) -> pl.DataFrame:
+        """Every row found only on the left side."""
+        return self._frame(table, "only_left")
+
+    def only_right(self, table: str | None = None) -> pl.DataFrame:
+        """Every row found only on the right side."""
+        return self._frame(table, "only_right")
+
+    def column_stats(self, table: str | None = None) -> pl.DataFrame:
+        """Per-column mismatch counts with both native types and the rule used."""
+        import polars as pl
+
+        t = self.table(table)
+        mismatches = {c.name: c.mismatches for c in t.columns}
+        return pl.DataFrame(
+            {
+                "column": [c.name for c in t.schema.columns],
+                "left_type": [c.left_type for c in t.schema.columns],
+                "right_type": [c.right_type for c in t.schema.columns],
+                "rule": [c.rule for c in t.schema.columns],
+                "mismatches": [mismatches.get(c.name, 0) for c in t.schema.columns],
+            },
+            schema={
+                "column": pl.String,
+                "left_type": pl.String,
+                "right_type": pl.String,
+                "rule": pl.String,
+                "mismatches": pl.Int64,
+            },
+        )
+
+    def _frame(self, table: str | None, kind: str) -> pl.DataFrame:
+        t = self.table(table)
+        if self._store is not None and self._store.has(t.left_table, kind):
+            return self._store.read(t.left_table, kind)
+        from dbdiff.values import samples_frame
+
+        return samples_frame(t, kind)
+
+    # --- JSON ---
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "schema_version": self.schema_version,
+            "dbdiff_version": self.dbdiff_version,
+            "started_at": self.started_at,
+            "duration_s": round(self.duration_s, 3),
+            "left": self.left.to_dict(),
+            "right": self.right.to_dict(),
+            "status": self.status,
+            "tables": [t.to_dict() for t in self.tables],
+        }
+        if self.options:
+            data["options"] = dict(self.options)
+        return data
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, sort_keys=False)
+
+    def write_json(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(self.to_json() + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DiffResult:
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise ConfigError(
+                f"unsupported result schema_version {version!r}",
+                hint=f"this dbdiff reads schema_version {SCHEMA_VERSION}",
+            )
+        return cls(
+            left=SourceInfo.from_dict(data["left"]),
+            right=SourceInfo.from_dict(data["right"]),
+            tables=tuple(TableResult.from_dict(t) for t in data.get("tables", ())),
+            started_at=data.get("started_at", ""),
+            duration_s=float(data.get("duration_s", 0.0)),
+            dbdiff_version=data.get("dbdiff_version", ""),
+            options=dict(data.get("options", {})),
+        )
+
+    def __repr__(self) -> str:
+        parts = []
+        for t in self.tables:
+            s = t.summary
+            parts.append(
+                f"{t.left_table}: {t.status} (matched={s.matched}, changed={s.changed}, "
+                f"only_left={s.only_left}, only_right={s.only_right})"
+            )
+        return f"<DiffResult {self.status}: " + "; ".join(parts) + ">"
+
+
+def load_result(path: str | Path) -> DiffResult:
+    """Read a JSON result written by `--json` back into a `DiffResult`."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"result file {str(path)!r} does not exist") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"result file {str(path)!r} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or "tables" not in data:
+        raise ConfigError(f"{str(path)!r} is not a dbdiff JSON result")
+    return DiffResult.from_dict(data)
+
+
+def table_status(summary: Summary, schema: SchemaComparison) -> str:
+    """`different` when any row or column differs, else `identical`."""
+    if summary.differences or schema.only_left or schema.only_right:
+        return "different"
+    return "identical"
+
+
+def sort_samples(samples: Sequence[dict[str, Any]], limit: int) -> tuple[dict[str, Any], ...]:
+    """Deterministic capped samples: ordered by their key, so chunking never changes which are kept."""
+    from dbdiff.values import key_sort_token
+
+    return tuple(sorted(samples, key=lambda s: key_sort_token(s.get("key", s.get("row", {}))))[:limit])

@@ -1,0 +1,65 @@
+"""The one place connectorx is called: error wrapping, quiet Rust logging, password scrubbing."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from dbdiff.errors import (
+    ConnectionFailure,
+    DbdiffError,
+    ExtractionError,
+    TableNotFoundError,
+    UsageError,
+    scrub,
+)
+
+# connectorx logs connection-pool retries from Rust straight to stderr; keep them out of our output.
+os.environ.setdefault("RUST_LOG", "off")
+
+_CONNECT_PATTERNS = re.compile(
+    r"timed out waiting for connection|Connection refused|Could not connect|Access denied|"
+    r"password authentication failed|Lost connection|connection closed|broken pipe|Connection reset|"
+    r"server closed the connection|os error",
+    re.IGNORECASE,
+)
+_MISSING_TABLE = re.compile(r"doesn't exist|does not exist", re.IGNORECASE)
+_SQL_ERROR = re.compile(
+    r"syntax|Unknown column|ERROR 1064|ERROR 1054|column .* does not exist", re.IGNORECASE
+)
+
+
+def read_arrow(url: str, query: str, *, pre: Sequence[str] = (), secrets: Sequence[str] = ()) -> pa.Table:
+    """Run one query through connectorx into an Arrow table; every failure becomes a dbdiff error."""
+    import connectorx as cx
+
+    try:
+        table = cx.read_sql(url, query, return_type="arrow", pre_execution_query=list(pre) or None)
+    except DbdiffError:
+        raise
+    except BaseException as exc:  # connectorx panics derive from BaseException
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
+            raise
+        raise classify(exc, secrets, query) from None
+    assert isinstance(table, pa.Table)
+    return table
+
+
+def classify(exc: BaseException, secrets: Sequence[str], query: str = "") -> DbdiffError:
+    """Turn a driver error into the dbdiff error a user can act on, without any password in it."""
+    message = scrub(" ".join(str(exc).split()), tuple(secrets))
+    if type(exc).__name__ == "PanicException":
+        return ExtractionError(
+            f"the reader could not convert a value: {message[:400]}",
+            hint="a type this source cannot read natively; please report it with the column's type",
+        )
+    if _CONNECT_PATTERNS.search(message):
+        return ConnectionFailure(f"connection failed: {message[:400]}")
+    if _MISSING_TABLE.search(message):
+        return TableNotFoundError(message[:400])
+    if _SQL_ERROR.search(message):
+        return UsageError(f"the database rejected the query: {message[:400]}", hint="check --where")
+    return ExtractionError(f"reading failed: {message[:400]}")

@@ -1,0 +1,255 @@
+"""The Source protocol, the URL-scheme registry, and the SQL machinery shared by SQL sources.
+
+A source knows its own dialect: catalog queries, quoting, literals, and which columns must be cast
+in the SELECT list so that nothing is lost on the way into Arrow. It knows nothing of diffs.
+"""
+
+from __future__ import annotations
+
+import abc
+import difflib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+from dbdiff.errors import ColumnError, URLError
+from dbdiff.result import SourceInfo
+from dbdiff.schema import Column, TableSchema
+from dbdiff.sources.urls import SourceURL, parse_url
+
+KeyValue = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class KeyRange:
+    """Rows whose key is >= `lower` (when set) and < `upper` (when set), in the source's own order.
+
+    `empty=True` selects no rows: a chunk that exists on one side only.
+    """
+
+    lower: KeyValue | None = None
+    upper: KeyValue | None = None
+    empty: bool = False
+
+    @classmethod
+    def nothing(cls) -> KeyRange:
+        return cls(empty=True)
+
+
+class Source(abc.ABC):
+    """One side of a diff: a database, a file, or an in-memory table."""
+
+    dialect: ClassVar[str]
+
+    def __init__(self, url: SourceURL) -> None:
+        self.url = url
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return self.url.secrets
+
+    def info(self) -> SourceInfo:
+        return SourceInfo(url=self.url.redacted, dialect=self.dialect, server_version=self.server_version())
+
+    @abc.abstractmethod
+    def server_version(self) -> str:
+        """The server's (or library's) version string."""
+
+    @abc.abstractmethod
+    def introspect(self, table: str) -> TableSchema:
+        """Columns, native types and primary key of `table`; `TableNotFoundError` if it isn't there."""
+
+    @abc.abstractmethod
+    def count_rows(self, table: str, where: str | None = None) -> int:
+        """Number of rows (after `where`)."""
+
+    @abc.abstractmethod
+    def key_boundaries(
+        self, table: str, key: Sequence[Column], every: int, where: str | None = None
+    ) -> list[KeyValue]:
+        """Every `every`-th key in the source's own key order (NULL keys excluded), ascending.
+
+        Consecutive boundaries cut the table into ranges of at most `every` rows each.
+        """
+
+    @abc.abstractmethod
+    def read_chunk(
+        self,
+        table: str,
+        columns: Sequence[Column],
+        key: Sequence[Column],
+        key_range: KeyRange,
+        where: str | None = None,
+    ) -> pa.Table:
+        """The rows of one key range, with `columns` in that order, as Arrow."""
+
+    @abc.abstractmethod
+    def read_null_keys(
+        self, table: str, columns: Sequence[Column], key: Sequence[Column], where: str | None, limit: int
+    ) -> tuple[int, pa.Table]:
+        """How many rows have a NULL in a key column, and up to `limit` of them."""
+
+    def close(self) -> None:
+        """Release connections; sources that hold none need not override."""
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.url.redacted!r})"
+
+
+# --- registry ---------------------------------------------------------------------------------
+
+_REGISTRY: dict[str, Callable[[SourceURL], Source]] = {}
+
+
+def register_source(scheme: str) -> Callable[[Callable[[SourceURL], Source]], Callable[[SourceURL], Source]]:
+    """Class decorator: make a source the handler of a URL scheme."""
+
+    def wrap(factory: Callable[[SourceURL], Source]) -> Callable[[SourceURL], Source]:
+        _REGISTRY[scheme] = factory
+        return factory
+
+    return wrap
+
+
+def open_source(url: str | SourceURL | Source) -> Source:
+    """Open the source a URL names (a `Source` passes through unchanged)."""
+    if isinstance(url, Source):
+        return url
+    parsed = parse_url(url) if isinstance(url, str) else url
+    _load_builtin_sources()
+    factory = _REGISTRY.get(parsed.scheme)
+    if factory is None:
+        known = ", ".join(sorted(_REGISTRY))
+        close = difflib.get_close_matches(parsed.scheme, list(_REGISTRY), n=1)
+        hint = (f"did you mean {close[0]!r}? " if close else "") + f"known: {known}"
+        raise URLError(f"no source handles the scheme {parsed.scheme!r}", hint=hint)
+    return factory(parsed)
+
+
+def _load_builtin_sources() -> None:
+    # Imported lazily so `import dbdiff` stays cheap and optional drivers load only when used.
+    import importlib
+
+    for module in ("mysql", "postgres", "duckdb", "sqlite", "files"):
+        try:
+            importlib.import_module(f"dbdiff.sources.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"dbdiff.sources.{module}":
+                raise
+
+
+# --- SQL building shared by SQL sources ---------------------------------------------------------
+
+
+class SQLDialect(abc.ABC):
+    """Quoting, literals and casts of one SQL dialect: the pieces SQL building needs."""
+
+    @abc.abstractmethod
+    def quote(self, name: str) -> str:
+        """A quoted identifier."""
+
+    @abc.abstractmethod
+    def literal(self, value: Any, column: Column) -> str:
+        """A SQL literal for `value` (as read through `select_expr`) comparable with `column`."""
+
+    @abc.abstractmethod
+    def select_expr(self, column: Column) -> str:
+        """The SELECT-list expression that reads `column` into Arrow without loss, aliased to its name."""
+
+    def order_expr(self, column: Column) -> str:
+        """The expression key ranges and ordering compare on (the column itself by default)."""
+        return self.quote(column.name)
+
+    def mod(self, dividend: str, divisor: str) -> str:
+        """`dividend` modulo `divisor` as SQL (dialects without MOD(), such as SQLite, override)."""
+        return f"MOD({dividend}, {divisor})"
+
+    def table_ref(self, table: str) -> str:
+        """A quoted table reference; `schema.table` is split on the first dot."""
+        if "." in table:
+            schema, name = table.split(".", 1)
+            return f"{self.quote(schema)}.{self.quote(name)}"
+        return self.quote(table)
+
+
+def range_predicate(dialect: SQLDialect, key: Sequence[Column], key_range: KeyRange) -> str:
+    """A WHERE fragment selecting `key_range` (lexicographic on composite keys, NULL keys excluded)."""
+    if key_range.empty:
+        return "1 = 0"
+    parts = [f"{dialect.order_expr(c)} IS NOT NULL" for c in key]
+    if key_range.lower is not None:
+        parts.append(_tuple_compare(dialect, key, key_range.lower, ">="))
+    if key_range.upper is not None:
+        parts.append(_tuple_compare(dialect, key, key_range.upper, "<"))
+    return " AND ".join(parts)
+
+
+def _tuple_compare(dialect: SQLDialect, key: Sequence[Column], value: KeyValue, op: str) -> str:
+    # (a, b) >= (x, y) expanded to a > x OR (a = x AND b >= y): portable and index-friendly.
+    strict = op[0]  # '>' or '<'
+    exprs = [dialect.order_expr(c) for c in key]
+    literals = [dialect.literal(v, c) for v, c in zip(value, key, strict=True)]
+    n = len(key)
+    disjuncts = []
+    for i in range(n):
+        eqs = [f"{exprs[j]} = {literals[j]}" for j in range(i)]
+        last_op = op if i == n - 1 else strict
+        disjuncts.append(" AND ".join([*eqs, f"{exprs[i]} {last_op} {literals[i]}"]))
+    if n == 1:
+        return disjuncts[0]
+    return "(" + " OR ".join(f"({d})" for d in disjuncts) + ")"
+
+
+def chunk_query(
+    dialect: SQLDialect,
+    table: str,
+    columns: Sequence[Column],
+    key: Sequence[Column],
+    key_range: KeyRange,
+    where: str | None,
+) -> str:
+    """SELECT the columns of one key range."""
+    if not columns:
+        raise ColumnError("no columns to read")
+    select = ", ".join(dialect.select_expr(c) for c in columns)
+    predicates = [range_predicate(dialect, key, key_range)]
+    if where:
+        predicates.append(f"({where})")
+    return f"SELECT {select} FROM {dialect.table_ref(table)} WHERE {' AND '.join(predicates)}"
+
+
+def boundaries_query(
+    dialect: SQLDialect, table: str, key: Sequence[Column], every: int, where: str | None
+) -> str:
+    """Every `every`-th key in key order, computed inside the database with a window function."""
+    order = ", ".join(dialect.order_expr(c) for c in key)
+    select = ", ".join(dialect.select_expr(c) for c in key)
+    not_null = " AND ".join(f"{dialect.quote(c.name)} IS NOT NULL" for c in key)
+    filters = f"{not_null} AND ({where})" if where else not_null
+    names = ", ".join(dialect.quote(c.name) for c in key)
+    inner = (
+        f"SELECT {select}, ROW_NUMBER() OVER (ORDER BY {order}) AS dbdiff_rn "
+        f"FROM {dialect.table_ref(table)} WHERE {filters}"
+    )
+    return (
+        f"SELECT {names} FROM ({inner}) dbdiff_q "
+        f"WHERE dbdiff_rn > 1 AND {dialect.mod('dbdiff_rn - 1', str(int(every)))} = 0 ORDER BY dbdiff_rn"
+    )
+
+
+def null_keys_predicate(dialect: SQLDialect, key: Sequence[Column]) -> str:
+    return " OR ".join(f"{dialect.quote(c.name)} IS NULL" for c in key)
+
+
+def rows_to_keys(table: pa.Table) -> list[KeyValue]:
+    """Arrow rows as key tuples."""
+    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+    return list(zip(*columns, strict=True)) if columns else []

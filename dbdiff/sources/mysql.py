@@ -1,0 +1,291 @@
+"""MySQL 8 and MariaDB: catalog, quoting, literals, and the casts that keep every value exact.
+
+Catalog queries and counts go through PyMySQL (parameterized, with fast and clear connection
+errors); chunk data goes through connectorx into Arrow. Every session runs with
+time_zone '+00:00' (so TIMESTAMP values arrive as UTC) and as a READ ONLY transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from dbdiff.errors import ConnectionFailure, TableNotFoundError, URLError, UsageError, scrub
+from dbdiff.schema import Column, TableSchema
+from dbdiff.sources import _cx
+from dbdiff.sources.base import (
+    KeyRange,
+    KeyValue,
+    Source,
+    SQLDialect,
+    boundaries_query,
+    chunk_query,
+    null_keys_predicate,
+    register_source,
+)
+from dbdiff.sources.urls import SourceURL
+
+SESSION_SETUP = ("SET time_zone = '+00:00'", "SET SESSION TRANSACTION READ ONLY")
+
+_INTEGERS = {"tinyint", "smallint", "mediumint", "int", "integer", "bigint"}
+_STRINGS = {"varchar", "tinytext", "text", "mediumtext", "longtext"}
+_BLOBS = {"varbinary", "tinyblob", "blob", "mediumblob", "longblob"}
+_FAMILY = {
+    **dict.fromkeys(_INTEGERS, "integer"),
+    **dict.fromkeys(_STRINGS, "string"),
+    **dict.fromkeys(_BLOBS, "binary"),
+    "decimal": "decimal",
+    "numeric": "decimal",
+    "float": "float",
+    "double": "float",
+    "real": "float",
+    "char": "char",
+    "binary": "binary",
+    "date": "date",
+    "datetime": "datetime",
+    "timestamp": "timestamp",
+    "time": "time",
+    "year": "year",
+    "json": "json",
+    "enum": "enum",
+    "set": "set",
+    "bit": "bit",
+    "uuid": "uuid",
+}
+# Read as text so nothing is lost or panics on the way into Arrow (zero dates, TIME beyond 24h,
+# DECIMAL beyond connectorx's 38,10): the normalizers parse the text exactly.
+_AS_TEXT = {"decimal", "date", "datetime", "timestamp", "time", "json", "uuid", "other"}
+
+
+class MySQLDialect(SQLDialect):
+    def quote(self, name: str) -> str:
+        return "`" + name.replace("`", "``") + "`"
+
+    def literal(self, value: Any, column: Column) -> str:
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, float):
+            return repr(value)
+        if isinstance(value, (bytes, bytearray)):
+            return f"X'{bytes(value).hex()}'"
+        text = str(value)
+        if column.family == "decimal":
+            if not re.fullmatch(r"-?\d+(\.\d+)?", text):
+                raise UsageError(f"not a decimal key value: {text!r}")
+            return text
+        # An introducer keeps the literal coercible, so the column's own collation compares it.
+        return f"_utf8mb4 X'{text.encode('utf-8').hex()}'"
+
+    def select_expr(self, column: Column) -> str:
+        name = self.quote(column.name)
+        if column.family in _AS_TEXT:
+            return f"CAST({name} AS CHAR) AS {name}"
+        if column.family == "bit":
+            return f"CAST({name} AS UNSIGNED) AS {name}"
+        return name
+
+
+@register_source("mysql")
+class MySQLSource(Source):
+    """A MySQL 8 or MariaDB database."""
+
+    dialect = "mysql"
+
+    def __init__(self, url: SourceURL) -> None:
+        super().__init__(url)
+        if not url.database:
+            raise URLError(f"{url.redacted} names no database")
+        self.sql = MySQLDialect()
+        self._conn: Any = None
+        self._lock = threading.Lock()
+        self._version: str | None = None
+
+    # --- the catalog connection ---
+
+    def _connection(self) -> Any:
+        import pymysql
+
+        if self._conn is None:
+            try:
+                self._conn = pymysql.connect(
+                    host=self.url.host,
+                    port=self.url.port or 3306,
+                    user=self.url.user or "root",
+                    password=self.url.password or "",
+                    database=self.url.database,
+                    charset="utf8mb4",
+                    connect_timeout=10,
+                    autocommit=True,
+                    init_command="; ".join(SESSION_SETUP),
+                    client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS,
+                )
+            except pymysql.err.MySQLError as exc:
+                raise self._connect_error(exc) from None
+        return self._conn
+
+    def _connect_error(self, exc: Exception) -> Exception:
+        code = exc.args[0] if exc.args else None
+        detail = scrub(str(exc.args[1] if len(exc.args) > 1 else exc), self.secrets)
+        where = f"{self.url.host}:{self.url.port or 3306}"
+        if code == 1045:
+            return ConnectionFailure(
+                f"MySQL at {where} refused the login for user {self.url.user!r}: {detail}",
+                hint="check the user and password in the URL",
+            )
+        if code == 1049:
+            return UsageError(f"MySQL at {where} has no database {self.url.database!r}")
+        return ConnectionFailure(f"cannot connect to MySQL at {where}: {detail}")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        import pymysql
+
+        with self._lock:
+            conn = self._connection()
+            try:
+                with conn.cursor() as cursor:
+                    cursor.execute(sql, params or None)
+                    return list(cursor.fetchall())
+            except pymysql.err.OperationalError as exc:
+                self._conn = None
+                raise self._connect_error(exc) from None
+            except pymysql.err.MySQLError as exc:
+                raise _cx.classify(exc, self.secrets, sql) from None
+
+    def _read(self, query: str) -> pa.Table:
+        return _cx.read_arrow(self.url.connection_url(), query, pre=SESSION_SETUP, secrets=self.secrets)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.close()
+                finally:
+                    self._conn = None
+
+    # --- Source ---
+
+    def server_version(self) -> str:
+        if self._version is None:
+            self._version = str(self._query("SELECT VERSION()")[0][0])
+        return self._version
+
+    def _split(self, table: str) -> tuple[str, str]:
+        if "." in table:
+            schema, name = table.split(".", 1)
+            return schema, name
+        return str(self.url.database), table
+
+    def introspect(self, table: str) -> TableSchema:
+        schema, name = self._split(table)
+        rows = self._query(
+            "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_MAXIMUM_LENGTH, "
+            "NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, COLLATION_NAME "
+            "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s "
+            "ORDER BY ORDINAL_POSITION",
+            (schema, name),
+        )
+        if not rows:
+            tables = [
+                r[0]
+                for r in self._query(
+                    "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s ORDER BY 1",
+                    (schema,),
+                )
+            ]
+            raise TableNotFoundError(
+                f"table {table!r} does not exist in MySQL database {schema!r}",
+                hint=_tables_hint(name, tables),
+            )
+        pk = [
+            r[0]
+            for r in self._query(
+                "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = %s "
+                "AND TABLE_NAME = %s AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION",
+                (schema, name),
+            )
+        ]
+        return TableSchema(name=table, columns=tuple(_column(r) for r in rows), primary_key=tuple(pk))
+
+    def _where(self, where: str | None, *more: str) -> str:
+        parts = [p for p in more if p] + ([f"({where})"] if where else [])
+        return f" WHERE {' AND '.join(parts)}" if parts else ""
+
+    def count_rows(self, table: str, where: str | None = None) -> int:
+        rows = self._query(f"SELECT COUNT(*) FROM {self.sql.table_ref(table)}{self._where(where)}")
+        return int(rows[0][0])
+
+    def key_boundaries(
+        self, table: str, key: Sequence[Column], every: int, where: str | None = None
+    ) -> list[KeyValue]:
+        return [tuple(r) for r in self._query(boundaries_query(self.sql, table, key, every, where))]
+
+    def read_chunk(
+        self,
+        table: str,
+        columns: Sequence[Column],
+        key: Sequence[Column],
+        key_range: KeyRange,
+        where: str | None = None,
+    ) -> pa.Table:
+        return self._read(chunk_query(self.sql, table, columns, key, key_range, where))
+
+    def read_null_keys(
+        self, table: str, columns: Sequence[Column], key: Sequence[Column], where: str | None, limit: int
+    ) -> tuple[int, pa.Table]:
+        predicate = f"({null_keys_predicate(self.sql, key)})"
+        count = int(
+            self._query(f"SELECT COUNT(*) FROM {self.sql.table_ref(table)}{self._where(where, predicate)}")[
+                0
+            ][0]
+        )
+        select = ", ".join(self.sql.select_expr(c) for c in columns)
+        rows = self._read(
+            f"SELECT {select} FROM {self.sql.table_ref(table)}{self._where(where, predicate)} LIMIT {int(limit)}"
+        )
+        return count, rows
+
+
+def _column(row: tuple[Any, ...]) -> Column:
+    name, data_type, column_type, nullable, length, precision, scale, fsp, collation = row
+    data_type = str(data_type).lower()
+    column_type = str(column_type).lower()
+    family = _FAMILY.get(data_type, "other")
+    values: tuple[str, ...] = ()
+    if family in ("enum", "set"):
+        values = tuple(v.replace("''", "'") for v in re.findall(r"'((?:[^']|'')*)'", column_type))
+    if family == "float":
+        precision = 24 if data_type == "float" else 53
+    if family == "bit":
+        length = precision
+    return Column(
+        name=str(name),
+        native_type=column_type,
+        family=family,
+        nullable=str(nullable).upper() == "YES",
+        length=int(length) if length is not None else None,
+        precision=int(precision) if precision is not None else None,
+        scale=int(scale) if scale is not None and family == "decimal" else None,
+        unsigned="unsigned" in column_type,
+        fixed=data_type in ("char", "binary"),
+        fsp=int(fsp) if fsp is not None and family in ("datetime", "timestamp", "time") else None,
+        collation=str(collation) if collation else None,
+        values=values,
+    )
+
+
+def _tables_hint(name: str, tables: Sequence[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(tables), n=1)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    shown = ", ".join(tables[:10]) + (", ..." if len(tables) > 10 else "")
+    return f"tables: {shown}" if tables else "the database has no tables"

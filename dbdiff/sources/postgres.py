@@ -1,0 +1,317 @@
+"""PostgreSQL: catalog, quoting, literals, and the casts that keep every value exact.
+
+Catalog queries and counts go through psycopg (parameterized, fast and clear connection errors);
+chunk data goes through connectorx's binary protocol (never its csv protocol, which turns '' into
+NULL). Sessions are read-only.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from dbdiff.errors import ConnectionFailure, TableNotFoundError, URLError, UsageError, scrub
+from dbdiff.schema import Column, TableSchema
+from dbdiff.sources import _cx
+from dbdiff.sources.base import (
+    KeyRange,
+    KeyValue,
+    Source,
+    SQLDialect,
+    boundaries_query,
+    chunk_query,
+    null_keys_predicate,
+    register_source,
+)
+from dbdiff.sources.urls import SourceURL
+
+SESSION_SETUP = ("SET default_transaction_read_only = on", "SET TimeZone = 'UTC'")
+
+_FAMILY = {
+    "bool": "boolean",
+    "int2": "integer",
+    "int4": "integer",
+    "int8": "integer",
+    "oid": "integer",
+    "numeric": "decimal",
+    "float4": "float",
+    "float8": "float",
+    "bpchar": "char",
+    "varchar": "string",
+    "text": "string",
+    "citext": "string",
+    "name": "string",
+    "bytea": "binary",
+    "date": "date",
+    "timestamp": "datetime",
+    "timestamptz": "timestamp",
+    "time": "time",
+    "interval": "interval",
+    "json": "json",
+    "jsonb": "json",
+    "uuid": "uuid",
+    "bit": "bit",
+    "varbit": "bit",
+}
+# connectorx reads these natively and exactly; everything else is cast to text in the SELECT list
+# (numeric beyond 38,10, time 24:00 wrapping, interval/money/bit/inet/... panicking).
+_NATIVE = {
+    "bool",
+    "int2",
+    "int4",
+    "int8",
+    "float4",
+    "float8",
+    "bpchar",
+    "varchar",
+    "text",
+    "citext",
+    "name",
+    "bytea",
+    "date",
+    "timestamp",
+    "timestamptz",
+    "uuid",
+    "oid",
+}
+_NATIVE_ARRAYS = {"_bool", "_int2", "_int4", "_int8", "_float4", "_float8", "_varchar", "_text"}
+
+_COLUMNS_SQL = """
+SELECT a.attname, t.typname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, t.typtype,
+       bt.typname AS base_type, a.atttypmod, co.collname, t.typcategory,
+       CASE WHEN t.typtype = 'e' THEN
+         (SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)
+       END AS labels
+FROM pg_attribute a
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_type bt ON bt.oid = t.typbasetype AND t.typtype = 'd'
+LEFT JOIN pg_collation co ON co.oid = a.attcollation AND a.attcollation <> 0
+WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum
+"""
+_PK_SQL = """
+SELECT a.attname FROM pg_index i
+JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true
+JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+WHERE i.indrelid = %s::regclass AND i.indisprimary ORDER BY k.ord
+"""
+
+
+class PostgresDialect(SQLDialect):
+    def quote(self, name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    def literal(self, value: Any, column: Column) -> str:
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, float):
+            return f"'{value!r}'::float8"
+        if isinstance(value, (bytes, bytearray)):
+            return f"'\\x{bytes(value).hex()}'::bytea"
+        text = str(value)
+        if column.family == "decimal":
+            if not re.fullmatch(r"-?\d+(\.\d+)?", text):
+                raise UsageError(f"not a decimal key value: {text!r}")
+            return text
+        if "\x00" in text:
+            raise UsageError("a key value holds a NUL character, which PostgreSQL text cannot hold")
+        quoted = "'" + text.replace("'", "''") + "'"
+        casts = {"date": "date", "datetime": "timestamp", "timestamp": "timestamptz", "uuid": "uuid"}
+        if column.family == "timestamp":
+            return f"{quoted[:-1]}+00:00'::timestamptz"
+        if column.family in casts:
+            return f"{quoted}::{casts[column.family]}"
+        return quoted
+
+    def select_expr(self, column: Column) -> str:
+        name = self.quote(column.name)
+        typname = dict(column.extra).get("typname", "")
+        if typname in _NATIVE or typname in _NATIVE_ARRAYS:
+            return name
+        return f"{name}::text AS {name}"
+
+
+@register_source("postgresql")
+class PostgresSource(Source):
+    """A PostgreSQL database."""
+
+    dialect = "postgresql"
+
+    def __init__(self, url: SourceURL) -> None:
+        super().__init__(url)
+        if not url.database:
+            raise URLError(f"{url.redacted} names no database")
+        self.sql = PostgresDialect()
+        self._conn: Any = None
+        self._lock = threading.Lock()
+        self._version: str | None = None
+
+    def _connection(self) -> Any:
+        import psycopg
+
+        if self._conn is None:
+            try:
+                self._conn = psycopg.connect(
+                    host=self.url.host,
+                    port=self.url.port or 5432,
+                    user=self.url.user or "postgres",
+                    password=self.url.password,
+                    dbname=self.url.database,
+                    connect_timeout=10,
+                    autocommit=True,
+                    options="-c default_transaction_read_only=on -c TimeZone=UTC",
+                    **dict(self.url.params),
+                )
+            except psycopg.Error as exc:
+                raise self._connect_error(exc) from None
+        return self._conn
+
+    def _connect_error(self, exc: Exception) -> Exception:
+        detail = scrub(" ".join(str(exc).split()), self.secrets)
+        where = f"{self.url.host}:{self.url.port or 5432}"
+        if re.search(r"database \".*\" does not exist", detail):
+            return UsageError(f"PostgreSQL at {where} has no database {self.url.database!r}")
+        if re.search(
+            r"password authentication failed|role \".*\" does not exist|no password supplied", detail
+        ):
+            return ConnectionFailure(
+                f"PostgreSQL at {where} refused the login for user {self.url.user!r}: {detail}",
+                hint="check the user and password in the URL",
+            )
+        return ConnectionFailure(f"cannot connect to PostgreSQL at {where}: {detail}")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        import psycopg
+
+        with self._lock:
+            conn = self._connection()
+            try:
+                with conn.cursor() as cursor:
+                    cursor.execute(sql, params or None)
+                    return list(cursor.fetchall())
+            except psycopg.OperationalError as exc:
+                self._conn = None
+                raise self._connect_error(exc) from None
+            except psycopg.Error as exc:
+                raise _cx.classify(exc, self.secrets, sql) from None
+
+    def _read(self, query: str) -> pa.Table:
+        return _cx.read_arrow(self.url.connection_url(), query, pre=SESSION_SETUP, secrets=self.secrets)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.close()
+                finally:
+                    self._conn = None
+
+    def server_version(self) -> str:
+        if self._version is None:
+            self._version = "PostgreSQL " + str(self._query("SHOW server_version")[0][0])
+        return self._version
+
+    def _regclass(self, table: str) -> str:
+        parts = table.split(".", 1)
+        ref = ".".join(self.sql.quote(p) for p in parts)
+        found = self._query("SELECT to_regclass(%s)::text", (ref,))[0][0]
+        if found is None:
+            tables = [
+                r[0]
+                for r in self._query(
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_schema = ANY(current_schemas(false)) ORDER BY 1"
+                )
+            ]
+            from dbdiff.sources.mysql import _tables_hint
+
+            raise TableNotFoundError(
+                f"table {table!r} does not exist in PostgreSQL database {self.url.database!r}",
+                hint=_tables_hint(parts[-1], tables),
+            )
+        return ref
+
+    def introspect(self, table: str) -> TableSchema:
+        ref = self._regclass(table)
+        rows = self._query(_COLUMNS_SQL, (ref,))
+        pk = [r[0] for r in self._query(_PK_SQL, (ref,))]
+        return TableSchema(name=table, columns=tuple(_column(r) for r in rows), primary_key=tuple(pk))
+
+    def _where(self, where: str | None, *more: str) -> str:
+        parts = [p for p in more if p] + ([f"({where})"] if where else [])
+        return f" WHERE {' AND '.join(parts)}" if parts else ""
+
+    def count_rows(self, table: str, where: str | None = None) -> int:
+        return int(self._query(f"SELECT COUNT(*) FROM {self.sql.table_ref(table)}{self._where(where)}")[0][0])
+
+    def key_boundaries(
+        self, table: str, key: Sequence[Column], every: int, where: str | None = None
+    ) -> list[KeyValue]:
+        return [tuple(r) for r in self._query(boundaries_query(self.sql, table, key, every, where))]
+
+    def read_chunk(
+        self,
+        table: str,
+        columns: Sequence[Column],
+        key: Sequence[Column],
+        key_range: KeyRange,
+        where: str | None = None,
+    ) -> pa.Table:
+        return self._read(chunk_query(self.sql, table, columns, key, key_range, where))
+
+    def read_null_keys(
+        self, table: str, columns: Sequence[Column], key: Sequence[Column], where: str | None, limit: int
+    ) -> tuple[int, pa.Table]:
+        predicate = f"({null_keys_predicate(self.sql, key)})"
+        ref = self.sql.table_ref(table)
+        count = int(self._query(f"SELECT COUNT(*) FROM {ref}{self._where(where, predicate)}")[0][0])
+        select = ", ".join(self.sql.select_expr(c) for c in columns)
+        rows = self._read(f"SELECT {select} FROM {ref}{self._where(where, predicate)} LIMIT {int(limit)}")
+        return count, rows
+
+
+def _column(row: tuple[Any, ...]) -> Column:
+    name, typname, formatted, nullable, typtype, base_type, typmod, collation, category, labels = row
+    effective = base_type if typtype == "d" and base_type else typname
+    if typtype == "e":
+        family = "enum"
+    elif category == "A":
+        family = "array"
+    else:
+        family = _FAMILY.get(effective, "other")
+    length = precision = scale = fsp = None
+    match = re.search(r"\((\d+)(?:,(\d+))?\)", formatted)
+    if match:
+        first, second = int(match.group(1)), match.group(2)
+        if family == "decimal":
+            precision, scale = first, int(second) if second is not None else 0
+        elif family in ("datetime", "timestamp", "time"):
+            fsp = first
+        else:
+            length = first
+    if family in ("datetime", "timestamp", "time") and fsp is None:
+        fsp = 6
+    if family == "float":
+        precision = 24 if effective == "float4" else 53
+    return Column(
+        name=str(name),
+        native_type=str(formatted),
+        family=family,
+        nullable=bool(nullable),
+        length=length,
+        precision=precision,
+        scale=scale,
+        fixed=effective in ("bpchar",),
+        fsp=fsp,
+        collation=str(collation) if collation else None,
+        values=tuple(labels or ()),
+        extra=(("typname", str(effective if typtype != "e" else "enum")),),
+    )

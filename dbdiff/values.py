@@ -1,0 +1,104 @@
+"""Lossless JSON encoding of values, and the deterministic ordering of sample keys.
+
+The JSON contract: integers as numbers (however large), strings as strings, booleans as booleans,
+decimals as strings ("1.10"), floats as numbers ("NaN"/"Infinity" as strings), dates and times as
+ISO 8601 (with the offset when the value has a zone), bytes as "\\x" + hex, JSON as canonical text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from dbdiff.result import TableResult
+
+
+def encode_value(value: Any) -> Any:
+    """One Python value (as polars/Arrow give it) in its lossless JSON form."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        return value
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "\\x" + bytes(value).hex()
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return _iso_duration(value)
+    if isinstance(value, Mapping):
+        return {str(k): encode_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode_value(v) for v in value]
+    return str(value)
+
+
+def _iso_duration(value: dt.timedelta) -> str:
+    total_us = value.days * 86_400_000_000 + value.seconds * 1_000_000 + value.microseconds
+    sign = "-" if total_us < 0 else ""
+    total_us = abs(total_us)
+    seconds, micros = divmod(total_us, 1_000_000)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    frac = f".{micros:06d}".rstrip("0") if micros else ""
+    return f"{sign}PT{hours}H{minutes}M{secs}{frac}S"
+
+
+def encode_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: encode_value(v) for name, v in row.items()}
+
+
+def key_sort_token(key: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A total order over encoded keys of mixed types (NULLs first, then numbers, then text)."""
+    token: list[Any] = []
+    for value in key.values():
+        if value is None:
+            token.append((0, 0, ""))
+        elif isinstance(value, bool):
+            token.append((1, int(value), ""))
+        elif isinstance(value, (int, float)):
+            token.append((1, value, ""))
+        else:
+            text = str(value)
+            token.append((2, 0, text.encode("utf-8", "surrogatepass")))
+    return tuple(token)
+
+
+def samples_frame(table: TableResult, kind: str) -> pl.DataFrame:
+    """A DataFrame built from a result's samples (used when the full rows are no longer at hand)."""
+    import polars as pl
+
+    samples = getattr(table.samples, kind)
+    if kind == "changed":
+        records = []
+        for s in samples:
+            record = dict(s["key"])
+            for column, pair in s["diffs"].items():
+                record[f"{column}_left"] = pair["left"]
+                record[f"{column}_right"] = pair["right"]
+            records.append(record)
+    else:
+        records = [{**s["key"], **{k: v for k, v in s["row"].items() if k not in s["key"]}} for s in samples]
+    if not records:
+        return pl.DataFrame({k: [] for k in table.key})
+    columns: dict[str, list[Any]] = {}
+    for record in records:
+        for name in record:
+            columns.setdefault(name, [])
+    for record in records:
+        for name in columns:
+            columns[name].append(record.get(name))
+    return pl.DataFrame(columns, strict=False)

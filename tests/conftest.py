@@ -1,0 +1,151 @@
+"""Shared fixtures: real MariaDB and PostgreSQL databases of this test run's own.
+
+Servers come from DBDIFF_TEST_MYSQL_URL and DBDIFF_TEST_PG_URL (defaulting to this machine's
+services). Each run creates databases with unique names and drops them at the end. Without
+reachable servers the tests that need them skip, saying how to point them at servers; with
+DBDIFF_REQUIRE_SERVERS=1 (CI sets it) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+MYSQL_URL = os.environ.get("DBDIFF_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
+PG_URL = os.environ.get("DBDIFF_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE = os.environ.get("DBDIFF_REQUIRE_SERVERS") == "1"
+
+HOW = (
+    "set DBDIFF_TEST_MYSQL_URL / DBDIFF_TEST_PG_URL to reachable servers "
+    "(or start the local ones: bash scripts/start-services.sh)"
+)
+
+
+def _unavailable(what: str, exc: Exception) -> None:
+    message = f"{what} is not reachable ({type(exc).__name__}: {exc}); {HOW}"
+    if REQUIRE:
+        pytest.fail(message + " [DBDIFF_REQUIRE_SERVERS=1]")
+    pytest.skip(message)
+
+
+def _with_database(url: str, database: str) -> str:
+    from dbdiff.sources.urls import parse_url
+
+    parsed = parse_url(url)
+    from dataclasses import replace
+
+    return replace(parsed, database=database).connection_url()
+
+
+class MySQLServer:
+    """A database of this test run's own on the MariaDB/MySQL server."""
+
+    def __init__(self, url: str) -> None:
+        from dbdiff.sources.urls import parse_url
+
+        import pymysql
+
+        self.admin_url = parse_url(url)
+        self.database = f"dbdiff_t_{uuid.uuid4().hex[:10]}"
+        self._connect = lambda db=None: pymysql.connect(
+            host=self.admin_url.host,
+            port=self.admin_url.port or 3306,
+            user=self.admin_url.user or "root",
+            password=self.admin_url.password or "",
+            database=db,
+            autocommit=True,
+            charset="utf8mb4",
+            local_infile=False,
+        )
+        with self._connect() as con, con.cursor() as cur:
+            cur.execute(f"CREATE DATABASE `{self.database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
+        self.url = _with_database(url, self.database)
+
+    def execute(self, *statements: str, params: Any = None) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        with self._connect(self.database) as con, con.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement, params)
+                rows = list(cur.fetchall())
+        return rows
+
+    def executemany(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        with self._connect(self.database) as con, con.cursor() as cur:
+            cur.executemany(statement, rows)
+
+    def drop(self) -> None:
+        with self._connect() as con, con.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{self.database}`")
+
+
+class PostgresServer:
+    """A database of this test run's own on the PostgreSQL server."""
+
+    def __init__(self, url: str) -> None:
+        from dbdiff.sources.urls import parse_url
+
+        import psycopg
+
+        self.admin_url = parse_url(url)
+        self.database = f"dbdiff_t_{uuid.uuid4().hex[:10]}"
+        self._connect = lambda db=None: psycopg.connect(
+            host=self.admin_url.host,
+            port=self.admin_url.port or 5432,
+            user=self.admin_url.user or "postgres",
+            password=self.admin_url.password,
+            dbname=db or self.admin_url.database,
+            autocommit=True,
+        )
+        with self._connect() as con:
+            con.execute(f'CREATE DATABASE "{self.database}"')
+        self.url = _with_database(url, self.database)
+
+    def execute(self, *statements: str, params: Any = None) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        with self._connect(self.database) as con:
+            for statement in statements:
+                cur = con.execute(statement, params)
+                rows = list(cur.fetchall()) if cur.description else []
+        return rows
+
+    def executemany(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        with self._connect(self.database) as con, con.cursor() as cur:
+            cur.executemany(statement, rows)
+
+    def drop(self) -> None:
+        with self._connect() as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def mysql() -> Iterator[MySQLServer]:
+    try:
+        server = MySQLServer(MYSQL_URL)
+    except Exception as exc:
+        _unavailable(f"MySQL/MariaDB at {MYSQL_URL}", exc)
+    yield server
+    server.drop()
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[PostgresServer]:
+    try:
+        server = PostgresServer(PG_URL)
+    except Exception as exc:
+        _unavailable(f"PostgreSQL at {PG_URL}", exc)
+    yield server
+    server.drop()
+
+
+@pytest.fixture
+def unique_name() -> Callable[[str], str]:
+    """Table names unique within the run (tests share the run's databases)."""
+
+    def make(prefix: str) -> str:
+        return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+    return make
