@@ -268,8 +268,25 @@ def demo_command(directory: Path, chunk_size: int) -> None:
         click.echo(f"{kind} report: {path}")
 
 
+def _setup_logging() -> None:
+    import logging
+
+    class _LowerLevelFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            record.levelname = record.levelname.lower()
+            return scrub(super().format(record), tuple(_SECRETS))
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LowerLevelFormatter("dbdiff: %(levelname)s: %(message)s"))
+    logger = logging.getLogger("dbdiff")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.DEBUG if os.environ.get("DBDIFF_DEBUG") else logging.WARNING)
+    logger.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point."""
+    _setup_logging()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="dbdiff", standalone_mode=True)
     except KeyboardInterrupt:

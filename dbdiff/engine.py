@@ -236,6 +236,8 @@ class DiffRun:
                 attempt += 1
                 if attempt > self.options.retries:
                     raise
+                # A server that is gone fails the run now, not after another pool timeout.
+                source.ping()
                 log.warning("reading a chunk of the %s side failed (%s); retry %d", side, exc, attempt)
                 time.sleep(min(2.0**attempt * 0.25, 5.0))
         with self._lock:

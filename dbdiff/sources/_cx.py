@@ -23,7 +23,7 @@ os.environ.setdefault("RUST_LOG", "off")
 _CONNECT_PATTERNS = re.compile(
     r"timed out waiting for connection|Connection refused|Could not connect|Access denied|"
     r"password authentication failed|Lost connection|connection closed|broken pipe|Connection reset|"
-    r"server closed the connection|os error",
+    r"server closed the connection|os error|IO error|bytes remaining on stream|unexpected EOF",
     re.IGNORECASE,
 )
 _MISSING_TABLE = re.compile(r"doesn't exist|does not exist", re.IGNORECASE)

@@ -91,7 +91,14 @@ class Source(abc.ABC):
     ) -> tuple[int, pa.Table]:
         """How many rows have a NULL in a key column, and up to `limit` of them."""
 
-    def close(self) -> None:
+    def ping(self) -> None:  # noqa: B027 - optional hook
+        """Check, quickly and over a fresh connection, that the source is reachable.
+
+        Raises `ConnectionFailure` when it is not. The engine calls it before retrying a failed chunk,
+        so a server that went away fails the run at once instead of after the driver's pool timeout.
+        """
+
+    def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; sources that hold none need not override."""
 
     def __enter__(self) -> Source:

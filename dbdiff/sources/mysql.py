@@ -154,13 +154,26 @@ class MySQLSource(Source):
                     cursor.execute(sql, params or None)
                     return list(cursor.fetchall())
             except pymysql.err.OperationalError as exc:
-                self._conn = None
-                raise self._connect_error(exc) from None
+                # PyMySQL files SQL errors (unknown column, ...) under OperationalError too:
+                # only client-side codes (2000-2999) and login refusals mean the connection is gone.
+                code = exc.args[0] if exc.args else 0
+                if isinstance(code, int) and (2000 <= code < 3000 or code in (1045, 1049)):
+                    self._conn = None
+                    raise self._connect_error(exc) from None
+                raise _cx.classify(exc, self.secrets, sql) from None
             except pymysql.err.MySQLError as exc:
                 raise _cx.classify(exc, self.secrets, sql) from None
 
     def _read(self, query: str) -> pa.Table:
+        # connectorx waits 30 s for a pool connection to a dead server; a ping fails at once.
+        self.ping()
         return _cx.read_arrow(self.url.connection_url(), query, pre=SESSION_SETUP, secrets=self.secrets)
+
+    def ping(self) -> None:
+        try:
+            self._query("SELECT 1")
+        except ConnectionFailure:
+            self._query("SELECT 1")  # once more over a fresh connection; raises if the server is gone
 
     def close(self) -> None:
         with self._lock:

@@ -204,7 +204,15 @@ class PostgresSource(Source):
                 raise _cx.classify(exc, self.secrets, sql) from None
 
     def _read(self, query: str) -> pa.Table:
+        # connectorx waits 30 s for a pool connection to a dead server; a ping fails at once.
+        self.ping()
         return _cx.read_arrow(self.url.connection_url(), query, pre=SESSION_SETUP, secrets=self.secrets)
+
+    def ping(self) -> None:
+        try:
+            self._query("SELECT 1")
+        except ConnectionFailure:
+            self._query("SELECT 1")  # once more over a fresh connection; raises if the server is gone
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,109 @@
+"""The compact notebook card: what `_repr_html_` shows for a result.
+
+Status, counts, the top differing columns and the first few differences, as plain HTML with CSS
+scoped under `.dbdiff-card` (every class carries the `dbdiff-card` prefix) and no script: Jupyter
+does not run scripts in untrusted outputs, and other notebook viewers strip them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dbdiff.report.formatting import (
+    STATUS_LABELS,
+    display_key,
+    display_value,
+    fmt_count,
+    fmt_duration,
+    fmt_percent,
+    pair_name,
+    run_headline,
+    safe_text,
+    table_headline,
+    top_columns,
+)
+from dbdiff.report.templating import environment, trusted_asset
+
+if TYPE_CHECKING:
+    from dbdiff.result import DiffResult, TableResult
+
+CARD_VALUE_LIMIT = 60
+CARD_SAMPLES = 3
+CARD_COLUMNS = 5
+CARD_TABLES = 10
+
+
+def render_card_html(result: DiffResult) -> str:
+    """A compact notebook card: status, counts, top differing columns, first samples; no script."""
+    tables = [_card_table(t) for t in result.tables[:CARD_TABLES]]
+    context = {
+        "css": trusted_asset("card.css"),
+        "status": result.status,
+        "status_label": STATUS_LABELS.get(result.status, result.status),
+        "headline": run_headline(result),
+        "left": safe_text(result.left.url),
+        "right": safe_text(result.right.url),
+        "started_at": result.started_at,
+        "duration": fmt_duration(result.duration_s),
+        "tables": tables,
+        "more_tables": fmt_count(len(result.tables) - len(tables))
+        if len(tables) < len(result.tables)
+        else "",
+    }
+    return environment().get_template("card.html.j2").render(context)
+
+
+# --- view ---
+
+
+@dataclass(frozen=True)
+class CardTable:
+    name: str
+    status: str
+    status_label: str
+    headline: str
+    columns: tuple[tuple[str, str, str], ...]  # name, mismatches, share
+    samples: tuple[tuple[str, str, str, str], ...]  # key, column, left, right
+    changed: str
+    only: tuple[tuple[str, str], ...]  # side label, keys
+
+
+def _card_table(t: TableResult) -> CardTable:
+    s = t.summary
+    columns = tuple(
+        (row.name, fmt_count(row.mismatches), fmt_percent(row.mismatches, s.matched))
+        for row in top_columns(t, CARD_COLUMNS)
+    )
+    samples: list[tuple[str, str, str, str]] = []
+    for sample in t.samples.changed:
+        for name, pair in sample.get("diffs", {}).items():
+            if len(samples) < CARD_SAMPLES:
+                samples.append(
+                    (
+                        display_key(sample.get("key", {}), CARD_VALUE_LIMIT),
+                        name,
+                        display_value(pair.get("left"), CARD_VALUE_LIMIT),
+                        display_value(pair.get("right"), CARD_VALUE_LIMIT),
+                    )
+                )
+    only = []
+    for kind, label in (("only_left", "Only in left"), ("only_right", "Only in right")):
+        rows = getattr(t.samples, kind)
+        count = getattr(s, kind)
+        if count or rows:
+            keys = ", ".join(display_key(r.get("key", {}), CARD_VALUE_LIMIT) for r in rows[:CARD_SAMPLES])
+            extra = max(count, len(rows)) - min(len(rows), CARD_SAMPLES)
+            if extra > 0:
+                keys = f"{keys}, … {fmt_count(extra)} more" if keys else f"{fmt_count(extra)} rows"
+            only.append((f"{label} ({fmt_count(max(count, len(rows)))})", keys))
+    return CardTable(
+        name=pair_name(t),
+        status=t.status,
+        status_label=STATUS_LABELS.get(t.status, t.status),
+        headline=table_headline(t),
+        columns=columns,
+        samples=tuple(samples),
+        changed=fmt_count(max(s.changed, len(t.samples.changed))),
+        only=tuple(only),
+    )

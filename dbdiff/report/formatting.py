@@ -1,0 +1,395 @@
+"""Presentation helpers every renderer shares: counts, values, secrets, and per-table views.
+
+Reports only render a result; nothing here recomputes a diff. Every function is pure and
+deterministic (no clock, no locale), so the same result always renders to the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dbdiff.errors import scrub
+
+if TYPE_CHECKING:
+    from dbdiff.result import DiffResult, TableResult
+
+SAMPLE_KINDS = ("changed", "only_left", "only_right", "duplicates", "null_keys")
+SAMPLE_TITLES = {
+    "changed": "Changed rows",
+    "only_left": "Rows only in left",
+    "only_right": "Rows only in right",
+    "duplicates": "Duplicate keys",
+    "null_keys": "Rows with a NULL key",
+}
+STATUS_LABELS = {"identical": "Identical", "different": "Different", "error": "Error"}
+
+# Option names whose values are secrets whatever they hold. Matched as whole words inside the
+# name, so `password`, `left_password`, `api-key` and `AUTH_TOKEN` are caught, `tokenizer` is not.
+_SECRET_NAME = re.compile(
+    r"(?:^|[^a-z])(?:pass(?:word|wd|phrase)?|pwd|secrets?|tokens?|api[_-]?keys?|private[_-]?keys?"
+    r"|credentials?|auth)(?:$|[^a-z])",
+    re.IGNORECASE,
+)
+# C0/C1 controls (tab and newline aside), invisible and bidi-override characters that can make a
+# value look like another ("Trojan source"), lone surrogates and non-characters.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+    r"\ud800-\udfff\ufffe\uffff]"
+)
+_QUOTED = re.compile(_CONTROL.pattern[:-1] + r"\t\n]")
+REDACTED = "***"
+
+
+def fmt_count(n: int) -> str:
+    """An integer with thousands separators: 12,345."""
+    return f"{n:,}"
+
+
+def fmt_percent(part: int, whole: int) -> str:
+    """`part` as a share of `whole` with one decimal, never rounding a non-zero share to 0 or 100."""
+    if whole <= 0 or part <= 0:
+        return "0%"
+    if part >= whole:
+        return "100%"
+    share = 100.0 * part / whole
+    if share < 0.1:
+        return "<0.1%"
+    if share > 99.9:
+        return ">99.9%"
+    return f"{share:.1f}%"
+
+
+def fmt_duration(seconds: float) -> str:
+    """A run time for people: 0.042 s, 12.3 s, 4 min 05 s, 2 h 03 min."""
+    if seconds < 1:
+        return f"{seconds:.3f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {secs:02d} s"
+
+
+def escape_controls(text: str) -> str:
+    """Control characters, lone surrogates and non-characters as visible `\\xNN` / `\\uNNNN` escapes."""
+    return _CONTROL.sub(lambda m: control_escape(m.group()), text)
+
+
+def is_control(char: str) -> bool:
+    """True for a character that `escape_controls` makes visible."""
+    return _CONTROL.match(char) is not None
+
+
+def control_escape(char: str) -> str:
+    """One invisible or unsafe character as a visible escape: `\\n`, `\\x1b`, `\\u202e`."""
+    named = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(char)
+    if named:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def truncate(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, saying how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({fmt_count(len(text))} chars)"
+
+
+def display_value(value: Any, limit: int = 120) -> str:
+    """One JSON-encoded sample value as plain text.
+
+    NULL, booleans and numbers print bare. Strings print bare unless that would hide something:
+    empty strings, surrounding whitespace, line breaks or control characters, and strings that
+    read like NULL or a boolean are JSON-quoted, so `'abc '` never looks like `'abc'`.
+    """
+    if value is None:
+        return "NULL"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        if _needs_quotes(value):
+            return truncate(quote(value), limit)
+        return truncate(value, limit)
+    return truncate(escape_controls(json.dumps(value, ensure_ascii=False, sort_keys=True)), limit)
+
+
+def quote(text: str) -> str:
+    """`text` in double quotes with `\\`, `"`, line breaks, tabs and control characters escaped."""
+    text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + _QUOTED.sub(lambda m: control_escape(m.group()), text) + '"'
+
+
+def _needs_quotes(text: str) -> bool:
+    return (
+        text == ""
+        or text != text.strip()
+        or text.lower() in ("null", "true", "false", "none")
+        or _CONTROL.search(text) is not None
+        or any(ch in text for ch in "\n\r\t\u2028\u2029")
+    )
+
+
+def display_key(key: Mapping[str, Any], limit: int = 60) -> str:
+    """A sample key as `id=4` or `(a=1, b="x ")` for composite keys."""
+    parts = [f"{name}={display_value(value, limit)}" for name, value in key.items()]
+    return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
+
+
+def safe_text(text: str | None) -> str:
+    """Free text from a result (errors, URLs, versions) with any URL password removed."""
+    return scrub(text or "")
+
+
+def is_secret_name(name: str) -> bool:
+    """True for option names whose value must never be shown (password, token, api_key...)."""
+    return _SECRET_NAME.search(str(name)) is not None
+
+
+def redact_options(value: Any, name: str = "") -> Any:
+    """Options with secret-named entries masked and URL passwords scrubbed, at any depth."""
+    if name and is_secret_name(name) and value not in (None, "", False):
+        return REDACTED
+    if isinstance(value, Mapping):
+        items = sorted(value.items(), key=lambda kv: str(kv[0]))
+        return {str(k): redact_options(v, str(k)) for k, v in items}
+    if isinstance(value, (list, tuple)):
+        return [redact_options(v) for v in value]
+    if isinstance(value, str):
+        return scrub(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return scrub(str(value))
+
+
+def option_rows(options: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """`(name, value as compact JSON)` per run option, sorted by name, secrets masked."""
+    rows = []
+    for name, value in redact_options(dict(options)).items():
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+        rows.append((name, escape_controls(text)))
+    return rows
+
+
+def pair_name(table: TableResult) -> str:
+    """`orders → orders_v2`, or `orders` when both sides share the name."""
+    if table.left_table == table.right_table:
+        return table.left_table
+    return f"{table.left_table} → {table.right_table}"
+
+
+# --- per-table views ---
+
+
+@dataclass(frozen=True)
+class ColumnRow:
+    """One compared column: types, rule and mismatch count merged from schema and stats."""
+
+    name: str
+    right_name: str | None
+    left_type: str
+    right_type: str
+    rule: str
+    mismatches: int
+
+
+def column_rows(table: TableResult) -> list[ColumnRow]:
+    """The compared columns in schema order; stats for columns the schema lacks come last."""
+    mismatches = {c.name: c.mismatches for c in table.columns}
+    rows = [
+        ColumnRow(
+            name=c.name,
+            right_name=c.right_name if c.right_name and c.right_name != c.name else None,
+            left_type=c.left_type,
+            right_type=c.right_type,
+            rule=c.rule,
+            mismatches=mismatches.pop(c.name, 0),
+        )
+        for c in table.schema.columns
+    ]
+    rows.extend(ColumnRow(name, None, "", "", "", count) for name, count in mismatches.items())
+    return rows
+
+
+def top_columns(table: TableResult, n: int) -> list[ColumnRow]:
+    """The `n` columns with the most mismatches (ties in schema order), only those that differ."""
+    differing = [row for row in column_rows(table) if row.mismatches > 0]
+    return sorted(differing, key=lambda row: -row.mismatches)[:n]
+
+
+def sample_total(table: TableResult, kind: str) -> int:
+    """How many items of a sample kind the run found (at least as many as it kept)."""
+    s = table.summary
+    total = {
+        "changed": s.changed,
+        "only_left": s.only_left,
+        "only_right": s.only_right,
+        "duplicates": s.duplicate_keys_left + s.duplicate_keys_right,
+        "null_keys": s.null_keys_left + s.null_keys_right,
+    }[kind]
+    return max(total, len(getattr(table.samples, kind)))
+
+
+def changed_columns(table: TableResult, samples: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Columns that differ in any of `samples`, in schema order, unknown ones as first seen."""
+    seen: dict[str, None] = {}
+    for sample in samples:
+        for name in sample.get("diffs", {}):
+            seen.setdefault(name, None)
+    order = {c.name: i for i, c in enumerate(table.schema.columns)}
+    return sorted(seen, key=lambda name: order.get(name, len(order)))
+
+
+def row_columns(table: TableResult, samples: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Non-key columns of sampled rows, in the order first seen."""
+    seen: dict[str, None] = {}
+    for sample in samples:
+        for name in sample.get("row", {}):
+            if name not in table.key:
+                seen.setdefault(name, None)
+    return list(seen)
+
+
+def key_columns(table: TableResult, samples: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The key columns: the table's key, else the names found in the samples' keys."""
+    if table.key:
+        return list(table.key)
+    seen: dict[str, None] = {}
+    for sample in samples:
+        for name in sample.get("key", {}):
+            seen.setdefault(name, None)
+    return list(seen)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Counts summed over every table pair of a run."""
+
+    tables: int
+    identical: int
+    different: int
+    errors: int
+    rows_left: int
+    rows_right: int
+    matched: int
+    changed: int
+    only_left: int
+    only_right: int
+    duplicate_keys: int
+    null_keys: int
+    schema_differences: int
+    validation_failures: int
+
+
+def totals(result: DiffResult) -> Totals:
+    """The run-wide counts a status banner or summary line shows."""
+    tables = result.tables
+    return Totals(
+        tables=len(tables),
+        identical=sum(t.status == "identical" for t in tables),
+        different=sum(t.status == "different" for t in tables),
+        errors=sum(t.status == "error" for t in tables),
+        rows_left=sum(t.summary.rows_left for t in tables),
+        rows_right=sum(t.summary.rows_right for t in tables),
+        matched=sum(t.summary.matched for t in tables),
+        changed=sum(t.summary.changed for t in tables),
+        only_left=sum(t.summary.only_left for t in tables),
+        only_right=sum(t.summary.only_right for t in tables),
+        duplicate_keys=sum(t.summary.duplicate_keys_left + t.summary.duplicate_keys_right for t in tables),
+        null_keys=sum(t.summary.null_keys_left + t.summary.null_keys_right for t in tables),
+        schema_differences=sum(len(t.schema.only_left) + len(t.schema.only_right) for t in tables),
+        validation_failures=sum(validation_failure_count(t) for t in tables),
+    )
+
+
+def validation_failure_count(table: TableResult) -> int:
+    """Failed checks of a table (one when validation failed without saying which check)."""
+    v = table.validation
+    return len(v.failures) or (0 if v.passed else 1)
+
+
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """`1 failed check`, `2 failed checks`, `12,345 changed`."""
+    return f"{fmt_count(n)} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def _difference_phrases(
+    changed: int, only_left: int, only_right: int, dups: int, nulls: int, schema: int, checks: int
+) -> list[str]:
+    return [
+        phrase
+        for n, phrase in (
+            (changed, f"{fmt_count(changed)} changed"),
+            (only_left, f"{fmt_count(only_left)} only in left"),
+            (only_right, f"{fmt_count(only_right)} only in right"),
+            (dups, counted(dups, "duplicate key")),
+            (nulls, counted(nulls, "NULL key")),
+            (schema, counted(schema, "schema difference")),
+            (checks, counted(checks, "failed check")),
+        )
+        if n
+    ]
+
+
+def table_headline(table: TableResult) -> str:
+    """The counts that matter for one pair, as one plain phrase."""
+    if table.status == "error":
+        return "error: " + truncate(escape_controls(safe_text(table.error) or "unknown error"), 200)
+    s = table.summary
+    return ", ".join(
+        [
+            f"{fmt_count(s.matched)} matched",
+            *_difference_phrases(
+                s.changed,
+                s.only_left,
+                s.only_right,
+                s.duplicate_keys_left + s.duplicate_keys_right,
+                s.null_keys_left + s.null_keys_right,
+                len(table.schema.only_left) + len(table.schema.only_right),
+                validation_failure_count(table),
+            ),
+        ]
+    )
+
+
+def pairs_phrase(result: DiffResult) -> str:
+    """`3 table pairs (1 identical, 1 different, 1 error)`."""
+    t = totals(result)
+    breakdown = ", ".join(
+        f"{fmt_count(n)} {label}"
+        for n, label in ((t.identical, "identical"), (t.different, "different"), (t.errors, "error"))
+        if n
+    )
+    pairs = counted(t.tables, "table pair")
+    return f"{pairs} ({breakdown})" if breakdown else pairs
+
+
+def run_headline(result: DiffResult) -> str:
+    """The counts that matter for a whole run, as one plain phrase."""
+    t = totals(result)
+    return ", ".join(
+        [
+            pairs_phrase(result),
+            counted(t.matched, "row matched", "rows matched"),
+            *_difference_phrases(
+                t.changed,
+                t.only_left,
+                t.only_right,
+                t.duplicate_keys,
+                t.null_keys,
+                t.schema_differences,
+                t.validation_failures,
+            ),
+        ]
+    )

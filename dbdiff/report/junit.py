@@ -1,0 +1,246 @@
+"""JUnit XML for CI test views (Jenkins `junit`, GitLab `artifacts:reports:junit`).
+
+Every table pair and check is one testcase, classname = the pair (`orders` or `orders → orders_v2`):
+`schema`, `row_presence`, `values[column]` per compared column, `duplicate_keys`, `null_keys` and
+`validation[side:column:check]` per failed check. Data differences are `<failure>`; a pair that
+could not run is an `<error>` on `row_presence` with its other checks `<skipped>`. Run metadata
+goes into `<properties>`. The output validates against the junit-10.xsd that pytest tests with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dbdiff.report.formatting import (
+    column_rows,
+    counted,
+    display_key,
+    display_value,
+    escape_controls,
+    fmt_count,
+    option_rows,
+    pair_name,
+    safe_text,
+    truncate,
+    validation_failure_count,
+)
+
+if TYPE_CHECKING:
+    from dbdiff.result import DiffResult, TableResult
+
+_BODY_SAMPLES = 10  # example lines in a failure body
+_MESSAGE_LIMIT = 500
+_VALUE_LIMIT = 80
+_SKIPPED = "not run: this table pair failed"
+
+
+@dataclass(frozen=True)
+class _Case:
+    name: str
+    outcome: str = "passed"  # passed | failure | error | skipped
+    message: str = ""
+    type: str = ""
+    body: str = ""
+
+
+def xml_text(text: Any) -> str:
+    """Text safe for XML 1.0: characters XML cannot carry (NUL, ESC, lone surrogates...) as escapes."""
+    return escape_controls(str(text))
+
+
+def render_junit(result: DiffResult) -> str:
+    """The run as a JUnit XML document (one testsuite, one testcase per pair and check)."""
+    import xml.etree.ElementTree as ET
+
+    cases = [(pair_name(t), case) for t in result.tables for case in _cases(t)]
+    counts = {
+        "tests": str(len(cases)),
+        "failures": str(sum(c.outcome == "failure" for _, c in cases)),
+        "errors": str(sum(c.outcome == "error" for _, c in cases)),
+        "skipped": str(sum(c.outcome == "skipped" for _, c in cases)),
+    }
+    duration = f"{result.duration_s:.3f}"
+    root = ET.Element(
+        "testsuites",
+        {
+            "name": "dbdiff",
+            "tests": counts["tests"],
+            "failures": counts["failures"],
+            "errors": counts["errors"],
+            "time": duration,
+        },
+    )
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        {"name": "dbdiff", **counts, "time": duration, "timestamp": xml_text(result.started_at)},
+    )
+    properties = ET.SubElement(suite, "properties")
+    for name, value in _properties(result):
+        ET.SubElement(properties, "property", {"name": xml_text(name), "value": xml_text(value)})
+    for classname, case in cases:
+        element = ET.SubElement(
+            suite, "testcase", {"classname": xml_text(classname), "name": xml_text(case.name)}
+        )
+        if case.outcome != "passed":
+            attrs = {"message": xml_text(truncate(case.message, _MESSAGE_LIMIT))}
+            if case.type:
+                attrs["type"] = case.type
+            child = ET.SubElement(element, case.outcome, attrs)
+            if case.body:
+                child.text = xml_text(case.body)
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _properties(result: DiffResult) -> list[tuple[str, str]]:
+    props = [
+        ("dbdiff_version", result.dbdiff_version),
+        ("schema_version", str(result.schema_version)),
+        ("status", result.status),
+        ("started_at", result.started_at),
+        ("duration_s", f"{result.duration_s:.3f}"),
+    ]
+    for side, source in (("left", result.left), ("right", result.right)):
+        props += [
+            (f"{side}.url", safe_text(source.url)),
+            (f"{side}.dialect", safe_text(source.dialect)),
+            (f"{side}.server_version", safe_text(source.server_version)),
+        ]
+    props += [(f"option.{name}", value) for name, value in option_rows(result.options)]
+    return props
+
+
+def _cases(t: TableResult) -> list[_Case]:
+    if t.status == "error":
+        return _error_cases(t)
+    s = t.summary
+    cases = [_schema_case(t), _presence_case(t)]
+    rows = column_rows(t)
+    cases += [_values_case(t, row.name, row.mismatches) for row in rows]
+    if s.changed and not any(row.mismatches for row in rows):
+        cases.append(
+            _Case("values", "failure", f"{counted(s.changed, 'matched row')} differ", "ValueMismatch")
+        )
+    cases += [_duplicates_case(t), _null_keys_case(t)]
+    cases += _validation_cases(t)
+    return cases
+
+
+def _error_cases(t: TableResult) -> list[_Case]:
+    message = safe_text(t.error) or "the table pair failed"
+    cases = [
+        _Case("schema", "skipped", _SKIPPED),
+        _Case("row_presence", "error", message.splitlines()[0] if message else message, "RunError", message),
+    ]
+    cases += [_Case(f"values[{row.name}]", "skipped", _SKIPPED) for row in column_rows(t)]
+    cases += [_Case("duplicate_keys", "skipped", _SKIPPED), _Case("null_keys", "skipped", _SKIPPED)]
+    return cases
+
+
+def _schema_case(t: TableResult) -> _Case:
+    left, right = t.schema.only_left, t.schema.only_right
+    if not left and not right:
+        return _Case("schema")
+    parts = []
+    if left:
+        parts.append(f"{counted(len(left), 'column')} only in left")
+    if right:
+        parts.append(f"{counted(len(right), 'column')} only in right")
+    body = []
+    if left:
+        body.append("only in left: " + ", ".join(left))
+    if right:
+        body.append("only in right: " + ", ".join(right))
+    return _Case("schema", "failure", ", ".join(parts), "SchemaMismatch", "\n".join(body))
+
+
+def _presence_case(t: TableResult) -> _Case:
+    s = t.summary
+    if not s.only_left and not s.only_right:
+        return _Case("row_presence")
+    message = f"{counted(s.only_left, 'row')} only in left, {counted(s.only_right, 'row')} only in right"
+    lines = []
+    for kind, label in (("only_left", "only in left"), ("only_right", "only in right")):
+        samples = getattr(t.samples, kind)
+        lines += [f"{label}: {display_key(x.get('key', {}), _VALUE_LIMIT)}" for x in samples[:_BODY_SAMPLES]]
+        lines += _more(getattr(s, kind), min(len(samples), _BODY_SAMPLES))
+    return _Case("row_presence", "failure", message, "RowPresence", "\n".join(lines))
+
+
+def _values_case(t: TableResult, column: str, mismatches: int) -> _Case:
+    name = f"values[{column}]"
+    if not mismatches:
+        return _Case(name)
+    message = f"{fmt_count(mismatches)} of {counted(t.summary.matched, 'matched row')} differ in {column}"
+    lines: list[str] = []
+    for sample in t.samples.changed:
+        pair = sample.get("diffs", {}).get(column)
+        if pair is None:
+            continue
+        if len(lines) == _BODY_SAMPLES:
+            break
+        lines.append(
+            f"{display_key(sample.get('key', {}), _VALUE_LIMIT)}: "
+            f"left {display_value(pair.get('left'), _VALUE_LIMIT)} | "
+            f"right {display_value(pair.get('right'), _VALUE_LIMIT)}"
+        )
+    lines += _more(mismatches, len(lines))
+    return _Case(name, "failure", message, "ValueMismatch", "\n".join(lines))
+
+
+def _duplicates_case(t: TableResult) -> _Case:
+    s = t.summary
+    if not s.duplicate_keys_left and not s.duplicate_keys_right:
+        return _Case("duplicate_keys")
+    message = (
+        f"{counted(s.duplicate_keys_left, 'duplicate key')} in left, "
+        f"{counted(s.duplicate_keys_right, 'duplicate key')} in right"
+    )
+    samples = t.samples.duplicates[:_BODY_SAMPLES]
+    lines = [
+        f"{x.get('side', '')}: {display_key(x.get('key', {}), _VALUE_LIMIT)}"
+        f" × {fmt_count(int(x.get('count', 0)))}"
+        for x in samples
+    ]
+    lines += _more(s.duplicate_keys_left + s.duplicate_keys_right, len(samples))
+    return _Case("duplicate_keys", "failure", message, "DuplicateKeys", "\n".join(lines))
+
+
+def _null_keys_case(t: TableResult) -> _Case:
+    s = t.summary
+    if not s.null_keys_left and not s.null_keys_right:
+        return _Case("null_keys")
+    message = (
+        f"{counted(s.null_keys_left, 'row')} with a NULL key in left, {fmt_count(s.null_keys_right)} in right"
+    )
+    samples = t.samples.null_keys[:_BODY_SAMPLES]
+    lines = [
+        f"{x.get('side', '')}: "
+        + ", ".join(f"{k}={display_value(v, _VALUE_LIMIT)}" for k, v in x.get("row", {}).items())
+        for x in samples
+    ]
+    lines += _more(s.null_keys_left + s.null_keys_right, len(samples))
+    return _Case("null_keys", "failure", message, "NullKeys", "\n".join(lines))
+
+
+def _validation_cases(t: TableResult) -> list[_Case]:
+    v = t.validation
+    cases = []
+    for f in v.failures:
+        name = f"validation[{f.side}:{f.column or ''}:{f.check}]"
+        message = f"{counted(f.count, 'row')} failed {f.check}" + (f" on {f.column}" if f.column else "")
+        lines = [
+            f"{display_key(e.get('key', {}), _VALUE_LIMIT)}: {display_value(e.get('value'), _VALUE_LIMIT)}"
+            for e in f.examples[:_BODY_SAMPLES]
+        ]
+        lines += _more(f.count, len(lines))
+        cases.append(_Case(name, "failure", message, "ValidationFailure", "\n".join(lines)))
+    if not v.failures and validation_failure_count(t):
+        cases.append(_Case("validation", "failure", "validation failed", "ValidationFailure"))
+    return cases
+
+
+def _more(total: int, shown: int) -> list[str]:
+    return [f"… {fmt_count(total - shown)} more"] if total > shown else []

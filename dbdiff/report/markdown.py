@@ -1,0 +1,302 @@
+"""GitHub-flavoured Markdown for job summaries and pull-request comments.
+
+A table of pairs with their status, then one collapsible `<details>` per pair with the column
+table and samples. Output never exceeds `max_bytes` (GitHub rejects job summaries over 1 MiB;
+pass about 60_000 for a PR comment, whose limit is 65,536 characters): whatever does not fit is
+cut at a row boundary and replaced by an explicit "N more ... omitted" line. No JS, no CSS.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dbdiff.report.formatting import (
+    SAMPLE_TITLES,
+    STATUS_LABELS,
+    changed_columns,
+    column_rows,
+    display_key,
+    display_value,
+    escape_controls,
+    fmt_count,
+    fmt_duration,
+    fmt_percent,
+    pair_name,
+    run_headline,
+    safe_text,
+    sample_total,
+    table_headline,
+    truncate,
+    validation_failure_count,
+)
+
+if TYPE_CHECKING:
+    from dbdiff.result import DiffResult, TableResult
+
+_ICONS = {"identical": "✅", "different": "❌", "error": "⚠️"}
+_RESERVE = 1_024  # bytes kept back for closing tags and "omitted" notes
+_MIN_BYTES = 4_096
+_VALUE_LIMIT = 100
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"})
+
+
+def md(text: Any) -> str:
+    """Text for a Markdown paragraph or table cell: no markup, HTML or table break gets through."""
+    text = escape_controls(str(text))
+    text = html.escape(text, quote=False).translate(_MD_SPECIAL)
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>").replace("\t", " ")
+
+
+def _html(text: Any) -> str:
+    """Text inside a raw HTML block such as `<summary>` (Markdown is not parsed there)."""
+    return html.escape(escape_controls(str(text)).replace("\n", " ").replace("\r", " "), quote=True)
+
+
+def render_markdown(result: DiffResult, *, max_bytes: int = 1_000_000, sample_cap: int = 100) -> str:
+    """A job-summary / PR-comment report that is at most `max_bytes` bytes of UTF-8."""
+    if max_bytes < _MIN_BYTES:
+        raise ValueError(f"max_bytes must be at least {_MIN_BYTES}")
+    out = _Writer(max_bytes - _RESERVE)
+    status = result.status
+    out.add(f"## {_ICONS.get(status, '')} dbdiff: {STATUS_LABELS.get(status, status)}\n\n")
+    out.add(md(run_headline(result)) + "\n\n")
+    out.add(f"{md(safe_text(result.left.url))} ⇄ {md(safe_text(result.right.url))}  \n")
+    out.add(
+        f"Started {md(result.started_at or 'unknown')} · took {fmt_duration(result.duration_s)}"
+        f" · dbdiff {md(result.dbdiff_version or 'unknown')}\n\n"
+    )
+
+    header = (
+        "| Table pair | Status | Matched | Changed | Only in left | Only in right "
+        "| Duplicate keys | NULL keys | Failed checks |\n"
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|\n"
+    )
+    if out.add(header):
+        for i, t in enumerate(result.tables):
+            if not out.add(_pair_row(t)):
+                out.force(_omitted(len(result.tables) - i, "table pair", "table pairs", "from this table"))
+                break
+    out.add("\n")
+
+    for i, t in enumerate(result.tables):
+        if out.full or not _write_pair(out, t, sample_cap):
+            out.force(_omitted(len(result.tables) - i, "table pair", "table pairs"))
+            break
+    text = "".join(out.parts)
+    assert len(text.encode("utf-8")) <= max_bytes, "markdown byte budget exceeded"
+    return text
+
+
+@dataclass
+class _Writer:
+    limit: int
+    parts: list[str] = field(default_factory=list)
+    size: int = 0
+    full: bool = False
+
+    def add(self, text: str) -> bool:
+        """Append `text` if it fits the budget; once something does not fit, nothing more does."""
+        n = len(text.encode("utf-8"))
+        if self.full or self.size + n > self.limit:
+            self.full = True
+            return False
+        self.parts.append(text)
+        self.size += n
+        return True
+
+    def force(self, text: str) -> None:
+        """Append a closing tag or an omission note: these live in the reserved bytes."""
+        self.parts.append(text)
+        self.size += len(text.encode("utf-8"))
+
+
+def _omitted(n: int, singular: str, plural: str, where: str = "") -> str:
+    suffix = f" {where}" if where else ""
+    what = f"{fmt_count(n)} more {singular if n == 1 else plural}"
+    return f"\n_… {what} omitted{suffix} to stay under the size limit._\n\n"
+
+
+def _pair_row(t: TableResult) -> str:
+    s = t.summary
+    cells = [
+        md(pair_name(t)),
+        f"{_ICONS.get(t.status, '')} {STATUS_LABELS.get(t.status, t.status)}",
+        fmt_count(s.matched),
+        fmt_count(s.changed),
+        fmt_count(s.only_left),
+        fmt_count(s.only_right),
+        fmt_count(s.duplicate_keys_left + s.duplicate_keys_right),
+        fmt_count(s.null_keys_left + s.null_keys_right),
+        fmt_count(validation_failure_count(t)),
+    ]
+    return "| " + " | ".join(cells) + " |\n"
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A run of Markdown: a heading and a table, written row by row."""
+
+    intro: str
+    rows: Sequence[str]
+    outro: str = ""
+
+
+def _write_pair(out: _Writer, t: TableResult, sample_cap: int) -> bool:
+    """Write one pair's `<details>`; False when not even its opening fits."""
+    summary = f"{_ICONS.get(t.status, '')} {pair_name(t)} · {table_headline(t)}"
+    if not out.add(f"<details><summary>{_html(summary)}</summary>\n\n"):
+        return False
+    blocks = list(_pair_blocks(t, sample_cap))
+    remaining = sum(len(b.rows) for b in blocks)
+    for block in blocks:
+        if not out.add(block.intro):
+            break
+        written = 0
+        for row in block.rows:
+            if not out.add(row):
+                break
+            written += 1
+        remaining -= written
+        if out.full:
+            break
+        out.add(block.outro)
+    if out.full:
+        if remaining:
+            out.force(_omitted(remaining, "row", "rows", "of this pair"))
+        else:
+            out.force("\n_… the rest of this pair omitted to stay under the size limit._\n\n")
+    out.force("</details>\n\n")
+    return True
+
+
+def _pair_blocks(t: TableResult, sample_cap: int) -> Iterable[_Block]:
+    s = t.summary
+    if t.status == "error" or t.error:
+        yield _Block(f"**Error:** {md(truncate(safe_text(t.error) or 'unknown error', 2_000))}\n\n", ())
+    facts = []
+    if t.key:
+        facts.append("Key: " + md(", ".join(t.key)))
+    if t.status != "error" or s.rows_left or s.rows_right:
+        facts += [f"Rows left: {fmt_count(s.rows_left)}", f"Rows right: {fmt_count(s.rows_right)}"]
+    if facts:
+        yield _Block(" · ".join(facts) + "\n\n", ())
+    if t.schema.only_left or t.schema.only_right:
+        lines = []
+        if t.schema.only_left:
+            lines.append("**Columns only in left:** " + ", ".join(md(c) for c in t.schema.only_left))
+        if t.schema.only_right:
+            lines.append("**Columns only in right:** " + ", ".join(md(c) for c in t.schema.only_right))
+        yield _Block("  \n".join(lines) + "\n\n", ())
+
+    rows = column_rows(t)
+    if rows:
+        yield _Block(
+            "| Column | Left type | Right type | Rule | Mismatches | % of matched |\n"
+            "|---|---|---|---|--:|--:|\n",
+            [
+                "| "
+                + " | ".join(
+                    (
+                        md(r.name if r.right_name is None else f"{r.name} → {r.right_name}"),
+                        md(r.left_type),
+                        md(r.right_type),
+                        md(r.rule),
+                        fmt_count(r.mismatches),
+                        fmt_percent(r.mismatches, s.matched),
+                    )
+                )
+                + " |\n"
+                for r in rows
+            ],
+            "\n",
+        )
+    yield from _sample_blocks(t, sample_cap)
+    yield from _validation_blocks(t)
+
+
+def _heading(t: TableResult, kind: str, shown: int) -> str:
+    total = sample_total(t, kind)
+    if not shown:
+        note = f" ({fmt_count(total)}; no examples were kept)"
+    else:
+        note = f" (showing {fmt_count(shown)} of {fmt_count(total)})" if shown < total else ""
+    return f"**{SAMPLE_TITLES[kind]}**{note}\n\n"
+
+
+def _sample_blocks(t: TableResult, sample_cap: int) -> Iterable[_Block]:
+    changed = t.samples.changed[:sample_cap]
+    if changed:
+        rows = []
+        order = changed_columns(t, changed)
+        for sample in changed:
+            diffs = sample.get("diffs", {})
+            key = md(display_key(sample.get("key", {})))
+            for name in order:
+                if name in diffs:
+                    pair = diffs[name]
+                    left = md(display_value(pair.get("left"), _VALUE_LIMIT))
+                    right = md(display_value(pair.get("right"), _VALUE_LIMIT))
+                    rows.append(f"| {key} | {md(name)} | {left} | {right} |\n")
+        head = "| Key | Column | Left | Right |\n|---|---|---|---|\n"
+        yield _Block(_heading(t, "changed", len(changed)) + head, rows, "\n")
+    elif t.summary.changed:
+        yield _Block(_heading(t, "changed", 0), ())
+
+    for kind in ("only_left", "only_right"):
+        samples = getattr(t.samples, kind)[:sample_cap]
+        if samples:
+            rows = [
+                f"| {md(display_key(x.get('key', {})))} | {md(_row_text(x.get('row', {}), t.key))} |\n"
+                for x in samples
+            ]
+            yield _Block(_heading(t, kind, len(samples)) + "| Key | Row |\n|---|---|\n", rows, "\n")
+        elif getattr(t.summary, kind):
+            yield _Block(_heading(t, kind, 0), ())
+
+    dups = t.samples.duplicates[:sample_cap]
+    if dups:
+        rows = [
+            f"| {md(x.get('side', ''))} | {md(display_key(x.get('key', {})))} "
+            f"| {fmt_count(int(x.get('count', 0)))} |\n"
+            for x in dups
+        ]
+        head = "| Side | Key | Rows with this key |\n|---|---|--:|\n"
+        yield _Block(_heading(t, "duplicates", len(dups)) + head, rows, "\n")
+    elif sample_total(t, "duplicates"):
+        yield _Block(_heading(t, "duplicates", 0), ())
+
+    nulls = t.samples.null_keys[:sample_cap]
+    if nulls:
+        rows = [f"| {md(x.get('side', ''))} | {md(_row_text(x.get('row', {}), ()))} |\n" for x in nulls]
+        yield _Block(_heading(t, "null_keys", len(nulls)) + "| Side | Row |\n|---|---|\n", rows, "\n")
+    elif sample_total(t, "null_keys"):
+        yield _Block(_heading(t, "null_keys", 0), ())
+
+
+def _row_text(row: dict[str, Any], key: Sequence[str]) -> str:
+    return ", ".join(f"{k}={display_value(v, _VALUE_LIMIT)}" for k, v in row.items() if k not in key)
+
+
+def _validation_blocks(t: TableResult) -> Iterable[_Block]:
+    v = t.validation
+    if v.failures:
+        rows = []
+        for f in v.failures:
+            examples = "; ".join(
+                f"{display_key(e.get('key', {}))}: {display_value(e.get('value'), _VALUE_LIMIT)}"
+                for e in f.examples[:5]
+            )
+            if len(f.examples) > 5:
+                examples += f"; … {fmt_count(len(f.examples) - 5)} more"
+            cells = (md(f.side), md(f.column or "(table)"), md(f.check), fmt_count(f.count), md(examples))
+            rows.append("| " + " | ".join(cells) + " |\n")
+        head = (
+            "**Validation failures**\n\n"
+            "| Side | Column | Check | Failing rows | Examples |\n|---|---|---|--:|---|\n"
+        )
+        yield _Block(head, rows, "\n")
+    elif not v.passed:
+        yield _Block("**Validation failed** without naming a check.\n\n", ())

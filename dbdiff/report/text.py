@@ -1,0 +1,268 @@
+"""The terminal summary (rich) and the one-line summary for logs.
+
+Works on a colour terminal, with `NO_COLOR`, and when piped to a file: every value goes in as a
+`rich.text.Text` (never markup), with control characters shown as escapes, so data can neither
+inject rich markup nor terminal escape sequences.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from dbdiff.report.formatting import (
+    SAMPLE_TITLES,
+    STATUS_LABELS,
+    display_key,
+    display_value,
+    escape_controls,
+    fmt_count,
+    fmt_duration,
+    fmt_percent,
+    pair_name,
+    run_headline,
+    safe_text,
+    sample_total,
+    table_headline,
+    top_columns,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+    from dbdiff.result import DiffResult, TableResult
+
+_STYLES = {"identical": "bold green", "different": "bold yellow", "error": "bold red"}
+_TOP_COLUMNS = 10
+_VALUE_LIMIT = 60
+
+
+def summary_line(result: DiffResult) -> str:
+    """One plain line for logs: `dbdiff different: 2 table pairs (...), 1,234 rows matched, 5 changed`."""
+    return escape_controls(f"dbdiff {result.status}: {run_headline(result)}")
+
+
+def render_text(result: DiffResult, console: Console | None = None, *, max_samples: int = 5) -> None:
+    """Print a readable summary of `result`: status, then per pair counts, columns and samples."""
+    from rich.console import Console
+
+    console = console or Console()
+    _Printer(console, max_samples).run(result)
+
+
+def render_plain_text(result: DiffResult, *, width: int = 100, max_samples: int = 5) -> str:
+    """The terminal summary as plain text (no colour, no escape codes), for files and pipes."""
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        no_color=True,
+        color_system=None,
+        force_terminal=False,
+        force_interactive=False,
+        highlight=False,
+        emoji=False,
+        soft_wrap=False,
+        legacy_windows=False,
+    )
+    render_text(result, console, max_samples=max_samples)
+    return buffer.getvalue()
+
+
+class _Printer:
+    def __init__(self, console: Console, max_samples: int) -> None:
+        self.console = console
+        self.max_samples = max(0, max_samples)
+        encoding = (console.encoding or "utf-8").lower()
+        self.encoding = None if encoding.replace("-", "").startswith("utf") else encoding
+
+    def text(self, value: Any, style: str = "") -> Text:
+        from rich.text import Text
+
+        text = escape_controls(str(value))
+        if self.encoding:  # a terminal that cannot show ⇄ or → gets '?' rather than a crash
+            text = text.encode(self.encoding, "replace").decode(self.encoding)
+        return Text(text, style=style)
+
+    def table(self, *headers: str, numeric: Sequence[int] = ()) -> Any:
+        from rich import box
+        from rich.table import Table
+
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, highlight=False)
+        for i, header in enumerate(headers):
+            table.add_column(self.text(header), justify="right" if i in numeric else "left", overflow="fold")
+        return table
+
+    def run(self, result: DiffResult) -> None:
+        c = self.console
+        status = result.status
+        c.print(
+            self.text(STATUS_LABELS.get(status, status).upper(), _STYLES.get(status, "bold"))
+            + self.text("  ")
+            + self.text(run_headline(result))
+        )
+        c.print(self.text(f"{safe_text(result.left.url)} ⇄ {safe_text(result.right.url)}", "dim"))
+        c.print(
+            self.text(
+                f"started {result.started_at or 'unknown'} · took {fmt_duration(result.duration_s)}"
+                f" · dbdiff {result.dbdiff_version or 'unknown'}",
+                "dim",
+            )
+        )
+        for table in result.tables:
+            c.print()
+            self.pair(table)
+
+    def pair(self, t: TableResult) -> None:
+        c = self.console
+        c.rule(
+            self.text(pair_name(t), "bold")
+            + self.text("  ")
+            + self.text(STATUS_LABELS.get(t.status, t.status), _STYLES.get(t.status, "")),
+            align="left",
+            style="dim",
+        )
+        c.print(self.text(table_headline(t)) + self.text(f" · key {', '.join(t.key) or '-'}", "dim"))
+        if t.status != "different":
+            return  # an identical pair is fully told by its headline, an error pair by its message
+        s = t.summary
+        counts = self.table(
+            "Rows left",
+            "Rows right",
+            "Matched",
+            "Changed",
+            "Only left",
+            "Only right",
+            "Dup. keys L/R",
+            "NULL keys L/R",
+            numeric=range(8),
+        )
+        counts.add_row(
+            *(
+                self.text(x)
+                for x in (
+                    fmt_count(s.rows_left),
+                    fmt_count(s.rows_right),
+                    fmt_count(s.matched),
+                    fmt_count(s.changed),
+                    fmt_count(s.only_left),
+                    fmt_count(s.only_right),
+                    f"{fmt_count(s.duplicate_keys_left)}/{fmt_count(s.duplicate_keys_right)}",
+                    f"{fmt_count(s.null_keys_left)}/{fmt_count(s.null_keys_right)}",
+                )
+            )
+        )
+        c.print(counts)
+        if t.schema.only_left:
+            c.print(self.text("Columns only in left: ", "yellow") + self.text(", ".join(t.schema.only_left)))
+        if t.schema.only_right:
+            c.print(
+                self.text("Columns only in right: ", "yellow") + self.text(", ".join(t.schema.only_right))
+            )
+        self.columns(t)
+        self.changed(t)
+        for kind in ("only_left", "only_right"):
+            self.rows(t, kind)
+        self.others(t)
+        self.validation(t)
+
+    def heading(self, t: TableResult, kind: str, shown: int) -> None:
+        total = sample_total(t, kind)
+        note = f" (showing {fmt_count(shown)} of {fmt_count(total)})" if shown < total else ""
+        self.console.print()
+        self.console.print(self.text(SAMPLE_TITLES[kind], "bold") + self.text(note, "dim"))
+
+    def columns(self, t: TableResult) -> None:
+        top = top_columns(t, _TOP_COLUMNS)
+        if not top:
+            return
+        table = self.table("Top differing columns", "Mismatches", "% of matched", "Rule", numeric=(1, 2))
+        self.console.print()
+        for row in top:
+            table.add_row(
+                self.text(row.name),
+                self.text(fmt_count(row.mismatches)),
+                self.text(fmt_percent(row.mismatches, t.summary.matched)),
+                self.text(row.rule, "dim"),
+            )
+        self.console.print(table)
+
+    def changed(self, t: TableResult) -> None:
+        samples = t.samples.changed[: self.max_samples]
+        if not samples:
+            return
+        self.heading(t, "changed", len(samples))
+        table = self.table("Key", "Column", "Left", "Right")
+        for sample in samples:
+            key = display_key(sample.get("key", {}), _VALUE_LIMIT)
+            for name, pair in sample.get("diffs", {}).items():
+                table.add_row(
+                    self.text(key),
+                    self.text(name),
+                    self.text(display_value(pair.get("left"), _VALUE_LIMIT), "red"),
+                    self.text(display_value(pair.get("right"), _VALUE_LIMIT), "green"),
+                )
+        self.console.print(table)
+
+    def rows(self, t: TableResult, kind: str) -> None:
+        samples = getattr(t.samples, kind)[: self.max_samples]
+        if not samples:
+            return
+        self.heading(t, kind, len(samples))
+        table = self.table("Key", "Row")
+        for sample in samples:
+            row = sample.get("row", {})
+            values = ", ".join(
+                f"{k}={display_value(v, _VALUE_LIMIT)}" for k, v in row.items() if k not in t.key
+            )
+            table.add_row(self.text(display_key(sample.get("key", {}), _VALUE_LIMIT)), self.text(values))
+        self.console.print(table)
+
+    def others(self, t: TableResult) -> None:
+        dups = t.samples.duplicates[: self.max_samples]
+        if dups:
+            self.heading(t, "duplicates", len(dups))
+            for d in dups:
+                self.console.print(
+                    self.text(
+                        f"  {d.get('side', '')}: {display_key(d.get('key', {}), _VALUE_LIMIT)}"
+                        f" × {fmt_count(int(d.get('count', 0)))}"
+                    )
+                )
+        nulls = t.samples.null_keys[: self.max_samples]
+        if nulls:
+            self.heading(t, "null_keys", len(nulls))
+            for n in nulls:
+                values = ", ".join(
+                    f"{k}={display_value(v, _VALUE_LIMIT)}" for k, v in n.get("row", {}).items()
+                )
+                self.console.print(self.text(f"  {n.get('side', '')}: {values}"))
+
+    def validation(self, t: TableResult) -> None:
+        v = t.validation
+        if not v.failures:
+            if not v.passed:
+                self.console.print(self.text("Validation failed without naming a check.", "red"))
+            return
+        table = self.table("Failed check", "Side", "Column", "Rows", "Example", numeric=(3,))
+        self.console.print()
+        for f in v.failures:
+            example = ""
+            if f.examples:
+                e = f.examples[0]
+                example = (
+                    f"{display_key(e.get('key', {}), _VALUE_LIMIT)}: "
+                    f"{display_value(e.get('value'), _VALUE_LIMIT)}"
+                )
+            table.add_row(
+                self.text(f.check),
+                self.text(f.side),
+                self.text(f.column or "(table)"),
+                self.text(fmt_count(f.count)),
+                self.text(example),
+            )
+        self.console.print(table)

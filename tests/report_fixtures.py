@@ -1,0 +1,428 @@
+"""Hand-built `DiffResult` objects that the report tests and golden files render.
+
+Each builder returns the same result every time (fixed timestamps, no randomness), so the golden
+files under tests/golden/ pin the renderers' output. `PASSWORD` is planted in the options and in
+an error message of the error and hostile results; no renderer may ever print it.
+"""
+
+from __future__ import annotations
+
+import os
+from html.parser import HTMLParser
+from pathlib import Path
+
+from dbdiff.result import (
+    ColumnPair,
+    ColumnStat,
+    DiffResult,
+    Samples,
+    SchemaComparison,
+    SourceInfo,
+    Summary,
+    TableResult,
+    Validation,
+    ValidationFailure,
+)
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+UPDATE_GOLDEN = os.environ.get("DBDIFF_UPDATE_GOLDEN") == "1"
+
+PASSWORD = "Sup3r-Secr3t!"
+STARTED_AT = "2024-05-06T07:08:09+00:00"
+VERSION = "0.1.0"
+
+LEFT = SourceInfo(url="mysql://app:***@db1:3306/shop", dialect="mysql", server_version="8.0.36")
+RIGHT = SourceInfo(url="postgresql://app:***@db2:5432/shop", dialect="postgresql", server_version="16.2")
+OPTIONS = {"chunk_size": 50_000, "workers": 4, "sample_limit": 100, "rules": ["rules/default.yaml"]}
+
+# Payloads that would run if a renderer let them through: each one sets window.__pwned.
+XSS_SCRIPT = "<script>window.__pwned=1;alert(1)</script>"
+XSS_ATTR = '"><img src=x onerror="window.__pwned=2;alert(1)">'
+XSS_SVG = "<svg/onload=window.__pwned=3>"
+XSS_CLOSE = "</script><script>window.__pwned=4</script><!--"
+XSS_JS_URL = "javascript:window.__pwned=5"
+CONTROL = "nul\x00esc\x1b[31mred\x07bell\x08\x0b\x0c\x1f\x7fend"
+BIDI = "user\u202eexe.txt\u200b"
+LONG = "x" * 5_000 + "<b>DIFF</b>" + "y" * 5_000
+UNICODE = "Zoë 東京 🚀 naïve café ß"
+MARKDOWN = "| a | b | `code` **bold** [link](http://evil.example/) <details> _x_ ~~y~~ \\ # h1"
+XML_BREAK = ']]><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>&e;'
+TEMPLATE = "{{ 7*7 }} {% raw %} ${7*7}"
+RICH_MARKUP = "[bold]not bold[/bold] :smile: [link=https://evil.example]x[/link]"
+
+_COLUMNS = (
+    ColumnPair("id", "int", "integer", "integer"),
+    ColumnPair("name", "varchar(100)", "text", "text_exact"),
+    ColumnPair("amount", "decimal(12,2)", "numeric(12,2)", "decimal_exact"),
+    ColumnPair("active", "tinyint(1)", "boolean", "tinyint1_bool"),
+    ColumnPair("created_at", "datetime(6)", "timestamp with time zone", "timestamp_utc"),
+    ColumnPair("score", "double", "real", "float_coarser", right_name="score_f32"),
+)
+
+
+def identical_result() -> DiffResult:
+    """One table pair, a thousand rows, nothing different."""
+    table = TableResult(
+        left_table="orders",
+        right_table="orders",
+        key=("id",),
+        status="identical",
+        schema=SchemaComparison(columns=_COLUMNS),
+        summary=Summary(rows_left=1_000, rows_right=1_000, matched=1_000),
+        columns=tuple(ColumnStat(c.name, 0) for c in _COLUMNS[1:]),
+    )
+    return DiffResult(
+        left=LEFT,
+        right=RIGHT,
+        tables=(table,),
+        started_at=STARTED_AT,
+        duration_s=1.234,
+        dbdiff_version=VERSION,
+        options=dict(OPTIONS),
+    )
+
+
+def different_result() -> DiffResult:
+    """Two pairs: one identical, one with every kind of difference, sample and a failed check."""
+    customers = TableResult(
+        left_table="customers",
+        right_table="customers",
+        key=("id",),
+        status="identical",
+        schema=SchemaComparison(columns=_COLUMNS[:2]),
+        summary=Summary(rows_left=250, rows_right=250, matched=250),
+        columns=(ColumnStat("name", 0),),
+    )
+    orders = TableResult(
+        left_table="orders",
+        right_table="orders_v2",
+        key=("id",),
+        status="different",
+        schema=SchemaComparison(
+            only_left=("legacy_flag",), only_right=("tenant_id", "updated_by"), columns=_COLUMNS
+        ),
+        summary=Summary(
+            rows_left=1_234_567,
+            rows_right=1_234_570,
+            matched=1_234_560,
+            only_left=7,
+            only_right=10,
+            changed=12_345,
+            duplicate_keys_left=0,
+            duplicate_keys_right=1,
+            null_keys_left=1,
+            null_keys_right=0,
+        ),
+        columns=(
+            ColumnStat("name", 12_000),
+            ColumnStat("amount", 300),
+            ColumnStat("active", 44),
+            ColumnStat("created_at", 1),
+            ColumnStat("score", 0),
+        ),
+        samples=Samples(
+            changed=(
+                {"key": {"id": 4}, "diffs": {"name": {"left": "Alice ", "right": "Alice"}}},
+                {
+                    "key": {"id": 5},
+                    "diffs": {"name": {"left": "abc", "right": "ABC"}, "active": {"left": 1, "right": False}},
+                },
+                {"key": {"id": 9}, "diffs": {"amount": {"left": "10.10", "right": "10.01"}}},
+                {"key": {"id": 12}, "diffs": {"name": {"left": "", "right": None}}},
+                {
+                    "key": {"id": 17},
+                    "diffs": {
+                        "created_at": {
+                            "left": "2024-03-10T02:30:00+00:00",
+                            "right": "2024-03-10T03:30:00+00:00",
+                        }
+                    },
+                },
+                {"key": {"id": 21}, "diffs": {"name": {"left": "NULL", "right": None}}},
+            ),
+            only_left=(
+                {
+                    "key": {"id": 100},
+                    "row": {"id": 100, "name": "Bob", "amount": "5.00", "active": 1, "score": 0.5},
+                },
+                {
+                    "key": {"id": 101},
+                    "row": {"id": 101, "name": "Carol", "amount": "7.25", "active": 0, "score": "NaN"},
+                },
+            ),
+            only_right=(
+                {
+                    "key": {"id": 200},
+                    "row": {"id": 200, "name": "Dave", "amount": "1.00", "active": True, "score": 1.5},
+                },
+            ),
+            duplicates=({"side": "right", "key": {"id": 42}, "count": 2},),
+            null_keys=({"side": "left", "row": {"id": None, "name": "orphan", "amount": "0.00"}},),
+        ),
+        stats={"chunks": 25, "shared_boundaries": True, "seconds": 741.25, "read_seconds_left": 310.5},
+        validation=Validation(
+            passed=False,
+            failures=(
+                ValidationFailure(
+                    side="right",
+                    column="amount",
+                    check="greater_than_or_equal_to(0)",
+                    count=3,
+                    examples=({"key": {"id": 300}, "value": "-1.00"}, {"key": {"id": 301}, "value": "-0.01"}),
+                ),
+            ),
+        ),
+    )
+    return DiffResult(
+        left=LEFT,
+        right=RIGHT,
+        tables=(customers, orders),
+        started_at=STARTED_AT,
+        duration_s=754.5,
+        dbdiff_version=VERSION,
+        options=dict(OPTIONS),
+    )
+
+
+def error_result() -> DiffResult:
+    """One pair that failed to run (its message still holds a password) and one identical pair."""
+    broken = TableResult(
+        left_table="payments",
+        right_table="payments",
+        key=("id",),
+        status="error",
+        error=f"connection lost: no reconnect to mysql://app:{PASSWORD}@db1:3306/shop after 3 attempts",
+    )
+    ok = TableResult(
+        left_table="orders",
+        right_table="orders",
+        key=("id",),
+        status="identical",
+        schema=SchemaComparison(columns=_COLUMNS[:3]),
+        summary=Summary(rows_left=10, rows_right=10, matched=10),
+        columns=(ColumnStat("name", 0), ColumnStat("amount", 0)),
+    )
+    return DiffResult(
+        left=LEFT,
+        right=RIGHT,
+        tables=(broken, ok),
+        started_at=STARTED_AT,
+        duration_s=0.042,
+        dbdiff_version=VERSION,
+        options={**OPTIONS, "password": PASSWORD, "right_url": f"postgresql://app:{PASSWORD}@db2/shop"},
+    )
+
+
+HOSTILE_VALUES = (
+    XSS_SCRIPT,
+    XSS_ATTR,
+    XSS_SVG,
+    XSS_CLOSE,
+    XSS_JS_URL,
+    CONTROL,
+    BIDI,
+    LONG,
+    UNICODE,
+    MARKDOWN,
+    XML_BREAK,
+    RICH_MARKUP,
+)
+
+
+def hostile_result() -> DiffResult:
+    """Every name and value an attacker or a broken data set could plant, and a planted password."""
+    col_a = XSS_ATTR
+    col_b = "col`|<i>"
+    columns = (
+        ColumnPair("k1", "int", "integer", "integer"),
+        ColumnPair("k2", "varchar(10)", "text", "text_exact"),
+        ColumnPair(col_a, f"varchar({XSS_SCRIPT})", "text", f"rule{XSS_SVG}"),
+        ColumnPair(col_b, "text", "text", "text_exact", right_name=XSS_CLOSE),
+    )
+    key = {"k1": 1, "k2": XSS_SCRIPT}
+    changed = tuple(
+        {
+            "key": {"k1": i, "k2": value},
+            "diffs": {col_a: {"left": value, "right": value + "!"}, col_b: {"left": i, "right": value}},
+        }
+        for i, value in enumerate(HOSTILE_VALUES)
+    )
+    rows = tuple(
+        {
+            "key": {"k1": 1000 + i, "k2": value},
+            "row": {"k1": 1000 + i, "k2": value, col_a: value, col_b: TEMPLATE},
+        }
+        for i, value in enumerate(HOSTILE_VALUES)
+    )
+    table = TableResult(
+        left_table=XSS_SCRIPT,
+        right_table=XSS_CLOSE,
+        key=("k1", "k2"),
+        status="different",
+        schema=SchemaComparison(only_left=(XSS_ATTR, CONTROL), only_right=(MARKDOWN,), columns=columns),
+        summary=Summary(
+            rows_left=100,
+            rows_right=100,
+            matched=90,
+            only_left=len(rows),
+            only_right=len(rows),
+            changed=len(changed),
+            duplicate_keys_left=1,
+            null_keys_right=1,
+        ),
+        columns=(ColumnStat(col_a, len(changed)), ColumnStat(col_b, len(changed))),
+        samples=Samples(
+            changed=changed,
+            only_left=rows,
+            only_right=rows,
+            duplicates=({"side": "left", "key": key, "count": 3},),
+            null_keys=({"side": "right", "row": {"k1": None, "k2": None, col_a: XSS_SVG}},),
+        ),
+        validation=Validation(
+            passed=False,
+            failures=(
+                ValidationFailure(
+                    side="left",
+                    column=XSS_ATTR,
+                    check=XSS_SCRIPT,
+                    count=2,
+                    examples=({"key": key, "value": XSS_CLOSE}, {"key": key, "value": CONTROL}),
+                ),
+                ValidationFailure(side="right", column=None, check=MARKDOWN, count=1),
+            ),
+        ),
+    )
+    broken = TableResult(
+        left_table=UNICODE,
+        right_table=BIDI,
+        key=("id",),
+        status="error",
+        error=f"{XSS_SCRIPT} {CONTROL} {XML_BREAK} at postgresql://app:{PASSWORD}@db2/shop",
+    )
+    return DiffResult(
+        left=SourceInfo(
+            url=f"mysql://app:***@db1/shop?x={XSS_ATTR}", dialect="mysql", server_version=XSS_SCRIPT
+        ),
+        right=SourceInfo(url="postgresql://app:***@db2/shop", dialect=XSS_SVG, server_version=CONTROL),
+        tables=(table, broken),
+        started_at=STARTED_AT,
+        duration_s=3.5,
+        dbdiff_version=VERSION,
+        options={
+            "where": XSS_SCRIPT,
+            "password": PASSWORD,
+            "left_password": PASSWORD,
+            "api_token": PASSWORD,
+            "auth": {"secret": PASSWORD, "user": "app"},
+            "left_url": f"mysql://app:{PASSWORD}@db1/shop",
+            "urls": [f"postgresql://app:{PASSWORD}@db2/shop"],
+            "columns": [XSS_ATTR, MARKDOWN, CONTROL],
+        },
+    )
+
+
+def many_samples_result(*, tables: int, per_table: int) -> DiffResult:
+    """`tables` different pairs, each with `per_table` changed-row samples (and as many changed)."""
+    pairs = []
+    for t in range(tables):
+        changed = tuple(
+            {"key": {"id": i}, "diffs": {"name": {"left": f"left value {i}", "right": f"right value {i}"}}}
+            for i in range(per_table)
+        )
+        pairs.append(
+            TableResult(
+                left_table=f"table_{t:05d}",
+                right_table=f"table_{t:05d}",
+                key=("id",),
+                status="different",
+                schema=SchemaComparison(columns=_COLUMNS[:2]),
+                summary=Summary(rows_left=100_000, rows_right=100_000, matched=100_000, changed=per_table),
+                columns=(ColumnStat("name", per_table),),
+                samples=Samples(changed=changed),
+            )
+        )
+    return DiffResult(
+        left=LEFT,
+        right=RIGHT,
+        tables=tuple(pairs),
+        started_at=STARTED_AT,
+        duration_s=100.0,
+        dbdiff_version=VERSION,
+        options=dict(OPTIONS),
+    )
+
+
+FIXTURES = {
+    "identical": identical_result,
+    "different": different_result,
+    "error": error_result,
+    "hostile": hostile_result,
+}
+
+
+def assert_golden(name: str, actual: str) -> None:
+    """Compare `actual` with tests/golden/`name`; with DBDIFF_UPDATE_GOLDEN=1, rewrite the file instead."""
+    path = GOLDEN_DIR / name
+    if UPDATE_GOLDEN:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(actual.encode("utf-8"))
+        return
+    assert path.exists(), f"golden file {path} is missing: run the tests with DBDIFF_UPDATE_GOLDEN=1"
+    expected = path.read_bytes().decode("utf-8")
+    assert actual == expected, (
+        f"{name} differs from its golden file; if the change is intended, regenerate with "
+        f"DBDIFF_UPDATE_GOLDEN=1 and review the diff (see tests/golden/README.md)"
+    )
+
+
+# --- inspecting rendered HTML ---
+
+ALLOWED_TAGS = {
+    "html", "head", "meta", "title", "style", "body", "header", "main", "footer", "section", "div",
+    "p", "span", "code", "pre", "strong", "h1", "h2", "h3", "dl", "dt", "dd", "details", "summary",
+    "table", "thead", "tbody", "tr", "th", "td", "a", "br", "svg", "rect", "figure", "figcaption",
+    "script",
+}  # fmt: skip
+URL_ATTRS = {"src", "href", "xlink:href", "action", "formaction", "poster", "data", "srcset", "background"}
+
+
+class _Page(HTMLParser):
+    """Every element, attribute, script body and text run of a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self.styles: list[str] = []
+        self._raw: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+        if tag in ("script", "style"):
+            self._raw = tag
+            self._raw_attrs = dict(attrs)
+            self._raw_text: list[str] = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self._raw:
+            body = "".join(self._raw_text)
+            if tag == "script":
+                self.scripts.append((self._raw_attrs, body))
+            else:
+                self.styles.append(body)
+            self._raw = None
+
+    def handle_data(self, data: str) -> None:
+        if self._raw:
+            self._raw_text.append(data)
+        else:
+            self.text.append(data)
+
+
+def parse_html(page: str) -> _Page:
+    """Parse a rendered page with the standard library's tolerant HTML parser."""
+    parser = _Page()
+    parser.feed(page)
+    parser.close()
+    return parser

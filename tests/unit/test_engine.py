@@ -1,0 +1,233 @@
+"""The engine on in-memory Arrow sources: planning, chunking, comparison, residual pass, samples."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import dbdiff
+from dbdiff.errors import ColumnError, KeyColumnError
+from dbdiff.sources.duckdb import ArrowSource
+
+
+def source(frame: pl.DataFrame, key: tuple[str, ...] | None = ("id",), name: str = "t") -> ArrowSource:
+    return ArrowSource({name: frame}, primary_keys={name: list(key)} if key else None)
+
+
+def run(left: pl.DataFrame, right: pl.DataFrame, **kwargs) -> dbdiff.DiffResult:
+    kwargs.setdefault("table", "t")
+    key = kwargs.pop("pk", ("id",))
+    return dbdiff.diff(source(left, key), source(right, key), **kwargs)
+
+
+BASE = pl.DataFrame(
+    {
+        "id": list(range(1, 11)),
+        "name": [f"n{i}" for i in range(1, 11)],
+        "amount": [float(i) / 4 for i in range(1, 11)],
+        "note": [None, "a", "b", None, "c", "d", "e", "f", None, "g"],
+    }
+)
+
+
+def test_identical_tables():
+    result = run(BASE, BASE, chunk_size=3)
+    table = result.table()
+    assert result.status == "identical" and result.exit_code == 0
+    assert table.summary.matched == 10 and table.summary.rows_left == 10
+    assert table.stats["chunks"] == 4
+
+
+def test_planted_differences_are_found_exactly():
+    right = BASE.filter(pl.col("id") != 3).with_columns(
+        pl.when(pl.col("id") == 5).then(pl.lit("CHANGED")).otherwise(pl.col("name")).alias("name"),
+        pl.when(pl.col("id") == 9).then(pl.lit("now set")).otherwise(pl.col("note")).alias("note"),
+    )
+    right = pl.concat([right, pl.DataFrame({"id": [42], "name": ["x"], "amount": [1.0], "note": [None]})])
+    result = run(BASE, right, chunk_size=4)
+    table = result.table()
+    assert result.status == "different" and result.exit_code == 1
+    assert table.summary.to_dict() == {
+        "rows_left": 10,
+        "rows_right": 10,
+        "matched": 9,
+        "only_left": 1,
+        "only_right": 1,
+        "changed": 2,
+        "duplicate_keys_left": 0,
+        "duplicate_keys_right": 0,
+        "null_keys_left": 0,
+        "null_keys_right": 0,
+    }
+    assert {c.name: c.mismatches for c in table.columns} == {"name": 1, "amount": 0, "note": 1}
+    assert table.samples.changed == (
+        {"key": {"id": 5}, "diffs": {"name": {"left": "n5", "right": "CHANGED"}}},
+        {"key": {"id": 9}, "diffs": {"note": {"left": None, "right": "now set"}}},
+    )
+    assert table.samples.only_left[0]["key"] == {"id": 3}
+    assert table.samples.only_left[0]["row"] == {"id": 3, "name": "n3", "amount": 0.75, "note": "b"}
+    assert table.samples.only_right[0]["key"] == {"id": 42}
+
+
+def test_null_equals_only_null():
+    left = pl.DataFrame({"id": [1, 2, 3], "s": [None, "", None], "f": [None, 0.0, float("nan")]})
+    right = pl.DataFrame({"id": [1, 2, 3], "s": ["", None, None], "f": [0.0, None, float("nan")]})
+    table = run(left, right).table()
+    assert {c.name: c.mismatches for c in table.columns} == {"s": 2, "f": 2}
+
+
+def test_duplicate_keys_are_reported_and_never_paired():
+    left = pl.DataFrame({"id": [1, 2, 2, 3], "v": ["a", "b", "b2", "c"]})
+    right = pl.DataFrame({"id": [1, 2, 3, 3, 3], "v": ["a", "b", "c", "c", "c"]})
+    table = run(left, right, pk=None, key="id", chunk_size=2).table()
+    s = table.summary
+    assert (s.duplicate_keys_left, s.duplicate_keys_right) == (1, 1)
+    assert s.matched == 1 and s.only_left == 0 and s.only_right == 0 and s.changed == 0
+    assert sorted((d["side"], d["key"]["id"], d["count"]) for d in table.samples.duplicates) == [
+        ("left", 2, 2),
+        ("right", 3, 3),
+    ]
+
+
+def test_null_keys_are_counted_and_sampled():
+    left = pl.DataFrame({"id": [1, None, None], "v": ["a", "b", "c"]})
+    right = pl.DataFrame({"id": [1], "v": ["a"]})
+    table = run(left, right, pk=None, key="id").table()
+    assert table.summary.null_keys_left == 2
+    assert table.status == "different"
+    assert sorted(s["row"]["v"] for s in table.samples.null_keys) == ["b", "c"]
+
+
+def test_composite_and_string_keys():
+    left = pl.DataFrame({"a": ["x", "x", "y", "B"], "b": [1, 2, 1, 1], "v": [1, 2, 3, 4]})
+    right = pl.DataFrame({"a": ["x", "x", "y", "b"], "b": [1, 2, 1, 1], "v": [1, 20, 3, 4]})
+    table = run(left, right, pk=("a", "b"), chunk_size=1).table()
+    assert table.key == ("a", "b")
+    assert table.summary.changed == 1 and table.summary.only_left == 1 and table.summary.only_right == 1
+    assert table.samples.only_left[0]["key"] == {"a": "B", "b": 1}
+
+
+def test_column_selection_exclusion_and_one_sided_columns():
+    right = BASE.drop("note").with_columns(pl.lit(1).alias("extra"))
+    table = run(BASE, right).table()
+    assert table.schema.only_left == ("note",) and table.schema.only_right == ("extra",)
+    assert table.status == "different"  # a column on one side only is a schema difference
+    table = run(BASE, right, exclude=["note", "extra"]).table()
+    assert table.status == "identical"
+    table = run(BASE, right, columns=["name"]).table()
+    assert [c.name for c in table.columns] == ["name"]
+    with pytest.raises(ColumnError, match="nope"):
+        run(BASE, right, columns=["nope"])
+    with pytest.raises(ColumnError, match="cannot exclude key"):
+        run(BASE, BASE, exclude=["id"])
+
+
+def test_where_and_right_table():
+    left = ArrowSource({"orders": BASE}, primary_keys={"orders": ["id"]})
+    right = ArrowSource({"orders_copy": BASE.filter(pl.col("id") <= 5)}, primary_keys={"orders_copy": ["id"]})
+    result = dbdiff.diff(left, right, table="orders", right_table="orders_copy", where="id <= 5")
+    assert result.status == "identical"
+    assert result.table().right_table == "orders_copy"
+
+
+def test_no_key_is_a_usage_error():
+    with pytest.raises(KeyColumnError, match="--key"):
+        dbdiff.diff(source(BASE, None), source(BASE, None), table="t")
+    with pytest.raises(KeyColumnError, match="does not exist"):
+        dbdiff.diff(source(BASE), source(BASE), table="t", key="missing")
+
+
+def test_drill_down_returns_every_row_and_samples_are_capped():
+    right = BASE.with_columns(pl.col("amount") + 1)
+    result = run(BASE, right, sample_limit=3, chunk_size=2)
+    assert len(result.table().samples.changed) == 3
+    changed = result.changed()
+    assert changed.height == 10
+    assert changed.columns == [
+        "id",
+        "differs",
+        "name_left",
+        "name_right",
+        "amount_left",
+        "amount_right",
+        "note_left",
+        "note_right",
+    ]
+    assert changed["differs"].to_list() == [["amount"]] * 10
+    stats = result.column_stats()
+    assert stats.filter(pl.col("column") == "amount")["mismatches"].item() == 10
+
+
+def test_json_round_trip():
+    right = BASE.filter(pl.col("id") > 1)
+    result = run(BASE, right)
+    again = dbdiff.DiffResult.from_dict(result.to_dict())
+    assert again.to_dict() == result.to_dict()
+    assert again.only_left().height == 1  # from the samples once the store is gone
+
+
+# --- properties ------------------------------------------------------------------------------
+
+_values = st.one_of(st.none(), st.integers(-5, 5))
+_rows = st.dictionaries(
+    st.integers(0, 60), st.tuples(_values, st.one_of(st.none(), st.sampled_from("abcAB "))), max_size=40
+)
+
+
+def _frame(rows: dict[int, tuple]) -> pl.DataFrame:
+    ids = sorted(rows)
+    return pl.DataFrame(
+        {"id": ids, "n": [rows[i][0] for i in ids], "s": [rows[i][1] for i in ids]},
+        schema={"id": pl.Int64, "n": pl.Int64, "s": pl.String},
+    )
+
+
+_settings = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@_settings
+@given(rows=_rows, chunk=st.integers(1, 50), workers=st.integers(1, 3))
+def test_diff_of_a_table_with_itself_is_identical(rows, chunk, workers):
+    frame = _frame(rows)
+    result = run(frame, frame, chunk_size=chunk, workers=workers)
+    assert result.status == "identical"
+    assert result.table().summary.matched == frame.height
+
+
+@_settings
+@given(left=_rows, right=_rows, chunk=st.integers(1, 50))
+def test_swapping_sides_swaps_only_left_and_only_right(left, right, chunk):
+    a, b = _frame(left), _frame(right)
+    forward = run(a, b, chunk_size=chunk).table().summary
+    backward = run(b, a, chunk_size=chunk).table().summary
+    assert (forward.only_left, forward.only_right) == (backward.only_right, backward.only_left)
+    assert forward.changed == backward.changed and forward.matched == backward.matched
+
+
+@_settings
+@given(left=_rows, right=_rows)
+def test_results_do_not_depend_on_chunk_size_or_workers(left, right):
+    a, b = _frame(left), _frame(right)
+    outcomes = {
+        repr((t.summary.to_dict(), [c.to_dict() for c in t.columns], t.samples.to_dict()))
+        for t in (run(a, b, chunk_size=c, workers=w).table() for c, w in ((1, 1), (7, 2), (1000, 3)))
+    }
+    assert len(outcomes) == 1
+
+
+@_settings
+@given(left=_rows, right=_rows)
+def test_planted_changes_are_found_exactly(left, right):
+    a, b = _frame(left), _frame(right)
+    table = run(a, b, chunk_size=5).table()
+    only_left = set(left) - set(right)
+    only_right = set(right) - set(left)
+    changed = {k for k in set(left) & set(right) if left[k] != right[k]}
+    assert table.summary.only_left == len(only_left)
+    assert table.summary.only_right == len(only_right)
+    assert table.summary.changed == len(changed)
+    result_changed = run(a, b, chunk_size=5)
+    assert set(result_changed.changed()["id"].to_list()) == changed
+    assert set(result_changed.only_left()["id"].to_list()) == only_left

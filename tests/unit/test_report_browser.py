@@ -1,0 +1,207 @@
+"""The HTML report in a real headless Chromium (Debian's `chromium` package, driven by playwright).
+
+Skips when /usr/bin/chromium is missing, unless DBDIFF_REQUIRE_BROWSER=1 (CI sets it): then the
+missing browser fails the test. Screenshots go to test-artifacts/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dbdiff.report.html import render_html
+from tests import report_fixtures as fx
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# No network of any kind: the report must work offline, and the test must not phone home.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)"
+        if os.environ.get("DBDIFF_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"DBDIFF_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="pip install playwright (no browser download)"
+    )
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+class _Watch:
+    """What a page did that it should not: console errors, uncaught errors, dialogs, requests."""
+
+    def __init__(self, page: Any) -> None:
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.page_errors.append(str(e)))
+        page.on("dialog", self._dialog)
+        page.on("request", lambda r: self.requests.append(r.url))
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+
+def _open(browser: Any, tmp_path: Path, name: str, html: str, width: int = 1280) -> tuple[Any, _Watch]:
+    path = tmp_path / f"{name}.html"
+    path.write_text(html, encoding="utf-8")
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    watch = _Watch(page)
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, watch
+
+
+def _assert_clean(page: Any, watch: _Watch, url: str) -> None:
+    assert watch.console_errors == []
+    assert watch.page_errors == []
+    assert watch.dialogs == []
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert watch.requests == [url], watch.requests  # the page itself, nothing else
+
+
+def test_hostile_report_runs_no_injected_code(browser: Any, tmp_path: Path) -> None:
+    page, watch = _open(browser, tmp_path, "hostile", render_html(fx.hostile_result()))
+    try:
+        _assert_clean(page, watch, (tmp_path / "hostile.html").as_uri())
+        # The payloads are on the page as text.
+        body = page.inner_text("body")
+        assert fx.XSS_SCRIPT in body and fx.XSS_ATTR in body
+        assert page.locator("img").count() == 0
+        assert page.locator("script").count() == 2
+        # The script ran (its toolbar is visible) and its controls work on hostile names too.
+        assert page.is_visible("#toolbar button:has-text('Expand all')")
+        header = page.locator("#pair-1 table[aria-label='Columns'] thead th").first
+        header.locator("button").click()
+        assert header.get_attribute("aria-sort") == "ascending"
+        page.click("#toolbar button:has-text('Collapse all')")
+        page.click("#toolbar button:has-text('Expand all')")
+        assert page.evaluate("[...document.querySelectorAll('details')].every(d => d.open)")
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def test_sorting_filtering_and_collapsing(browser: Any, tmp_path: Path) -> None:
+    page, watch = _open(browser, tmp_path, "different", render_html(fx.different_result()))
+    try:
+        _assert_clean(page, watch, (tmp_path / "different.html").as_uri())
+        columns = page.locator("#pair-2 table[aria-label='Columns']")
+        names = columns.locator("tbody tr td:first-child")
+        assert names.all_inner_texts()[:3] == ["id key", "name", "amount"]
+
+        mismatches = columns.locator("thead th", has_text="Mismatches").locator("button")
+        mismatches.click()  # ascending, numeric
+        counts = columns.locator("tbody tr td:nth-child(5)").all_inner_texts()
+        assert counts == ["0", "0", "1", "44", "300", "12,000"]
+        mismatches.click()  # descending
+        assert columns.locator("tbody tr td:nth-child(5)").all_inner_texts()[0] == "12,000"
+        assert columns.locator("thead th", has_text="Mismatches").get_attribute("aria-sort") == "descending"
+
+        # Collapse all closes every section, expand all opens them again.
+        page.click("#toolbar button:has-text('Collapse all')")
+        assert page.evaluate("[...document.querySelectorAll('details')].every(d => !d.open)")
+        assert not page.is_visible("#pair-2 table[aria-label='Columns']")
+        page.click("#toolbar button:has-text('Expand all')")
+        assert page.evaluate("[...document.querySelectorAll('details')].every(d => d.open)")
+
+        # Hiding identical pairs.
+        assert page.is_visible("#pair-1")
+        page.check("#only-differing")
+        assert not page.is_visible("#pair-1") and page.is_visible("#pair-2")
+        page.uncheck("#only-differing")
+
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report-different.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def test_filter_box_on_long_tables(browser: Any, tmp_path: Path) -> None:
+    page, watch = _open(
+        browser, tmp_path, "many", render_html(fx.many_samples_result(tables=1, per_table=50))
+    )
+    try:
+        _assert_clean(page, watch, (tmp_path / "many.html").as_uri())
+        table = page.locator("table[aria-label='Changed rows']")
+        rows = table.locator("tbody tr")
+        assert rows.count() == 50
+        page.fill(".filter-bar input", "left value 42")
+        assert [r for r in rows.all() if r.is_visible()] and sum(r.is_visible() for r in rows.all()) == 1
+        assert page.inner_text(".filter-bar .shown") == "1 of 50 rows"
+        page.fill(".filter-bar input", "")
+        assert sum(r.is_visible() for r in rows.all()) == 50
+    finally:
+        page.close()
+
+
+def test_narrow_screen_and_no_javascript(browser: Any, tmp_path: Path) -> None:
+    html = render_html(fx.different_result())
+    page, watch = _open(browser, tmp_path, "narrow", html, width=400)
+    try:
+        _assert_clean(page, watch, (tmp_path / "narrow.html").as_uri())
+        # Wide tables scroll inside their box instead of widening the page.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report-narrow.png"), full_page=True)
+    finally:
+        page.close()
+
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        path = tmp_path / "nojs.html"
+        path.write_text(html, encoding="utf-8")
+        page.goto(path.as_uri())
+        # Everything is there without the script; only its controls are missing.
+        assert page.is_hidden("#toolbar")
+        assert page.is_visible("#pair-2 table[aria-label='Changed rows']")
+        assert "Showing 6 of 12,345." in page.inner_text("#pair-2")
+    finally:
+        context.close()
+
+
+def test_print_layout_opens_everything(browser: Any, tmp_path: Path) -> None:
+    page, watch = _open(browser, tmp_path, "print", render_html(fx.different_result()))
+    try:
+        assert page.evaluate("document.querySelector('#pair-1 details.pair').open") is False
+        page.emulate_media(media="print")
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        assert page.evaluate("[...document.querySelectorAll('details')].every(d => d.open)")
+        assert page.is_hidden("#toolbar button:has-text('Expand all')")
+        pdf = page.pdf()
+        assert pdf.startswith(b"%PDF")
+        page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+        assert page.evaluate("document.querySelector('#pair-1 details.pair').open") is False
+        _assert_clean(page, watch, (tmp_path / "print.html").as_uri())
+    finally:
+        page.close()

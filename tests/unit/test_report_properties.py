@@ -1,0 +1,162 @@
+"""Property tests: any names and values, every renderer stays safe and well-formed."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dbdiff.report import render_card_html, render_html, render_junit, render_markdown, render_plain_text
+from dbdiff.result import (
+    ColumnPair,
+    ColumnStat,
+    DiffResult,
+    Samples,
+    SchemaComparison,
+    SourceInfo,
+    Summary,
+    TableResult,
+    Validation,
+    ValidationFailure,
+)
+from tests import report_fixtures as fx
+
+# Any text, including control characters and lone surrogates.
+TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(), st.characters(min_codepoint=0, max_codepoint=0x1F), st.sampled_from("<>&\"'`|*_[]\\")
+    )
+    | st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF),
+    max_size=30,
+)
+NAME = TEXT.filter(bool)
+VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=False, allow_infinity=False),
+    TEXT,
+)
+COUNT = st.integers(min_value=0, max_value=10**9)
+ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+@st.composite
+def tables(draw: Any) -> TableResult:
+    key = draw(st.lists(NAME, min_size=1, max_size=2, unique=True))
+    columns = draw(st.lists(NAME, max_size=4, unique=True))
+
+    def keyed() -> dict[str, Any]:
+        return {k: draw(VALUE) for k in key}
+
+    changed = [
+        {"key": keyed(), "diffs": {c: {"left": draw(VALUE), "right": draw(VALUE)} for c in columns}}
+        for _ in range(draw(st.integers(0, 3)))
+    ]
+    rows = [
+        {"key": keyed(), "row": {c: draw(VALUE) for c in columns}} for _ in range(draw(st.integers(0, 3)))
+    ]
+    return TableResult(
+        left_table=draw(NAME),
+        right_table=draw(NAME),
+        key=tuple(key),
+        status=draw(st.sampled_from(["identical", "different", "error"])),
+        error=draw(st.none() | TEXT),
+        schema=SchemaComparison(
+            only_left=tuple(draw(st.lists(NAME, max_size=2))),
+            only_right=tuple(draw(st.lists(NAME, max_size=2))),
+            columns=tuple(
+                ColumnPair(c, draw(TEXT), draw(TEXT), draw(TEXT), draw(st.none() | NAME)) for c in columns
+            ),
+        ),
+        summary=Summary(**{f: draw(COUNT) for f in Summary.__dataclass_fields__}),
+        columns=tuple(ColumnStat(c, draw(COUNT)) for c in columns),
+        samples=Samples(
+            changed=tuple(changed),
+            only_left=tuple(rows),
+            only_right=tuple(rows),
+            duplicates=tuple(
+                {"side": "left", "key": keyed(), "count": draw(COUNT)} for _ in range(draw(st.integers(0, 2)))
+            ),
+            null_keys=tuple(
+                {"side": "right", "row": {c: draw(VALUE) for c in columns}}
+                for _ in range(draw(st.integers(0, 2)))
+            ),
+        ),
+        validation=Validation(
+            passed=draw(st.booleans()),
+            failures=tuple(
+                ValidationFailure(
+                    draw(NAME),
+                    draw(st.none() | NAME),
+                    draw(NAME),
+                    draw(COUNT),
+                    ({"key": keyed(), "value": draw(VALUE)},),
+                )
+                for _ in range(draw(st.integers(0, 2)))
+            ),
+        ),
+    )
+
+
+@st.composite
+def results(draw: Any) -> DiffResult:
+    return DiffResult(
+        left=SourceInfo(draw(TEXT), draw(TEXT), draw(TEXT)),
+        right=SourceInfo(draw(TEXT), draw(TEXT), draw(TEXT)),
+        tables=tuple(draw(st.lists(tables(), max_size=3))),
+        started_at=draw(TEXT),
+        duration_s=draw(st.floats(min_value=0, max_value=1e7)),
+        dbdiff_version=draw(TEXT),
+        options=draw(st.dictionaries(NAME, VALUE | st.lists(VALUE, max_size=3), max_size=4)),
+    )
+
+
+PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(results())
+def test_html_never_carries_foreign_markup(result: DiffResult) -> None:
+    for html in (render_html(result), render_card_html(result)):
+        page = fx.parse_html(html)
+        assert {tag for tag, _ in page.elements} <= fx.ALLOWED_TAGS
+        for _, attrs in page.elements:
+            assert not any(name.startswith("on") for name in attrs)
+        assert len(page.scripts) == (2 if html.startswith("<!DOCTYPE") else 0)
+        assert not ILLEGAL_XML.search(html)
+
+
+@PROPERTY
+@given(results())
+def test_markdown_keeps_budget_and_markup(result: DiffResult) -> None:
+    text = render_markdown(result, max_bytes=8_192)
+    assert len(text.encode("utf-8")) <= 8_192
+    assert set(re.findall(r"<[^<>]*>", text)) <= {
+        "<details>",
+        "</details>",
+        "<summary>",
+        "</summary>",
+        "<br>",
+    }
+    assert text.count("<details>") == text.count("</details>")
+
+
+@PROPERTY
+@given(results())
+def test_junit_is_well_formed(result: DiffResult) -> None:
+    xml = render_junit(result)
+    assert not ILLEGAL_XML.search(xml)
+    root = ET.fromstring(xml)
+    assert root.tag == "testsuites"
+
+
+@PROPERTY
+@given(results())
+def test_text_has_no_escape_sequences(result: DiffResult) -> None:
+    out = render_plain_text(result)
+    assert "\x1b" not in out
+    assert not re.search(r"[\ud800-\udfff]", out)
