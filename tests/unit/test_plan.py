@@ -1,0 +1,114 @@
+"""Planning without IO: key choice, column pairing, chunk ranges, and the SQL they become."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from dbdiff.errors import ColumnError, KeyColumnError, RuleError
+from dbdiff.plan import canonical_bound, choose_key, pair_columns, plan_chunks
+from dbdiff.rules import load_rules
+from dbdiff.schema import Column, TableSchema
+from dbdiff.sources.base import KeyRange, chunk_query, range_predicate
+from dbdiff.sources.mysql import MySQLDialect
+from dbdiff.sources.postgres import PostgresDialect
+
+INT = Column("id", "int", "integer", nullable=False)
+NAME = Column("name", "varchar(20)", "string")
+
+
+def schema(*columns: Column, pk: tuple[str, ...] = ("id",)) -> TableSchema:
+    return TableSchema("t", columns, pk)
+
+
+def test_key_defaults_to_the_left_primary_key_then_the_right():
+    left, right = schema(INT, NAME), schema(INT, NAME, pk=())
+    assert choose_key(left, right, None) == ["id"]
+    assert choose_key(right, left, None) == ["id"]
+    with pytest.raises(KeyColumnError, match="no key found"):
+        choose_key(right, right, None)
+    with pytest.raises(KeyColumnError, match="'nope' does not exist on the left and right side"):
+        choose_key(left, left, ["nope"])
+
+
+def test_columns_pair_case_insensitively_and_one_sided_columns_are_listed():
+    left = schema(INT, NAME, Column("Extra", "int", "integer"))
+    right = schema(INT, Column("NAME", "text", "string"), Column("other", "int", "integer"))
+    rules = load_rules()
+    keys, compared, only_left, only_right = pair_columns(
+        left, right, key=["id"], rules=rules, left_dialect="mysql", right_dialect="postgresql"
+    )
+    assert [k.name for k in keys] == ["id"]
+    assert [(c.name, c.right.name) for c in compared] == [("name", "NAME")]
+    assert (only_left, only_right) == (("Extra",), ("other",))
+    with pytest.raises(ColumnError, match="neither side"):
+        pair_columns(left, right, key=["id"], rules=rules, left_dialect="a", right_dialect="b", exclude=["zzz"])
+
+
+def test_a_type_pair_no_rule_covers_is_an_error_naming_both_types():
+    left = schema(INT, Column("shape", "geometry", "other"))
+    right = schema(INT, Column("shape", "bytea", "binary"))
+    with pytest.raises(RuleError, match=r"'shape'.*geometry.*bytea") as info:
+        pair_columns(left, right, key=["id"], rules=load_rules(), left_dialect="mysql", right_dialect="postgresql")
+    assert "--rules" in str(info.value) and "--exclude shape" in str(info.value)
+
+
+def test_shared_boundaries_union_both_sides():
+    tasks = plan_chunks([(10,), (20,)], [(10,), (15,)], shared=True)
+    ranges = [(t.left.lower, t.left.upper) for t in tasks]
+    assert ranges == [(None, (10,)), ((10,), (15,)), ((15,), (20,)), ((20,), None)]
+    assert all(t.left == t.right for t in tasks)
+
+
+def test_own_boundaries_pair_chunk_i_with_chunk_i_and_pad_the_shorter_side():
+    tasks = plan_chunks([("b",)], [("B",), ("m",), ("x",)], shared=False)
+    assert len(tasks) == 4
+    assert tasks[0].left == KeyRange(None, ("b",)) and tasks[0].right == KeyRange(None, ("B",))
+    assert tasks[1].left == KeyRange(("b",), None)
+    assert tasks[2].left.empty and tasks[3].left.empty
+    assert tasks[3].right == KeyRange(("x",), None)
+
+
+def test_no_boundaries_is_one_chunk():
+    (task,) = plan_chunks([], [], shared=True)
+    assert task.left == KeyRange(None, None)
+
+
+def test_canonical_bounds_make_both_sides_comparable():
+    dec = Column("d", "decimal(10,2)", "decimal")
+    ts = Column("t", "timestamp", "timestamp")
+    assert canonical_bound("1.10", dec) == Decimal("1.10") == canonical_bound(Decimal("1.1"), dec)
+    aware = dt.datetime(2024, 1, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert canonical_bound(aware, ts) == "2024-01-01 10:00:00.000000"
+    assert canonical_bound("2024-01-01 10:00:00", ts) == "2024-01-01 10:00:00.000000"
+    assert canonical_bound(dt.date(2024, 1, 2), Column("d", "date", "date")) == "2024-01-02"
+
+
+def test_composite_range_predicate_is_lexicographic():
+    key = [Column("a", "int", "integer"), Column("b", "varchar(5)", "string")]
+    sql = range_predicate(PostgresDialect(), key, KeyRange((1, "x"), (2, "y")))
+    assert sql == (
+        '"a" IS NOT NULL AND "b" IS NOT NULL AND (("a" > 1) OR ("a" = 1 AND "b" >= \'x\')) '
+        'AND (("a" < 2) OR ("a" = 2 AND "b" < \'y\'))'
+    )
+    assert range_predicate(PostgresDialect(), key, KeyRange.nothing()) == "1 = 0"
+
+
+def test_literals_cannot_break_out_of_the_query():
+    text = Column("k", "varchar(20)", "string")
+    hostile = "x'; DROP TABLE t; --"
+    pg = PostgresDialect().literal(hostile, text)
+    assert pg == "'x''; DROP TABLE t; --'"
+    my = MySQLDialect().literal(hostile + "\\", text)
+    assert my.startswith("_utf8mb4 X'") and "DROP" not in my
+    with pytest.raises(Exception, match="decimal"):
+        PostgresDialect().literal("1; DROP TABLE t", Column("d", "numeric", "decimal"))
+
+
+def test_chunk_query_reads_the_casts_of_the_dialect():
+    columns = [INT, Column("amount", "decimal(12,2)", "decimal"), Column("at", "datetime(6)", "datetime")]
+    sql = chunk_query(MySQLDialect(), "shop.orders", columns, [INT], KeyRange((5,), (9,)), "amount > 0")
+    assert sql.startswith("SELECT `id`, CAST(`amount` AS CHAR) AS `amount`")
+    assert "FROM `shop`.`orders` WHERE `id` IS NOT NULL AND `id` >= 5 AND `id` < 9 AND (amount > 0)" in sql
