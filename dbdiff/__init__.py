@@ -19,15 +19,19 @@ __all__ = [
     "TableResult",
     "__version__",
     "diff",
+    "infer_schema",
     "load_result",
+    "validate",
 ]
 
 if TYPE_CHECKING:
-    from dbdiff.api import diff
+    from dbdiff.api import diff, infer_schema, validate
     from dbdiff.result import DiffResult, TableResult, load_result
 
 _LAZY = {
     "diff": "dbdiff.api",
+    "validate": "dbdiff.api",
+    "infer_schema": "dbdiff.api",
     "DiffResult": "dbdiff.result",
     "TableResult": "dbdiff.result",
     "load_result": "dbdiff.result",

@@ -9,6 +9,7 @@ from dbdiff.engine import DiffOptions, Progress, run_diff
 from dbdiff.result import DiffResult
 from dbdiff.sources.base import Source, open_source
 from dbdiff.sources.urls import SourceURL
+from dbdiff.validate import SchemaSpec
 
 Override = str | tuple[str, Mapping[str, Any]]
 
@@ -31,6 +32,10 @@ def diff(
     column_rules: Mapping[str, Override] | None = None,
     progress: Progress | bool | None = None,
     workdir: str | None = None,
+    schema: SchemaSpec = None,
+    left_schema: SchemaSpec = None,
+    right_schema: SchemaSpec = None,
+    aggregate: Sequence[str] = (),
 ) -> DiffResult:
     """Compare `table` in two sources and return the result; differences are data, never raised.
 
@@ -38,12 +43,14 @@ def diff(
     or `Source` objects. `key` defaults to the primary key. `column_rules` overrides the rule of
     single columns: `{"amount": ("float", {"abs_tol": 0.01}), "name": "text"}`. `progress=True`
     shows a bar (tqdm.auto: a widget in notebooks, text elsewhere).
+
+    `schema` (a pandera YAML file, a `pandera.polars.DataFrameSchema` or a `DataFrameModel`) is
+    checked on every chunk of both sides, `left_schema`/`right_schema` on one side; `aggregate`
+    names columns whose count, sum, min and max must agree. Failed checks are in
+    `result.table().validation` (see docs/validation.md).
     """
     keys = [key] if isinstance(key, str) else list(key or ())
-    overrides = {
-        name: (value, {}) if isinstance(value, str) else (value[0], dict(value[1]))
-        for name, value in (column_rules or {}).items()
-    }
+    overrides = _overrides(column_rules)
     options = DiffOptions(
         table=table,
         right_table=right_table,
@@ -57,6 +64,10 @@ def diff(
         sample_limit=sample_limit,
         rules=list(rules),
         overrides=overrides,
+        schema=schema,
+        left_schema=left_schema,
+        right_schema=right_schema,
+        aggregate=[aggregate] if isinstance(aggregate, str) else list(aggregate),
     )
     reporter = _progress(progress)
     left_source, right_source = open_source(left), open_source(right)
@@ -68,6 +79,97 @@ def diff(
             left_source.close()
         if not isinstance(right, Source):
             right_source.close()
+
+
+def _overrides(column_rules: Mapping[str, Override] | None) -> dict[str, tuple[str, dict[str, Any]]]:
+    return {
+        name: (value, {}) if isinstance(value, str) else (value[0], dict(value[1]))
+        for name, value in (column_rules or {}).items()
+    }
+
+
+def validate(
+    source: str | SourceURL | Source,
+    *,
+    table: str,
+    schema: SchemaSpec = None,
+    key: str | Sequence[str] | None = None,
+    columns: Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
+    where: str | None = None,
+    chunk_size: int = 100_000,
+    workers: int = 4,
+    sample_limit: int = 100,
+    rules: Sequence[str] = (),
+    column_rules: Mapping[str, Override] | None = None,
+    progress: Progress | bool | None = None,
+    workdir: str | None = None,
+) -> DiffResult:
+    """Check `table` in one source against `schema` and the built-in invariants, chunk by chunk.
+
+    Values are normalized as in a diff (each column paired with itself). The result renders like a
+    diff's; `result.table().validation` holds the failures and `result.exit_code` is 0 or 1.
+    """
+    from dbdiff.validate import validate_source
+
+    opened = open_source(source)
+    try:
+        return validate_source(
+            opened,
+            table=table,
+            schema=schema,
+            key=[key] if isinstance(key, str) else list(key or ()),
+            columns=list(columns or ()),
+            exclude=list(exclude),
+            where=where,
+            chunk_size=chunk_size,
+            workers=workers,
+            sample_limit=sample_limit,
+            rules=list(rules),
+            overrides=_overrides(column_rules),
+            progress=_progress(progress),
+            workdir=workdir,
+        )
+    finally:
+        if not isinstance(source, Source):
+            opened.close()
+
+
+def infer_schema(
+    source: str | SourceURL | Source,
+    *,
+    table: str,
+    key: str | Sequence[str] | None = None,
+    columns: Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
+    where: str | None = None,
+    chunk_size: int = 100_000,
+    workers: int = 4,
+    rules: Sequence[str] = (),
+    column_rules: Mapping[str, Override] | None = None,
+    max_values: int = 20,
+) -> str:
+    """A starting pandera YAML schema for `table` (dtypes, nullability, observed ranges and value sets)."""
+    from dbdiff.validate import infer_schema as infer
+
+    opened = open_source(source)
+    try:
+        return infer(
+            opened,
+            table=table,
+            key=[key] if isinstance(key, str) else list(key or ()),
+            columns=list(columns or ()),
+            exclude=list(exclude),
+            where=where,
+            chunk_size=chunk_size,
+            workers=workers,
+            rules=list(rules),
+            overrides=_overrides(column_rules),
+            max_values=max_values,
+        )
+    finally:
+        if not isinstance(source, Source):
+            opened.close()
 
 
 def _progress(progress: Progress | bool | None) -> Progress | None:

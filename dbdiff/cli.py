@@ -149,6 +149,27 @@ def emit(
         click.echo(render(result, fmt))
 
 
+def _schema_options(func: F) -> F:
+    """`--schema`, `--left-schema`, `--right-schema`, `--aggregate` (dbdiff.validate)."""
+    options = [
+        click.option("--schema", help="A pandera YAML schema checked on every chunk of both sides."),
+        click.option(
+            "--left-schema", help="A pandera YAML schema for the left side only (wins over --schema)."
+        ),
+        click.option(
+            "--right-schema", help="A pandera YAML schema for the right side only (wins over --schema)."
+        ),
+        click.option(
+            "--aggregate",
+            multiple=True,
+            help="A column whose count, sum, min and max must agree between the sides (repeatable).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @cli.command("diff")
 @click.argument("left_url", required=False, envvar="DBDIFF_LEFT_URL")
 @click.argument("right_url", required=False, envvar="DBDIFF_RIGHT_URL")
@@ -173,6 +194,21 @@ def emit(
     type=click.Path(exists=True, dir_okay=False),
     help="An extra rule file (YAML); its rules win over the defaults.",
 )
+@click.option(
+    "--rule",
+    "rule_overrides",
+    multiple=True,
+    metavar="COL=NAME[:K=V,...]",
+    help=(
+        "Compare one column with another normalizer or parameters (repeat). Leniency is opt-in here: "
+        "--rule amount=float:abs_tol=0.01,rel_tol=1e-9 (float tolerance), "
+        "--rule name=text:ignore_case=true,rstrip=true,trim=true,empty_as_null=true, "
+        "--rule created=:assume_zone=Europe/Berlin (zone of a naive DATETIME; an empty NAME keeps "
+        "the column's rule), --rule d=:zero_date=error, --rule id=:swap=true (UUID_TO_BIN(u, 1)). "
+        "See `dbdiff rules`."
+    ),
+)
+@_schema_options
 @_output_options
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on stdout (files and exit code only).")
@@ -191,6 +227,11 @@ def diff_command(
     workers: int,
     sample_limit: int,
     rule_files: Sequence[str],
+    rule_overrides: Sequence[str],
+    schema: str | None,
+    left_schema: str | None,
+    right_schema: str | None,
+    aggregate: Sequence[str],
     fmt: str,
     json_path: Path | None,
     html_path: Path | None,
@@ -226,7 +267,12 @@ def diff_command(
         workers=workers,
         sample_limit=sample_limit,
         rules=list(rule_files),
+        column_rules=_column_rules(rule_overrides),
         progress=progress,
+        schema=schema,
+        left_schema=left_schema,
+        right_schema=right_schema,
+        aggregate=_split_names(aggregate),
     )
     emit(
         result,
@@ -266,6 +312,365 @@ def demo_command(directory: Path, chunk_size: int) -> None:
     render_text(result)
     for kind, path in written.items():
         click.echo(f"{kind} report: {path}")
+
+
+# --- invariants: validate and infer-schema (dbdiff.validate) ---------------------------------------
+
+
+@cli.command("validate")
+@click.argument("url", required=False, envvar="DBDIFF_LEFT_URL")
+@click.option("--table", "-t", required=True, help="The table to check (schema.table allowed).")
+@click.option("--schema", help="A pandera YAML schema checked on every chunk.")
+@click.option(
+    "--key", "-k", multiple=True, help="Key column (repeat for a composite key). Default: the primary key."
+)
+@click.option("--columns", "-c", multiple=True, help="Check only these columns (repeat, or comma-separate).")
+@click.option("--exclude", "-x", multiple=True, help="Leave these columns out (repeat, or comma-separate).")
+@click.option("--where", help="A SQL condition selecting the rows to check.")
+@click.option("--chunk-size", type=int, default=100_000, show_default=True, help="Rows per chunk.")
+@click.option("--workers", type=int, default=4, show_default=True, help="Chunks in flight at once.")
+@click.option("--sample-limit", type=int, default=100, show_default=True, help="Examples kept per check.")
+@click.option(
+    "--rules",
+    "rule_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="An extra rule file (YAML); its rules win over the defaults.",
+)
+@_output_options
+@click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing on stdout (files and exit code only).")
+@handle_errors
+def validate_command(
+    url: str | None,
+    table: str,
+    schema: str | None,
+    key: Sequence[str],
+    columns: Sequence[str],
+    exclude: Sequence[str],
+    where: str | None,
+    chunk_size: int,
+    workers: int,
+    sample_limit: int,
+    rule_files: Sequence[str],
+    fmt: str,
+    json_path: Path | None,
+    html_path: Path | None,
+    markdown_path: Path | None,
+    junit_path: Path | None,
+    no_progress: bool,
+    quiet: bool,
+) -> None:
+    """Check TABLE in URL against a pandera schema and the built-in invariants, chunk by chunk.
+
+    Built-in checks always run: key not NULL, key unique (across chunks), rows read = rows counted.
+    Exit codes: 0 every check passed, 1 a check failed, 2 usage or schema error, 3 runtime failure.
+    """
+    _remember_secrets(url)
+    if not url:
+        raise UsageError("a source URL is needed", hint="dbdiff validate URL --table T --schema FILE")
+    from dbdiff.api import validate
+    from dbdiff.progress import RichProgress, wants_progress
+
+    progress = RichProgress() if (not no_progress and wants_progress()) else None
+    result = validate(
+        url,
+        table=table,
+        schema=schema,
+        key=_split_names(key),
+        columns=_split_names(columns),
+        exclude=_split_names(exclude),
+        where=where,
+        chunk_size=chunk_size,
+        workers=workers,
+        sample_limit=sample_limit,
+        rules=list(rule_files),
+        progress=progress,
+    )
+    emit(
+        result,
+        fmt=fmt,
+        json_path=json_path,
+        html_path=html_path,
+        markdown_path=markdown_path,
+        junit_path=junit_path,
+        quiet=quiet,
+    )
+    raise SystemExit(result.exit_code)
+
+
+@cli.command("infer-schema")
+@click.argument("url", required=False, envvar="DBDIFF_LEFT_URL")
+@click.option("--table", "-t", required=True, help="The table to profile (schema.table allowed).")
+@click.option(
+    "--key", "-k", multiple=True, help="Key column (repeat for a composite key). Default: the primary key."
+)
+@click.option(
+    "--columns", "-c", multiple=True, help="Profile only these columns (repeat, or comma-separate)."
+)
+@click.option("--exclude", "-x", multiple=True, help="Leave these columns out (repeat, or comma-separate).")
+@click.option("--where", help="A SQL condition selecting the rows to profile.")
+@click.option("--chunk-size", type=int, default=100_000, show_default=True, help="Rows per chunk.")
+@click.option("--workers", type=int, default=4, show_default=True, help="Chunks in flight at once.")
+@click.option(
+    "--max-values",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Text columns with at most this many distinct values get an isin check.",
+)
+@click.option(
+    "--rules",
+    "rule_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="An extra rule file (YAML); its rules win over the defaults.",
+)
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the schema to FILE instead of stdout.",
+)
+@handle_errors
+def infer_schema_command(
+    url: str | None,
+    table: str,
+    key: Sequence[str],
+    columns: Sequence[str],
+    exclude: Sequence[str],
+    where: str | None,
+    chunk_size: int,
+    workers: int,
+    max_values: int,
+    rule_files: Sequence[str],
+    output: Path | None,
+) -> None:
+    """Write a starting pandera YAML schema for TABLE in URL, from its data, for people to edit.
+
+    Dtypes are those of the normalized values a diff checks; ranges and value sets are what the
+    data held. Use it with `dbdiff validate --schema` or `dbdiff diff --schema`.
+    """
+    _remember_secrets(url)
+    if not url:
+        raise UsageError("a source URL is needed", hint="dbdiff infer-schema URL --table T")
+    from dbdiff.api import infer_schema
+
+    text = infer_schema(
+        url,
+        table=table,
+        key=_split_names(key),
+        columns=_split_names(columns),
+        exclude=_split_names(exclude),
+        where=where,
+        chunk_size=chunk_size,
+        workers=workers,
+        rules=list(rule_files),
+        max_values=max_values,
+    )
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write the schema to {str(output)!r}: {exc.strerror}") from None
+    click.echo(f"schema written to {output}", err=True)
+
+
+# --- rules and explain -------------------------------------------------------------------------
+
+
+def _column_rules(specs: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """`--rule COL=NAME[:k=v,...]` flags as the API's `column_rules`."""
+    from dbdiff.rules import parse_override
+
+    overrides: dict[str, tuple[str, dict[str, Any]]] = {}
+    for spec in specs:
+        column, override = parse_override(spec)
+        if column.lower() in {c.lower() for c in overrides}:
+            raise UsageError(f"--rule names column {column!r} twice")
+        overrides[column] = override
+    return overrides
+
+
+@cli.command("rules")
+@click.option("--left", "left_dialect", default="mysql", show_default=True, help="Left dialect.")
+@click.option("--right", "right_dialect", default="postgresql", show_default=True, help="Right dialect.")
+@click.option(
+    "--rules",
+    "rule_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="An extra rule file (YAML), listed first as it wins.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@handle_errors
+def rules_command(left_dialect: str, right_dialect: str, rule_files: Sequence[str], fmt: str) -> None:
+    """List the rules in force for a dialect pair (in the order they are tried) and the normalizers."""
+    import json
+
+    from dbdiff.normalize import describe_normalizers
+    from dbdiff.rules import describe_rule, load_rules
+
+    ruleset = load_rules(rule_files, left_dialect=left_dialect, right_dialect=right_dialect)
+    rules = [describe_rule(r) for r in ruleset.rules]
+    normalizers = [{"name": n, "doc": d, "params": p} for n, d, p in describe_normalizers()]
+    if fmt == "json":
+        click.echo(json.dumps({"rules": rules, "normalizers": normalizers}, indent=2, default=str))
+        return
+    click.echo(f"Rules for {left_dialect} vs {right_dialect} (first match wins):")
+    for i, rule in enumerate(rules, start=1):
+        params = ", ".join(f"{k}={v}" for k, v in rule["params"].items())
+        click.echo(f"{i:3}. {rule['name']}  [{Path(rule['source']).name}]")
+        click.echo(f"       left:  {rule['left']}")
+        click.echo(f"       right: {rule['right']}")
+        click.echo(f"       -> {rule['normalizer']}" + (f" ({params})" if params else ""))
+    click.echo("")
+    click.echo("Normalizers (override a column with --rule COL=NAME[:key=value,...]):")
+    for item in normalizers:
+        params = ", ".join(f"{k}={v!r}" for k, v in item["params"].items())
+        first = item["doc"].splitlines()[0] if item["doc"] else ""
+        click.echo(f"  {item['name']}" + (f" ({params})" if params else "") + f": {first}")
+
+
+@cli.command("explain")
+@click.argument("left_url", required=False, envvar="DBDIFF_LEFT_URL")
+@click.argument("right_url", required=False, envvar="DBDIFF_RIGHT_URL")
+@click.option("--table", "-t", required=True, help="The table to compare (schema.table allowed).")
+@click.option("--right-table", help="The table's name on the right side, when it differs.")
+@click.option("--key", "-k", multiple=True, help="Key column (repeat for a composite key).")
+@click.option("--columns", "-c", multiple=True, help="Compare only these columns.")
+@click.option("--exclude", "-x", multiple=True, help="Leave these columns out.")
+@click.option("--where", help="A SQL condition applied on both sides.")
+@click.option("--right-where", help="A different condition for the right side.")
+@click.option("--chunk-size", type=int, default=100_000, show_default=True, help="Rows per chunk.")
+@click.option(
+    "--rules",
+    "rule_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="An extra rule file (YAML).",
+)
+@click.option("--rule", "rule_overrides", multiple=True, metavar="COL=NAME[:K=V,...]", help="As for diff.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@handle_errors
+def explain_command(
+    left_url: str | None,
+    right_url: str | None,
+    table: str,
+    right_table: str | None,
+    key: Sequence[str],
+    columns: Sequence[str],
+    exclude: Sequence[str],
+    where: str | None,
+    right_where: str | None,
+    chunk_size: int,
+    rule_files: Sequence[str],
+    rule_overrides: Sequence[str],
+    fmt: str,
+) -> None:
+    """Show the plan for a diff without reading any row: column pairs, rules, casts and chunks.
+
+    Reads only metadata: the catalogs, row counts and chunk boundaries.
+    """
+    import json
+
+    _remember_secrets(left_url, right_url)
+    if not left_url or not right_url:
+        raise UsageError("two source URLs are needed", hint="dbdiff explain LEFT_URL RIGHT_URL --table T")
+    from dbdiff.engine import DiffOptions, build_plan
+    from dbdiff.plan import describe_plan
+    from dbdiff.sources.base import open_source
+
+    options = DiffOptions(
+        table=table,
+        right_table=right_table,
+        key=_split_names(key),
+        columns=_split_names(columns),
+        exclude=_split_names(exclude),
+        where=where,
+        right_where=right_where,
+        chunk_size=chunk_size,
+        rules=list(rule_files),
+        overrides=_column_rules(rule_overrides),
+    )
+    left, right = open_source(left_url), open_source(right_url)
+    try:
+        plan = build_plan(left, right, options)
+        left_sql, right_sql = getattr(left, "sql", None), getattr(right, "sql", None)
+        described = describe_plan(
+            plan,
+            left_cast=left_sql.select_expr if left_sql is not None else None,
+            right_cast=right_sql.select_expr if right_sql is not None else None,
+        )
+    finally:
+        left.close()
+        right.close()
+    described = {"left": left.url.redacted, "right": right.url.redacted, **described}
+    if fmt == "json":
+        click.echo(json.dumps(described, indent=2, default=str))
+        return
+    click.echo(f"left:  {described['left']}  table {plan.left_table}  rows {plan.rows_left}")
+    click.echo(f"right: {described['right']}  table {plan.right_table}  rows {plan.rows_right}")
+    click.echo(f"key:   {', '.join(plan.key_names)}")
+    for pair in described["columns"]:
+        role = "key " if pair["key"] else "    "
+        click.echo(f"{role}{pair['name']}: {pair['left_type']} vs {pair['right_type']} -> {pair['rule']}")
+        if pair["left_cast"]:
+            click.echo(f"        left reads  {pair['left_cast']}")
+        if pair["right_cast"]:
+            click.echo(f"        right reads {pair['right_cast']}")
+    if plan.only_left:
+        click.echo(f"only on the left:  {', '.join(plan.only_left)}")
+    if plan.only_right:
+        click.echo(f"only on the right: {', '.join(plan.only_right)}")
+    shared = "shared by both sides" if plan.shared_boundaries else "each side its own (key order differs)"
+    click.echo(f"chunks: {len(plan.chunks)} of about {chunk_size} rows; boundaries {shared}")
+    for chunk in described["chunks"][:20]:
+        click.echo(
+            f"  #{chunk['index']}: {chunk['left']}"
+            + (f" | right {chunk['right']}" if chunk["right"] != chunk["left"] else "")
+        )
+    if len(described["chunks"]) > 20:
+        click.echo(f"  ... {len(described['chunks']) - 20} more")
+
+
+@cli.command("report")
+@click.argument("result_path", metavar="RESULT.json", type=click.Path(path_type=Path))
+@_output_options
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing on stdout (files and exit code only).")
+@handle_errors
+def report_command(
+    result_path: Path,
+    fmt: str,
+    json_path: Path | None,
+    html_path: Path | None,
+    markdown_path: Path | None,
+    junit_path: Path | None,
+    quiet: bool,
+) -> None:
+    """Re-render a saved JSON result (from `dbdiff diff --json`) without touching a database.
+
+    Writes the reports asked for and prints the stdout view, then exits with the saved result's
+    code, so CI can gate on it: 0 identical, 1 different, 3 a table errored. A missing file or one
+    that is not a dbdiff JSON result exits 2.
+    """
+    from dbdiff.result import load_result
+
+    result = load_result(result_path)
+    emit(
+        result,
+        fmt=fmt,
+        json_path=json_path,
+        html_path=html_path,
+        markdown_path=markdown_path,
+        junit_path=junit_path,
+        quiet=quiet,
+    )
+    raise SystemExit(result.exit_code)
 
 
 def _setup_logging() -> None:

@@ -59,6 +59,7 @@ from dbdiff.result import (
 from dbdiff.rules import RuleSet, load_rules
 from dbdiff.sources.base import KeyRange, Source
 from dbdiff.store import ResultStore
+from dbdiff.validate import SchemaSpec, Validator, describe_schema
 
 log = logging.getLogger("dbdiff")
 
@@ -102,6 +103,12 @@ class DiffOptions:
     overrides: Mapping[str, Override] = field(default_factory=dict)
     retries: int = 2
     memory_limit: str | None = None
+    # Invariants (dbdiff.validate): a pandera schema for both sides or one per side, and columns
+    # whose count/sum/min/max must agree between the sides.
+    schema: SchemaSpec = None
+    left_schema: SchemaSpec = None
+    right_schema: SchemaSpec = None
+    aggregate: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         if self.chunk_size < 1:
@@ -127,6 +134,25 @@ class DiffOptions:
             "workers": self.workers,
             "sample_limit": self.sample_limit,
             "rules": [str(r) for r in self.rules],
+            **self._validation_options(),
+        }
+
+    def _validation_options(self) -> dict[str, Any]:
+        # Only when set, so reports of runs without checks stay as they were.
+        shown: dict[str, Any] = {
+            name: describe_schema(getattr(self, name))
+            for name in ("schema", "left_schema", "right_schema")
+            if getattr(self, name) is not None
+        }
+        if self.aggregate:
+            shown["aggregate"] = list(self.aggregate)
+        return shown
+
+    def schemas(self) -> dict[str, SchemaSpec]:
+        """The schema each side is checked against (a side's own schema wins over `schema`)."""
+        return {
+            "left": self.left_schema if self.left_schema is not None else self.schema,
+            "right": self.right_schema if self.right_schema is not None else self.schema,
         }
 
 
@@ -217,6 +243,14 @@ class DiffRun:
         self._lock = threading.Lock()
         self._name = store_prefix
         self._read_seconds = {"left": 0.0, "right": 0.0}
+        self.validator = Validator(
+            plan,
+            schemas=options.schemas(),
+            aggregate=options.aggregate,
+            sample_limit=options.sample_limit,
+            store=store,
+            prefix=store_prefix,
+        )
 
     # --- reading ---
 
@@ -252,6 +286,8 @@ class DiffRun:
         right = right_future.result()
         left_unique, left_dups = split_duplicates(left, self.plan, "left")
         right_unique, right_dups = split_duplicates(right, self.plan, "right")
+        self.validator.feed("left", left, left_dups)
+        self.validator.feed("right", right, right_dups)
         # A key duplicated on either side is reported, never paired: take it out of both.
         left_unique = drop_keys(left_unique, right_dups, self.plan)
         right_unique = drop_keys(right_unique, left_dups, self.plan)
@@ -432,11 +468,23 @@ class DiffRun:
             null_keys=tuple((null_left_samples + null_right_samples)[: max(limit, 0) * 2]),
         )
         columns = tuple(ColumnStat(p.name, m) for p, m in zip(plan.columns, t.mismatches, strict=True))
+        validation, validation_stats = self.validator.finish(
+            rows_counted={"left": plan.rows_left, "right": plan.rows_right},
+            null_keys={
+                side: (count, [{p.name: s["row"].get(p.name) for p in plan.key} for s in samples])
+                for side, count, samples in (
+                    ("left", null_left, null_left_samples),
+                    ("right", null_right, null_right_samples),
+                )
+            },
+        )
         return TableResult(
             left_table=plan.left_table,
             right_table=plan.right_table,
             key=plan.key_names,
-            status=table_status(summary, schema),
+            # A failed check makes the pair fail (exit code 1) even when both sides agree.
+            status=table_status(summary, schema) if validation.passed else "different",
+            validation=validation,
             schema=schema,
             summary=summary,
             columns=columns,
@@ -447,6 +495,7 @@ class DiffRun:
                 "seconds": round(seconds, 3),
                 "read_seconds_left": round(self._read_seconds["left"], 3),
                 "read_seconds_right": round(self._read_seconds["right"], 3),
+                **validation_stats,
             },
         )
 

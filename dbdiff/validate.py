@@ -1,0 +1,1174 @@
+"""Invariants: pandera schemas and built-in checks, run on the chunks a diff already reads.
+
+Each chunk of each side becomes a *view*: a polars frame with the side's own column names holding
+the normalized values (what the diff compares), in dtypes pandera can check:
+
+- decimals become `Decimal(38, s)` with `s` the larger declared scale of the pair (exact, numeric
+  comparisons); when a side declares no scale (PostgreSQL `NUMERIC`) or the precision exceeds 38
+  digits they become `Float64`, since a narrower decimal would silently round;
+- `TIME` becomes `Duration("us")`; every other normalized value is used as it is (a MySQL
+  `TINYINT(1)` compared with a PostgreSQL boolean is `Boolean`, timestamps are naive UTC
+  `Datetime("us")`, text is `String`).
+
+Rows whose key has a NULL belong to no chunk, so schema checks never see them; the built-in
+`key_not_null` check reports them. Uniqueness (the built-in `key_unique`, a column's
+`unique: true`, a schema's `unique: [a, b]`) holds across chunks: values go to the run's DuckDB
+store and are grouped once at the end (unless the key provably can't repeat across chunks).
+
+Failures are data, never raised: they are merged per side, column and check into counts and a
+bounded list of examples (the smallest keys, so chunking never changes which are kept). A schema
+that can't load, names a column the view lacks, or whose dtype or check can't apply is a
+`ConfigError` (exit code 2).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import copy
+import datetime as dt
+import decimal
+import json
+import math
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from dbdiff.compare import SUFFIX, key_names, prepare_side, split_duplicates
+from dbdiff.errors import ColumnError, ConfigError, KeyColumnError, UsageError
+from dbdiff.plan import (
+    ColumnPlan,
+    DiffPlan,
+    Override,
+    boundaries_shareable,
+    canonical_bounds,
+    choose_key,
+    pair_columns,
+    plan_chunks,
+)
+from dbdiff.result import (
+    ColumnPair,
+    DiffResult,
+    SchemaComparison,
+    Summary,
+    TableResult,
+    Validation,
+    ValidationFailure,
+)
+from dbdiff.values import encode_value
+
+if TYPE_CHECKING:
+    from pandera.api.polars.container import DataFrameSchema
+
+    from dbdiff.sources.base import Source
+    from dbdiff.store import ResultStore
+
+#: A schema as callers give it: a YAML/JSON file path, a pandera polars `DataFrameSchema`, or a
+#: `DataFrameModel` subclass.
+SchemaSpec = Any
+
+#: The `side` of a failure that compares the two sides (row counts, aggregates).
+BOTH = "both"
+
+KEY_NOT_NULL = "key_not_null"
+KEY_UNIQUE = "key_unique"
+ROW_COUNT = "row_count"
+ROW_COUNT_EQUAL = "row_count_equal"
+FIELD_UNIQUENESS = "field_uniqueness"  # pandera's own names for `unique`
+MULTIPLE_FIELDS_UNIQUENESS = "multiple_fields_uniqueness"
+AGGREGATES = ("count", "sum", "min", "max")
+
+# Normalizers that never map two keys the database tells apart onto one normalized key; with
+# shared chunk boundaries such a key cannot occur in two chunks, so uniqueness is per chunk.
+_INJECTIVE_KEY_NORMALIZERS = frozenset({"integer", "decimal", "date", "exact"})
+
+# pandera reasons that mean the schema doesn't fit the table, not that the data is wrong.
+_CONFIG_REASONS = frozenset(
+    {
+        "column_not_in_schema",
+        "column_not_in_dataframe",
+        "wrong_dtype",
+        "check_error",
+        "column_not_ordered",
+        "duplicate_dataframe_column_labels",
+        "invalid_column_name",
+        "add_missing_column_no_default",
+        "mismatch_index",
+        "wrong_field_name",
+        "invalid_type",
+    }
+)
+
+
+# --- schemas ----------------------------------------------------------------------------------
+
+
+def load_schema(spec: SchemaSpec) -> DataFrameSchema | None:
+    """A pandera polars `DataFrameSchema` from a file path, a schema or a `DataFrameModel` class."""
+    if spec is None:
+        return None
+    if isinstance(spec, (str, Path)):
+        return load_schema_file(spec)
+    import pandera.polars as pa
+
+    if isinstance(spec, pa.DataFrameSchema):
+        return spec
+    if isinstance(spec, type) and issubclass(spec, pa.DataFrameModel):
+        try:
+            return spec.to_schema()
+        except Exception as exc:
+            raise ConfigError(f"schema model {spec.__name__} is invalid: {_first_line(exc)}") from None
+    raise UsageError(
+        f"a schema must be a file path, a pandera.polars.DataFrameSchema or a DataFrameModel, "
+        f"not {type(spec).__name__}",
+        hint="pandas schemas (pandera.pandas) don't apply: dbdiff validates polars frames",
+    )
+
+
+def load_schema_file(path: str | Path) -> DataFrameSchema:
+    """Load pandera's YAML (or JSON) format for polars schemas (`DataFrameSchema.to_yaml()`)."""
+    import yaml
+
+    path = Path(path)
+    where = f"schema file {str(path)!r}"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{where} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"{where} cannot be read: {exc.strerror}") from None
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise ConfigError(
+            f"{where} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}"
+        ) from None
+    if not isinstance(data, Mapping) or not isinstance(data.get("columns", {}), (Mapping, type(None))):
+        raise ConfigError(
+            f"{where} is not a pandera schema",
+            hint="write one with pandera.polars.DataFrameSchema.to_yaml() or dbdiff infer-schema",
+        )
+    kind = data.get("schema_type")
+    if kind not in (None, "polars_dataframe"):
+        raise ConfigError(
+            f"{where} holds a {kind!r} schema, not a polars one",
+            hint="dbdiff validates polars frames: the file needs schema_type: polars_dataframe",
+        )
+    try:
+        from pandera.io import polars_io
+
+        return polars_io.deserialize_schema(dict(data))
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            f"loading {where} needs the {exc.name!r} package (pandera's YAML loader imports it)",
+            hint=f"pip install {exc.name}",
+        ) from None
+    except AttributeError as exc:
+        # pandera rebuilds each check by name: `Check.<name>`.
+        raise ConfigError(
+            f"{where} names an unknown check or option: {_first_line(exc)}",
+            hint="use pandera's built-in checks (ge, le, in_range, isin, str_matches, ...)",
+        ) from None
+    except Exception as exc:
+        raise ConfigError(f"{where} cannot be loaded: {type(exc).__name__}: {_first_line(exc)}") from None
+
+
+def describe_schema(spec: SchemaSpec) -> str | None:
+    """How reports show a schema option: the file path, or the schema's or model's name."""
+    if spec is None:
+        return None
+    if isinstance(spec, (str, Path)):
+        return str(spec)
+    if isinstance(spec, type):
+        return spec.__name__
+    return getattr(spec, "name", None) or type(spec).__name__
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:300]
+
+
+# --- the view pandera sees --------------------------------------------------------------------
+
+
+def _side_column(pair: ColumnPlan, side: str) -> Any:
+    return pair.left if side == "left" else pair.right
+
+
+def view_columns(plan: DiffPlan, side: str) -> list[tuple[str, str, ColumnPlan]]:
+    """(the side's column name, the internal normalized column, its plan) for key then compared columns."""
+    sfx = SUFFIX[side]
+    out = [(_side_column(p, side).name, f"k{i}", p) for i, p in enumerate(plan.key)]
+    out += [(_side_column(p, side).name, f"n{j}{sfx}", p) for j, p in enumerate(plan.columns)]
+    return out
+
+
+def _decimal_view_dtype(pair: ColumnPlan) -> pl.DataType:
+    """Decimal(38, s) when both sides bound their digits within 38, else Float64 (see module doc)."""
+    scales, precisions = [], []
+    for column in (pair.left, pair.right):
+        if column.family in ("integer", "year"):
+            scales.append(0)
+            precisions.append(20)
+        elif column.scale is not None and column.precision is not None:
+            scales.append(column.scale)
+            precisions.append(column.precision)
+        else:
+            return pl.Float64()
+    scale = max(scales)
+    if max(p - s for p, s in zip(precisions, scales, strict=True)) + scale > 38:
+        return pl.Float64()
+    return pl.Decimal(38, scale)
+
+
+def view_expr(internal: str, pair: ColumnPlan) -> pl.Expr:
+    """The normalized column in the dtype pandera checks (decimals numeric, TIME as a Duration)."""
+    expr = pl.col(internal)
+    normalizer = pair.choice.normalizer
+    if normalizer == "decimal":
+        # Values never carry more digits than the declared scale, so the cast is exact; values
+        # a decimal can't hold (PostgreSQL 'NaN') become NULL.
+        return expr.cast(_decimal_view_dtype(pair), strict=False)
+    if normalizer == "time":
+        return expr.cast(pl.Duration("us"))
+    return expr
+
+
+def view_frame(prepared: pl.DataFrame, plan: DiffPlan, side: str) -> pl.DataFrame:
+    """One side's chunk under its own column names, holding normalized values."""
+    return prepared.select(
+        [view_expr(internal, p).alias(name) for name, internal, p in view_columns(plan, side)]
+    )
+
+
+def keys_may_cross_chunks(plan: DiffPlan) -> bool:
+    """True unless equal normalized keys provably land in the same chunk of a side."""
+    if not plan.shared_boundaries:
+        return True
+    for pair in plan.key:
+        normalizer = pair.choice.normalizer
+        if normalizer in _INJECTIVE_KEY_NORMALIZERS:
+            continue
+        if normalizer == "timestamp":
+            finest = max(c.fsp if c.fsp is not None else 6 for c in (pair.left, pair.right))
+            params = pair.choice.params
+            if int(params.get("fsp", 6)) >= finest and params.get("assume_zone", "UTC") == "UTC":
+                continue
+        return True
+    return False
+
+
+def _token(values: Iterable[Any]) -> tuple[Any, ...]:
+    """A sort token over normalized key values (NULL first), the order examples are kept in."""
+    return tuple((v is not None, v) for v in values)
+
+
+# --- failures ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Failure:
+    count: int = 0
+    examples: list[tuple[tuple[Any, ...], dict[str, Any]]] = field(default_factory=list)
+
+    def add(self, count: int, examples: Sequence[tuple[tuple[Any, ...], dict[str, Any]]], limit: int) -> None:
+        self.count += count
+        self.examples.extend(examples)
+        if len(self.examples) > 2 * max(limit, 1):
+            self.trim(limit)
+
+    def trim(self, limit: int) -> None:
+        # Keys of mixed types (a value normalized to NULL) can't be ordered: keep arrival order.
+        with contextlib.suppress(TypeError):
+            self.examples.sort(key=lambda e: e[0])
+        del self.examples[max(limit, 0) :]
+
+
+@dataclass
+class _Unique:
+    """A uniqueness check that must hold across chunks: its values go to the store."""
+
+    check: str
+    column: str | None  # how the failure is reported
+    sources: tuple[str, ...]  # view columns (or internal key columns for the key)
+    table: str
+    per_key: bool = False  # examples: one per duplicated key with its row count
+
+
+@dataclass
+class _Side:
+    schema: DataFrameSchema | None = None
+    chunk_schema: DataFrameSchema | None = None  # `schema` without its uniqueness (checked globally)
+    uniques: list[_Unique] = field(default_factory=list)
+    ready: bool = False
+    rows: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Validator:
+    """Feeds chunks through the checks of each side and merges what fails.
+
+    `feed` is safe to call from several threads; `finish` runs once, after the last chunk.
+    """
+
+    def __init__(
+        self,
+        plan: DiffPlan,
+        *,
+        sides: Sequence[str] = ("left", "right"),
+        schemas: Mapping[str, SchemaSpec] | None = None,
+        aggregate: Sequence[str] = (),
+        sample_limit: int = 100,
+        store: ResultStore | None = None,
+        prefix: str = "t0",
+    ) -> None:
+        self.plan = plan
+        self.sides = tuple(sides)
+        self.limit = max(int(sample_limit), 0)
+        self.store = store
+        self.prefix = prefix
+        self._lock = threading.Lock()
+        self._failures: dict[tuple[str, str | None, str], _Failure] = {}
+        self._global_keys = keys_may_cross_chunks(plan)
+        self._key_label = ",".join(p.name for p in plan.key)
+        self._sides = {side: _Side() for side in self.sides}
+        for side in self.sides:
+            self._setup_side(side, load_schema((schemas or {}).get(side)))
+            if self._global_keys:
+                self._sides[side].uniques.append(
+                    _Unique(
+                        KEY_UNIQUE,
+                        self._key_label,
+                        tuple(key_names(plan)),
+                        f"{prefix}__vkey_{side}",
+                        per_key=True,
+                    )
+                )
+        if any(s.uniques for s in self._sides.values()) and store is None:
+            raise UsageError("uniqueness across chunks needs a result store")
+        self._aggregate = self._aggregate_columns(aggregate)
+        self._partials: dict[str, dict[str, dict[str, Any]]] = {side: {} for side in self.sides}
+
+    @property
+    def has_schema(self) -> bool:
+        return any(s.schema is not None for s in self._sides.values())
+
+    # --- setup ---
+
+    def _setup_side(self, side: str, schema: DataFrameSchema | None) -> None:
+        state = self._sides[side]
+        if schema is None:
+            return
+        names = [name for name, _, _ in view_columns(self.plan, side)]
+        for name, column in schema.columns.items():
+            if getattr(column, "regex", False) or not getattr(column, "required", True):
+                continue
+            if name not in names:
+                raise ColumnError(
+                    f"the {side} schema names column {name!r}, which {self._why_missing(name, side)}",
+                    hint=f"columns checked on the {side} side: {', '.join(names)}",
+                )
+        chunk_schema = schema
+        unique_columns = [name for name, c in schema.columns.items() if getattr(c, "unique", False)]
+        if unique_columns:
+            chunk_schema = chunk_schema.update_columns({n: {"unique": False} for n in unique_columns})
+        for n, name in enumerate(unique_columns):
+            state.uniques.append(_Unique(FIELD_UNIQUENESS, name, (name,), f"{self.prefix}__vuniq{n}_{side}"))
+        frame_unique = schema.unique
+        if frame_unique:
+            columns = (frame_unique,) if isinstance(frame_unique, str) else tuple(frame_unique)
+            missing = [c for c in columns if c not in names]
+            if missing:
+                raise ColumnError(
+                    f"the {side} schema's unique names column {missing[0]!r}, which "
+                    f"{self._why_missing(missing[0], side)}"
+                )
+            chunk_schema = copy.deepcopy(chunk_schema)
+            chunk_schema.unique = None
+            state.uniques.append(
+                _Unique(
+                    MULTIPLE_FIELDS_UNIQUENESS,
+                    None,
+                    columns,
+                    f"{self.prefix}__vuniqf_{side}",
+                )
+            )
+        state.schema = schema
+        state.chunk_schema = chunk_schema
+
+    def _why_missing(self, name: str, side: str) -> str:
+        lowered = name.lower()
+        others = self.plan.only_left if side == "left" else self.plan.only_right
+        if any(c.lower() == lowered for c in others):
+            return f"the {side} side has but the other side lacks, so it is not read"
+        for _, _, pair in view_columns(self.plan, side):
+            if pair.name.lower() == lowered or _side_column(pair, side).name.lower() == lowered:
+                return f"is spelled {_side_column(pair, side).name!r} on the {side} side"
+        return "is not compared (missing, excluded, or outside --columns)"
+
+    def _aggregate_columns(self, names: Sequence[str]) -> list[tuple[str, dict[str, str], ColumnPlan]]:
+        columns = {p.name.lower(): (p, i, True) for i, p in enumerate(self.plan.key)}
+        columns.update({p.name.lower(): (p, j, False) for j, p in enumerate(self.plan.columns)})
+        out = []
+        for name in names:
+            found = columns.get(name.lower())
+            if found is None:
+                raise ColumnError(
+                    f"--aggregate names column {name!r}, which is not compared",
+                    hint="columns: " + ", ".join(p.name for p in self.plan.all_pairs),
+                )
+            pair, index, is_key = found
+            internal = {side: (f"k{index}" if is_key else f"n{index}{SUFFIX[side]}") for side in self.sides}
+            out.append((pair.name, internal, pair))
+        return out
+
+    # --- per chunk ---
+
+    def feed(self, side: str, prepared: pl.DataFrame, duplicates: pl.DataFrame | None = None) -> None:
+        """Check one chunk of one side (`prepared` as `compare.prepare_side` returns it).
+
+        `duplicates` is the chunk's `compare.split_duplicates` result when the caller has it.
+        """
+        state = self._sides[side]
+        with self._lock:
+            state.rows += prepared.height
+        keys = key_names(self.plan)
+        raw_keys = [f"rk{i}{SUFFIX[side]}" for i in range(len(keys))]
+        if not self._global_keys:
+            if duplicates is None:
+                duplicates = split_duplicates(prepared, self.plan, side)[1]
+            if duplicates.height:
+                self._record_duplicate_keys(side, duplicates)
+        view = None
+        if state.schema is not None or any(u.check != KEY_UNIQUE for u in state.uniques):
+            view = view_frame(prepared, self.plan, side)
+        for unique in state.uniques:
+            assert self.store is not None
+            if unique.check == KEY_UNIQUE:
+                values = prepared.select(
+                    [pl.col(k).alias(f"u{i}") for i, k in enumerate(keys)]
+                    + [pl.col(k) for k in keys]
+                    + [pl.col(r).alias(f"rk{i}") for i, r in enumerate(raw_keys)]
+                )
+            else:
+                assert view is not None
+                values = pl.concat(
+                    [
+                        view.select([pl.col(c).alias(f"u{i}") for i, c in enumerate(unique.sources)]),
+                        prepared.select(
+                            [pl.col(k) for k in keys]
+                            + [pl.col(r).alias(f"rk{i}") for i, r in enumerate(raw_keys)]
+                        ),
+                    ],
+                    how="horizontal",
+                )
+            self.store.append(unique.table, values)
+        if state.schema is not None:
+            assert view is not None
+            self._check_schema(side, state, prepared, view)
+        if self._aggregate:
+            partial = {
+                name: _chunk_aggregate(prepared.get_column(internal[side]), pair.choice.normalizer)
+                for name, internal, pair in self._aggregate
+            }
+            with self._lock:
+                merged = self._partials[side]
+                for name, values in partial.items():
+                    merged[name] = _merge_aggregate(merged.get(name), values)
+
+    def _record_duplicate_keys(self, side: str, dups: pl.DataFrame) -> None:
+        keys = key_names(self.plan)
+        rows = int(dups.get_column("count").sum())
+        head = dups.sort(keys, nulls_last=False).head(self.limit) if self.limit else dups.head(0)
+        examples = [
+            (
+                _token(row[k] for k in keys),
+                {"key": self._raw_key(row, [f"rk{i}" for i in range(len(keys))]), "value": int(row["count"])},
+            )
+            for row in head.iter_rows(named=True)
+        ]
+        self._add(side, self._key_label, KEY_UNIQUE, rows, examples)
+
+    def _raw_key(self, row: Mapping[str, Any], raw: Sequence[str]) -> dict[str, Any]:
+        return {p.name: encode_value(row[r]) for p, r in zip(self.plan.key, raw, strict=True)}
+
+    def _add(
+        self,
+        side: str,
+        column: str | None,
+        check: str,
+        count: int,
+        examples: Sequence[tuple[tuple[Any, ...], dict[str, Any]]],
+    ) -> None:
+        with self._lock:
+            failure = self._failures.setdefault((side, column, check), _Failure())
+            failure.add(count, examples, self.limit)
+
+    def _check_schema(self, side: str, state: _Side, prepared: pl.DataFrame, view: pl.DataFrame) -> None:
+        schema = state.chunk_schema
+        assert schema is not None
+        with state.lock:
+            if not state.ready:
+                # An empty frame of the same dtypes shows every problem of fit before any data does.
+                errors = _run_pandera(schema, view.head(0))
+                if errors is not None:
+                    self._raise_config(side, errors)
+                state.ready = True
+            errors = _run_pandera(schema, view)
+        if errors is None:
+            return
+        self._raise_config(side, errors)
+        cases = errors.failure_cases
+        assert isinstance(cases, pl.DataFrame)
+        keys = key_names(self.plan)
+        raw = [f"rk{i}{SUFFIX[side]}" for i in range(len(keys))]
+        base = prepared.select(keys + raw)
+        for (column, check), group in cases.group_by(["column", "check"], maintain_order=True):
+            indexed = group.filter(pl.col("index").is_not_null())
+            unindexed = group.filter(pl.col("index").is_null())
+            if unindexed.height:
+                # A check that judged the chunk as a whole (no row to point at).
+                examples = [((), {"key": {}, "value": v}) for v in unindexed.get_column("failure_case")]
+                self._add(side, column, str(check), unindexed.height, examples[: self.limit])
+            if not indexed.height:
+                continue
+            index = indexed.get_column("index").unique().cast(pl.Int64).sort()
+            examples = []
+            if self.limit:
+                rows = base.with_columns(
+                    view.get_column(column).alias("__v")
+                    if column in view.columns
+                    else pl.lit(None).alias("__v")
+                ).select(pl.all().gather(index))
+                if column not in view.columns:
+                    # A frame-wide check: show the whole row under the side's names.
+                    rows = rows.with_columns(
+                        pl.Series("__v", view.select(pl.struct(pl.all())).to_series().gather(index))
+                    )
+                rows = rows.sort(keys, nulls_last=False).head(self.limit)
+                examples = [
+                    (
+                        _token(row[k] for k in keys),
+                        {"key": self._raw_key(row, raw), "value": encode_value(row["__v"])},
+                    )
+                    for row in rows.iter_rows(named=True)
+                ]
+            self._add(side, column, str(check), index.len(), examples)
+
+    def _raise_config(self, side: str, errors: Any) -> None:
+        for error in getattr(errors, "schema_errors", ()):
+            reason = getattr(error.reason_code, "value", str(error.reason_code))
+            if reason in _CONFIG_REASONS:
+                raise ConfigError(
+                    f"the {side} schema does not fit the data: {_first_line(error)}",
+                    hint=_config_hint(reason),
+                )
+
+    # --- the end ---
+
+    def finish(
+        self,
+        *,
+        rows_counted: Mapping[str, int | None] | None = None,
+        null_keys: Mapping[str, tuple[int, Sequence[Mapping[str, Any]]]] | None = None,
+    ) -> tuple[Validation, dict[str, Any]]:
+        """Merge everything into a `Validation`, plus stats (aggregates) for `TableResult.stats`.
+
+        `rows_counted`: each side's COUNT(*) from planning; `null_keys`: each side's count of rows
+        with a NULL key and some of their keys (mappings from key name to encoded value).
+        """
+        rows_counted = rows_counted or {}
+        null_keys = null_keys or {}
+        totals = {}
+        for side in self.sides:
+            nulls, null_examples = null_keys.get(side, (0, ()))
+            if nulls:
+                examples = [((), {"key": dict(k), "value": None}) for k in list(null_examples)[: self.limit]]
+                self._add(side, self._key_label, KEY_NOT_NULL, nulls, examples)
+            for unique in self._sides[side].uniques:
+                self._finish_unique(side, unique)
+            read = self._sides[side].rows + nulls
+            totals[side] = read
+            counted = rows_counted.get(side)
+            if counted is not None and counted != read:
+                example = {"key": {}, "value": {"counted": counted, "read": read}}
+                self._add(side, None, ROW_COUNT, abs(counted - read), [((), example)])
+        stats: dict[str, Any] = {}
+        if len(self.sides) == 2 and totals["left"] != totals["right"]:
+            example = {"key": {}, "value": {"left": totals["left"], "right": totals["right"]}}
+            self._add(BOTH, None, ROW_COUNT_EQUAL, abs(totals["left"] - totals["right"]), [((), example)])
+        if self._aggregate:
+            stats["aggregates"] = self._finish_aggregates()
+        order = {"left": 0, "right": 1, BOTH: 2}
+        failures = []
+        for (side, column, check), failure in sorted(
+            self._failures.items(), key=lambda item: (order.get(item[0][0], 3), item[0][1] or "", item[0][2])
+        ):
+            failure.trim(self.limit)
+            failures.append(
+                ValidationFailure(
+                    side=side,
+                    column=column,
+                    check=check,
+                    count=failure.count,
+                    examples=tuple(e for _, e in failure.examples),
+                )
+            )
+        return Validation(passed=not failures, failures=tuple(failures)), stats
+
+    def _finish_unique(self, side: str, unique: _Unique) -> None:
+        assert self.store is not None
+        if not self.store.exists(unique.table):
+            return
+        n_values = len(unique.sources)
+        keys = key_names(self.plan)
+        values = ", ".join(f"u{i}" for i in range(n_values))
+        dup_groups = (
+            f'SELECT {values}, COUNT(*) AS n FROM "{unique.table}" GROUP BY {values} HAVING COUNT(*) > 1'
+        )
+        batches = list(
+            self.store.query_batches(f"SELECT COALESCE(SUM(n), 0) AS rows FROM ({dup_groups})", 10)
+        )
+        rows = int(pl.from_arrow(batches).item()) if batches else 0  # type: ignore[union-attr]
+        if not rows:
+            return
+        raw = [f"rk{i}" for i in range(len(keys))]
+        examples: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+        if self.limit and unique.per_key:
+            first_raw = ", ".join(f"MIN({r}) AS {r}" for r in raw)
+            sql = (
+                f'SELECT {", ".join(keys)}, COUNT(*) AS n, {first_raw} FROM "{unique.table}" '
+                f"GROUP BY {', '.join(keys)} HAVING COUNT(*) > 1 "
+                f"ORDER BY {', '.join(f'{k} NULLS FIRST' for k in keys)} LIMIT {self.limit}"
+            )
+            for row in self._rows(sql):
+                example = {"key": self._raw_key(row, raw), "value": int(row["n"])}
+                examples.append((_token(row[k] for k in keys), example))
+        elif self.limit:
+            match = " AND ".join(f"t.u{i} IS NOT DISTINCT FROM d.u{i}" for i in range(n_values))
+            sql = (
+                f'SELECT t.* FROM "{unique.table}" t JOIN ({dup_groups}) d ON {match} '
+                f"ORDER BY {', '.join(f't.{k} NULLS FIRST' for k in keys)} LIMIT {self.limit}"
+            )
+            for row in self._rows(sql):
+                if n_values == 1:
+                    value = encode_value(row["u0"])
+                else:
+                    value = {c: encode_value(row[f"u{i}"]) for i, c in enumerate(unique.sources)}
+                examples.append(
+                    (_token(row[k] for k in keys), {"key": self._raw_key(row, raw), "value": value})
+                )
+        self._add(side, unique.column, unique.check, rows, examples)
+
+    def _rows(self, sql: str) -> list[dict[str, Any]]:
+        assert self.store is not None
+        batches = list(self.store.query_batches(sql, max(self.limit, 1)))
+        if not batches:
+            return []
+        frame = pl.from_arrow(batches)
+        assert isinstance(frame, pl.DataFrame)
+        return list(frame.iter_rows(named=True))
+
+    def _finish_aggregates(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, _, pair in self._aggregate:
+            per_side = {side: self._partials[side].get(name) or _empty_aggregate() for side in self.sides}
+            out[name] = {
+                side: {k: encode_value(v) for k, v in values.items()} for side, values in per_side.items()
+            }
+            if len(self.sides) != 2:
+                continue
+            left, right = per_side["left"], per_side["right"]
+            for stat in AGGREGATES:
+                if stat not in left and stat not in right:
+                    continue
+                a, b = left.get(stat), right.get(stat)
+                if not _same(a, b, pair.choice.normalizer == "float" and stat == "sum"):
+                    example = {"key": {}, "value": {"left": encode_value(a), "right": encode_value(b)}}
+                    self._add(BOTH, name, f"aggregate_{stat}", 1, [((), example)])
+        return out
+
+
+def _run_pandera(schema: DataFrameSchema, frame: pl.DataFrame) -> Any:
+    """pandera's SchemaErrors for `frame`, or None; depth pinned per call, never via globals."""
+    import pandera.polars as pa
+    from pandera.config import ValidationDepth, config_context
+
+    with config_context(validation_enabled=True, validation_depth=ValidationDepth.SCHEMA_AND_DATA):
+        try:
+            schema.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            return exc
+        except (pa.errors.SchemaError, pa.errors.SchemaDefinitionError) as exc:
+            raise ConfigError(f"the schema cannot be applied: {_first_line(exc)}") from None
+    return None
+
+
+def _config_hint(reason: str) -> str:
+    return {
+        "wrong_dtype": "declare the normalized value's dtype (see docs/validation.md), or set coerce: true",
+        "column_not_in_dataframe": "check the column names, or mark the column required: false",
+        "column_not_in_schema": "the schema is strict: list every compared column, or drop strict",
+        "check_error": "a check does not apply to this column's dtype",
+    }.get(reason, "see docs/validation.md")
+
+
+# --- aggregates -------------------------------------------------------------------------------
+
+
+def _empty_aggregate() -> dict[str, Any]:
+    return {"count": 0}
+
+
+_DECIMAL_TEXT = r"^-?\d+(\.\d+)?$"
+
+
+def _chunk_aggregate(series: pl.Series, normalizer: str) -> dict[str, Any]:
+    """count (non-NULL), sum (numbers), min and max of one chunk's normalized values."""
+    values = series.drop_nulls()
+    out: dict[str, Any] = {"count": values.len()}
+    if values.is_empty():
+        return out
+    dtype = values.dtype
+    if normalizer == "decimal" and dtype == pl.String:
+        numbers = values.filter(values.str.contains(_DECIMAL_TEXT))
+        if numbers.is_empty():
+            return out
+        scale = numbers.str.split(".").list.get(1, null_on_oob=True).str.len_chars().max() or 0
+        try:
+            exact = numbers.cast(pl.Decimal(38, int(scale)), strict=True)  # type: ignore[call-overload]
+            out.update(sum=exact.sum(), min=exact.min(), max=exact.max())
+        except (pl.exceptions.PolarsError, ArithmeticError):
+            # Beyond 38 digits: Python's decimals are exact at any size.
+            parsed = [decimal.Decimal(v) for v in numbers.to_list()]
+            out.update(sum=sum(parsed, decimal.Decimal(0)), min=min(parsed), max=max(parsed))
+        return out
+    if dtype.is_integer():
+        out.update(sum=int(values.cast(pl.Int128).sum()), min=values.min(), max=values.max())
+    elif isinstance(dtype, pl.Decimal):
+        out.update(sum=values.sum(), min=values.min(), max=values.max())
+    elif dtype.is_float():
+        out.update(sum=float(values.sum()), min=values.min(), max=values.max())
+    elif dtype == pl.Boolean:
+        out.update(sum=int(values.cast(pl.Int64).sum()), min=values.min(), max=values.max())
+    else:
+        with contextlib.suppress(pl.exceptions.PolarsError):
+            out.update(min=values.min(), max=values.max())
+    return out
+
+
+def _merge_aggregate(a: Mapping[str, Any] | None, b: Mapping[str, Any]) -> dict[str, Any]:
+    if a is None:
+        return dict(b)
+    out = {"count": a.get("count", 0) + b.get("count", 0)}
+    if "sum" in a or "sum" in b:
+        parts = [v for v in (a.get("sum"), b.get("sum")) if v is not None]
+        if len(parts) == 2 and isinstance(parts[0], decimal.Decimal) != isinstance(parts[1], decimal.Decimal):
+            parts = [decimal.Decimal(str(p)) for p in parts]
+        out["sum"] = parts[0] + parts[1] if len(parts) == 2 else parts[0]
+    for stat, pick in (("min", min), ("max", max)):
+        found = [v for v in (a.get(stat), b.get(stat)) if v is not None]
+        if found:
+            out[stat] = pick(found)
+    return out
+
+
+def _same(a: Any, b: Any, approximate: bool) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if approximate:
+        # Float sums depend on the order of addition, and each side chunks in its own order.
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return bool(a == b)
+
+
+# --- one source: validate and infer-schema ----------------------------------------------------
+
+
+def _single_plan(
+    source: Source,
+    table: str,
+    *,
+    key: Sequence[str],
+    columns: Sequence[str],
+    exclude: Sequence[str],
+    where: str | None,
+    chunk_size: int,
+    rules: Sequence[str],
+    overrides: Mapping[str, Override] | None,
+) -> DiffPlan:
+    """A plan over one source: each column paired with itself, chunks in the source's own key order."""
+    from dbdiff.rules import load_rules
+
+    if chunk_size < 1:
+        raise UsageError(f"--chunk-size must be at least 1, not {chunk_size}")
+    schema = source.introspect(table)
+    ruleset = load_rules(rules, left_dialect=source.dialect, right_dialect=source.dialect)
+    try:
+        chosen = choose_key(schema, schema, key)
+    except KeyColumnError as exc:
+        if key:
+            raise
+        raise KeyColumnError(
+            f"no key found for {table!r}: it has no primary key",
+            hint="name the key columns with --key COL [--key COL2]",
+        ) from exc
+    key_plans, compared, _, _ = pair_columns(
+        schema,
+        schema,
+        key=chosen,
+        rules=ruleset,
+        left_dialect=source.dialect,
+        right_dialect=source.dialect,
+        columns=columns,
+        exclude=exclude,
+        overrides=overrides,
+    )
+    key_columns = [p.left for p in key_plans]
+    rows = source.count_rows(table, where)
+    bounds = canonical_bounds(source.key_boundaries(table, key_columns, chunk_size, where), key_columns)
+    # Each chunk in the source's own order (never re-sorted in Python, which orders strings otherwise).
+    chunks = plan_chunks(bounds, bounds, shared=False)
+    return DiffPlan(
+        left_table=table,
+        right_table=table,
+        key=key_plans,
+        columns=compared,
+        chunks=chunks,
+        rows_left=rows,
+        rows_right=rows,
+        shared_boundaries=boundaries_shareable(key_plans),
+        where=where,
+        right_where=where,
+    )
+
+
+def _read_chunks(
+    source: Source,
+    plan: DiffPlan,
+    workers: int,
+    consume: Callable[[pl.DataFrame], None],
+    progress: Any = None,
+) -> None:
+    """Read and normalize every chunk (at most `workers` in flight) and hand each to `consume`."""
+    columns = [p.left for p in plan.all_pairs]
+    key = [p.left for p in plan.key]
+
+    def one(task: Any) -> None:
+        arrow = source.read_chunk(plan.left_table, columns, key, task.left, plan.where)
+        consume(prepare_side(arrow, plan, "left"))
+
+    if progress is not None:
+        progress.start(len(plan.chunks), plan.left_table)
+    workers = max(1, min(workers, len(plan.chunks)))
+    with cf.ThreadPoolExecutor(workers, thread_name_prefix="dbdiff-validate") as pool:
+        pending: set[cf.Future[None]] = set()
+        try:
+            for task in plan.chunks:
+                pending.add(pool.submit(one, task))
+                if len(pending) >= workers:
+                    done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                    _finish_futures(done, progress)
+            done, pending = cf.wait(pending)
+            _finish_futures(done, progress)
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+    if progress is not None:
+        progress.finish()
+
+
+def _finish_futures(done: set[cf.Future[None]], progress: Any) -> None:
+    for future in done:
+        future.result()
+        if progress is not None:
+            progress.advance(1)
+
+
+def _null_key_examples(source: Source, plan: DiffPlan, limit: int) -> tuple[int, list[dict[str, Any]]]:
+    key = [p.left for p in plan.key]
+    count, rows = source.read_null_keys(plan.left_table, key, key, plan.where, limit)
+    if not count:
+        return 0, []
+    frame = pl.from_arrow(rows)
+    assert isinstance(frame, pl.DataFrame)
+    examples = [
+        {p.name: encode_value(row.get(p.left.name)) for p in plan.key} for row in frame.iter_rows(named=True)
+    ]
+    return count, examples
+
+
+def validate_source(
+    source: Source,
+    *,
+    table: str,
+    schema: SchemaSpec = None,
+    key: Sequence[str] = (),
+    columns: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    where: str | None = None,
+    chunk_size: int = 100_000,
+    workers: int = 4,
+    sample_limit: int = 100,
+    rules: Sequence[str] = (),
+    overrides: Mapping[str, Override] | None = None,
+    aggregate: Sequence[str] = (),
+    progress: Any = None,
+    workdir: str | None = None,
+) -> DiffResult:
+    """Run the schema and the built-in invariants over one source, chunked; failures are data.
+
+    The result is a `DiffResult` whose two sides are the same source, so every report renders it;
+    its status is `identical` when every check passed and `different` when one failed.
+    """
+    import time
+
+    from dbdiff import __version__
+    from dbdiff.store import ResultStore
+
+    if workers < 1:
+        raise UsageError(f"--workers must be at least 1, not {workers}")
+    if sample_limit < 0:
+        raise UsageError(f"--sample-limit must not be negative, not {sample_limit}")
+    loaded = load_schema(schema)  # a bad schema fails before any query
+    started_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    clock = time.perf_counter()
+    info = source.info()
+    plan = _single_plan(
+        source,
+        table,
+        key=key,
+        columns=columns,
+        exclude=exclude,
+        where=where,
+        chunk_size=chunk_size,
+        rules=rules,
+        overrides=overrides,
+    )
+    store = ResultStore(workdir)
+    try:
+        validator = Validator(
+            plan,
+            sides=("left",),
+            schemas={"left": loaded},
+            aggregate=aggregate,
+            sample_limit=sample_limit,
+            store=store,
+        )
+        _read_chunks(source, plan, workers, lambda frame: validator.feed("left", frame), progress)
+        nulls, null_examples = _null_key_examples(source, plan, sample_limit)
+        validation, stats = validator.finish(
+            rows_counted={"left": plan.rows_left}, null_keys={"left": (nulls, null_examples)}
+        )
+    finally:
+        store.close()
+    duplicated = sum(f.count for f in validation.failures if f.check == KEY_UNIQUE)
+    result_table = TableResult(
+        left_table=table,
+        right_table=table,
+        key=plan.key_names,
+        status="identical" if validation.passed else "different",
+        schema=SchemaComparison(
+            columns=tuple(
+                ColumnPair(
+                    name=p.name,
+                    left_type=p.left.native_type,
+                    right_type=p.left.native_type,
+                    rule=p.choice.label(),
+                )
+                for p in plan.all_pairs
+            )
+        ),
+        summary=Summary(
+            rows_left=validator._sides["left"].rows + nulls,
+            duplicate_keys_left=duplicated,
+            null_keys_left=nulls,
+        ),
+        validation=validation,
+        stats={"chunks": len(plan.chunks), "seconds": round(time.perf_counter() - clock, 3), **stats},
+    )
+    options: dict[str, Any] = {"command": "validate", "table": table, "key": list(plan.key_names)}
+    if schema is not None:
+        options["schema"] = describe_schema(schema)
+    if where:
+        options["where"] = where
+    options.update(chunk_size=chunk_size, sample_limit=sample_limit)
+    return DiffResult(
+        left=info,
+        right=info,
+        tables=(result_table,),
+        started_at=started_at.isoformat().replace("+00:00", "Z"),
+        duration_s=time.perf_counter() - clock,
+        dbdiff_version=__version__,
+        options=options,
+    )
+
+
+# --- infer-schema -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Profile:
+    """What one column held across all chunks."""
+
+    dtype: pl.DataType
+    nulls: int = 0
+    count: int = 0
+    minimum: Any = None
+    maximum: Any = None
+    values: set[Any] | None = field(default_factory=set)
+
+
+def _orderable(dtype: pl.DataType) -> bool:
+    return (
+        dtype.is_numeric()
+        or isinstance(dtype, (pl.Decimal, pl.Datetime, pl.Duration))
+        or dtype in (pl.Date, pl.Time)
+    )
+
+
+def infer_schema(
+    source: Source,
+    *,
+    table: str,
+    key: Sequence[str] = (),
+    columns: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    where: str | None = None,
+    chunk_size: int = 100_000,
+    workers: int = 4,
+    rules: Sequence[str] = (),
+    overrides: Mapping[str, Override] | None = None,
+    max_values: int = 20,
+) -> str:
+    """A starting pandera YAML schema from the data: dtypes, nullability, ranges and value sets.
+
+    Reads every chunk once. Text columns with at most `max_values` distinct values get an `isin`
+    check; numbers, dates and timestamps get an `in_range` of what was observed (decimal bounds
+    rounded outwards to integers, so the data always passes its own schema).
+    """
+    import pandera.polars as pa
+
+    plan = _single_plan(
+        source,
+        table,
+        key=key,
+        columns=columns,
+        exclude=exclude,
+        where=where,
+        chunk_size=chunk_size,
+        rules=rules,
+        overrides=overrides,
+    )
+    names = view_columns(plan, "left")
+    profiles: dict[str, _Profile] = {}
+    lock = threading.Lock()
+
+    def consume(prepared: pl.DataFrame) -> None:
+        view = view_frame(prepared, plan, "left")
+        for name in view.columns:
+            series = view.get_column(name)
+            stats = _profile_chunk(series, max_values)
+            with lock:
+                profile = profiles.setdefault(name, _Profile(dtype=series.dtype))
+                _merge_profile(profile, stats, max_values)
+
+    _read_chunks(source, plan, workers, consume)
+    nulls, _ = _null_key_examples(source, plan, 0)
+    key_names_ = [p.left.name for p in plan.key]
+    schema_columns = {}
+    for name, _, pair in names:
+        profile = profiles.get(name)
+        dtype = profile.dtype if profile else view_frame_dtype(plan, name)
+        checks = _inferred_checks(profile, dtype) if profile else []
+        is_key = name in key_names_
+        schema_columns[name] = pa.Column(
+            dtype,
+            checks=checks or None,
+            nullable=(not is_key) and bool(profile and profile.nulls),
+            unique=is_key and len(key_names_) == 1,
+            description=f"{pair.left.native_type}; normalized by {pair.choice.label()}",
+        )
+    schema = pa.DataFrameSchema(
+        schema_columns,
+        unique=key_names_ if len(key_names_) > 1 else None,
+        name=table,
+        description=f"inferred by dbdiff from {source.url.redacted} ({table}); edit before use",
+    )
+    header = (
+        f"# pandera schema for {table}, inferred by dbdiff infer-schema from {source.url.redacted}.\n"
+        "# Ranges and value sets are what the data held: edit them into the rules the data must obey.\n"
+    )
+    if nulls:
+        header += f"# {nulls} row(s) have a NULL key; they are left out of every profile.\n"
+    return header + str(schema.to_yaml())
+
+
+def view_frame_dtype(plan: DiffPlan, name: str) -> pl.DataType:
+    """A column's view dtype when no chunk held rows to show it (an empty table)."""
+    for column_name, _, pair in view_columns(plan, "left"):
+        if column_name == name and pair.choice.normalizer == "decimal":
+            return _decimal_view_dtype(pair)
+    return pl.String()
+
+
+def _profile_chunk(series: pl.Series, max_values: int) -> dict[str, Any]:
+    values = series.drop_nulls()
+    stats: dict[str, Any] = {"nulls": series.null_count(), "count": values.len()}
+    if values.is_empty():
+        return stats
+    if series.dtype.is_float():
+        values = values.filter(values.is_finite())
+    if _orderable(series.dtype) and not values.is_empty():
+        stats["min"], stats["max"] = values.min(), values.max()
+    if series.dtype == pl.String:
+        distinct = values.unique()
+        stats["values"] = set(distinct.to_list()) if distinct.len() <= max_values else None
+    return stats
+
+
+def _merge_profile(profile: _Profile, stats: Mapping[str, Any], max_values: int) -> None:
+    profile.nulls += stats["nulls"]
+    profile.count += stats["count"]
+    for key, pick in (("min", min), ("max", max)):
+        if stats.get(key) is not None:
+            current = profile.minimum if key == "min" else profile.maximum
+            chosen = stats[key] if current is None else pick(current, stats[key])
+            if key == "min":
+                profile.minimum = chosen
+            else:
+                profile.maximum = chosen
+    if "values" in stats and profile.values is not None:
+        if stats["values"] is None:
+            profile.values = None
+        else:
+            profile.values |= stats["values"]
+            if len(profile.values) > max_values:
+                profile.values = None
+
+
+def _inferred_checks(profile: _Profile, dtype: pl.DataType) -> list[Any]:
+    import pandera.polars as pa
+
+    checks = []
+    if profile.values:
+        checks.append(pa.Check.isin(sorted(profile.values)))
+    low, high = profile.minimum, profile.maximum
+    if low is None or high is None or isinstance(dtype, pl.Duration) or dtype == pl.Time:
+        return checks  # pandera's YAML writer cannot store durations or times
+    if isinstance(low, decimal.Decimal):
+        low, high = math.floor(low), math.ceil(high)
+    if isinstance(low, dt.datetime):
+        # pandera writes datetimes at second precision: widen so the data passes its own schema.
+        low = low.replace(microsecond=0)
+        high = high.replace(microsecond=0) + dt.timedelta(seconds=1) if high.microsecond else high
+    checks.append(pa.Check.in_range(low, high))
+    return checks
