@@ -6,7 +6,7 @@ no IO, so plans can be built and checked in unit tests and shown by `dbdiff expl
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,3 +215,54 @@ def canonical_bound(value: Any, column: Column) -> Any:
 
 def canonical_bounds(bounds: Sequence[KeyValue], key: Sequence[Column]) -> list[KeyValue]:
     return [tuple(canonical_bound(v, c) for v, c in zip(b, key, strict=True)) for b in bounds]
+
+
+def describe_plan(
+    plan: DiffPlan,
+    *,
+    left_cast: Callable[[Column], str] | None = None,
+    right_cast: Callable[[Column], str] | None = None,
+) -> dict[str, Any]:
+    """The plan as plain data for `dbdiff explain`: pairs, rules, SELECT-list casts and chunks.
+
+    A cast is shown only when a side reads the column through an expression (`... AS name`).
+    """
+
+    def cast(fn: Callable[[Column], str] | None, column: Column) -> str | None:
+        expr = fn(column) if fn is not None else None
+        return expr if expr and " AS " in expr else None
+
+    def bound(key_range: KeyRange) -> str:
+        if key_range.empty:
+            return "(no rows)"
+        lower = "start" if key_range.lower is None else repr(key_range.lower)
+        upper = "end" if key_range.upper is None else repr(key_range.upper)
+        return f"[{lower}, {upper})"
+
+    return {
+        "left_table": plan.left_table,
+        "right_table": plan.right_table,
+        "key": list(plan.key_names),
+        "rows_left": plan.rows_left,
+        "rows_right": plan.rows_right,
+        "columns": [
+            {
+                "name": pair.name,
+                "key": pair in plan.key,
+                "left_type": pair.left.native_type,
+                "right_type": pair.right.native_type,
+                "left_family": pair.left.family,
+                "right_family": pair.right.family,
+                "rule": pair.choice.label(),
+                "normalizer": pair.choice.normalizer,
+                "params": dict(pair.choice.params),
+                "left_cast": cast(left_cast, pair.left),
+                "right_cast": cast(right_cast, pair.right),
+            }
+            for pair in plan.all_pairs
+        ],
+        "only_left": list(plan.only_left),
+        "only_right": list(plan.only_right),
+        "shared_boundaries": plan.shared_boundaries,
+        "chunks": [{"index": c.index, "left": bound(c.left), "right": bound(c.right)} for c in plan.chunks],
+    }

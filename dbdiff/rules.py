@@ -6,6 +6,8 @@ a malformed condition is a `RuleError` that says which file and which rule. YAML
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,10 +27,18 @@ _CONDITION_KEYS = {
     "max_precision",
     "min_scale",
     "max_scale",
+    "min_length",
+    "max_length",
+    "min_fsp",
+    "max_fsp",
+    "collation",
     "dialect",
 }
-_RULE_KEYS = {"name", "description", "left", "right", "normalizer", "params", "symmetric"}
+_RULE_KEYS = {"name", "description", "left", "right", "normalizer", "params", "symmetric", "example"}
+_EXAMPLE_KEYS = {"left", "right", "equal"}
 _FILE_KEYS = {"version", "rules", "description"}
+#: The dialects sources report; a rule condition may name them.
+DIALECTS = ("mysql", "postgresql", "duckdb", "sqlite", "arrow", "parquet", "csv")
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,11 @@ class Condition:
     max_precision: int | None = None
     min_scale: int | None = None
     max_scale: int | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    min_fsp: int | None = None
+    max_fsp: int | None = None
+    collation: str | None = None
     dialects: tuple[str, ...] = ()
 
     def matches(self, column: Column, dialect: str) -> bool:
@@ -56,16 +71,52 @@ class Condition:
             return False
         if self.fixed is not None and column.fixed != self.fixed:
             return False
-        checks = (
-            (self.min_precision, column.precision, lambda bound, v: v >= bound),
-            (self.max_precision, column.precision, lambda bound, v: v <= bound),
-            (self.min_scale, column.scale, lambda bound, v: v >= bound),
-            (self.max_scale, column.scale, lambda bound, v: v <= bound),
+        if self.collation and not re.fullmatch(self.collation, column.collation or "", re.IGNORECASE):
+            return False
+        ranges = (
+            (self.min_precision, self.max_precision, column.precision),
+            (self.min_scale, self.max_scale, column.scale),
+            (self.min_length, self.max_length, column.length),
+            (self.min_fsp, self.max_fsp, column.fsp),
         )
-        for bound, value, ok in checks:
-            if bound is not None and (value is None or not ok(bound, value)):
+        for low, high, value in ranges:
+            if (low is not None or high is not None) and value is None:
+                return False
+            if low is not None and value < low:  # type: ignore[operator]
+                return False
+            if high is not None and value > high:  # type: ignore[operator]
                 return False
         return True
+
+    def describe(self) -> str:
+        """The condition as one line of YAML-like text, for listings."""
+        parts = []
+        if self.dialects:
+            parts.append("dialect: " + "|".join(self.dialects))
+        if self.families:
+            parts.append("family: " + "|".join(self.families))
+        if self.type_pattern:
+            parts.append(f"type: {self.type_pattern}")
+        for key in ("unsigned", "fixed"):
+            value = getattr(self, key)
+            if value is not None:
+                parts.append(f"{key}: {str(value).lower()}")
+        for key in (
+            "min_precision",
+            "max_precision",
+            "min_scale",
+            "max_scale",
+            "min_length",
+            "max_length",
+            "min_fsp",
+            "max_fsp",
+        ):
+            value = getattr(self, key)
+            if value is not None:
+                parts.append(f"{key}: {value}")
+        if self.collation:
+            parts.append(f"collation: {self.collation}")
+        return ", ".join(parts) or "any column"
 
 
 @dataclass(frozen=True)
@@ -78,6 +129,7 @@ class Rule:
     symmetric: bool = True
     description: str = ""
     source: str = ""
+    example: Mapping[str, Any] | None = None
 
     def matches(self, left: Column, right: Column, left_dialect: str, right_dialect: str) -> bool:
         if self.left.matches(left, left_dialect) and self.right.matches(right, right_dialect):
@@ -118,16 +170,26 @@ class RuleSet:
         override: tuple[str, Mapping[str, Any]] | None = None,
     ) -> RuleChoice:
         """The first rule matching the pair (or the override); `RuleError` naming both types if none."""
+        given: Mapping[str, Any] = {}
         if override is not None:
             name, given = override
-            norm = get_normalizer(name)
-            return RuleChoice(
-                rule=f"override:{name}", normalizer=name, params=norm.resolve_params(left, right, given)
-            )
+            if name:
+                norm = get_normalizer(name)
+                try:
+                    params = norm.resolve_params(left, right, given)
+                except RuleError as exc:
+                    raise RuleError(f"column {left.name!r}: {exc.message}", hint=exc.hint) from None
+                return RuleChoice(rule=f"override:{name}", normalizer=name, params=params)
+            # No normalizer named: the matching rule's, with the user's parameters on top.
         for rule in self.rules:
             if rule.matches(left, right, left_dialect, right_dialect):
                 norm = get_normalizer(rule.normalizer)
-                params = norm.resolve_params(left, right, rule.params)
+                try:
+                    params = norm.resolve_params(left, right, {**rule.params, **given})
+                except RuleError as exc:
+                    raise RuleError(
+                        f"column {left.name!r} (rule {rule.name!r}): {exc.message}", hint=exc.hint
+                    ) from None
                 return RuleChoice(rule=rule.name, normalizer=rule.normalizer, params=params)
         raise RuleError(
             f"no rule compares column {left.name!r}: {left_dialect} {left.native_type} "
@@ -211,16 +273,27 @@ def parse_rules(data: Any, *, source: str = "<rules>") -> list[Rule]:
         for required in ("name", "left", "right", "normalizer"):
             if required not in entry:
                 raise RuleError(f"{where} has no {required!r}")
-        normalizer = get_normalizer(str(entry["normalizer"]))
+        try:
+            normalizer = get_normalizer(str(entry["normalizer"]))
+        except RuleError as exc:
+            raise RuleError(f"{where}: {exc.message}", hint=exc.hint) from None
         params = entry.get("params") or {}
         if not isinstance(params, Mapping):
             raise RuleError(f"{where}: 'params' must be a mapping")
-        unknown = sorted(set(params) - set(normalizer.params))
-        if unknown:
-            raise RuleError(
-                f"{where}: normalizer {normalizer.name!r} has no parameter {unknown[0]!r}",
-                hint=f"it accepts: {', '.join(sorted(normalizer.params)) or 'no parameters'}",
-            )
+        normalizer.check_params(params, where)
+        example = entry.get("example")
+        if example is not None:
+            if not isinstance(example, Mapping):
+                raise RuleError(f"{where}: 'example' must be a mapping with left, right and equal")
+            _reject_unknown(example, _EXAMPLE_KEYS, f"{where} example")
+            for key in sorted(_EXAMPLE_KEYS):
+                if key not in example:
+                    raise RuleError(f"{where} example has no {key!r}")
+            if not isinstance(example["equal"], bool):
+                raise RuleError(f"{where} example: 'equal' must be true or false")
+        symmetric = entry.get("symmetric", True)
+        if not isinstance(symmetric, bool):
+            raise RuleError(f"{where}: 'symmetric' must be true or false")
         rules.append(
             Rule(
                 name=str(entry["name"]),
@@ -228,9 +301,10 @@ def parse_rules(data: Any, *, source: str = "<rules>") -> list[Rule]:
                 right=_condition(entry["right"], f"{where} right"),
                 normalizer=normalizer.name,
                 params=dict(params),
-                symmetric=bool(entry.get("symmetric", True)),
+                symmetric=symmetric,
                 description=str(entry.get("description", "")),
                 source=source,
+                example=dict(example) if example is not None else None,
             )
         )
     return rules
@@ -243,15 +317,33 @@ def _condition(data: Any, where: str) -> Condition:
     families = _names(data.get("family"), where, "family")
     for family in families:
         if family not in FAMILIES:
-            raise RuleError(f"{where}: unknown family {family!r}", hint="families: " + ", ".join(FAMILIES))
-    pattern = data.get("type")
-    if pattern is not None:
-        try:
-            re.compile(str(pattern))
-        except re.error as exc:
-            raise RuleError(f"{where}: 'type' is not a valid regular expression: {exc}") from None
+            close = difflib.get_close_matches(family, FAMILIES, n=1)
+            hint = (f"did you mean {close[0]!r}? " if close else "") + "families: " + ", ".join(FAMILIES)
+            raise RuleError(f"{where}: unknown family {family!r}", hint=hint)
+    dialects = _names(data.get("dialect"), where, "dialect")
+    for dialect in dialects:
+        if dialect not in DIALECTS:
+            raise RuleError(f"{where}: unknown dialect {dialect!r}", hint="dialects: " + ", ".join(DIALECTS))
+    patterns = {}
+    for key in ("type", "collation"):
+        pattern = data.get(key)
+        if pattern is not None:
+            try:
+                re.compile(str(pattern))
+            except re.error as exc:
+                raise RuleError(f"{where}: {key!r} is not a valid regular expression: {exc}") from None
+        patterns[key] = str(pattern) if pattern is not None else None
     ints = {}
-    for key in ("min_precision", "max_precision", "min_scale", "max_scale"):
+    for key in (
+        "min_precision",
+        "max_precision",
+        "min_scale",
+        "max_scale",
+        "min_length",
+        "max_length",
+        "min_fsp",
+        "max_fsp",
+    ):
         value = data.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise RuleError(f"{where}: {key!r} must be an integer")
@@ -264,8 +356,9 @@ def _condition(data: Any, where: str) -> Condition:
         bools[key] = value
     return Condition(
         families=families,
-        type_pattern=str(pattern) if pattern is not None else None,
-        dialects=_names(data.get("dialect"), where, "dialect"),
+        type_pattern=patterns["type"],
+        collation=patterns["collation"],
+        dialects=dialects,
         **ints,
         **bools,
     )
@@ -282,10 +375,132 @@ def _names(value: Any, where: str, key: str) -> tuple[str, ...]:
 
 
 def _reject_unknown(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    import difflib
-
     for key in data:
         if key not in allowed:
             close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
             hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(sorted(allowed))
             raise RuleError(f"{where}: unknown key {key!r}", hint=hint)
+
+
+# --- listings and the generated reference ----------------------------------------------------
+
+
+def describe_rule(rule: Rule) -> dict[str, Any]:
+    """A rule as plain data, for `dbdiff rules --format json`."""
+    return {
+        "name": rule.name,
+        "source": rule.source,
+        "left": rule.left.describe(),
+        "right": rule.right.describe(),
+        "normalizer": rule.normalizer,
+        "params": dict(rule.params),
+        "symmetric": rule.symmetric,
+        "description": rule.description,
+        "example": dict(rule.example) if rule.example else None,
+    }
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render_rules_markdown() -> str:
+    """docs/rules.md: every shipped rule file and every normalizer, generated from the sources.
+
+    `python -m dbdiff.rules > docs/rules.md` regenerates it; a test keeps it up to date.
+    """
+    from dbdiff.normalize import describe_normalizers
+
+    base = rules_dir()
+    lines = [
+        "# Rules reference",
+        "",
+        "<!-- Generated by `python -m dbdiff.rules > docs/rules.md`; do not edit by hand. -->",
+        "",
+        "A rule maps a pair of column types to a normalizer. Rules are tried in order, user files",
+        "(`--rules FILE`) first, then the engine-pair file (`mysql-postgresql.yaml` when one side is",
+        "MySQL or MariaDB and the other PostgreSQL), then `default.yaml`; the first rule whose `left`",
+        "and `right` conditions both match wins (`symmetric` rules also match with the sides swapped).",
+        "A column pair that no rule covers is an error before any data is read.",
+        "",
+        "Conditions: `family`, `type` (a regular expression matched against the whole native type,",
+        "case-insensitively), `unsigned`, `fixed`, `min_precision`/`max_precision`,",
+        "`min_scale`/`max_scale`, `min_length`/`max_length`, `min_fsp`/`max_fsp`, `collation` (a",
+        "regular expression) and `dialect`.",
+        "",
+        "Override one column: `dbdiff diff ... --rule amount=float:abs_tol=0.01` (or",
+        "`--rule created=:assume_zone=Europe/Berlin` to keep the column's rule and set a parameter);",
+        'from Python: `dbdiff.diff(..., column_rules={"amount": ("float", {"abs_tol": 0.01})})`.',
+        "",
+    ]
+    for path in sorted(base.glob("*.yaml"), key=lambda p: (p.name == "default.yaml", p.name)):
+        lines += [f"## {path.name}", ""]
+        for rule in load_rule_file(path):
+            lines += [f"### {rule.name}", ""]
+            if rule.description:
+                lines += [rule.description, ""]
+            params = ", ".join(f"{k}={v}" for k, v in rule.params.items())
+            lines += [
+                "| | |",
+                "|---|---|",
+                f"| left | {_cell(rule.left.describe())} |",
+                f"| right | {_cell(rule.right.describe())} |",
+                f"| normalizer | `{rule.normalizer}`" + (f" ({_cell(params)})" if params else "") + " |",
+                f"| symmetric | {str(rule.symmetric).lower()} |",
+            ]
+            if rule.example:
+                verdict = "equal" if rule.example["equal"] else "a difference"
+                lines.append(
+                    f"| example | {_cell(rule.example['left'])} vs {_cell(rule.example['right'])}: "
+                    f"{verdict} |"
+                )
+            lines.append("")
+    lines += ["## Normalizers", ""]
+    for name, doc, params in describe_normalizers():
+        lines += [f"### {name}", ""]
+        shown = ", ".join(f"`{k}` (default {v!r})" for k, v in params.items())
+        lines += [doc, "", f"Parameters: {shown}." if shown else "Parameters: none.", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def parse_override(text: str) -> tuple[str, tuple[str, dict[str, Any]]]:
+    """`COL=NAME[:k=v,...]` (or `COL=:k=v,...` to keep the column's rule) -> (column, override).
+
+    Values are read as YAML scalars: `true`, `0.01`, `Europe/Berlin`.
+    """
+    import yaml
+
+    column, sep, spec = text.partition("=")
+    if not sep or not column.strip():
+        raise RuleError(
+            f"--rule {text!r} is not COLUMN=NORMALIZER[:key=value,...]",
+            hint="e.g. --rule amount=float:abs_tol=0.01 or --rule created=:assume_zone=Europe/Berlin",
+        )
+    name, _, rest = spec.partition(":")
+    name = name.strip()
+    if name:
+        get_normalizer(name)  # did-you-mean for a typo, before anything is read
+    params: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise RuleError(f"--rule {text!r}: {item!r} is not key=value")
+        try:
+            parsed = yaml.safe_load(value) if value.strip() else ""
+        except yaml.YAMLError:
+            parsed = value
+        if isinstance(parsed, str):
+            with contextlib.suppress(ValueError):
+                parsed = float(parsed)  # YAML 1.1 reads '1e-9' as text
+        params[key.strip()] = parsed if isinstance(parsed, (bool, int, float, str)) else value
+    if not name and not params:
+        raise RuleError(f"--rule {text!r} names neither a normalizer nor a parameter")
+    if name:
+        get_normalizer(name).check_params(params, f"--rule {text!r}")
+    return column.strip(), (name, params)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(render_rules_markdown())

@@ -10,11 +10,19 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import pyarrow as pa
 
-from dbdiff.errors import ConnectionFailure, TableNotFoundError, URLError, UsageError, scrub
+from dbdiff.errors import (
+    ConnectionFailure,
+    DbdiffError,
+    TableNotFoundError,
+    URLError,
+    UsageError,
+    scrub,
+)
 from dbdiff.schema import Column, TableSchema
 from dbdiff.sources import _cx
 from dbdiff.sources.base import (
@@ -59,6 +67,8 @@ _FAMILY = {
 # Read as text so nothing is lost or panics on the way into Arrow (zero dates, TIME beyond 24h,
 # DECIMAL beyond connectorx's 38,10): the normalizers parse the text exactly.
 _AS_TEXT = {"decimal", "date", "datetime", "timestamp", "time", "json", "uuid", "other"}
+# MariaDB's JSON is LONGTEXT with a CHECK (json_valid(`col`)) constraint: that makes it JSON.
+_JSON_CHECK = re.compile(r"json_valid\(`((?:[^`]|``)+)`\)", re.IGNORECASE)
 
 
 class MySQLDialect(SQLDialect):
@@ -87,6 +97,9 @@ class MySQLDialect(SQLDialect):
     def select_expr(self, column: Column) -> str:
         name = self.quote(column.name)
         if column.family in _AS_TEXT:
+            return f"CAST({name} AS CHAR) AS {name}"
+        if column.family == "integer" and column.unsigned and column.native_type.startswith("bigint"):
+            # Exact as uint64 on connectorx 0.4.6, but Float64 on other versions: text is safe on all.
             return f"CAST({name} AS CHAR) AS {name}"
         if column.family == "bit":
             return f"CAST({name} AS UNSIGNED) AS {name}"
@@ -225,7 +238,25 @@ class MySQLSource(Source):
                 (schema, name),
             )
         ]
-        return TableSchema(name=table, columns=tuple(_column(r) for r in rows), primary_key=tuple(pk))
+        json_columns = self._json_checked_columns(schema, name)
+        columns = tuple(_column(r, json_columns) for r in rows)
+        return TableSchema(name=table, columns=columns, primary_key=tuple(pk))
+
+    def _json_checked_columns(self, schema: str, name: str) -> set[str]:
+        """Columns MariaDB declares JSON (LONGTEXT + CHECK json_valid); MySQL 8 has a JSON type."""
+        try:
+            clauses = self._query(
+                "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
+                "WHERE CONSTRAINT_SCHEMA = %s AND TABLE_NAME = %s",
+                (schema, name),
+            )
+        except DbdiffError:  # MySQL 8's CHECK_CONSTRAINTS lacks TABLE_NAME; its JSON is a type
+            return set()
+        found = set()
+        for (clause,) in clauses:
+            for match in _JSON_CHECK.finditer(str(clause)):
+                found.add(match.group(1).replace("``", "`").lower())
+        return found
 
     def _where(self, where: str | None, *more: str) -> str:
         parts = [p for p in more if p] + ([f"({where})"] if where else [])
@@ -266,11 +297,13 @@ class MySQLSource(Source):
         return count, rows
 
 
-def _column(row: tuple[Any, ...]) -> Column:
+def _column(row: tuple[Any, ...], json_columns: AbstractSet[str] = frozenset()) -> Column:
     name, data_type, column_type, nullable, length, precision, scale, fsp, collation = row
     data_type = str(data_type).lower()
     column_type = str(column_type).lower()
     family = _FAMILY.get(data_type, "other")
+    if family == "string" and str(name).lower() in json_columns:
+        family = "json"
     values: tuple[str, ...] = ()
     if family in ("enum", "set"):
         values = tuple(v.replace("''", "'") for v in re.findall(r"'((?:[^']|'')*)'", column_type))

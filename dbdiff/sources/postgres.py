@@ -56,6 +56,7 @@ _FAMILY = {
     "uuid": "uuid",
     "bit": "bit",
     "varbit": "bit",
+    "money": "decimal",
 }
 # connectorx reads these natively and exactly; everything else is cast to text in the SELECT list
 # (numeric beyond 38,10, time 24:00 wrapping, interval/money/bit/inet/... panicking).
@@ -133,9 +134,24 @@ class PostgresDialect(SQLDialect):
 
     def select_expr(self, column: Column) -> str:
         name = self.quote(column.name)
-        typname = dict(column.extra).get("typname", "")
+        extra = dict(column.extra)
+        typname = extra.get("typname", "")
+        domain = extra.get("domain") == "1"
         if typname in _NATIVE or typname in _NATIVE_ARRAYS:
-            return name
+            # connectorx reads a domain only through its base type.
+            return f"{name}::{typname} AS {name}" if domain else name
+        if typname == "interval":
+            # Microseconds, exact; an interval with months has no fixed length and stays text,
+            # which the time normalizer refuses loudly.
+            return (
+                f"CASE WHEN EXTRACT(YEAR FROM {name}) = 0 AND EXTRACT(MONTH FROM {name}) = 0 "
+                f"THEN (EXTRACT(EPOCH FROM {name}) * 1000000)::numeric(30, 0)::text || ' us' "
+                f"ELSE {name}::text END AS {name}"
+            )
+        if typname == "money":
+            return f"{name}::numeric::text AS {name}"  # the text form depends on lc_monetary
+        if column.family == "array":
+            return f"{name}::text[] AS {name}"  # connectorx panics on enum[], uuid[], date[], ...
         return f"{name}::text AS {name}"
 
 
@@ -321,5 +337,8 @@ def _column(row: tuple[Any, ...]) -> Column:
         fsp=fsp,
         collation=str(collation) if collation else None,
         values=tuple(labels or ()),
-        extra=(("typname", str(effective if typtype != "e" else "enum")),),
+        extra=(
+            ("typname", str(effective if typtype != "e" else "enum")),
+            ("domain", "1" if typtype == "d" else "0"),
+        ),
     )
