@@ -149,6 +149,27 @@ def emit(
         click.echo(render(result, fmt))
 
 
+def _schema_options(func: F) -> F:
+    """`--schema`, `--left-schema`, `--right-schema`, `--aggregate` (dbdiff.validate)."""
+    options = [
+        click.option("--schema", help="A pandera YAML schema checked on every chunk of both sides."),
+        click.option(
+            "--left-schema", help="A pandera YAML schema for the left side only (wins over --schema)."
+        ),
+        click.option(
+            "--right-schema", help="A pandera YAML schema for the right side only (wins over --schema)."
+        ),
+        click.option(
+            "--aggregate",
+            multiple=True,
+            help="A column whose count, sum, min and max must agree between the sides (repeatable).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @cli.command("diff")
 @click.argument("left_url", required=False, envvar="DBDIFF_LEFT_URL")
 @click.argument("right_url", required=False, envvar="DBDIFF_RIGHT_URL")
@@ -187,6 +208,7 @@ def emit(
         "See `dbdiff rules`."
     ),
 )
+@_schema_options
 @_output_options
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on stdout (files and exit code only).")
@@ -206,6 +228,10 @@ def diff_command(
     sample_limit: int,
     rule_files: Sequence[str],
     rule_overrides: Sequence[str],
+    schema: str | None,
+    left_schema: str | None,
+    right_schema: str | None,
+    aggregate: Sequence[str],
     fmt: str,
     json_path: Path | None,
     html_path: Path | None,
@@ -243,6 +269,10 @@ def diff_command(
         rules=list(rule_files),
         column_rules=_column_rules(rule_overrides),
         progress=progress,
+        schema=schema,
+        left_schema=left_schema,
+        right_schema=right_schema,
+        aggregate=_split_names(aggregate),
     )
     emit(
         result,
@@ -282,6 +312,172 @@ def demo_command(directory: Path, chunk_size: int) -> None:
     render_text(result)
     for kind, path in written.items():
         click.echo(f"{kind} report: {path}")
+
+
+# --- invariants: validate and infer-schema (dbdiff.validate) ---------------------------------------
+
+
+@cli.command("validate")
+@click.argument("url", required=False, envvar="DBDIFF_LEFT_URL")
+@click.option("--table", "-t", required=True, help="The table to check (schema.table allowed).")
+@click.option("--schema", help="A pandera YAML schema checked on every chunk.")
+@click.option(
+    "--key", "-k", multiple=True, help="Key column (repeat for a composite key). Default: the primary key."
+)
+@click.option("--columns", "-c", multiple=True, help="Check only these columns (repeat, or comma-separate).")
+@click.option("--exclude", "-x", multiple=True, help="Leave these columns out (repeat, or comma-separate).")
+@click.option("--where", help="A SQL condition selecting the rows to check.")
+@click.option("--chunk-size", type=int, default=100_000, show_default=True, help="Rows per chunk.")
+@click.option("--workers", type=int, default=4, show_default=True, help="Chunks in flight at once.")
+@click.option("--sample-limit", type=int, default=100, show_default=True, help="Examples kept per check.")
+@click.option(
+    "--rules",
+    "rule_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="An extra rule file (YAML); its rules win over the defaults.",
+)
+@_output_options
+@click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing on stdout (files and exit code only).")
+@handle_errors
+def validate_command(
+    url: str | None,
+    table: str,
+    schema: str | None,
+    key: Sequence[str],
+    columns: Sequence[str],
+    exclude: Sequence[str],
+    where: str | None,
+    chunk_size: int,
+    workers: int,
+    sample_limit: int,
+    rule_files: Sequence[str],
+    fmt: str,
+    json_path: Path | None,
+    html_path: Path | None,
+    markdown_path: Path | None,
+    junit_path: Path | None,
+    no_progress: bool,
+    quiet: bool,
+) -> None:
+    """Check TABLE in URL against a pandera schema and the built-in invariants, chunk by chunk.
+
+    Built-in checks always run: key not NULL, key unique (across chunks), rows read = rows counted.
+    Exit codes: 0 every check passed, 1 a check failed, 2 usage or schema error, 3 runtime failure.
+    """
+    _remember_secrets(url)
+    if not url:
+        raise UsageError("a source URL is needed", hint="dbdiff validate URL --table T --schema FILE")
+    from dbdiff.api import validate
+    from dbdiff.progress import RichProgress, wants_progress
+
+    progress = RichProgress() if (not no_progress and wants_progress()) else None
+    result = validate(
+        url,
+        table=table,
+        schema=schema,
+        key=_split_names(key),
+        columns=_split_names(columns),
+        exclude=_split_names(exclude),
+        where=where,
+        chunk_size=chunk_size,
+        workers=workers,
+        sample_limit=sample_limit,
+        rules=list(rule_files),
+        progress=progress,
+    )
+    emit(
+        result,
+        fmt=fmt,
+        json_path=json_path,
+        html_path=html_path,
+        markdown_path=markdown_path,
+        junit_path=junit_path,
+        quiet=quiet,
+    )
+    raise SystemExit(result.exit_code)
+
+
+@cli.command("infer-schema")
+@click.argument("url", required=False, envvar="DBDIFF_LEFT_URL")
+@click.option("--table", "-t", required=True, help="The table to profile (schema.table allowed).")
+@click.option(
+    "--key", "-k", multiple=True, help="Key column (repeat for a composite key). Default: the primary key."
+)
+@click.option(
+    "--columns", "-c", multiple=True, help="Profile only these columns (repeat, or comma-separate)."
+)
+@click.option("--exclude", "-x", multiple=True, help="Leave these columns out (repeat, or comma-separate).")
+@click.option("--where", help="A SQL condition selecting the rows to profile.")
+@click.option("--chunk-size", type=int, default=100_000, show_default=True, help="Rows per chunk.")
+@click.option("--workers", type=int, default=4, show_default=True, help="Chunks in flight at once.")
+@click.option(
+    "--max-values",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Text columns with at most this many distinct values get an isin check.",
+)
+@click.option(
+    "--rules",
+    "rule_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="An extra rule file (YAML); its rules win over the defaults.",
+)
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the schema to FILE instead of stdout.",
+)
+@handle_errors
+def infer_schema_command(
+    url: str | None,
+    table: str,
+    key: Sequence[str],
+    columns: Sequence[str],
+    exclude: Sequence[str],
+    where: str | None,
+    chunk_size: int,
+    workers: int,
+    max_values: int,
+    rule_files: Sequence[str],
+    output: Path | None,
+) -> None:
+    """Write a starting pandera YAML schema for TABLE in URL, from its data, for people to edit.
+
+    Dtypes are those of the normalized values a diff checks; ranges and value sets are what the
+    data held. Use it with `dbdiff validate --schema` or `dbdiff diff --schema`.
+    """
+    _remember_secrets(url)
+    if not url:
+        raise UsageError("a source URL is needed", hint="dbdiff infer-schema URL --table T")
+    from dbdiff.api import infer_schema
+
+    text = infer_schema(
+        url,
+        table=table,
+        key=_split_names(key),
+        columns=_split_names(columns),
+        exclude=_split_names(exclude),
+        where=where,
+        chunk_size=chunk_size,
+        workers=workers,
+        rules=list(rule_files),
+        max_values=max_values,
+    )
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write the schema to {str(output)!r}: {exc.strerror}") from None
+    click.echo(f"schema written to {output}", err=True)
 
 
 # --- rules and explain -------------------------------------------------------------------------
