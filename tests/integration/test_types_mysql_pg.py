@@ -604,3 +604,38 @@ def test_types_connectorx_cannot_read_natively_do_not_panic(zones, mysql, pg, un
     assert result.status == "identical", result.to_json()
     rules = {c.name: c.rule.split(" ")[0] for c in result.table().schema.columns}
     assert rules["n"] == "decimal" and rules["iv"] == "time" and rules["vb"] == "bit"
+
+
+def test_cli_explain_shows_pairs_rules_casts_and_chunks_without_reading_rows(zones, mysql, pg, unique_name):
+    import json
+
+    from click.testing import CliRunner
+
+    from dbdiff.cli import cli
+
+    table = unique_name("explain")
+    mysql.execute(
+        f"CREATE TABLE {table} (id INT PRIMARY KEY, flag TINYINT(1), amount DECIMAL(40,20), doc JSON, "
+        "left_only INT)"
+    )
+    pg.execute(
+        f"CREATE TABLE {table} (id INT PRIMARY KEY, flag BOOLEAN, amount NUMERIC(40,20), doc JSONB, "
+        "right_only INT)"
+    )
+    mysql.executemany(f"INSERT INTO {table} (id) VALUES (%s)", [(i,) for i in range(10)])
+    args = ["explain", mysql.url, pg.url, "--table", table, "--chunk-size", "3", "--rule", "amount=:"]
+    bad = CliRunner().invoke(cli, args)
+    assert bad.exit_code == 2 and "names neither" in bad.output
+    args[-1] = "doc=text"
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "flag: tinyint(1) vs boolean -> tinyint1-as-boolean" in result.output
+    assert "left reads  CAST(`amount` AS CHAR) AS `amount`" in result.output
+    assert "doc: longtext vs jsonb -> override:text -> text" in result.output
+    assert (
+        "only on the left:  left_only" in result.output and "only on the right: right_only" in result.output
+    )
+    described = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).output)
+    assert described["rows_left"] == 10 and described["rows_right"] == 0
+    assert len(described["chunks"]) == 4
+    assert {c["name"]: c["rule"].split(" ")[0] for c in described["columns"]}["amount"] == "decimal"
