@@ -168,21 +168,45 @@ def plan_chunks(
 ) -> tuple[ChunkTask, ...]:
     """Chunk tasks from each side's boundaries (every Nth key in that side's own order).
 
-    Shared: the union of both sides' boundaries, used on both sides, so no chunk holds more than
-    about chunk-size rows on either side. Not shared (string keys, whose order depends on the
+    Shared: both sides' boundaries merged (see `merge_boundaries`) and used on both sides. Not shared (string keys, whose order depends on the
     collation): each side keeps its own boundaries, chunk i of one side paired with chunk i of the
     other; each side's ranges still partition that side, and the residual pass matches rows that
     land in different chunks.
     """
     if shared:
-        merged = sorted(set(left_bounds) | set(right_bounds), key=sort_key)
-        edges: list[KeyValue | None] = [None, *merged, None]
+        edges: list[KeyValue | None] = [None, *merge_boundaries(left_bounds, right_bounds, sort_key), None]
         return tuple(
             ChunkTask(i, KeyRange(edges[i], edges[i + 1]), KeyRange(edges[i], edges[i + 1]))
             for i in range(len(edges) - 1)
         )
     n = max(len(left_bounds), len(right_bounds)) + 1
     return tuple(ChunkTask(i, _own_range(left_bounds, i), _own_range(right_bounds, i)) for i in range(n))
+
+
+def merge_boundaries(
+    left: Sequence[KeyValue], right: Sequence[KeyValue], sort_key: Any = None
+) -> list[KeyValue]:
+    """One list of cuts from two sides' boundaries, each every-Nth key of its side.
+
+    Cutting at the union of both lists would be safe but, when the sides differ by a few rows,
+    alternate full chunks with chunks of one row. Instead, walk the union in order and cut once
+    both sides have passed a boundary since the last cut, or one side has passed two. A chunk then
+    spans at most two of either side's intervals: never more than twice the chunk size on a side,
+    and about the chunk size when the sides agree.
+    """
+    sides: dict[KeyValue, set[str]] = {}
+    for name, bounds in (("left", left), ("right", right)):
+        for bound in bounds:
+            sides.setdefault(bound, set()).add(name)
+    cuts = []
+    passed = {"left": 0, "right": 0}
+    for bound in sorted(sides, key=sort_key):
+        for name in sides[bound]:
+            passed[name] += 1
+        if (passed["left"] and passed["right"]) or max(passed.values()) >= 2:
+            cuts.append(bound)
+            passed = {"left": 0, "right": 0}
+    return cuts
 
 
 def _own_range(bounds: Sequence[KeyValue], i: int) -> KeyRange:

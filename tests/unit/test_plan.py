@@ -6,9 +6,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dbdiff.errors import ColumnError, KeyColumnError, RuleError
-from dbdiff.plan import canonical_bound, choose_key, pair_columns, plan_chunks
+from dbdiff.plan import canonical_bound, choose_key, merge_boundaries, pair_columns, plan_chunks
 from dbdiff.rules import load_rules
 from dbdiff.schema import Column, TableSchema
 from dbdiff.sources.base import KeyRange, chunk_query, range_predicate
@@ -44,22 +46,46 @@ def test_columns_pair_case_insensitively_and_one_sided_columns_are_listed():
     assert [(c.name, c.right.name) for c in compared] == [("name", "NAME")]
     assert (only_left, only_right) == (("Extra",), ("other",))
     with pytest.raises(ColumnError, match="neither side"):
-        pair_columns(left, right, key=["id"], rules=rules, left_dialect="a", right_dialect="b", exclude=["zzz"])
+        pair_columns(
+            left, right, key=["id"], rules=rules, left_dialect="a", right_dialect="b", exclude=["zzz"]
+        )
 
 
 def test_a_type_pair_no_rule_covers_is_an_error_naming_both_types():
     left = schema(INT, Column("shape", "geometry", "other"))
     right = schema(INT, Column("shape", "bytea", "binary"))
     with pytest.raises(RuleError, match=r"'shape'.*geometry.*bytea") as info:
-        pair_columns(left, right, key=["id"], rules=load_rules(), left_dialect="mysql", right_dialect="postgresql")
+        pair_columns(
+            left, right, key=["id"], rules=load_rules(), left_dialect="mysql", right_dialect="postgresql"
+        )
     assert "--rules" in str(info.value) and "--exclude shape" in str(info.value)
 
 
-def test_shared_boundaries_union_both_sides():
-    tasks = plan_chunks([(10,), (20,)], [(10,), (15,)], shared=True)
+def test_shared_boundaries_are_used_on_both_sides():
+    tasks = plan_chunks([(10,), (20,)], [(10,), (20,)], shared=True)
     ranges = [(t.left.lower, t.left.upper) for t in tasks]
-    assert ranges == [(None, (10,)), ((10,), (15,)), ((15,), (20,)), ((20,), None)]
+    assert ranges == [(None, (10,)), ((10,), (20,)), ((20,), None)]
     assert all(t.left == t.right for t in tasks)
+
+
+def test_boundaries_shifted_by_a_row_do_not_make_tiny_chunks():
+    # The right side lacks a row, so its every-Nth keys sit one later: no one-row chunks between.
+    left = [(100,), (200,), (300,)]
+    right = [(101,), (201,), (301,)]
+    assert merge_boundaries(left, right) == [(101,), (201,), (301,)]
+
+
+@given(
+    left=st.lists(st.integers(0, 1000), unique=True).map(sorted),
+    right=st.lists(st.integers(0, 1000), unique=True).map(sorted),
+)
+def test_merged_chunks_span_at_most_two_intervals_of_either_side(left, right):
+    cuts = [c[0] for c in merge_boundaries([(v,) for v in left], [(v,) for v in right])]
+    edges = [-1, *cuts, 10_000]
+    for lo, hi in zip(edges, edges[1:]):
+        for bounds in (left, right):
+            inside = [b for b in bounds if lo < b < hi]
+            assert len(inside) <= 1  # so the chunk touches at most two intervals of that side
 
 
 def test_own_boundaries_pair_chunk_i_with_chunk_i_and_pad_the_shorter_side():
