@@ -14,6 +14,10 @@ import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dbdiff.result import DiffResult
 
 ROWS = 2_000
 
@@ -51,7 +55,7 @@ class Planted:
 PLANTED = Planted()
 
 
-def _rows() -> list[dict[str, object]]:
+def _rows() -> list[dict[str, Any]]:
     rng = random.Random(20261124)
     start = dt.datetime(2026, 1, 1, 8, 0, 0)
     rows = []
@@ -101,7 +105,7 @@ def build_demo(directory: Path) -> tuple[Path, Path]:
                     int(bool(r["is_paid"])),
                     r["created_at"].isoformat(sep=" "),
                     r["note"],
-                )  # type: ignore[attr-defined]
+                )
                 for r in rows
             ],
         )
@@ -114,7 +118,7 @@ def build_demo(directory: Path) -> tuple[Path, Path]:
     by_id[5]["amount"] = Decimal("19.90")
     by_id[42]["status"] = "Shipped"
     by_id[77]["note"] = "leave at door"
-    by_id[123]["created_at"] = by_id[123]["created_at"] + dt.timedelta(hours=1)  # type: ignore[operator]
+    by_id[123]["created_at"] = by_id[123]["created_at"] + dt.timedelta(hours=1)
     by_id[256]["is_paid"] = not by_id[256]["is_paid"]
     by_id[512]["note"] = None
     for extra in PLANTED.only_right:
@@ -147,7 +151,7 @@ def build_demo(directory: Path) -> tuple[Path, Path]:
     return left, right
 
 
-def run_demo(directory: Path, *, chunk_size: int = 250) -> tuple[object, dict[str, Path]]:
+def run_demo(directory: Path, *, chunk_size: int = 250) -> tuple[DiffResult, dict[str, Path]]:
     """Build the demo data, diff it, write the reports; return the result and the files written."""
     from dbdiff.api import diff
     from dbdiff.report import RENDERERS, render

@@ -25,7 +25,7 @@ class ResultStore:
     def __init__(self, workdir: str | Path | None = None, *, memory_limit: str | None = None) -> None:
         self.path = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="dbdiff-"))
         self.path.mkdir(parents=True, exist_ok=True)
-        config = {
+        config: dict[str, str | bool | int | float | list[str]] = {
             "threads": "2",
             "preserve_insertion_order": "false",
             "temp_directory": str(self.path / "spill"),

@@ -184,7 +184,7 @@ class PostgresSource(Source):
                     connect_timeout=10,
                     autocommit=True,
                     options="-c default_transaction_read_only=on -c TimeZone=UTC",
-                    **dict(self.url.params),
+                    **dict(self.url.params),  # type: ignore[arg-type]
                 )
             except psycopg.Error as exc:
                 raise self._connect_error(exc) from None
