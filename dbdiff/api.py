@@ -9,7 +9,7 @@ from dbdiff.engine import DiffOptions, Progress, run_diff
 from dbdiff.result import DiffResult
 from dbdiff.sources.base import Source, open_source
 from dbdiff.sources.urls import SourceURL
-from dbdiff.validate import SchemaSpec
+from dbdiff.validation import SchemaSpec
 
 Override = str | tuple[str, Mapping[str, Any]]
 
@@ -110,7 +110,7 @@ def validate(
     Values are normalized as in a diff (each column paired with itself). The result renders like a
     diff's; `result.table().validation` holds the failures and `result.exit_code` is 0 or 1.
     """
-    from dbdiff.validate import validate_source
+    from dbdiff.validation import validate_source
 
     opened = open_source(source)
     try:
@@ -150,7 +150,7 @@ def infer_schema(
     max_values: int = 20,
 ) -> str:
     """A starting pandera YAML schema for `table` (dtypes, nullability, observed ranges and value sets)."""
-    from dbdiff.validate import infer_schema as infer
+    from dbdiff.validation import infer_schema as infer
 
     opened = open_source(source)
     try:

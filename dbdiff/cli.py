@@ -150,7 +150,7 @@ def emit(
 
 
 def _schema_options(func: F) -> F:
-    """`--schema`, `--left-schema`, `--right-schema`, `--aggregate` (dbdiff.validate)."""
+    """`--schema`, `--left-schema`, `--right-schema`, `--aggregate` (dbdiff.validation)."""
     options = [
         click.option("--schema", help="A pandera YAML schema checked on every chunk of both sides."),
         click.option(
@@ -314,7 +314,7 @@ def demo_command(directory: Path, chunk_size: int) -> None:
         click.echo(f"{kind} report: {path}")
 
 
-# --- invariants: validate and infer-schema (dbdiff.validate) ---------------------------------------
+# --- invariants: validate and infer-schema (dbdiff.validation) ---------------------------------------
 
 
 @cli.command("validate")

@@ -59,7 +59,7 @@ from dbdiff.result import (
 from dbdiff.rules import RuleSet, load_rules
 from dbdiff.sources.base import KeyRange, Source
 from dbdiff.store import ResultStore
-from dbdiff.validate import SchemaSpec, Validator, describe_schema
+from dbdiff.validation import SchemaSpec, Validator, describe_schema
 
 log = logging.getLogger("dbdiff")
 
@@ -103,7 +103,7 @@ class DiffOptions:
     overrides: Mapping[str, Override] = field(default_factory=dict)
     retries: int = 2
     memory_limit: str | None = None
-    # Invariants (dbdiff.validate): a pandera schema for both sides or one per side, and columns
+    # Invariants (dbdiff.validation): a pandera schema for both sides or one per side, and columns
     # whose count/sum/min/max must agree between the sides.
     schema: SchemaSpec = None
     left_schema: SchemaSpec = None

@@ -28,6 +28,7 @@ import contextlib
 import copy
 import datetime as dt
 import decimal
+import difflib
 import json
 import math
 import threading
@@ -158,6 +159,7 @@ def load_schema_file(path: str | Path) -> DataFrameSchema:
             f"{where} holds a {kind!r} schema, not a polars one",
             hint="dbdiff validates polars frames: the file needs schema_type: polars_dataframe",
         )
+    _reject_unknown_keys(data, where)
     try:
         from pandera.io import polars_io
 
@@ -175,6 +177,84 @@ def load_schema_file(path: str | Path) -> DataFrameSchema:
         ) from None
     except Exception as exc:
         raise ConfigError(f"{where} cannot be loaded: {type(exc).__name__}: {_first_line(exc)}") from None
+
+
+# The keys pandera's polars loader reads; it drops any other key silently (a typo such as
+# `nulable: true` would quietly make a column non-nullable), so dbdiff refuses them.
+_SCHEMA_KEYS = frozenset(
+    {
+        "schema_type",
+        "version",
+        "api",
+        "columns",
+        "checks",
+        "index",
+        "dtype",
+        "coerce",
+        "strict",
+        "name",
+        "ordered",
+        "unique",
+        "report_duplicates",
+        "unique_column_names",
+        "add_missing_columns",
+        "title",
+        "description",
+        "metadata",
+    }
+)
+_COLUMN_KEYS = frozenset(
+    {
+        "title",
+        "description",
+        "dtype",
+        "nullable",
+        "checks",
+        "name",
+        "unique",
+        "coerce",
+        "required",
+        "regex",
+        "default",
+        "report_duplicates",
+        "drop_invalid_rows",
+    }
+)
+
+
+def _reject_unknown_keys(data: Mapping[str, Any], where: str) -> None:
+    from pandera.api.checks import Check
+
+    def fail(key: Any, place: str, allowed: Iterable[str]) -> None:
+        close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "see pandera's DataFrameSchema.to_yaml() format"
+        raise ConfigError(f"{where}: unknown key {key!r} in {place}", hint=hint)
+
+    for key in data:
+        if key not in _SCHEMA_KEYS:
+            fail(key, "the schema", _SCHEMA_KEYS)
+    for name, column in (data.get("columns") or {}).items():
+        if column is None:
+            continue
+        if not isinstance(column, Mapping):
+            raise ConfigError(f"{where}: column {name!r} must be a mapping (dtype, nullable, checks, ...)")
+        checks = [k for k in column if k not in _COLUMN_KEYS and callable(getattr(Check, str(k), None))]
+        for key in column:
+            if key not in _COLUMN_KEYS and key not in checks:
+                fail(key, f"column {name!r}", _COLUMN_KEYS | _check_names())
+        if checks and column.get("checks") is not None:
+            raise ConfigError(
+                f"{where}: column {name!r} has both a checks: list and check keys ({checks[0]!r})",
+                hint="pandera reads only one of the two forms: use one",
+            )
+
+
+def _check_names() -> set[str]:
+    from pandera.api.checks import Check
+
+    names = {n for n in dir(Check) if not n.startswith("_") and callable(getattr(Check, n, None))}
+    registry = getattr(Check, "REGISTERED_CUSTOM_CHECKS", {})
+    return names | set(registry)
 
 
 def describe_schema(spec: SchemaSpec) -> str | None:
@@ -528,6 +608,13 @@ class Validator:
         keys = key_names(self.plan)
         raw = [f"rk{i}{SUFFIX[side]}" for i in range(len(keys))]
         base = prepared.select(keys + raw)
+        # A frame-wide check names the schema in `column`: it belongs to no column.
+        cases = cases.with_columns(
+            pl.when(pl.col("schema_context") == "DataFrameSchema")
+            .then(None)
+            .otherwise("column")
+            .alias("column")
+        )
         for (column, check), group in cases.group_by(["column", "check"], maintain_order=True):
             indexed = group.filter(pl.col("index").is_not_null())
             unindexed = group.filter(pl.col("index").is_null())

@@ -1,0 +1,485 @@
+"""Invariants (dbdiff.validation) on in-memory Arrow sources and local files: schemas, built-ins, outputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandera.polars as pa
+import polars as pl
+import pyarrow as pyarrow
+import pytest
+
+import dbdiff
+from dbdiff.errors import ColumnError, ConfigError, KeyColumnError, UsageError
+from dbdiff.sources.duckdb import ArrowSource
+from dbdiff.validation import load_schema, load_schema_file
+
+N = 60
+
+
+def source(frame: pl.DataFrame, key: tuple[str, ...] | None = ("id",), name: str = "orders") -> ArrowSource:
+    return ArrowSource({name: frame}, primary_keys={name: list(key)} if key else None)
+
+
+def orders(n: int = N) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "id": list(range(1, n + 1)),
+            "amount": [float(i) for i in range(1, n + 1)],
+            "status": [("new", "paid", "shipped")[i % 3] for i in range(n)],
+            "customer": [f"c{i:03d}" for i in range(n)],
+        }
+    )
+
+
+SCHEMA = pa.DataFrameSchema(
+    {
+        "id": pa.Column(pl.Int64),
+        "amount": pa.Column(pl.Float64, pa.Check.ge(0)),
+        "status": pa.Column(pl.String, pa.Check.isin(["new", "paid", "shipped"])),
+    }
+)
+
+
+def failures(result: dbdiff.DiffResult) -> dict[tuple[str, str | None, str], int]:
+    return {(f.side, f.column, f.check): f.count for f in result.table().validation.failures}
+
+
+def plant(frame: pl.DataFrame, column: str, ids: set[int], value: object) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.when(pl.col("id").is_in(sorted(ids))).then(pl.lit(value)).otherwise(pl.col(column)).alias(column)
+    )
+
+
+# --- diff --schema -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chunk_size", [7, 25, 1000])
+def test_violations_on_one_side_and_on_both_are_counted_exactly(chunk_size):
+    left = plant(orders(), "amount", {3, 40}, -1.0)  # only the left side
+    left = plant(left, "status", {5, 17, 59}, "lost")  # both sides
+    right = plant(orders(), "status", {5, 17, 59}, "lost")
+    result = dbdiff.diff(source(left), source(right), table="orders", schema=SCHEMA, chunk_size=chunk_size)
+    table = result.table()
+    isin = "isin(['new', 'paid', 'shipped'])"
+    assert failures(result) == {
+        ("left", "amount", "greater_than_or_equal_to(0)"): 2,
+        ("left", "status", isin): 3,
+        ("right", "status", isin): 3,
+    }
+    assert result.exit_code == 1 and not table.validation.passed
+    by_check = {(f.side, f.check): f for f in table.validation.failures}
+    assert [e["key"] for e in by_check["left", "greater_than_or_equal_to(0)"].examples] == [
+        {"id": 3},
+        {"id": 40},
+    ]
+    assert by_check["right", isin].examples == tuple({"key": {"id": i}, "value": "lost"} for i in (5, 17, 59))
+    # The data itself differs only where the amount was planted.
+    assert table.summary.changed == 2
+    if chunk_size < N:
+        assert table.stats["chunks"] > 1
+
+
+def test_identical_data_that_breaks_a_rule_fails_with_exit_code_1():
+    bad = plant(orders(), "amount", {1}, -5.0)
+    result = dbdiff.diff(source(bad), source(bad), table="orders", schema=SCHEMA, chunk_size=10)
+    table = result.table()
+    assert table.summary.differences == 0
+    assert table.status == "different" and result.exit_code == 1
+    assert failures(result) == {
+        ("left", "amount", "greater_than_or_equal_to(0)"): 1,
+        ("right", "amount", "greater_than_or_equal_to(0)"): 1,
+    }
+    data = json.loads(result.to_json())
+    assert data["tables"][0]["validation"] == {
+        "passed": False,
+        "failures": [
+            {
+                "side": side,
+                "column": "amount",
+                "check": "greater_than_or_equal_to(0)",
+                "count": 1,
+                "examples": [{"key": {"id": 1}, "value": -5.0}],
+            }
+            for side in ("left", "right")
+        ],
+    }
+    assert data["options"]["schema"] == "DataFrameSchema"
+
+
+def test_passing_schema_keeps_the_result_identical():
+    result = dbdiff.diff(source(orders()), source(orders()), table="orders", schema=SCHEMA, chunk_size=9)
+    assert result.status == "identical" and result.exit_code == 0
+    assert result.table().validation.passed and not result.table().validation.failures
+
+
+def test_no_schema_runs_only_the_built_ins():
+    result = dbdiff.diff(source(orders()), source(orders()), table="orders", chunk_size=9)
+    assert result.table().validation.passed
+    assert "schema" not in result.to_dict()["options"]
+
+
+def test_a_check_failing_on_every_row_keeps_its_examples_bounded():
+    frame = orders(500)
+    result = dbdiff.diff(
+        source(frame),
+        source(frame),
+        table="orders",
+        schema=pa.DataFrameSchema({"amount": pa.Column(pl.Float64, pa.Check.lt(0))}),
+        chunk_size=37,
+        sample_limit=5,
+    )
+    for failure in result.table().validation.failures:
+        assert failure.count == 500
+        # The smallest keys, whatever the chunking.
+        assert [e["key"]["id"] for e in failure.examples] == [1, 2, 3, 4, 5]
+
+
+def test_left_and_right_schemas_apply_to_their_own_side():
+    left_schema = pa.DataFrameSchema({"status": pa.Column(pl.String, pa.Check.isin(["new"]))})
+    right_schema = pa.DataFrameSchema({"amount": pa.Column(pl.Float64, pa.Check.le(30))})
+    result = dbdiff.diff(
+        source(orders()),
+        source(orders()),
+        table="orders",
+        schema=SCHEMA,  # a side's own schema wins over it
+        left_schema=left_schema,
+        right_schema=right_schema,
+        chunk_size=11,
+    )
+    assert failures(result) == {
+        ("left", "status", "isin(['new'])"): 40,
+        ("right", "amount", "less_than_or_equal_to(30)"): 30,
+    }
+
+
+def test_schema_naming_a_missing_column_is_a_clear_error():
+    schema = pa.DataFrameSchema({"amount_cents": pa.Column(pl.Int64)})
+    with pytest.raises(ColumnError, match="amount_cents") as info:
+        dbdiff.diff(source(orders()), source(orders()), table="orders", schema=schema)
+    assert info.value.exit_code == 2
+
+
+def test_schema_column_only_on_one_side_says_why():
+    right = orders().drop("customer")
+    schema = pa.DataFrameSchema({"customer": pa.Column(pl.String)})
+    with pytest.raises(ColumnError, match="other side lacks"):
+        dbdiff.diff(source(orders()), source(right), table="orders", left_schema=schema)
+
+
+def test_wrong_dtype_is_a_config_error_not_a_data_failure():
+    schema = pa.DataFrameSchema({"amount": pa.Column(pl.Int32)})
+    with pytest.raises(ConfigError, match="amount") as info:
+        dbdiff.diff(source(orders()), source(orders()), table="orders", schema=schema, chunk_size=10)
+    assert info.value.exit_code == 2
+
+
+def test_check_that_cannot_apply_is_a_config_error():
+    schema = pa.DataFrameSchema({"status": pa.Column(pl.String, pa.Check.ge(0))})
+    with pytest.raises(ConfigError, match="does not fit"):
+        dbdiff.diff(source(orders()), source(orders()), table="orders", schema=schema)
+
+
+def test_coerce_lets_one_schema_serve_differently_typed_sides():
+    schema = pa.DataFrameSchema({"amount": pa.Column(pl.Int64, pa.Check.ge(0), coerce=True)})
+    result = dbdiff.diff(source(orders()), source(orders()), table="orders", schema=schema)
+    assert result.table().validation.passed
+
+
+def test_dataframe_model_through_the_api():
+    class Orders(pa.DataFrameModel):
+        amount: float = pa.Field(ge=0)
+        status: str = pa.Field(isin=["new", "paid"])
+
+    result = dbdiff.diff(source(orders()), source(orders()), table="orders", schema=Orders, chunk_size=13)
+    assert failures(result) == {
+        ("left", "status", "isin(['new', 'paid'])"): 20,
+        ("right", "status", "isin(['new', 'paid'])"): 20,
+    }
+    assert result.to_dict()["options"]["schema"] == "Orders"
+
+
+def test_frame_wide_check_reports_each_failing_row():
+    class Timeline(pa.DataFrameModel):
+        @pa.dataframe_check
+        def shipped_after_created(cls, data) -> pl.LazyFrame:
+            return data.lazyframe.select(pl.col("shipped") >= pl.col("created"))
+
+    frame = pl.DataFrame({"id": [1, 2, 3, 4], "created": [1, 5, 5, 9], "shipped": [2, 4, 6, 8]})
+    result = dbdiff.validate(source(frame), table="orders", schema=Timeline, chunk_size=1)
+    (failure,) = result.table().validation.failures
+    assert (failure.side, failure.column, failure.check, failure.count) == (
+        "left",
+        None,
+        "shipped_after_created",
+        2,
+    )
+    assert failure.examples == (
+        {"key": {"id": 2}, "value": {"id": 2, "created": 5, "shipped": 4}},
+        {"key": {"id": 4}, "value": {"id": 4, "created": 9, "shipped": 8}},
+    )
+
+
+def test_the_function_is_not_shadowed_by_the_module():
+    import dbdiff.validation
+
+    assert callable(dbdiff.validate) and callable(dbdiff.infer_schema)
+
+
+def test_a_schema_of_the_wrong_kind_is_a_usage_error():
+    with pytest.raises(UsageError, match="pandera"):
+        load_schema(42)
+
+
+# --- uniqueness across chunks ------------------------------------------------------------------
+
+
+def test_unique_column_holds_across_chunks():
+    frame = orders().with_columns(
+        pl.when(pl.col("id").is_in([2, 50]))
+        .then(pl.lit("dup"))
+        .otherwise(pl.col("customer"))
+        .alias("customer")
+    )
+    schema = pa.DataFrameSchema({"customer": pa.Column(pl.String, unique=True)})
+    result = dbdiff.diff(source(frame), source(orders()), table="orders", schema=schema, chunk_size=10)
+    assert failures(result) == {("left", "customer", "field_uniqueness"): 2}
+    (failure,) = result.table().validation.failures
+    assert failure.examples == ({"key": {"id": 2}, "value": "dup"}, {"key": {"id": 50}, "value": "dup"})
+
+
+def test_unique_column_combination_holds_across_chunks():
+    frame = orders().with_columns(pl.lit("x").alias("customer"))
+    frame = frame.with_columns(
+        pl.when(pl.col("id") == 58).then(pl.lit("new")).otherwise("status").alias("status")
+    )
+    schema = pa.DataFrameSchema(unique=["customer", "status"])
+    result = dbdiff.diff(source(frame), source(frame), table="orders", left_schema=schema, chunk_size=10)
+    # Every row shares customer "x"; statuses repeat, so every row is in a duplicated combination.
+    assert failures(result) == {("left", None, "multiple_fields_uniqueness"): N}
+
+
+def test_key_duplicated_across_two_chunks_is_found():
+    """'AB' and 'ab' are far apart in key order but the same key once case is ignored."""
+    keys = [f"k{i:03d}" for i in range(40)] + ["AB", "ab"]
+    frame = pl.DataFrame({"code": keys, "v": list(range(len(keys)))})
+    result = dbdiff.diff(
+        source(frame, ("code",)),
+        source(frame, ("code",)),
+        table="orders",
+        chunk_size=5,
+        column_rules={"code": ("text", {"ignore_case": True})},
+    )
+    table = result.table()
+    assert table.stats["chunks"] > 2
+    assert failures(result) == {("left", "code", "key_unique"): 2, ("right", "code", "key_unique"): 2}
+    assert table.validation.failures[0].examples == ({"key": {"code": "AB"}, "value": 2},)
+
+
+def test_duplicate_and_null_keys_without_a_primary_key():
+    frame = pl.DataFrame(
+        {"id": [1, 2, 2, 3, None, None, 4, 4, 4], "v": ["a", "b", "b", "c", "n1", "n2", "d", "d", "d"]}
+    )
+    clean = pl.DataFrame({"id": [1, 2, 3, 4], "v": ["a", "b", "c", "d"]})
+    for chunk_size in (1, 2, 100):
+        result = dbdiff.diff(
+            source(frame, None), source(clean, None), table="orders", key="id", chunk_size=chunk_size
+        )
+        assert failures(result) == {
+            ("left", "id", "key_not_null"): 2,
+            ("left", "id", "key_unique"): 5,
+            ("both", None, "row_count_equal"): 5,
+        }, chunk_size
+        by_check = {f.check: f for f in result.table().validation.failures}
+        assert by_check["key_unique"].examples == (
+            {"key": {"id": 2}, "value": 2},
+            {"key": {"id": 4}, "value": 3},
+        )
+        assert by_check["key_not_null"].examples == ({"key": {"id": None}, "value": None},) * 2
+        assert by_check["row_count_equal"].examples == ({"key": {}, "value": {"left": 9, "right": 4}},)
+
+
+# --- aggregates --------------------------------------------------------------------------------
+
+
+def test_aggregates_agree_and_disagree():
+    left = orders()
+    right = plant(orders(), "amount", {10}, 10.5)
+    result = dbdiff.diff(
+        source(left), source(right), table="orders", aggregate=["amount", "status"], chunk_size=8
+    )
+    assert failures(result) == {("both", "amount", "aggregate_sum"): 1}
+    stats = result.table().stats["aggregates"]
+    assert stats["amount"]["left"] == {"count": N, "sum": 1830.0, "min": 1.0, "max": 60.0}
+    assert stats["amount"]["right"]["sum"] == 1830.5
+    assert stats["status"]["left"] == {"count": N, "min": "new", "max": "shipped"}
+    same = dbdiff.diff(source(left), source(left), table="orders", aggregate="amount", chunk_size=8)
+    assert same.table().validation.passed
+
+
+def test_decimal_aggregates_are_exact():
+    values = [decimal.Decimal("0.10")] * 30 + [decimal.Decimal("12345678901234567890.01")]
+    left = pyarrow.table({"id": list(range(31)), "amount": pyarrow.array(values, pyarrow.decimal128(38, 2))})
+    right_values = [*values[:-1], decimal.Decimal("12345678901234567890.02")]
+    right = pyarrow.table(
+        {"id": list(range(31)), "amount": pyarrow.array(right_values, pyarrow.decimal128(38, 2))}
+    )
+    result = dbdiff.diff(
+        ArrowSource({"t": left}, {"t": ["id"]}),
+        ArrowSource({"t": right}, {"t": ["id"]}),
+        table="t",
+        aggregate=["amount"],
+        chunk_size=4,
+    )
+    stats = result.table().stats["aggregates"]["amount"]
+    assert stats["left"]["sum"] == "12345678901234567893.01"
+    assert stats["right"]["sum"] == "12345678901234567893.02"
+    assert {f.check for f in result.table().validation.failures} == {"aggregate_sum", "aggregate_max"}
+
+
+def test_aggregate_of_an_unknown_column_is_an_error():
+    with pytest.raises(ColumnError, match="nope"):
+        dbdiff.diff(source(orders()), source(orders()), table="orders", aggregate=["nope"])
+
+
+def test_decimals_reach_pandera_as_exact_decimals():
+    values = [decimal.Decimal("0.01"), decimal.Decimal("-0.01"), decimal.Decimal("99.99")]
+    table = pyarrow.table({"id": [1, 2, 3], "price": pyarrow.array(values, pyarrow.decimal128(10, 2))})
+    schema = pa.DataFrameSchema({"price": pa.Column(pl.Decimal(38, 2), pa.Check.gt(0))})
+    result = dbdiff.validate(ArrowSource({"t": table}, {"t": ["id"]}), table="t", schema=schema)
+    (failure,) = result.table().validation.failures
+    assert (failure.column, failure.count) == ("price", 1)
+    assert failure.examples == ({"key": {"id": 2}, "value": "-0.01"},)
+
+
+# --- schema files ------------------------------------------------------------------------------
+
+
+def test_yaml_written_by_pandera_loads_and_checks(tmp_path):
+    path = tmp_path / "orders.yaml"
+    SCHEMA.to_yaml(path)
+    loaded = load_schema_file(path)
+    assert set(loaded.columns) == {"id", "amount", "status"}
+    bad = plant(orders(), "amount", {7}, -1.0)
+    result = dbdiff.diff(source(bad), source(orders()), table="orders", schema=str(path), chunk_size=10)
+    assert failures(result) == {("left", "amount", "greater_than_or_equal_to(0)"): 1}
+    assert result.to_dict()["options"]["schema"] == str(path)
+
+
+def test_shipped_example_schema_loads():
+    example = Path(__file__).resolve().parents[2] / "examples" / "orders.schema.yaml"
+    schema = load_schema_file(example)
+    assert "amount" in schema.columns
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("columns: [unclosed", "not valid YAML"),
+        ("- just\n- a list\n", "not a pandera schema"),
+        ("schema_type: dataframe\ncolumns: {a: {dtype: int64}}\n", "not a polars one"),
+        (
+            "schema_type: polars_dataframe\ncolumns:\n  a:\n    dtype: Int64\n    no_such_check: 1\n",
+            "unknown",
+        ),
+        ("schema_type: polars_dataframe\ncolumns:\n  a:\n    dtype: NotAType\n", "cannot be loaded"),
+    ],
+)
+def test_bad_schema_files_are_config_errors(tmp_path, text, needle):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=needle) as info:
+        load_schema_file(path)
+    assert info.value.exit_code == 2
+
+
+def test_missing_schema_file_fails_before_any_work(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        dbdiff.validate(source(orders()), table="orders", schema=str(tmp_path / "nope.yaml"))
+
+
+# --- validate and infer-schema -----------------------------------------------------------------
+
+
+def test_validate_one_source_chunked():
+    bad = plant(orders(), "amount", {2, 30, 31}, -1.0)
+    result = dbdiff.validate(source(bad), table="orders", schema=SCHEMA, chunk_size=7)
+    table = result.table()
+    assert failures(result) == {("left", "amount", "greater_than_or_equal_to(0)"): 3}
+    assert result.exit_code == 1 and table.status == "different"
+    assert table.summary.rows_left == N and table.stats["chunks"] > 1
+    assert result.options["command"] == "validate"
+    good = dbdiff.validate(source(orders()), table="orders", schema=SCHEMA, chunk_size=7)
+    assert good.exit_code == 0 and good.status == "identical"
+
+
+def test_validate_needs_a_key_when_there_is_no_primary_key():
+    with pytest.raises(KeyColumnError, match="--key"):
+        dbdiff.validate(source(orders(), None), table="orders")
+
+
+def test_validate_renders_in_every_format():
+    from dbdiff.report import render
+
+    bad = plant(orders(), "status", {4}, "lost")
+    result = dbdiff.validate(source(bad), table="orders", schema=SCHEMA)
+    for fmt in ("json", "markdown", "html", "junit"):
+        assert "lost" in render(result, fmt), fmt
+
+
+def test_inferred_schema_passes_on_its_data_and_catches_a_planted_violation(tmp_path):
+    frame = orders().with_columns(
+        pl.Series("note", [None if i % 4 else f"n{i}" for i in range(N)]),
+        pl.Series("day", [dt.date(2024, 1, 1 + i % 28) for i in range(N)]),
+        pl.Series("at", [dt.datetime(2024, 1, 1, 12, 0, i % 60, 250_000) for i in range(N)]),
+    )
+    text = dbdiff.infer_schema(source(frame), table="orders", chunk_size=9)
+    path = tmp_path / "inferred.yaml"
+    path.write_text(text, encoding="utf-8")
+    schema = load_schema_file(path)
+    assert schema.columns["status"].checks[0].statistics == {"allowed_values": ["new", "paid", "shipped"]}
+    assert schema.columns["id"].unique and not schema.columns["id"].nullable
+    assert schema.columns["note"].nullable and not schema.columns["amount"].nullable
+    assert dbdiff.validate(source(frame), table="orders", schema=str(path), chunk_size=9).exit_code == 0
+    bad = plant(frame, "amount", {3}, 1000.0)
+    result = dbdiff.validate(source(bad), table="orders", schema=str(path), chunk_size=9)
+    assert failures(result) == {("left", "amount", "in_range(1.0, 60.0)"): 1}
+
+
+def test_parquet_file_through_the_cli(tmp_path):
+    path = tmp_path / "orders.parquet"
+    plant(orders(), "amount", {9}, -3.0).write_parquet(path)
+    schema_path = tmp_path / "orders.yaml"
+    SCHEMA.to_yaml(schema_path)
+    report = tmp_path / "out.json"
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "dbdiff.cli", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "DBDIFF_NO_PROGRESS": "1"},
+        )
+
+    failed = cli("validate", str(path), "--table", "orders", "--key", "id", "--schema", str(schema_path),
+                 "--chunk-size", "10", "--json", str(report), "--quiet")  # fmt: skip
+    assert failed.returncode == 1, failed.stderr
+    data = json.loads(report.read_text())
+    assert data["tables"][0]["validation"]["failures"][0]["examples"] == [{"key": {"id": 9}, "value": -3.0}]
+    bad_schema = tmp_path / "bad.yaml"
+    bad_schema.write_text("columns: [", encoding="utf-8")
+    broken = cli("validate", str(path), "--table", "orders", "--key", "id", "--schema", str(bad_schema))
+    assert broken.returncode == 2 and broken.stderr.startswith("dbdiff: error: "), broken.stderr
+    assert "Traceback" not in broken.stderr
+    inferred = tmp_path / "inferred.yaml"
+    made = cli("infer-schema", str(path), "--table", "orders", "--key", "id", "-o", str(inferred))
+    assert made.returncode == 0, made.stderr
+    passed = cli("validate", str(path), "--table", "orders", "--key", "id", "--schema", str(inferred), "-q")
+    assert passed.returncode == 0, passed.stderr
