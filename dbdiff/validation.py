@@ -449,9 +449,10 @@ class Validator:
             if getattr(column, "regex", False) or not getattr(column, "required", True):
                 continue
             if name not in names:
+                why = self._why_missing(name, side)
                 raise ColumnError(
-                    f"the {side} schema names column {name!r}, which {self._why_missing(name, side)}",
-                    hint=f"columns checked on the {side} side: {', '.join(names)}",
+                    f"{self._schema_label(side)} names column {name!r}, which {why}",
+                    hint=f"columns checked: {', '.join(names)}",
                 )
         chunk_schema = schema
         unique_columns = [name for name, c in schema.columns.items() if getattr(c, "unique", False)]
@@ -465,7 +466,7 @@ class Validator:
             missing = [c for c in columns if c not in names]
             if missing:
                 raise ColumnError(
-                    f"the {side} schema's unique names column {missing[0]!r}, which "
+                    f"{self._schema_label(side)}'s unique names column {missing[0]!r}, which "
                     f"{self._why_missing(missing[0], side)}"
                 )
             chunk_schema = copy.deepcopy(chunk_schema)
@@ -481,6 +482,9 @@ class Validator:
         state.schema = schema
         state.chunk_schema = chunk_schema
 
+    def _schema_label(self, side: str) -> str:
+        return "the schema" if len(self.sides) == 1 else f"the {side} schema"
+
     def _why_missing(self, name: str, side: str) -> str:
         lowered = name.lower()
         others = self.plan.only_left if side == "left" else self.plan.only_right
@@ -489,6 +493,8 @@ class Validator:
         for _, _, pair in view_columns(self.plan, side):
             if pair.name.lower() == lowered or _side_column(pair, side).name.lower() == lowered:
                 return f"is spelled {_side_column(pair, side).name!r} on the {side} side"
+        if len(self.sides) == 1:
+            return "the table does not have (or --exclude/--columns leave out)"
         return "is not compared (missing, excluded, or outside --columns)"
 
     def _aggregate_columns(self, names: Sequence[str]) -> list[tuple[str, dict[str, str], ColumnPlan]]:
@@ -652,7 +658,7 @@ class Validator:
             reason = getattr(error.reason_code, "value", str(error.reason_code))
             if reason in _CONFIG_REASONS:
                 raise ConfigError(
-                    f"the {side} schema does not fit the data: {_first_line(error)}",
+                    f"{self._schema_label(side)} does not fit the data: {_first_line(error)}",
                     hint=_config_hint(reason),
                 )
 
