@@ -152,7 +152,7 @@ def _as_text(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return expr.cast(pl.String, strict=True) if dtype == pl.Binary else expr
 
 
-def _checked(value: pl.Expr, valid: pl.Expr, raw: pl.Expr, what: str, dtype: pl.DataType) -> pl.Expr:
+def _checked(value: pl.Expr, valid: pl.Expr, raw: pl.Expr, what: str, dtype: Any) -> pl.Expr:
     """`value`, except that a non-NULL `raw` which is not `valid` raises, showing the raw text.
 
     This is how a normalizer fails loudly instead of turning an unreadable value into NULL.
@@ -204,7 +204,7 @@ def integer(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -
     the column types). Never a float. Example: MySQL INT UNSIGNED 4294967295 equals PostgreSQL
     bigint 4294967295; YEAR 0000 equals integer 0.
     """
-    target: pl.DataType = pl.Decimal(38, 0) if params["wide"] else pl.Int64
+    target: Any = pl.Decimal(38, 0) if params["wide"] else pl.Int64
     if _is_integer(dtype) or dtype == pl.Boolean:
         return expr.cast(target, strict=True)
     if _is_string(dtype):

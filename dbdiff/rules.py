@@ -333,7 +333,7 @@ def _condition(data: Any, where: str) -> Condition:
             except re.error as exc:
                 raise RuleError(f"{where}: {key!r} is not a valid regular expression: {exc}") from None
         patterns[key] = str(pattern) if pattern is not None else None
-    ints = {}
+    ints: dict[str, Any] = {}
     for key in (
         "min_precision",
         "max_precision",
@@ -348,7 +348,7 @@ def _condition(data: Any, where: str) -> Condition:
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise RuleError(f"{where}: {key!r} must be an integer")
         ints[key] = value
-    bools = {}
+    bools: dict[str, Any] = {}
     for key in ("unsigned", "fixed"):
         value = data.get(key)
         if value is not None and not isinstance(value, bool):
@@ -456,9 +456,9 @@ def render_rules_markdown() -> str:
                 )
             lines.append("")
     lines += ["## Normalizers", ""]
-    for name, doc, params in describe_normalizers():
-        lines += [f"### {name}", ""]
-        shown = ", ".join(f"`{k}` (default {v!r})" for k, v in params.items())
+    for norm_name, doc, defaults in describe_normalizers():
+        lines += [f"### {norm_name}", ""]
+        shown = ", ".join(f"`{k}` (default {v!r})" for k, v in defaults.items())
         lines += [doc, "", f"Parameters: {shown}." if shown else "Parameters: none.", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
