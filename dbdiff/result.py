@@ -8,19 +8,26 @@ Sample values are stored already encoded the lossless JSON way (see `dbdiff.valu
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dbdiff.errors import ConfigError
 
 if TYPE_CHECKING:
     import polars as pl
 
-    from dbdiff.store import ResultStore
-
 SCHEMA_VERSION = 1
+
+
+class FrameStore(Protocol):
+    """Where a live result finds every differing row (the engine's on-disk store)."""
+
+    def has(self, table: str, kind: str) -> bool: ...
+
+    def read(self, table: str, kind: str) -> pl.DataFrame: ...
+
 STATUSES = ("identical", "different", "error")
 
 
@@ -272,7 +279,12 @@ class DiffResult:
     dbdiff_version: str
     options: Mapping[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
-    _store: ResultStore | None = field(default=None, repr=False, compare=False)
+    _store: FrameStore | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # The JSON keeps milliseconds: rounding here too makes a fresh result render exactly like
+        # its saved JSON (`fmt_duration` would otherwise round 1.2504 s and 1.25 s differently).
+        object.__setattr__(self, "duration_s", round(float(self.duration_s), 3))
 
     @property
     def status(self) -> str:
@@ -401,6 +413,122 @@ class DiffResult:
             )
         return f"<DiffResult {self.status}: " + "; ".join(parts) + ">"
 
+    # --- notebook: every view renders what the run captured; none of them queries anything ---
+
+    def _repr_mimebundle_(
+        self, include: Collection[str] | None = None, exclude: Collection[str] | None = None
+    ) -> dict[str, Any]:
+        """The short summary (text/plain), the card (text/html) and the counts as JSON.
+
+        The JSON goes under a vendor type by default: JupyterLab and VS Code rank plain
+        `application/json` above `text/html` and would show a JSON tree instead of the card.
+        Ask for `application/json` explicitly (`display(result, include=[...])`) to get it.
+        """
+        makers: dict[str, Callable[[], Any]] = {
+            "text/plain": self.__repr__,
+            "text/html": self._repr_html_,
+            SUMMARY_MIME: self.summary,
+        }
+        if include and JSON_MIME in include:
+            makers[JSON_MIME] = self.summary
+        return {
+            mime: make()
+            for mime, make in makers.items()
+            if (not include or mime in include) and not (exclude and mime in exclude)
+        }
+
+    def _repr_html_(self) -> str:
+        """The compact notebook card: plain HTML and scoped CSS, no script."""
+        from dbdiff.report.card import render_card_html
+
+        return render_card_html(self)
+
+    def summary(self) -> dict[str, Any]:
+        """The run in brief as plain data: status, sources, and per table its counts (no samples)."""
+        from dbdiff.report.formatting import safe_text
+
+        return {
+            "schema_version": self.schema_version,
+            "dbdiff_version": self.dbdiff_version,
+            "started_at": self.started_at,
+            "duration_s": self.duration_s,
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "left": {"url": safe_text(self.left.url), "dialect": self.left.dialect},
+            "right": {"url": safe_text(self.right.url), "dialect": self.right.dialect},
+            "tables": [
+                {
+                    "left_table": t.left_table,
+                    "right_table": t.right_table,
+                    "key": list(t.key),
+                    "status": t.status,
+                    "error": safe_text(t.error) if t.error else None,
+                    "summary": t.summary.to_dict(),
+                    "columns": {c.name: c.mismatches for c in t.columns if c.mismatches},
+                }
+                for t in self.tables
+            ],
+        }
+
+    def to_html(self) -> str:
+        """The full self-contained HTML report (the same page as `dbdiff diff --html`)."""
+        from dbdiff.report.html import render_html
+
+        return render_html(self)
+
+    def show(self, *, height: int = 640) -> ReportFrame:
+        """The full report for a notebook cell, in a sandboxed iframe `height` pixels tall."""
+        return ReportFrame(self.to_html(), height=height)
+
+
+SUMMARY_MIME = "application/vnd.dbdiff.summary+json"
+JSON_MIME = "application/json"
+
+
+@dataclass(frozen=True)
+class ReportFrame:
+    """A full HTML report shown in a notebook through `<iframe srcdoc>`.
+
+    The iframe keeps the report's CSS and script apart from the notebook's page, and its sandbox
+    (scripts, but no same-origin access) keeps the report from touching the notebook even if a
+    value ever slipped past escaping. Everything is inline, so it works offline.
+    """
+
+    html: str
+    height: int = 640
+
+    def __post_init__(self) -> None:
+        if isinstance(self.height, bool) or not isinstance(self.height, int) or self.height < 50:
+            raise ValueError(f"height must be a whole number of pixels >= 50, not {self.height!r}")
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return (
+            f'<iframe srcdoc="{escape(self.html, quote=True)}" sandbox="allow-scripts" '
+            f'title="dbdiff report" style="width: 100%; height: {self.height}px; '
+            'border: 1px solid #d0d7de; border-radius: 4px; background: #fff;"></iframe>'
+        )
+
+    def _repr_mimebundle_(
+        self, include: Collection[str] | None = None, exclude: Collection[str] | None = None
+    ) -> dict[str, Any]:
+        makers: dict[str, Callable[[], Any]] = {"text/plain": self.__repr__, "text/html": self._repr_html_}
+        return {
+            mime: make()
+            for mime, make in makers.items()
+            if (not include or mime in include) and not (exclude and mime in exclude)
+        }
+
+    def __repr__(self) -> str:
+        return f"<dbdiff report: {len(self.html):,} characters of HTML; .save(path) writes it to a file>"
+
+    def save(self, path: str | Path) -> Path:
+        """Write the report page to `path` (what `dbdiff diff --html` writes)."""
+        path = Path(path)
+        path.write_text(self.html, encoding="utf-8")
+        return path
+
 
 def load_result(path: str | Path) -> DiffResult:
     """Read a JSON result written by `--json` back into a `DiffResult`."""
@@ -408,11 +536,22 @@ def load_result(path: str | Path) -> DiffResult:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"result file {str(path)!r} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read result file {str(path)!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"result file {str(path)!r} is not valid JSON: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"result file {str(path)!r} is not valid JSON: {exc}") from None
     if not isinstance(data, dict) or "tables" not in data:
         raise ConfigError(f"{str(path)!r} is not a dbdiff JSON result")
-    return DiffResult.from_dict(data)
+    try:
+        return DiffResult.from_dict(data)
+    except ConfigError:
+        raise
+    except KeyError as exc:
+        raise ConfigError(f"{str(path)!r} is not a valid dbdiff result: field {exc} is missing") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"{str(path)!r} is not a valid dbdiff result: {exc}") from None
 
 
 def table_status(summary: Summary, schema: SchemaComparison) -> str:
