@@ -83,9 +83,9 @@ FIELD_UNIQUENESS = "field_uniqueness"  # pandera's own names for `unique`
 MULTIPLE_FIELDS_UNIQUENESS = "multiple_fields_uniqueness"
 AGGREGATES = ("count", "sum", "min", "max")
 
-# Normalizers that never map two keys the database tells apart onto one normalized key; with
-# shared chunk boundaries such a key cannot occur in two chunks, so uniqueness is per chunk.
-_INJECTIVE_KEY_NORMALIZERS = frozenset({"integer", "decimal", "date", "exact"})
+# Normalizers that never map two different key values onto one normalized key, so uniqueness
+# can be checked per chunk. (Zero dates, which become NULL, are the one exception accepted.)
+_INJECTIVE_KEY_NORMALIZERS = frozenset({"integer", "decimal", "date", "exact", "bit"})
 
 # pandera reasons that mean the schema doesn't fit the table, not that the data is wrong.
 _CONFIG_REASONS = frozenset(
@@ -327,19 +327,28 @@ def view_frame(prepared: pl.DataFrame, plan: DiffPlan, side: str) -> pl.DataFram
 
 
 def keys_may_cross_chunks(plan: DiffPlan) -> bool:
-    """True unless equal normalized keys provably land in the same chunk of a side."""
-    if not plan.shared_boundaries:
+    """True unless equal normalized keys provably land in the same chunk of a side.
+
+    Each side's chunks are key ranges its own database evaluates, so rows with identical key
+    values always share a chunk. Only a normalizer that maps different values onto one key
+    (case folding, trimming, precision cuts, UUID spellings, ...) can spread one normalized key
+    over several chunks; then the keys go to the store and are grouped once at the end.
+    """
+    return not all(_injective(pair) for pair in plan.key)
+
+
+def _injective(pair: ColumnPlan) -> bool:
+    normalizer, params = pair.choice.normalizer, pair.choice.params
+    if normalizer in _INJECTIVE_KEY_NORMALIZERS:
         return True
-    for pair in plan.key:
-        normalizer = pair.choice.normalizer
-        if normalizer in _INJECTIVE_KEY_NORMALIZERS:
-            continue
-        if normalizer == "timestamp":
-            finest = max(c.fsp if c.fsp is not None else 6 for c in (pair.left, pair.right))
-            params = pair.choice.params
-            if int(params.get("fsp", 6)) >= finest and params.get("assume_zone", "UTC") == "UTC":
-                continue
-        return True
+    if normalizer == "binary":
+        return not params.get("strip_zero_padding")
+    if normalizer == "text":
+        lenient = any(params.get(p) for p in ("rstrip", "trim", "ignore_case", "empty_as_null"))
+        return not lenient and "char" not in (pair.left.family, pair.right.family)
+    if normalizer == "timestamp":
+        finest = max(c.fsp if c.fsp is not None else 6 for c in (pair.left, pair.right))
+        return int(params.get("fsp", 6)) >= finest
     return False
 
 
@@ -564,8 +573,8 @@ class Validator:
             }
             with self._lock:
                 merged = self._partials[side]
-                for name, values in partial.items():
-                    merged[name] = _merge_aggregate(merged.get(name), values)
+                for name, stats in partial.items():
+                    merged[name] = _merge_aggregate(merged.get(name), stats)
 
     def _record_duplicate_keys(self, side: str, dups: pl.DataFrame) -> None:
         keys = key_names(self.plan)
@@ -727,7 +736,7 @@ class Validator:
         batches = list(
             self.store.query_batches(f"SELECT COALESCE(SUM(n), 0) AS rows FROM ({dup_groups})", 10)
         )
-        rows = int(pl.from_arrow(batches).item()) if batches else 0  # type: ignore[union-attr]
+        rows = int(pl.from_arrow(batches).item()) if batches else 0
         if not rows:
             return
         raw = [f"rk{i}" for i in range(len(keys))]
@@ -834,7 +843,7 @@ def _chunk_aggregate(series: pl.Series, normalizer: str) -> dict[str, Any]:
             return out
         scale = numbers.str.split(".").list.get(1, null_on_oob=True).str.len_chars().max() or 0
         try:
-            exact = numbers.cast(pl.Decimal(38, int(scale)), strict=True)  # type: ignore[call-overload]
+            exact = numbers.cast(pl.Decimal(38, int(scale)), strict=True)
             out.update(sum=exact.sum(), min=exact.min(), max=exact.max())
         except (pl.exceptions.PolarsError, ArithmeticError):
             # Beyond 38 digits: Python's decimals are exact at any size.

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pandera.polars as pa
@@ -483,3 +484,55 @@ def test_parquet_file_through_the_cli(tmp_path):
     assert made.returncode == 0, made.stderr
     passed = cli("validate", str(path), "--table", "orders", "--key", "id", "--schema", str(inferred), "-q")
     assert passed.returncode == 0, passed.stderr
+
+
+def test_uniqueness_goes_to_the_store_only_when_normalization_can_merge_keys():
+    from dbdiff.engine import DiffOptions, build_plan
+    from dbdiff.validation import keys_may_cross_chunks
+
+    frame = pl.DataFrame({"code": ["a", "b"], "v": [1, 2]})
+    left, right = source(frame, ("code",)), source(frame, ("code",))
+    plain = build_plan(left, right, DiffOptions(table="orders"))
+    folded = build_plan(
+        left, right, DiffOptions(table="orders", overrides={"code": ("text", {"ignore_case": True})})
+    )
+    ints = build_plan(source(orders()), source(orders()), DiffOptions(table="orders"))
+    assert not keys_may_cross_chunks(plain) and not keys_may_cross_chunks(ints)
+    assert keys_may_cross_chunks(folded)
+
+
+def test_the_documented_model_runs():
+    """The Python example of docs/validation.md, on an in-memory table."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "validation.md").read_text(encoding="utf-8")
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    values = [decimal.Decimal("1.50"), decimal.Decimal("-2.00"), decimal.Decimal("3.25")]
+    created = [dt.datetime(2024, 1, d) for d in (1, 2, 3)]
+    table = pyarrow.table(
+        {
+            "id": [1, 2, 3],
+            "amount": pyarrow.array(values, pyarrow.decimal128(12, 2)),
+            "status": ["new", "paid", "lost"],
+            "created_at": created,
+            "shipped_at": [created[0], dt.datetime(2023, 1, 1), None],
+        }
+    )
+    sources = {name: ArrowSource({"orders": table}, {"orders": ["id"]}) for name in ("left", "right")}
+    # A module of its own, so pandera can resolve the model's annotations.
+    module = types.ModuleType("dbdiff_docs_validation")
+    module.__dict__.update(left_url=sources["left"], right_url=sources["right"], print=lambda *a: None)
+    sys.modules[module.__name__] = module
+    try:
+        exec(compile(code, "docs/validation.md", "exec"), module.__dict__)
+    finally:
+        del sys.modules[module.__name__]
+    result = module.__dict__["result"]
+    got = {(f.side, f.column, f.check): f.count for f in result.table().validation.failures}
+    assert got == {
+        (side, column, check): 1
+        for side in ("left", "right")
+        for column, check in (
+            ("amount", "greater_than_or_equal_to(0)"),
+            ("status", "isin(['new', 'paid', 'shipped'])"),
+            (None, "shipped_after_created"),
+        )
+    }
