@@ -11,16 +11,24 @@ import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dbdiff.errors import ConfigError
 
 if TYPE_CHECKING:
     import polars as pl
 
-    from dbdiff.store import ResultStore
-
 SCHEMA_VERSION = 1
+
+
+class FrameStore(Protocol):
+    """Where a live result finds every differing row (the engine's on-disk store)."""
+
+    def has(self, table: str, kind: str) -> bool: ...
+
+    def read(self, table: str, kind: str) -> pl.DataFrame: ...
+
+
 STATUSES = ("identical", "different", "error")
 
 
@@ -272,7 +280,7 @@ class DiffResult:
     dbdiff_version: str
     options: Mapping[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
-    _store: ResultStore | None = field(default=None, repr=False, compare=False)
+    _store: FrameStore | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # The JSON keeps milliseconds: rounding here too makes a fresh result render exactly like
