@@ -210,13 +210,6 @@ def test_show_renders_offline_in_chromium(browser: Any) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="an about:srcdoc page resolves '#pair-1' against the notebook's URL, so the overview's "
-    "in-page links navigate the iframe away; report.js could scroll to the anchor instead "
-    "(the report's CSP forbids the usual <base> fix)",
-)
 def test_show_in_page_links_stay_in_the_report(browser: Any) -> None:
     result = fx.different_result()  # two table pairs: the overview links to each
     page_html = f"<!doctype html><html><body>{result.show()._repr_html_()}</body></html>"

@@ -61,7 +61,7 @@
     bar.className = "filter-bar";
     var input = doc.createElement("input");
     input.type = "search";
-    input.placeholder = "Filter rows…";
+    input.placeholder = "Filter rows\u2026";
     input.setAttribute("aria-label", "Filter " + (table.getAttribute("aria-label") || "rows"));
     var shown = doc.createElement("span");
     shown.className = "shown";
@@ -105,6 +105,20 @@
     }
     toolbar.hidden = false;
   }
+
+  /* --- in-page links: scroll here, so they also work inside a notebook's srcdoc iframe,
+     where '#pair-1' would otherwise resolve against the notebook's own URL --- */
+  doc.addEventListener("click", function (event) {
+    var link = event.target && event.target.closest ? event.target.closest('a[href^="#"]') : null;
+    if (!link) return;
+    var target = doc.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+    if (!target) return;
+    event.preventDefault();
+    for (var node = target; node; node = node.parentNode) {
+      if (node.tagName === "DETAILS") node.open = true;
+    }
+    target.scrollIntoView();
+  });
 
   /* --- print everything, then restore what was closed --- */
   var closed = null;
