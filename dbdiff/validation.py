@@ -447,6 +447,10 @@ class Validator:
     def has_schema(self) -> bool:
         return any(s.schema is not None for s in self._sides.values())
 
+    def rows(self, side: str) -> int:
+        """Rows fed so far for `side` (NULL-key rows are never fed)."""
+        return self._sides[side].rows
+
     # --- setup ---
 
     def _setup_side(self, side: str, schema: DataFrameSchema | None) -> None:
@@ -1090,7 +1094,7 @@ def validate_source(
             )
         ),
         summary=Summary(
-            rows_left=validator._sides["left"].rows + nulls,
+            rows_left=validator.rows("left") + nulls,
             duplicate_keys_left=duplicated,
             null_keys_left=nulls,
         ),
