@@ -245,15 +245,28 @@ _DECIMAL_TEXT = r"^[+-]?(\d+\.?\d*|\.\d+)$|^[+-]?(NaN|Infinity|inf)$"
 
 def canonical_decimal_text(text: pl.Expr) -> pl.Expr:
     """'+001.100' -> '1.1', '-0.00' -> '0', '12.' -> '12'; NaN/Infinity spellings pass through."""
-    s = text.str.strip_chars()
-    negative = s.str.starts_with("-")
-    body = s.str.strip_prefix("-").str.strip_prefix("+")
-    has_point = body.str.contains(".", literal=True)
-    body = pl.when(has_point).then(body.str.strip_chars_end("0").str.strip_chars_end(".")).otherwise(body)
-    body = body.str.strip_chars_start("0")
-    body = pl.when(body == "").then(pl.lit("0")).otherwise(body)
-    body = pl.when(body.str.starts_with(".")).then(pl.lit("0") + body).otherwise(body)
-    return pl.when(negative & (body != "0")).then(pl.lit("-") + body).otherwise(body)
+    return text.map_batches(_canonical_decimal_series, return_dtype=pl.String)
+
+
+def _canonical_decimal_series(values: pl.Series) -> pl.Series:
+    # Step by step on a frame: as one nested expression every `when` re-evaluates the steps
+    # before it, which made this seven times slower than the vectorized steps themselves.
+    b = pl.col("b")
+    frame = pl.DataFrame({"s": values.str.strip_chars()})
+    frame = frame.with_columns(neg=pl.col("s").str.starts_with("-"), b=pl.col("s").str.strip_prefix("-"))
+    frame = frame.with_columns(b=b.str.strip_prefix("+"))
+    has_point = b.str.contains(".", literal=True)
+    frame = frame.with_columns(
+        b=pl.when(has_point).then(b.str.strip_chars_end("0").str.strip_chars_end(".")).otherwise(b)
+    )
+    frame = frame.with_columns(b=b.str.strip_chars_start("0"))
+    frame = frame.with_columns(
+        b=pl.when((b == "") | b.str.starts_with(".")).then(pl.concat_str([pl.lit("0"), b])).otherwise(b)
+    )
+    frame = frame.with_columns(
+        b=pl.when(pl.col("neg") & (b != "0")).then(pl.concat_str([pl.lit("-"), b])).otherwise(b)
+    )
+    return frame.get_column("b").alias(values.name)
 
 
 @normalizer("decimal")
