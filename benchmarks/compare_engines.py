@@ -29,8 +29,12 @@ def chunks(n: int, seed: int = 7) -> tuple[pl.DataFrame, pl.DataFrame]:
             "customer_id": rng.integers(0, 50_000, n),
             "status": rng.choice(["new", "paid", "shipped", "done"], n),
             "amount": (rng.integers(0, 10_000_000, n)).astype(str),
-            "created_at": pl.datetime_range(pl.datetime(2026, 1, 1), pl.datetime(2026, 1, 1) + pl.duration(
-                seconds=n - 1), "1s", eager=True),
+            "created_at": pl.datetime_range(
+                pl.datetime(2026, 1, 1),
+                pl.datetime(2026, 1, 1) + pl.duration(seconds=n - 1),
+                "1s",
+                eager=True,
+            ),
             "note": [None if i % 7 == 0 else f"note {i}" for i in range(n)],
         }
     )
@@ -54,7 +58,9 @@ def with_polars(left: pl.DataFrame, right: pl.DataFrame) -> tuple[list[int], int
     return counts, changed
 
 
-def with_duckdb(con: duckdb.DuckDBPyConnection, left: pl.DataFrame, right: pl.DataFrame) -> tuple[list[int], int]:
+def with_duckdb(
+    con: duckdb.DuckDBPyConnection, left: pl.DataFrame, right: pl.DataFrame
+) -> tuple[list[int], int]:
     con.register("l", left.to_arrow())
     con.register("r", right.to_arrow())
     flags = ", ".join(f"(l.{c} IS DISTINCT FROM r.{c}) AS {c}" for c in COLUMNS)
@@ -63,9 +69,13 @@ def with_duckdb(con: duckdb.DuckDBPyConnection, left: pl.DataFrame, right: pl.Da
         "FROM l FULL OUTER JOIN r ON l.id = r.id"
     )
     counts = list(
-        con.sql("SELECT " + ", ".join(f"count_if({c} AND matched)" for c in COLUMNS) + " FROM j").fetchall()[0]
+        con.sql("SELECT " + ", ".join(f"count_if({c} AND matched)" for c in COLUMNS) + " FROM j").fetchall()[
+            0
+        ]
     )
-    changed = con.sql("SELECT count(*) FROM j WHERE matched AND (" + " OR ".join(COLUMNS) + ")").fetchall()[0][0]
+    changed = con.sql("SELECT count(*) FROM j WHERE matched AND (" + " OR ".join(COLUMNS) + ")").fetchall()[
+        0
+    ][0]
     return counts, changed
 
 
@@ -79,7 +89,9 @@ def best_of(fn, repeat: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 400_000])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()

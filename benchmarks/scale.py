@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dbdiff.sources.urls import parse_url  # noqa: E402
+from dbdiff.sources.urls import parse_url
 
 MYSQL = os.environ.get("DBDIFF_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
 PG = os.environ.get("DBDIFF_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -80,7 +80,8 @@ def build(n: int) -> tuple[str, str]:
             "amount DECIMAL(12,2), is_paid TINYINT(1), created_at DATETIME(6), note VARCHAR(64))"
         )
         cur.execute(
-            f"INSERT INTO {DB}.orders SELECT seq, seq % 50000, ELT(1 + seq % 4, 'new', 'paid', 'shipped', 'done'), "
+            f"INSERT INTO {DB}.orders SELECT seq, seq % 50000, "
+            "ELT(1 + seq % 4, 'new', 'paid', 'shipped', 'done'), "
             "(seq % 100000) / 100, seq % 3 = 0, "
             "TIMESTAMP('2026-01-01') + INTERVAL seq SECOND + INTERVAL (seq % 1000) MICROSECOND, "
             f"IF(seq % 7 = 0, NULL, CONCAT('note ', seq)) FROM seq_1_to_{n}"

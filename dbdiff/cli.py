@@ -7,6 +7,7 @@ stderr (with a hint when there is one), never a traceback, and never a password.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -30,10 +31,8 @@ def _remember_secrets(*urls: str | None) -> None:
     for url in urls:
         if not url:
             continue
-        try:
+        with contextlib.suppress(DbdiffError):  # a bad URL is reported later, where it is used
             _SECRETS.extend(parse_url(url).secrets)
-        except DbdiffError:
-            pass
 
 
 def _fail(message: str, code: int) -> None:
@@ -517,7 +516,9 @@ def rules_command(left_dialect: str, right_dialect: str, rule_files: Sequence[st
 
     ruleset = load_rules(rule_files, left_dialect=left_dialect, right_dialect=right_dialect)
     rules = [describe_rule(r) for r in ruleset.rules]
-    normalizers = [{"name": n, "doc": d, "params": p} for n, d, p in describe_normalizers()]
+    normalizers: list[dict[str, Any]] = [
+        {"name": n, "doc": d, "params": p} for n, d, p in describe_normalizers()
+    ]
     if fmt == "json":
         click.echo(json.dumps({"rules": rules, "normalizers": normalizers}, indent=2, default=str))
         return

@@ -20,7 +20,6 @@ import polars as pl
 
 from dbdiff import __version__
 from dbdiff.compare import (
-    SUFFIX,
     changed_frame,
     changed_samples,
     drop_keys,

@@ -168,10 +168,10 @@ def plan_chunks(
 ) -> tuple[ChunkTask, ...]:
     """Chunk tasks from each side's boundaries (every Nth key in that side's own order).
 
-    Shared: both sides' boundaries merged (see `merge_boundaries`) and used on both sides. Not shared (string keys, whose order depends on the
-    collation): each side keeps its own boundaries, chunk i of one side paired with chunk i of the
-    other; each side's ranges still partition that side, and the residual pass matches rows that
-    land in different chunks.
+    Shared: both sides' boundaries merged (see `merge_boundaries`) and used on both sides.
+    Not shared (string keys, whose order depends on the collation): each side keeps its own
+    boundaries, chunk i of one side paired with chunk i of the other; each side's ranges still
+    partition that side, and the residual pass matches rows that land in different chunks.
     """
     if shared:
         edges: list[KeyValue | None] = [None, *merge_boundaries(left_bounds, right_bounds, sort_key), None]

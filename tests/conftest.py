@@ -45,9 +45,9 @@ class MySQLServer:
     """A database of this test run's own on the MariaDB/MySQL server."""
 
     def __init__(self, url: str) -> None:
-        from dbdiff.sources.urls import parse_url
-
         import pymysql
+
+        from dbdiff.sources.urls import parse_url
 
         self.admin_url = parse_url(url)
         self.database = f"dbdiff_t_{uuid.uuid4().hex[:10]}"
@@ -86,9 +86,9 @@ class PostgresServer:
     """A database of this test run's own on the PostgreSQL server."""
 
     def __init__(self, url: str) -> None:
-        from dbdiff.sources.urls import parse_url
-
         import psycopg
+
+        from dbdiff.sources.urls import parse_url
 
         self.admin_url = parse_url(url)
         self.database = f"dbdiff_t_{uuid.uuid4().hex[:10]}"

@@ -291,9 +291,8 @@ class MySQLSource(Source):
             ][0]
         )
         select = ", ".join(self.sql.select_expr(c) for c in columns)
-        rows = self._read(
-            f"SELECT {select} FROM {self.sql.table_ref(table)}{self._where(where, predicate)} LIMIT {int(limit)}"
-        )
+        ref = self.sql.table_ref(table)
+        rows = self._read(f"SELECT {select} FROM {ref}{self._where(where, predicate)} LIMIT {int(limit)}")
         return count, rows
 
 

@@ -303,7 +303,7 @@ class PostgresSource(Source):
 
 
 def _column(row: tuple[Any, ...]) -> Column:
-    name, typname, formatted, nullable, typtype, base_type, typmod, collation, category, labels = row
+    name, typname, formatted, nullable, typtype, base_type, _typmod, collation, category, labels = row
     effective = base_type if typtype == "d" and base_type else typname
     if typtype == "e":
         family = "enum"

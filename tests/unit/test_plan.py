@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -82,7 +83,7 @@ def test_boundaries_shifted_by_a_row_do_not_make_tiny_chunks():
 def test_merged_chunks_span_at_most_two_intervals_of_either_side(left, right):
     cuts = [c[0] for c in merge_boundaries([(v,) for v in left], [(v,) for v in right])]
     edges = [-1, *cuts, 10_000]
-    for lo, hi in zip(edges, edges[1:]):
+    for lo, hi in itertools.pairwise(edges):
         for bounds in (left, right):
             inside = [b for b in bounds if lo < b < hi]
             assert len(inside) <= 1  # so the chunk touches at most two intervals of that side
