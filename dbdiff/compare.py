@@ -19,7 +19,7 @@ import pyarrow as pa
 from dbdiff.errors import RuleError
 from dbdiff.normalize import get_normalizer
 from dbdiff.plan import ColumnPlan, DiffPlan
-from dbdiff.values import encode_value
+from dbdiff.values import encode_value, frame_rows
 
 SUFFIX = {"left": "_l", "right": "_r"}
 
@@ -202,7 +202,7 @@ def first_by_key(frame: pl.DataFrame, plan: DiffPlan, limit: int, prefix: str = 
 def changed_samples(frame: pl.DataFrame, plan: DiffPlan) -> list[dict[str, Any]]:
     """JSON samples from a user-facing changed frame."""
     samples = []
-    for row in frame.iter_rows(named=True):
+    for row in frame_rows(frame):
         key = {p.name: encode_value(row[p.name]) for p in plan.key}
         diffs = {
             p.name: {
@@ -220,7 +220,7 @@ def row_samples(frame: pl.DataFrame, plan: DiffPlan) -> list[dict[str, Any]]:
     """JSON samples from a user-facing one-side frame."""
     names = [p.name for p in plan.key] + [p.name for p in plan.columns]
     samples = []
-    for row in frame.iter_rows(named=True):
+    for row in frame_rows(frame):
         samples.append(
             {
                 "key": {p.name: encode_value(row[p.name]) for p in plan.key},
@@ -232,7 +232,7 @@ def row_samples(frame: pl.DataFrame, plan: DiffPlan) -> list[dict[str, Any]]:
 
 def duplicate_samples(dups: pl.DataFrame, plan: DiffPlan, side: str) -> list[dict[str, Any]]:
     samples = []
-    for row in dups.iter_rows(named=True):
+    for row in frame_rows(dups):
         key = {p.name: encode_value(row[f"rk{i}"]) for i, p in enumerate(plan.key)}
         samples.append({"side": side, "key": key, "count": int(row["count"])})
     return samples
@@ -241,7 +241,4 @@ def duplicate_samples(dups: pl.DataFrame, plan: DiffPlan, side: str) -> list[dic
 def null_key_samples(table: pa.Table, side: str, names: Sequence[str]) -> list[dict[str, Any]]:
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
-    return [
-        {"side": side, "row": {n: encode_value(row.get(n)) for n in names}}
-        for row in frame.iter_rows(named=True)
-    ]
+    return [{"side": side, "row": {n: encode_value(row.get(n)) for n in names}} for row in frame_rows(frame)]

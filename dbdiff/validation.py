@@ -60,7 +60,7 @@ from dbdiff.result import (
     Validation,
     ValidationFailure,
 )
-from dbdiff.values import encode_value
+from dbdiff.values import encode_value, frame_rows
 
 if TYPE_CHECKING:
     from pandera.api.polars.container import DataFrameSchema
@@ -589,7 +589,7 @@ class Validator:
                 _token(row[k] for k in keys),
                 {"key": self._raw_key(row, [f"rk{i}" for i in range(len(keys))]), "value": int(row["count"])},
             )
-            for row in head.iter_rows(named=True)
+            for row in frame_rows(head)
         ]
         self._add(side, self._key_label, KEY_UNIQUE, rows, examples)
 
@@ -662,7 +662,7 @@ class Validator:
                         _token(row[k] for k in keys),
                         {"key": self._raw_key(row, raw), "value": encode_value(row["__v"])},
                     )
-                    for row in rows.iter_rows(named=True)
+                    for row in frame_rows(rows)
                 ]
             self._add(side, column, str(check), index.len(), examples)
 
@@ -778,7 +778,7 @@ class Validator:
             return []
         frame = pl.from_arrow(batches)
         assert isinstance(frame, pl.DataFrame)
-        return list(frame.iter_rows(named=True))
+        return list(frame_rows(frame))
 
     def _finish_aggregates(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -1006,9 +1006,7 @@ def _null_key_examples(source: Source, plan: DiffPlan, limit: int) -> tuple[int,
         return 0, []
     frame = pl.from_arrow(rows)
     assert isinstance(frame, pl.DataFrame)
-    examples = [
-        {p.name: encode_value(row.get(p.left.name)) for p in plan.key} for row in frame.iter_rows(named=True)
-    ]
+    examples = [{p.name: encode_value(row.get(p.left.name)) for p in plan.key} for row in frame_rows(frame)]
     return count, examples
 
 

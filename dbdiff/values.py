@@ -102,3 +102,41 @@ def samples_frame(table: TableResult, kind: str) -> pl.DataFrame:
         for name in columns:
             columns[name].append(record.get(name))
     return pl.DataFrame(columns, strict=False)
+
+
+_PY_MIN_YEAR, _PY_MAX_YEAR = 1, 9999
+
+
+def frame_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a (small) frame as dicts, safe for `encode_value`.
+
+    PostgreSQL's 'infinity' and '-infinity' dates and timestamps reach polars as the largest and
+    smallest values it holds, beyond what Python's datetime can: those cells become the strings
+    'infinity' and '-infinity' instead of breaking the report.
+    """
+    import polars as pl
+
+    fixes = []
+    for name, dtype in frame.schema.items():
+        if not isinstance(dtype, (pl.Datetime, pl.Date)):
+            continue
+        years = frame.get_column(name).dt.year()
+        low, high = years.min(), years.max()
+        if (low is not None and low < _PY_MIN_YEAR) or (high is not None and high > _PY_MAX_YEAR):
+            column = pl.col(name)
+            year = column.dt.year()
+            if isinstance(dtype, pl.Date):
+                shown = column.dt.to_string("%Y-%m-%d")
+            else:
+                shown = column.dt.to_string("%Y-%m-%dT%H:%M:%S%.6f" + ("%:z" if dtype.time_zone else ""))
+            fixes.append(
+                pl.when(year > _PY_MAX_YEAR)
+                .then(pl.lit("infinity"))
+                .when(year < _PY_MIN_YEAR)
+                .then(pl.lit("-infinity"))
+                .otherwise(shown)
+                .alias(name)
+            )
+    if fixes:
+        frame = frame.with_columns(fixes)
+    return list(frame.iter_rows(named=True))

@@ -256,3 +256,23 @@ def test_drill_down_frames(mysql, pg, unique_name):
     assert changed["id"].to_list() == list(range(1, 301, 2))
     assert result.only_left().height == 0
     json.loads(result.to_json())
+
+
+def test_postgres_infinity_is_reported_not_a_crash(mysql, pg, unique_name):
+    t = unique_name("inf")
+    mysql.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, ts DATETIME, d DATE)")
+    pg.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, ts TIMESTAMP, d DATE)")
+    mysql.execute(
+        f"INSERT INTO {t} VALUES (1, '2024-01-01', '2024-01-01'), (2, '9999-12-31 23:59:59', '9999-12-31')"
+    )
+    pg.execute(
+        f"INSERT INTO {t} VALUES (1, 'infinity', '-infinity'), (2, '9999-12-31 23:59:59', '9999-12-31'), "
+        "(3, '-infinity', 'infinity')"
+    )
+    table = dbdiff.diff(mysql.url, pg.url, table=t).table()
+    assert table.summary.changed == 1 and table.summary.only_right == 1
+    assert table.samples.changed[0]["diffs"] == {
+        "ts": {"left": "2024-01-01 00:00:00", "right": "infinity"},
+        "d": {"left": "2024-01-01", "right": "-infinity"},
+    }
+    assert table.samples.only_right[0]["row"] == {"id": 3, "ts": "-infinity", "d": "infinity"}
