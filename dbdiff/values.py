@@ -121,8 +121,8 @@ def frame_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
         if not isinstance(dtype, (pl.Datetime, pl.Date)):
             continue
         years = frame.get_column(name).dt.year()
-        low, high = years.min(), years.max()
-        if (low is not None and low < _PY_MIN_YEAR) or (high is not None and high > _PY_MAX_YEAR):
+        outside = years.filter((years < _PY_MIN_YEAR) | (years > _PY_MAX_YEAR))
+        if outside.len():
             column = pl.col(name)
             year = column.dt.year()
             if isinstance(dtype, pl.Date):
