@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dbdiff.engine import DiffOptions, Progress, run_diff
+from dbdiff.mask import check_mask, mask_result
 from dbdiff.result import DiffResult
 from dbdiff.sources.base import Source, open_source
 from dbdiff.sources.urls import SourceURL
@@ -36,6 +37,7 @@ def diff(
     left_schema: SchemaSpec = None,
     right_schema: SchemaSpec = None,
     aggregate: Sequence[str] = (),
+    mask: Sequence[str] = (),
 ) -> DiffResult:
     """Compare `table` in two sources and return the result; differences are data, never raised.
 
@@ -47,7 +49,8 @@ def diff(
     `schema` (a pandera YAML file, a `pandera.polars.DataFrameSchema` or a `DataFrameModel`) is
     checked on every chunk of both sides, `left_schema`/`right_schema` on one side; `aggregate`
     names columns whose count, sum, min and max must agree. Failed checks are in
-    `result.table().validation` (see docs/validation.md).
+    `result.table().validation` (see docs/validation.md). `mask` names columns whose values the
+    reports show only as keyed hashes (see `dbdiff.mask`).
     """
     keys = [key] if isinstance(key, str) else list(key or ())
     overrides = _overrides(column_rules)
@@ -72,7 +75,15 @@ def diff(
     reporter = _progress(progress)
     left_source, right_source = open_source(left), open_source(right)
     try:
-        return run_diff(left_source, right_source, options, progress=reporter, workdir=workdir)
+        result = run_diff(
+            left_source,
+            right_source,
+            options,
+            progress=reporter,
+            workdir=workdir,
+            on_plan=lambda plan: check_mask(plan.all_pairs, mask),  # a typo fails before any row is read
+        )
+        return mask_result(result, mask)
     finally:
         # Sources the caller handed in stay open; the ones opened here are closed.
         if not isinstance(left, Source):
@@ -104,6 +115,7 @@ def validate(
     column_rules: Mapping[str, Override] | None = None,
     progress: Progress | bool | None = None,
     workdir: str | None = None,
+    mask: Sequence[str] = (),
 ) -> DiffResult:
     """Check `table` in one source against `schema` and the built-in invariants, chunk by chunk.
 
@@ -114,7 +126,7 @@ def validate(
 
     opened = open_source(source)
     try:
-        return validate_source(
+        result = validate_source(
             opened,
             table=table,
             schema=schema,
@@ -130,6 +142,7 @@ def validate(
             progress=_progress(progress),
             workdir=workdir,
         )
+        return mask_result(result, mask)
     finally:
         if not isinstance(source, Source):
             opened.close()

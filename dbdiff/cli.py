@@ -169,6 +169,16 @@ def _schema_options(func: F) -> F:
     return func
 
 
+def _mask_option(func: F) -> F:
+    return click.option(
+        "--mask",
+        "mask",
+        multiple=True,
+        metavar="COL",
+        help="Show only keyed hashes of this column's values in every report (repeat, or comma-separate).",
+    )(func)
+
+
 @cli.command("diff")
 @click.argument("left_url", required=False, envvar="DBDIFF_LEFT_URL")
 @click.argument("right_url", required=False, envvar="DBDIFF_RIGHT_URL")
@@ -208,6 +218,7 @@ def _schema_options(func: F) -> F:
     ),
 )
 @_schema_options
+@_mask_option
 @_output_options
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on stdout (files and exit code only).")
@@ -231,6 +242,7 @@ def diff_command(
     left_schema: str | None,
     right_schema: str | None,
     aggregate: Sequence[str],
+    mask: Sequence[str],
     fmt: str,
     json_path: Path | None,
     html_path: Path | None,
@@ -272,6 +284,7 @@ def diff_command(
         left_schema=left_schema,
         right_schema=right_schema,
         aggregate=_split_names(aggregate),
+        mask=_split_names(mask),
     )
     emit(
         result,
@@ -336,6 +349,7 @@ def demo_command(directory: Path, chunk_size: int) -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="An extra rule file (YAML); its rules win over the defaults.",
 )
+@_mask_option
 @_output_options
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on stdout (files and exit code only).")
@@ -352,6 +366,7 @@ def validate_command(
     workers: int,
     sample_limit: int,
     rule_files: Sequence[str],
+    mask: Sequence[str],
     fmt: str,
     json_path: Path | None,
     html_path: Path | None,
@@ -385,6 +400,7 @@ def validate_command(
         sample_limit=sample_limit,
         rules=list(rule_files),
         progress=progress,
+        mask=_split_names(mask),
     )
     emit(
         result,

@@ -1,0 +1,91 @@
+"""Masking: reports carry keyed hashes instead of the values of sensitive columns.
+
+`--mask email` replaces every sample value of `email` (and every validation example of it) with
+`masked:` plus 12 hex digits of an HMAC-SHA256 under a key drawn afresh for each run. Within one
+report equal values hash alike, so "left and right differ" stays visible; across runs, and to
+anyone without the key, the hashes say nothing about the values. NULL stays NULL. The rows behind
+`result.changed()` and friends stay unmasked: they live in memory on the machine that ran the diff.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from dbdiff.errors import ColumnError
+from dbdiff.result import DiffResult, Samples, TableResult, Validation, ValidationFailure
+
+
+def check_mask(pairs: Sequence[Any], columns: Sequence[str]) -> None:
+    """`ColumnError` when a masked column is not among the compared `pairs` (objects with `.name`)."""
+    known = {p.name.lower() for p in pairs}
+    unknown = sorted({c.lower() for c in columns} - known)
+    if unknown:
+        raise ColumnError(
+            f"--mask names column {unknown[0]!r}, which is not compared",
+            hint="compared columns: " + ", ".join(sorted(p.name for p in pairs)),
+        )
+
+
+def mask_result(result: DiffResult, columns: Sequence[str], *, key: bytes | None = None) -> DiffResult:
+    """A copy of `result` whose reports show hashes for `columns` (matched case-insensitively)."""
+    if not columns:
+        return result
+    wanted = {c.lower() for c in columns}
+    for table in result.tables:
+        check_mask(table.schema.columns, columns)
+    secret = key if key is not None else secrets.token_bytes(32)
+
+    def hide(value: Any) -> Any:
+        if value is None:
+            return None
+        data = json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        return "masked:" + hmac.new(secret, data, hashlib.sha256).hexdigest()[:12]
+
+    tables = tuple(_mask_table(t, wanted, hide) for t in result.tables)
+    options = {**result.options, "mask": sorted({c for c in columns})}
+    return dataclasses.replace(result, tables=tables, options=options)
+
+
+def _mask_table(table: TableResult, wanted: set[str], hide: Callable[[Any], Any]) -> TableResult:
+    def row(values: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: hide(v) if k.lower() in wanted else v for k, v in values.items()}
+
+    def sample(item: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(item)
+        for field in ("key", "row"):
+            if field in out:
+                out[field] = row(out[field])
+        if "diffs" in out:
+            out["diffs"] = {
+                col: {side: hide(v) for side, v in pair.items()} if col.lower() in wanted else pair
+                for col, pair in out["diffs"].items()
+            }
+        return out
+
+    s = table.samples
+    samples = Samples(
+        only_left=tuple(sample(x) for x in s.only_left),
+        only_right=tuple(sample(x) for x in s.only_right),
+        changed=tuple(sample(x) for x in s.changed),
+        duplicates=tuple(sample(x) for x in s.duplicates),
+        null_keys=tuple(sample(x) for x in s.null_keys),
+    )
+
+    def failure(f: ValidationFailure) -> ValidationFailure:
+        masked_value = (f.column or "").lower() in wanted
+        examples = tuple(
+            {**e, "key": row(e.get("key", {})), **({"value": hide(e.get("value"))} if masked_value else {})}
+            for e in f.examples
+        )
+        return dataclasses.replace(f, examples=examples)
+
+    validation = Validation(
+        passed=table.validation.passed, failures=tuple(failure(f) for f in table.validation.failures)
+    )
+    return dataclasses.replace(table, samples=samples, validation=validation)
