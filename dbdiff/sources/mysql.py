@@ -8,33 +8,23 @@ time_zone '+00:00' (so TIMESTAMP values arrive as UTC) and as a READ ONLY transa
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any
-
-import pyarrow as pa
 
 from dbdiff.errors import (
     ConnectionFailure,
     DbdiffError,
     TableNotFoundError,
-    URLError,
     UsageError,
     scrub,
 )
 from dbdiff.schema import Column, TableSchema
 from dbdiff.sources import _cx
 from dbdiff.sources.base import (
-    KeyRange,
-    KeyValue,
-    Source,
     SQLDialect,
-    boundaries_query,
-    chunk_query,
-    null_keys_predicate,
     register_source,
 )
+from dbdiff.sources.server import ServerSource, tables_hint
 from dbdiff.sources.urls import SourceURL
 
 SESSION_SETUP = ("SET time_zone = '+00:00'", "SET SESSION TRANSACTION READ ONLY")
@@ -107,94 +97,55 @@ class MySQLDialect(SQLDialect):
 
 
 @register_source("mysql")
-class MySQLSource(Source):
+class MySQLSource(ServerSource):
     """A MySQL 8 or MariaDB database."""
 
     dialect = "mysql"
+    session_setup = SESSION_SETUP
 
     def __init__(self, url: SourceURL) -> None:
-        super().__init__(url)
-        if not url.database:
-            raise URLError(f"{url.redacted} names no database")
-        self.sql = MySQLDialect()
-        self._conn: Any = None
-        self._lock = threading.Lock()
-        self._version: str | None = None
+        super().__init__(url, MySQLDialect())
 
-    # --- the catalog connection ---
-
-    def _connection(self) -> Any:
+    def _open(self) -> Any:
         import pymysql
 
-        if self._conn is None:
-            try:
-                self._conn = pymysql.connect(
-                    host=self.url.host,
-                    port=self.url.port or 3306,
-                    user=self.url.user or "root",
-                    password=self.url.password or "",
-                    database=self.url.database,
-                    charset="utf8mb4",
-                    connect_timeout=10,
-                    autocommit=True,
-                    init_command="; ".join(SESSION_SETUP),
-                    client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS,
-                )
-            except pymysql.err.MySQLError as exc:
-                raise self._connect_error(exc) from None
-        return self._conn
+        return pymysql.connect(
+            host=self.url.host,
+            port=self.url.port or 3306,
+            user=self.url.user or "root",
+            password=self.url.password or "",
+            database=self.url.database,
+            charset="utf8mb4",
+            connect_timeout=10,
+            autocommit=True,
+            init_command="; ".join(SESSION_SETUP),
+            client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS,
+        )
 
-    def _connect_error(self, exc: Exception) -> Exception:
+    def _driver_error(self) -> type[Exception]:
+        import pymysql
+
+        return pymysql.err.MySQLError
+
+    def _failure(self, exc: Exception, sql: str | None) -> tuple[DbdiffError, bool]:
         code = exc.args[0] if exc.args else None
+        # PyMySQL files SQL errors (unknown column, ...) under OperationalError too: only
+        # client-side codes (2000-2999) and login refusals mean the connection is gone.
+        connection_level = isinstance(code, int) and (2000 <= code < 3000 or code in (1045, 1049))
+        if sql is not None and not connection_level:
+            return _cx.classify(exc, self.secrets, sql), False
         detail = scrub(str(exc.args[1] if len(exc.args) > 1 else exc), self.secrets)
         where = f"{self.url.host}:{self.url.port or 3306}"
         if code == 1045:
-            return ConnectionFailure(
+            error: DbdiffError = ConnectionFailure(
                 f"MySQL at {where} refused the login for user {self.url.user!r}: {detail}",
                 hint="check the user and password in the URL",
             )
-        if code == 1049:
-            return UsageError(f"MySQL at {where} has no database {self.url.database!r}")
-        return ConnectionFailure(f"cannot connect to MySQL at {where}: {detail}")
-
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        import pymysql
-
-        with self._lock:
-            conn = self._connection()
-            try:
-                with conn.cursor() as cursor:
-                    cursor.execute(sql, params or None)
-                    return list(cursor.fetchall())
-            except pymysql.err.OperationalError as exc:
-                # PyMySQL files SQL errors (unknown column, ...) under OperationalError too:
-                # only client-side codes (2000-2999) and login refusals mean the connection is gone.
-                code = exc.args[0] if exc.args else 0
-                if isinstance(code, int) and (2000 <= code < 3000 or code in (1045, 1049)):
-                    self._conn = None
-                    raise self._connect_error(exc) from None
-                raise _cx.classify(exc, self.secrets, sql) from None
-            except pymysql.err.MySQLError as exc:
-                raise _cx.classify(exc, self.secrets, sql) from None
-
-    def _read(self, query: str) -> pa.Table:
-        # connectorx waits 30 s for a pool connection to a dead server; a ping fails at once.
-        self.ping()
-        return _cx.read_arrow(self.url.connection_url(), query, pre=SESSION_SETUP, secrets=self.secrets)
-
-    def ping(self) -> None:
-        try:
-            self._query("SELECT 1")
-        except ConnectionFailure:
-            self._query("SELECT 1")  # once more over a fresh connection; raises if the server is gone
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                try:
-                    self._conn.close()
-                finally:
-                    self._conn = None
+        elif code == 1049:
+            error = UsageError(f"MySQL at {where} has no database {self.url.database!r}")
+        else:
+            error = ConnectionFailure(f"cannot connect to MySQL at {where}: {detail}")
+        return error, True
 
     # --- Source ---
 
@@ -228,7 +179,7 @@ class MySQLSource(Source):
             ]
             raise TableNotFoundError(
                 f"table {table!r} does not exist in MySQL database {schema!r}",
-                hint=_tables_hint(name, tables),
+                hint=tables_hint(name, tables),
             )
         pk = [
             r[0]
@@ -257,43 +208,6 @@ class MySQLSource(Source):
             for match in _JSON_CHECK.finditer(str(clause)):
                 found.add(match.group(1).replace("``", "`").lower())
         return found
-
-    def _where(self, where: str | None, *more: str) -> str:
-        parts = [p for p in more if p] + ([f"({where})"] if where else [])
-        return f" WHERE {' AND '.join(parts)}" if parts else ""
-
-    def count_rows(self, table: str, where: str | None = None) -> int:
-        rows = self._query(f"SELECT COUNT(*) FROM {self.sql.table_ref(table)}{self._where(where)}")
-        return int(rows[0][0])
-
-    def key_boundaries(
-        self, table: str, key: Sequence[Column], every: int, where: str | None = None
-    ) -> list[KeyValue]:
-        return [tuple(r) for r in self._query(boundaries_query(self.sql, table, key, every, where))]
-
-    def read_chunk(
-        self,
-        table: str,
-        columns: Sequence[Column],
-        key: Sequence[Column],
-        key_range: KeyRange,
-        where: str | None = None,
-    ) -> pa.Table:
-        return self._read(chunk_query(self.sql, table, columns, key, key_range, where))
-
-    def read_null_keys(
-        self, table: str, columns: Sequence[Column], key: Sequence[Column], where: str | None, limit: int
-    ) -> tuple[int, pa.Table]:
-        predicate = f"({null_keys_predicate(self.sql, key)})"
-        count = int(
-            self._query(f"SELECT COUNT(*) FROM {self.sql.table_ref(table)}{self._where(where, predicate)}")[
-                0
-            ][0]
-        )
-        select = ", ".join(self.sql.select_expr(c) for c in columns)
-        ref = self.sql.table_ref(table)
-        rows = self._read(f"SELECT {select} FROM {ref}{self._where(where, predicate)} LIMIT {int(limit)}")
-        return count, rows
 
 
 def _column(row: tuple[Any, ...], json_columns: AbstractSet[str] = frozenset()) -> Column:
@@ -324,13 +238,3 @@ def _column(row: tuple[Any, ...], json_columns: AbstractSet[str] = frozenset()) 
         collation=str(collation) if collation else None,
         values=values,
     )
-
-
-def _tables_hint(name: str, tables: Sequence[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(tables), n=1)
-    if close:
-        return f"did you mean {close[0]!r}?"
-    shown = ", ".join(tables[:10]) + (", ..." if len(tables) > 10 else "")
-    return f"tables: {shown}" if tables else "the database has no tables"

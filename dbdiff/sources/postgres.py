@@ -8,25 +8,13 @@ NULL). Sessions are read-only.
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Sequence
 from typing import Any
 
-import pyarrow as pa
-
-from dbdiff.errors import ConnectionFailure, TableNotFoundError, URLError, UsageError, scrub
+from dbdiff.errors import ConnectionFailure, DbdiffError, TableNotFoundError, UsageError, scrub
 from dbdiff.schema import Column, TableSchema
 from dbdiff.sources import _cx
-from dbdiff.sources.base import (
-    KeyRange,
-    KeyValue,
-    Source,
-    SQLDialect,
-    boundaries_query,
-    chunk_query,
-    null_keys_predicate,
-    register_source,
-)
+from dbdiff.sources.base import SQLDialect, register_source
+from dbdiff.sources.server import ServerSource, tables_hint
 from dbdiff.sources.urls import SourceURL
 
 SESSION_SETUP = ("SET default_transaction_read_only = on", "SET TimeZone = 'UTC'")
@@ -156,87 +144,54 @@ class PostgresDialect(SQLDialect):
 
 
 @register_source("postgresql")
-class PostgresSource(Source):
+class PostgresSource(ServerSource):
     """A PostgreSQL database."""
 
     dialect = "postgresql"
+    session_setup = SESSION_SETUP
 
     def __init__(self, url: SourceURL) -> None:
-        super().__init__(url)
-        if not url.database:
-            raise URLError(f"{url.redacted} names no database")
-        self.sql = PostgresDialect()
-        self._conn: Any = None
-        self._lock = threading.Lock()
-        self._version: str | None = None
+        super().__init__(url, PostgresDialect())
 
-    def _connection(self) -> Any:
+    def _open(self) -> Any:
         import psycopg
 
-        if self._conn is None:
-            try:
-                self._conn = psycopg.connect(
-                    host=self.url.host,
-                    port=self.url.port or 5432,
-                    user=self.url.user or "postgres",
-                    password=self.url.password,
-                    dbname=self.url.database,
-                    connect_timeout=10,
-                    autocommit=True,
-                    options="-c default_transaction_read_only=on -c TimeZone=UTC",
-                    **dict(self.url.params),  # type: ignore[arg-type]
-                )
-            except psycopg.Error as exc:
-                raise self._connect_error(exc) from None
-        return self._conn
+        return psycopg.connect(
+            host=self.url.host,
+            port=self.url.port or 5432,
+            user=self.url.user or "postgres",
+            password=self.url.password,
+            dbname=self.url.database,
+            connect_timeout=10,
+            autocommit=True,
+            options="-c default_transaction_read_only=on -c TimeZone=UTC",
+            **dict(self.url.params),  # type: ignore[arg-type]
+        )
 
-    def _connect_error(self, exc: Exception) -> Exception:
+    def _driver_error(self) -> type[Exception]:
+        import psycopg
+
+        return psycopg.Error
+
+    def _failure(self, exc: Exception, sql: str | None) -> tuple[DbdiffError, bool]:
+        import psycopg
+
+        if sql is not None and not isinstance(exc, psycopg.OperationalError):
+            return _cx.classify(exc, self.secrets, sql), False
         detail = scrub(" ".join(str(exc).split()), self.secrets)
         where = f"{self.url.host}:{self.url.port or 5432}"
         if re.search(r"database \".*\" does not exist", detail):
-            return UsageError(f"PostgreSQL at {where} has no database {self.url.database!r}")
-        if re.search(
-            r"password authentication failed|role \".*\" does not exist|no password supplied", detail
-        ):
-            return ConnectionFailure(
-                f"PostgreSQL at {where} refused the login for user {self.url.user!r}: {detail}",
-                hint="check the user and password in the URL",
+            return UsageError(f"PostgreSQL at {where} has no database {self.url.database!r}"), True
+        refused = r"password authentication failed|role \".*\" does not exist|no password supplied"
+        if re.search(refused, detail):
+            return (
+                ConnectionFailure(
+                    f"PostgreSQL at {where} refused the login for user {self.url.user!r}: {detail}",
+                    hint="check the user and password in the URL",
+                ),
+                True,
             )
-        return ConnectionFailure(f"cannot connect to PostgreSQL at {where}: {detail}")
-
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        import psycopg
-
-        with self._lock:
-            conn = self._connection()
-            try:
-                with conn.cursor() as cursor:
-                    cursor.execute(sql, params or None)
-                    return list(cursor.fetchall())
-            except psycopg.OperationalError as exc:
-                self._conn = None
-                raise self._connect_error(exc) from None
-            except psycopg.Error as exc:
-                raise _cx.classify(exc, self.secrets, sql) from None
-
-    def _read(self, query: str) -> pa.Table:
-        # connectorx waits 30 s for a pool connection to a dead server; a ping fails at once.
-        self.ping()
-        return _cx.read_arrow(self.url.connection_url(), query, pre=SESSION_SETUP, secrets=self.secrets)
-
-    def ping(self) -> None:
-        try:
-            self._query("SELECT 1")
-        except ConnectionFailure:
-            self._query("SELECT 1")  # once more over a fresh connection; raises if the server is gone
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                try:
-                    self._conn.close()
-                finally:
-                    self._conn = None
+        return ConnectionFailure(f"cannot connect to PostgreSQL at {where}: {detail}"), True
 
     def server_version(self) -> str:
         if self._version is None:
@@ -255,11 +210,9 @@ class PostgresSource(Source):
                     "WHERE table_schema = ANY(current_schemas(false)) ORDER BY 1"
                 )
             ]
-            from dbdiff.sources.mysql import _tables_hint
-
             raise TableNotFoundError(
                 f"table {table!r} does not exist in PostgreSQL database {self.url.database!r}",
-                hint=_tables_hint(parts[-1], tables),
+                hint=tables_hint(parts[-1], tables),
             )
         return ref
 
@@ -268,38 +221,6 @@ class PostgresSource(Source):
         rows = self._query(_COLUMNS_SQL, (ref,))
         pk = [r[0] for r in self._query(_PK_SQL, (ref,))]
         return TableSchema(name=table, columns=tuple(_column(r) for r in rows), primary_key=tuple(pk))
-
-    def _where(self, where: str | None, *more: str) -> str:
-        parts = [p for p in more if p] + ([f"({where})"] if where else [])
-        return f" WHERE {' AND '.join(parts)}" if parts else ""
-
-    def count_rows(self, table: str, where: str | None = None) -> int:
-        return int(self._query(f"SELECT COUNT(*) FROM {self.sql.table_ref(table)}{self._where(where)}")[0][0])
-
-    def key_boundaries(
-        self, table: str, key: Sequence[Column], every: int, where: str | None = None
-    ) -> list[KeyValue]:
-        return [tuple(r) for r in self._query(boundaries_query(self.sql, table, key, every, where))]
-
-    def read_chunk(
-        self,
-        table: str,
-        columns: Sequence[Column],
-        key: Sequence[Column],
-        key_range: KeyRange,
-        where: str | None = None,
-    ) -> pa.Table:
-        return self._read(chunk_query(self.sql, table, columns, key, key_range, where))
-
-    def read_null_keys(
-        self, table: str, columns: Sequence[Column], key: Sequence[Column], where: str | None, limit: int
-    ) -> tuple[int, pa.Table]:
-        predicate = f"({null_keys_predicate(self.sql, key)})"
-        ref = self.sql.table_ref(table)
-        count = int(self._query(f"SELECT COUNT(*) FROM {ref}{self._where(where, predicate)}")[0][0])
-        select = ", ".join(self.sql.select_expr(c) for c in columns)
-        rows = self._read(f"SELECT {select} FROM {ref}{self._where(where, predicate)} LIMIT {int(limit)}")
-        return count, rows
 
 
 def _column(row: tuple[Any, ...]) -> Column:

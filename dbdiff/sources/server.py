@@ -1,0 +1,147 @@
+"""What MySQL and PostgreSQL sources share: a catalog connection through the Python driver, chunk
+reads through connectorx, and the SQL of counts, boundaries, chunks and NULL keys.
+
+A subclass names its dialect, its session setup and how to open a driver connection, and says
+which driver errors mean the connection is gone; it keeps its own catalog queries.
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+from dbdiff.errors import ConnectionFailure, DbdiffError, URLError
+from dbdiff.schema import Column
+from dbdiff.sources import _cx
+from dbdiff.sources.base import (
+    KeyRange,
+    KeyValue,
+    Source,
+    SQLDialect,
+    boundaries_query,
+    chunk_query,
+    null_keys_predicate,
+)
+from dbdiff.sources.urls import SourceURL
+
+
+class ServerSource(Source):
+    """A database server: catalog queries over one driver connection, data through connectorx."""
+
+    #: Statements every session runs first (time zone, read-only), for the driver and connectorx.
+    session_setup: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, url: SourceURL, dialect: SQLDialect) -> None:
+        super().__init__(url)
+        if not url.database:
+            raise URLError(f"{url.redacted} names no database")
+        self.sql = dialect
+        self._conn: Any = None
+        self._lock = threading.Lock()
+        self._version: str | None = None
+
+    # --- what a subclass provides ---
+
+    @abc.abstractmethod
+    def _open(self) -> Any:
+        """A new DB-API connection with the session set up; driver errors propagate as they are."""
+
+    @abc.abstractmethod
+    def _driver_error(self) -> type[Exception]:
+        """The root of the driver's exceptions."""
+
+    @abc.abstractmethod
+    def _failure(self, exc: Exception, sql: str | None) -> tuple[DbdiffError, bool]:
+        """The dbdiff error for a driver error (`sql` is None while connecting), and whether the
+        connection is gone."""
+
+    # --- the catalog connection ---
+
+    def _connection(self) -> Any:
+        if self._conn is None:
+            try:
+                self._conn = self._open()
+            except self._driver_error() as exc:
+                raise self._failure(exc, None)[0] from None
+        return self._conn
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            conn = self._connection()
+            try:
+                with conn.cursor() as cursor:
+                    cursor.execute(sql, params or None)
+                    return list(cursor.fetchall())
+            except self._driver_error() as exc:
+                error, gone = self._failure(exc, sql)
+                if gone:
+                    self._conn = None
+                raise error from None
+
+    def _read(self, query: str) -> pa.Table:
+        # connectorx waits 30 s for a pool connection to a dead server; a ping fails at once.
+        self.ping()
+        return _cx.read_arrow(self.url.connection_url(), query, pre=self.session_setup, secrets=self.secrets)
+
+    def ping(self) -> None:
+        try:
+            self._query("SELECT 1")
+        except ConnectionFailure:
+            self._query("SELECT 1")  # once more over a fresh connection; raises if the server is gone
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.close()
+                finally:
+                    self._conn = None
+
+    # --- the Source protocol, in SQL ---
+
+    def _where(self, where: str | None, *more: str) -> str:
+        parts = [p for p in more if p] + ([f"({where})"] if where else [])
+        return f" WHERE {' AND '.join(parts)}" if parts else ""
+
+    def count_rows(self, table: str, where: str | None = None) -> int:
+        return int(self._query(f"SELECT COUNT(*) FROM {self.sql.table_ref(table)}{self._where(where)}")[0][0])
+
+    def key_boundaries(
+        self, table: str, key: Sequence[Column], every: int, where: str | None = None
+    ) -> list[KeyValue]:
+        return [tuple(r) for r in self._query(boundaries_query(self.sql, table, key, every, where))]
+
+    def read_chunk(
+        self,
+        table: str,
+        columns: Sequence[Column],
+        key: Sequence[Column],
+        key_range: KeyRange,
+        where: str | None = None,
+    ) -> pa.Table:
+        return self._read(chunk_query(self.sql, table, columns, key, key_range, where))
+
+    def read_null_keys(
+        self, table: str, columns: Sequence[Column], key: Sequence[Column], where: str | None, limit: int
+    ) -> tuple[int, pa.Table]:
+        predicate = f"({null_keys_predicate(self.sql, key)})"
+        ref = self.sql.table_ref(table)
+        count = int(self._query(f"SELECT COUNT(*) FROM {ref}{self._where(where, predicate)}")[0][0])
+        select = ", ".join(self.sql.select_expr(c) for c in columns)
+        rows = self._read(f"SELECT {select} FROM {ref}{self._where(where, predicate)} LIMIT {int(limit)}")
+        return count, rows
+
+
+def tables_hint(name: str, tables: Sequence[str]) -> str:
+    """A did-you-mean, or the tables there are, for a table that does not exist."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(tables), n=1)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    shown = ", ".join(tables[:10]) + (", ..." if len(tables) > 10 else "")
+    return f"tables: {shown}" if tables else "the database has no tables"
