@@ -169,6 +169,31 @@ def _schema_options(func: F) -> F:
     return func
 
 
+# Options several commands share, declared once.
+_key_option = click.option(
+    "--key", "-k", multiple=True, help="Key column (repeat for a composite key). Default: the primary key."
+)
+_exclude_option = click.option(
+    "--exclude", "-x", multiple=True, help="Leave these columns out (repeat, or comma-separate)."
+)
+_rules_option = click.option(
+    "--rules",
+    "rule_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="An extra rule file (YAML); its rules win over the defaults.",
+)
+
+
+def _chunk_options(func: F) -> F:
+    func = click.option(
+        "--workers", type=int, default=4, show_default=True, help="Chunks in flight at once."
+    )(func)
+    return click.option("--chunk-size", type=int, default=100_000, show_default=True, help="Rows per chunk.")(
+        func
+    )
+
+
 def _mask_option(func: F) -> F:
     return click.option(
         "--mask",
@@ -184,25 +209,16 @@ def _mask_option(func: F) -> F:
 @click.argument("right_url", required=False, envvar="DBDIFF_RIGHT_URL")
 @click.option("--table", "-t", required=True, help="The table to compare (schema.table allowed).")
 @click.option("--right-table", help="The table's name on the right side, when it differs.")
-@click.option(
-    "--key", "-k", multiple=True, help="Key column (repeat for a composite key). Default: the primary key."
-)
+@_key_option
 @click.option(
     "--columns", "-c", multiple=True, help="Compare only these columns (repeat, or comma-separate)."
 )
-@click.option("--exclude", "-x", multiple=True, help="Leave these columns out (repeat, or comma-separate).")
+@_exclude_option
 @click.option("--where", help="A SQL condition applied on both sides (e.g. \"created_at < '2026-01-01'\").")
 @click.option("--right-where", help="A different condition for the right side.")
-@click.option("--chunk-size", type=int, default=100_000, show_default=True, help="Rows per chunk.")
-@click.option("--workers", type=int, default=4, show_default=True, help="Chunks in flight at once.")
+@_chunk_options
 @click.option("--sample-limit", type=int, default=100, show_default=True, help="Samples kept per kind.")
-@click.option(
-    "--rules",
-    "rule_files",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="An extra rule file (YAML); its rules win over the defaults.",
-)
+@_rules_option
 @click.option(
     "--rule",
     "rule_overrides",
@@ -333,22 +349,13 @@ def demo_command(directory: Path, chunk_size: int) -> None:
 @click.argument("url", required=False, envvar="DBDIFF_LEFT_URL")
 @click.option("--table", "-t", required=True, help="The table to check (schema.table allowed).")
 @click.option("--schema", help="A pandera YAML schema checked on every chunk.")
-@click.option(
-    "--key", "-k", multiple=True, help="Key column (repeat for a composite key). Default: the primary key."
-)
+@_key_option
 @click.option("--columns", "-c", multiple=True, help="Check only these columns (repeat, or comma-separate).")
-@click.option("--exclude", "-x", multiple=True, help="Leave these columns out (repeat, or comma-separate).")
+@_exclude_option
 @click.option("--where", help="A SQL condition selecting the rows to check.")
-@click.option("--chunk-size", type=int, default=100_000, show_default=True, help="Rows per chunk.")
-@click.option("--workers", type=int, default=4, show_default=True, help="Chunks in flight at once.")
+@_chunk_options
 @click.option("--sample-limit", type=int, default=100, show_default=True, help="Examples kept per check.")
-@click.option(
-    "--rules",
-    "rule_files",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="An extra rule file (YAML); its rules win over the defaults.",
-)
+@_rules_option
 @_mask_option
 @_output_options
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
@@ -417,16 +424,13 @@ def validate_command(
 @cli.command("infer-schema")
 @click.argument("url", required=False, envvar="DBDIFF_LEFT_URL")
 @click.option("--table", "-t", required=True, help="The table to profile (schema.table allowed).")
-@click.option(
-    "--key", "-k", multiple=True, help="Key column (repeat for a composite key). Default: the primary key."
-)
+@_key_option
 @click.option(
     "--columns", "-c", multiple=True, help="Profile only these columns (repeat, or comma-separate)."
 )
-@click.option("--exclude", "-x", multiple=True, help="Leave these columns out (repeat, or comma-separate).")
+@_exclude_option
 @click.option("--where", help="A SQL condition selecting the rows to profile.")
-@click.option("--chunk-size", type=int, default=100_000, show_default=True, help="Rows per chunk.")
-@click.option("--workers", type=int, default=4, show_default=True, help="Chunks in flight at once.")
+@_chunk_options
 @click.option(
     "--max-values",
     type=click.IntRange(min=0),
@@ -434,13 +438,7 @@ def validate_command(
     show_default=True,
     help="Text columns with at most this many distinct values get an isin check.",
 )
-@click.option(
-    "--rules",
-    "rule_files",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="An extra rule file (YAML); its rules win over the defaults.",
-)
+@_rules_option
 @click.option(
     "--output",
     "-o",
@@ -558,19 +556,13 @@ def rules_command(left_dialect: str, right_dialect: str, rule_files: Sequence[st
 @click.argument("right_url", required=False, envvar="DBDIFF_RIGHT_URL")
 @click.option("--table", "-t", required=True, help="The table to compare (schema.table allowed).")
 @click.option("--right-table", help="The table's name on the right side, when it differs.")
-@click.option("--key", "-k", multiple=True, help="Key column (repeat for a composite key).")
+@_key_option
 @click.option("--columns", "-c", multiple=True, help="Compare only these columns.")
-@click.option("--exclude", "-x", multiple=True, help="Leave these columns out.")
+@_exclude_option
 @click.option("--where", help="A SQL condition applied on both sides.")
 @click.option("--right-where", help="A different condition for the right side.")
 @click.option("--chunk-size", type=int, default=100_000, show_default=True, help="Rows per chunk.")
-@click.option(
-    "--rules",
-    "rule_files",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="An extra rule file (YAML).",
-)
+@_rules_option
 @click.option("--rule", "rule_overrides", multiple=True, metavar="COL=NAME[:K=V,...]", help="As for diff.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @handle_errors
