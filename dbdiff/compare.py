@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from dbdiff.errors import RuleError
 from dbdiff.normalize import get_normalizer
-from dbdiff.plan import ColumnPlan, DiffPlan
+from dbdiff.plan import LENIENT_PARAMS, ColumnPlan, DiffPlan
 from dbdiff.values import encode_value, frame_rows
 
 SUFFIX = {"left": "_l", "right": "_r"}
@@ -45,9 +45,38 @@ def prepare_side(table: pa.Table | pl.DataFrame, plan: DiffPlan, side: str) -> p
         exprs.append(pl.col(_side_column(pair, side).name).alias(f"r{j}{sfx}"))
         exprs.append(_normalized(frame, pair, side).alias(f"n{j}{sfx}"))
     try:
-        return frame.select(exprs)
+        prepared = frame.select(exprs)
     except (pl.exceptions.PolarsError, ArithmeticError, ValueError) as exc:
         raise _locate_failure(frame, plan, side, exc) from None
+    _check_keys(prepared, plan, side)
+    return prepared
+
+
+def utc_zones(frame: pl.DataFrame) -> pl.DataFrame:
+    """Zone-aware timestamps in one zone name: Arrow's '+00:00', DuckDB's 'Etc/UTC' and 'UTC' name
+    the same zone, but polars will not stack frames whose names differ."""
+    fixes = [
+        pl.col(name).dt.convert_time_zone("UTC")
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone not in (None, "UTC")
+    ]
+    return frame.with_columns(fixes) if fixes else frame
+
+
+def _check_keys(prepared: pl.DataFrame, plan: DiffPlan, side: str) -> None:
+    """A key value that normalizes to NULL (a MySQL zero date, say) could never be matched."""
+    sfx = SUFFIX[side]
+    for i, pair in enumerate(plan.key):
+        lost = prepared.filter(pl.col(f"k{i}").is_null() & pl.col(f"rk{i}{sfx}").is_not_null())
+        if lost.height:
+            column = _side_column(pair, side)
+            example = encode_value(lost.get_column(f"rk{i}{sfx}")[0])
+            raise RuleError(
+                f"key column {column.name!r} on the {side} side holds values that rule "
+                f"{pair.choice.rule!r} turns into NULL (e.g. {example!r}), so they could never be matched",
+                hint=f"leave those rows out with --where, or compare the key as text: "
+                f"--rule {column.name}=text",
+            )
 
 
 def _normalized(frame: pl.DataFrame, pair: ColumnPlan, side: str) -> pl.Expr:
@@ -106,6 +135,23 @@ def join_sides(left: pl.DataFrame, right: pl.DataFrame, plan: DiffPlan) -> pl.Da
     return joined.with_columns(pl.col("__l").fill_null(False), pl.col("__r").fill_null(False))
 
 
+def residual_columns(plan: DiffPlan, side: str) -> list[str]:
+    """The layout of a row waiting for the residual pass: normalized key, then the side's raw key,
+    raw and normalized values (the store inserts by position, so every writer uses this)."""
+    sfx = SUFFIX[side]
+    return (
+        key_names(plan)
+        + [f"rk{i}{sfx}" for i in range(len(plan.key))]
+        + [f"{p}{j}{sfx}" for j in range(len(plan.columns)) for p in ("r", "n")]
+    )
+
+
+def keys_may_merge(plan: DiffPlan) -> bool:
+    """True when a key rule can make two different keys equal (ignore_case, trim, ...): then equal
+    normalized keys can sit in different chunks, and pairing and duplicates must be decided globally."""
+    return any(pair.choice.params.get(p) for pair in plan.key for p in LENIENT_PARAMS)
+
+
 @dataclass
 class Evaluated:
     """What a joined frame holds: matched count, changed rows, per-column mismatches, unmatched rows."""
@@ -121,11 +167,6 @@ def evaluate(joined: pl.DataFrame, plan: DiffPlan) -> Evaluated:
     """Split a joined frame into matched (changed or not) and one-sided rows."""
     keys = key_names(plan)
     nk, nc = len(plan.key), len(plan.columns)
-    side_cols = {
-        side: [f"rk{i}{SUFFIX[side]}" for i in range(nk)]
-        + [f"{p}{j}{SUFFIX[side]}" for j in range(nc) for p in ("r", "n")]
-        for side in SUFFIX
-    }
     matched = joined.filter(pl.col("__l") & pl.col("__r"))
     diff_exprs = []
     for j, pair in enumerate(plan.columns):
@@ -144,8 +185,8 @@ def evaluate(joined: pl.DataFrame, plan: DiffPlan) -> Evaluated:
         + [f"rk{i}_l" for i in range(nk)]
         + [c for j in range(nc) for c in (f"r{j}_l", f"r{j}_r", f"d{j}")]
     )
-    only_left = joined.filter(pl.col("__l") & ~pl.col("__r")).select(keys + side_cols["left"])
-    only_right = joined.filter(~pl.col("__l") & pl.col("__r")).select(keys + side_cols["right"])
+    only_left = joined.filter(pl.col("__l") & ~pl.col("__r")).select(residual_columns(plan, "left"))
+    only_right = joined.filter(~pl.col("__l") & pl.col("__r")).select(residual_columns(plan, "right"))
     return Evaluated(
         matched=matched.height,
         changed=changed,

@@ -20,6 +20,7 @@ import polars as pl
 
 from dbdiff import __version__
 from dbdiff.compare import (
+    SUFFIX,
     changed_frame,
     changed_samples,
     drop_keys,
@@ -28,11 +29,14 @@ from dbdiff.compare import (
     first_by_key,
     join_sides,
     key_names,
+    keys_may_merge,
     null_key_samples,
     one_side_frame,
     prepare_side,
+    residual_columns,
     row_samples,
     split_duplicates,
+    utc_zones,
 )
 from dbdiff.errors import ConnectionFailure, ExtractionError, UsageError
 from dbdiff.plan import (
@@ -241,6 +245,7 @@ class DiffRun:
         self.totals = _Totals(mismatches=[0] * len(plan.columns))
         self._lock = threading.Lock()
         self._name = store_prefix
+        self._global = keys_may_merge(plan)
         self._read_seconds = {"left": 0.0, "right": 0.0}
         self.validator = Validator(
             plan,
@@ -267,7 +272,7 @@ class DiffRun:
                 break
             except (ConnectionFailure, ExtractionError) as exc:
                 attempt += 1
-                if attempt > self.options.retries:
+                if attempt > self.options.retries or not getattr(exc, "retryable", True):
                     raise
                 # A server that is gone fails the run now, not after another pool timeout.
                 source.ping()
@@ -287,6 +292,16 @@ class DiffRun:
         right_unique, right_dups = split_duplicates(right, self.plan, "right")
         self.validator.feed("left", left, left_dups)
         self.validator.feed("right", right, right_dups)
+        if self._global:
+            # Equal normalized keys may sit in other chunks: pair every row in the residual pass.
+            for side, frame in (("left", left), ("right", right)):
+                self.store.append(
+                    f"{self._name}__residual_{side}", frame.select(residual_columns(self.plan, side))
+                )
+            with self._lock:
+                self.totals.rows_left += left.height
+                self.totals.rows_right += right.height
+            return
         # A key duplicated on either side is reported, never paired: take it out of both.
         left_unique = drop_keys(left_unique, right_dups, self.plan)
         right_unique = drop_keys(right_unique, left_dups, self.plan)
@@ -315,11 +330,31 @@ class DiffRun:
 
     # --- residual pass ---
 
+    def _global_duplicates(self, res: dict[str, str]) -> None:
+        """In global pairing, duplicate keys are found across all chunks of a side at once."""
+        keys = key_names(self.plan)
+        group = ", ".join(keys)
+        for side in ("left", "right"):
+            # MIN: of the raw spellings that merge into one key, always the same one is shown.
+            raw = ", ".join(f"MIN(rk{i}{SUFFIX[side]}) AS rk{i}" for i in range(len(keys)))
+            table = f"{self._name}__dupkeys_{side}"
+            self.store.create_as(
+                table,
+                f'SELECT {group}, COUNT(*) AS count, {raw} FROM "{res[side]}" '
+                f"GROUP BY {group} HAVING COUNT(*) > 1",
+            )
+            dups = self._stored_first(table, ", ".join(keys), self.options.sample_limit)
+            self.totals.duplicate_keys[side] = self.store.count(table)
+            if dups is not None and dups.height:
+                self.totals.duplicate_samples.append((side, dups))
+
     def residual_pass(self) -> tuple[int, int]:
         """Join every row left unmatched in its chunk, globally; what stays unmatched is final."""
         name = self._name
         keys = key_names(self.plan)
         res_l, res_r = f"{name}__residual_left", f"{name}__residual_right"
+        if self._global:
+            self._global_duplicates({"left": res_l, "right": res_r})
         on = " AND ".join(f"l.{k} = r.{k}" for k in keys)
         # Rows of a key duplicated on either side were never paired; leave them out here too.
         filters: dict[str, list[str]] = {"l": [], "r": []}
@@ -331,21 +366,22 @@ class DiffRun:
                     conditions.append(f'NOT EXISTS (SELECT 1 FROM "{dup_table}" d WHERE {match})')
         left_filter = " AND ".join(filters["l"]) or "TRUE"
         right_filter = " AND ".join(filters["r"]) or "TRUE"
+        # Presence comes from a flag of each side, never from the key: a key may be NULL.
         select = ", ".join(
             [f"COALESCE(l.{k}, r.{k}) AS {k}" for k in keys]
-            + [f"l.* EXCLUDE ({', '.join(keys)})", f"r.* EXCLUDE ({', '.join(keys)})"]
-            + [f"l.{keys[0]} IS NOT NULL AS __l", f"r.{keys[0]} IS NOT NULL AS __r"]
+            + [f"l.* EXCLUDE ({', '.join(keys)}, __p)", f"r.* EXCLUDE ({', '.join(keys)}, __p)"]
+            + ["COALESCE(l.__p, FALSE) AS __l", "COALESCE(r.__p, FALSE) AS __r"]
         )
         sql = (
-            f'SELECT {select} FROM (SELECT * FROM "{res_l}" l WHERE {left_filter}) l '
-            f'FULL OUTER JOIN (SELECT * FROM "{res_r}" r WHERE {right_filter}) r ON {on}'
+            f'SELECT {select} FROM (SELECT *, TRUE AS __p FROM "{res_l}" l WHERE {left_filter}) l '
+            f'FULL OUTER JOIN (SELECT *, TRUE AS __p FROM "{res_r}" r WHERE {right_filter}) r ON {on}'
         )
         matched = changed = 0
         limit = self.options.sample_limit
         for batch in self.store.query_batches(sql, max(self.options.chunk_size, 10_000)):
             joined = pl.from_arrow(batch)
             assert isinstance(joined, pl.DataFrame)
-            outcome = evaluate(joined, self.plan)
+            outcome = evaluate(utc_zones(joined), self.plan)
             matched += outcome.matched
             changed += outcome.changed.height
             self.totals.mismatches = [
@@ -432,7 +468,9 @@ class DiffRun:
         )
         changed = []
         if t.changed_samples:
-            merged = first_by_key(pl.concat(t.changed_samples, how="vertical_relaxed"), plan, limit)
+            merged = first_by_key(
+                pl.concat([utc_zones(f) for f in t.changed_samples], how="vertical_relaxed"), plan, limit
+            )
             changed = changed_samples(changed_frame(merged, plan), plan)
         duplicates = []
         for side in ("left", "right"):
@@ -499,10 +537,13 @@ class DiffRun:
         )
 
     def _first_stored(self, kind: str, limit: int) -> pl.DataFrame | None:
-        name = f"{self._name}__{kind}"
+        order = ", ".join(f"__{k}" for k in key_names(self.plan))
+        return self._stored_first(f"{self._name}__{kind}", order, limit)
+
+    def _stored_first(self, name: str, order: str, limit: int) -> pl.DataFrame | None:
+        """The first `limit` rows of a stored table in `order` (None when there are none)."""
         if not limit or not self.store.exists(name):
             return None
-        order = ", ".join(f"__{k}" for k in key_names(self.plan))
         batches = list(
             self.store.query_batches(f'SELECT * FROM "{name}" ORDER BY {order} LIMIT {int(limit)}', limit)
         )

@@ -77,6 +77,9 @@ class ConnectionFailure(RuntimeFailure):
 class ExtractionError(RuntimeFailure):
     """A query failed or a value could not be read while extracting a chunk."""
 
+    #: False when trying again cannot help (a value the reader cannot convert).
+    retryable = True
+
 
 class Interrupted(DbdiffError):
     """The run was interrupted (Ctrl-C): exit code 130."""

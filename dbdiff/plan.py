@@ -17,6 +17,10 @@ from dbdiff.sources.base import KeyRange, KeyValue
 
 Override = tuple[str, Mapping[str, Any]]
 
+#: Normalizer parameters that can make two different values equal. On a key they make equal
+#: normalized keys possible in different chunks, so the engine pairs such keys globally.
+LENIENT_PARAMS = ("ignore_case", "trim", "empty_as_null", "abs_tol", "rel_tol")
+
 
 @dataclass(frozen=True)
 class ColumnPlan:
@@ -232,8 +236,13 @@ def canonical_bound(value: Any, column: Column) -> Any:
         return value.isoformat(sep=" ", timespec="microseconds")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if column.family in ("integer", "year") and isinstance(value, str):
+        return int(value)  # BIGINT UNSIGNED is read as text: its boundaries must sort as numbers
     if column.family in ("datetime", "timestamp") and isinstance(value, str):
-        return dt.datetime.fromisoformat(value).isoformat(sep=" ", timespec="microseconds")
+        try:
+            return dt.datetime.fromisoformat(value).isoformat(sep=" ", timespec="microseconds")
+        except ValueError:
+            return value  # a MySQL zero date: the server compares the text itself
     return value
 
 

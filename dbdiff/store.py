@@ -56,6 +56,16 @@ class ResultStore:
             finally:
                 cursor.close()
 
+    def create_as(self, name: str, sql: str) -> None:
+        """Create (or replace) table `name` from a query over the store's tables."""
+        with self._lock:
+            cursor = self._con.cursor()
+            try:
+                cursor.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
+            finally:
+                cursor.close()
+            self._tables.add(name)
+
     def has(self, table: str, kind: str) -> bool:
         return f"{table}__{kind}" in self._tables
 

@@ -52,14 +52,16 @@ def classify(exc: BaseException, secrets: Sequence[str], query: str = "") -> Dbd
     """Turn a driver error into the dbdiff error a user can act on, without any password in it."""
     message = scrub(" ".join(str(exc).split()), tuple(secrets))
     if type(exc).__name__ == "PanicException":
-        return ExtractionError(
+        error = ExtractionError(
             f"the reader could not convert a value: {message[:400]}",
             hint="a type this source cannot read natively; please report it with the column's type",
         )
+        error.retryable = False
+        return error
     if _CONNECT_PATTERNS.search(message):
         return ConnectionFailure(f"connection failed: {message[:400]}")
-    if _MISSING_TABLE.search(message):
-        return TableNotFoundError(message[:400])
     if _SQL_ERROR.search(message):
         return UsageError(f"the database rejected the query: {message[:400]}", hint="check --where")
+    if _MISSING_TABLE.search(message):
+        return TableNotFoundError(message[:400])
     return ExtractionError(f"reading failed: {message[:400]}")

@@ -191,12 +191,14 @@ def range_predicate(dialect: SQLDialect, key: Sequence[Column], key_range: KeyRa
     """A WHERE fragment selecting `key_range` (lexicographic on composite keys, NULL keys excluded)."""
     if key_range.empty:
         return "1 = 0"
-    parts = [f"{dialect.order_expr(c)} IS NOT NULL" for c in key]
+    # Only nullable columns get a NULL test: in MySQL a zero DATETIME in a NOT NULL column
+    # satisfies `IS NULL` (an ODBC quirk), which would read that row as a NULL key too.
+    parts = [f"{dialect.order_expr(c)} IS NOT NULL" for c in key if c.nullable]
     if key_range.lower is not None:
         parts.append(_tuple_compare(dialect, key, key_range.lower, ">="))
     if key_range.upper is not None:
         parts.append(_tuple_compare(dialect, key, key_range.upper, "<"))
-    return " AND ".join(parts)
+    return " AND ".join(parts) or "1 = 1"
 
 
 def _tuple_compare(dialect: SQLDialect, key: Sequence[Column], value: KeyValue, op: str) -> str:
@@ -239,7 +241,7 @@ def boundaries_query(
     """Every `every`-th key in key order, computed inside the database with a window function."""
     order = ", ".join(dialect.order_expr(c) for c in key)
     select = ", ".join(dialect.select_expr(c) for c in key)
-    not_null = " AND ".join(f"{dialect.quote(c.name)} IS NOT NULL" for c in key)
+    not_null = " AND ".join(f"{dialect.quote(c.name)} IS NOT NULL" for c in key if c.nullable) or "1 = 1"
     filters = f"{not_null} AND ({where})" if where else not_null
     names = ", ".join(dialect.quote(c.name) for c in key)
     inner = (
@@ -253,7 +255,8 @@ def boundaries_query(
 
 
 def null_keys_predicate(dialect: SQLDialect, key: Sequence[Column]) -> str:
-    return " OR ".join(f"{dialect.quote(c.name)} IS NULL" for c in key)
+    """Rows with a NULL in a key column (none when the catalog says no key column is nullable)."""
+    return " OR ".join(f"{dialect.quote(c.name)} IS NULL" for c in key if c.nullable) or "1 = 0"
 
 
 def rows_to_keys(table: pa.Table) -> list[KeyValue]:

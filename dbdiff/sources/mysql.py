@@ -7,9 +7,13 @@ time_zone '+00:00' (so TIMESTAMP values arrive as UTC) and as a READ ONLY transa
 
 from __future__ import annotations
 
+import decimal
 import re
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any
+
+import pyarrow as pa
 
 from dbdiff.errors import (
     ConnectionFailure,
@@ -21,6 +25,7 @@ from dbdiff.errors import (
 from dbdiff.schema import Column, TableSchema
 from dbdiff.sources import _cx
 from dbdiff.sources.base import (
+    KeyRange,
     SQLDialect,
     register_source,
 )
@@ -76,7 +81,7 @@ class MySQLDialect(SQLDialect):
             return repr(value)
         if isinstance(value, (bytes, bytearray)):
             return f"X'{bytes(value).hex()}'"
-        text = str(value)
+        text = format(value, "f") if isinstance(value, decimal.Decimal) else str(value)
         if column.family == "decimal":
             if not re.fullmatch(r"-?\d+(\.\d+)?", text):
                 raise UsageError(f"not a decimal key value: {text!r}")
@@ -84,11 +89,17 @@ class MySQLDialect(SQLDialect):
         # An introducer keeps the literal coercible, so the column's own collation compares it.
         return f"_utf8mb4 X'{text.encode('utf-8').hex()}'"
 
+    def order_expr(self, column: Column) -> str:
+        # ORDER BY sorts ENUM and SET by their index, `>=` compares them as strings: make both text.
+        if column.family in ("enum", "set"):
+            return f"CAST({self.quote(column.name)} AS CHAR)"
+        return self.quote(column.name)
+
     def select_expr(self, column: Column) -> str:
         name = self.quote(column.name)
         if column.family in _AS_TEXT:
             return f"CAST({name} AS CHAR) AS {name}"
-        if column.family == "integer" and column.unsigned and column.native_type.startswith("bigint"):
+        if _is_unsigned_bigint(column):
             # Exact as uint64 on connectorx 0.4.6, but Float64 on other versions: text is safe on all.
             return f"CAST({name} AS CHAR) AS {name}"
         if column.family == "bit":
@@ -126,6 +137,22 @@ class MySQLSource(ServerSource):
         import pymysql
 
         return pymysql.err.MySQLError
+
+    def read_chunk(
+        self,
+        table: str,
+        columns: Sequence[Column],
+        key: Sequence[Column],
+        key_range: KeyRange,
+        where: str | None = None,
+    ) -> pa.Table:
+        return _typed(super().read_chunk(table, columns, key, key_range, where), columns)
+
+    def read_null_keys(
+        self, table: str, columns: Sequence[Column], key: Sequence[Column], where: str | None, limit: int
+    ) -> tuple[int, pa.Table]:
+        count, rows = super().read_null_keys(table, columns, key, where, limit)
+        return count, _typed(rows, columns)
 
     def _failure(self, exc: Exception, sql: str | None) -> tuple[DbdiffError, bool]:
         code = exc.args[0] if exc.args else None
@@ -208,6 +235,21 @@ class MySQLSource(ServerSource):
             for match in _JSON_CHECK.finditer(str(clause)):
                 found.add(match.group(1).replace("``", "`").lower())
         return found
+
+
+def _is_unsigned_bigint(column: Column) -> bool:
+    return column.family == "integer" and column.unsigned and column.native_type.startswith("bigint")
+
+
+def _typed(table: pa.Table, columns: Sequence[Column]) -> pa.Table:
+    """BIGINT UNSIGNED, read as text so no connectorx version rounds it, back to exact uint64."""
+    import pyarrow.compute as pc
+
+    for column in columns:
+        if _is_unsigned_bigint(column):
+            index = table.schema.get_field_index(column.name)
+            table = table.set_column(index, column.name, pc.cast(table.column(index), pa.uint64()))
+    return table
 
 
 def _column(row: tuple[Any, ...], json_columns: AbstractSet[str] = frozenset()) -> Column:

@@ -7,6 +7,7 @@ NULL). Sessions are read-only.
 
 from __future__ import annotations
 
+import decimal
 import re
 from typing import Any
 
@@ -105,7 +106,7 @@ class PostgresDialect(SQLDialect):
             return f"'{value!r}'::float8"
         if isinstance(value, (bytes, bytearray)):
             return f"'\\x{bytes(value).hex()}'::bytea"
-        text = str(value)
+        text = format(value, "f") if isinstance(value, decimal.Decimal) else str(value)
         if column.family == "decimal":
             if not re.fullmatch(r"-?\d+(\.\d+)?", text):
                 raise UsageError(f"not a decimal key value: {text!r}")

@@ -132,7 +132,11 @@ class ServerSource(Source):
         ref = self.sql.table_ref(table)
         count = int(self._query(f"SELECT COUNT(*) FROM {ref}{self._where(where, predicate)}")[0][0])
         select = ", ".join(self.sql.select_expr(c) for c in columns)
-        rows = self._read(f"SELECT {select} FROM {ref}{self._where(where, predicate)} LIMIT {int(limit)}")
+        # Ordered, so the samples are the same from run to run.
+        order = ", ".join(str(i) for i in range(1, len(columns) + 1))
+        rows = self._read(
+            f"SELECT {select} FROM {ref}{self._where(where, predicate)} ORDER BY {order} LIMIT {int(limit)}"
+        )
         return count, rows
 
 

@@ -231,3 +231,22 @@ def test_planted_changes_are_found_exactly(left, right):
     result_changed = run(a, b, chunk_size=5)
     assert set(result_changed.changed()["id"].to_list()) == changed
     assert set(result_changed.only_left()["id"].to_list()) == only_left
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 100])
+def test_a_lenient_key_rule_pairs_and_finds_duplicates_across_chunks(chunk):
+    # ignore_case makes 'A' and 'a' one key; they sort far apart, into different chunks.
+    left = pl.DataFrame({"k": ["A", "B", "C", "a", "b", "d"], "v": [1, 2, 3, 4, 5, 6]})
+    right = pl.DataFrame({"k": ["a", "b", "c", "D"], "v": [1, 2, 3, 6]})
+    result = dbdiff.diff(
+        source(left, ("k",)),
+        source(right, ("k",)),
+        table="t",
+        chunk_size=chunk,
+        column_rules={"k": ("text", {"ignore_case": True})},
+    )
+    s = result.table().summary
+    assert (s.duplicate_keys_left, s.duplicate_keys_right) == (2, 0)  # A/a and B/b
+    assert (s.matched, s.changed, s.only_left, s.only_right) == (2, 0, 0, 0)  # C~c and d~D pair up
+    dups = sorted((d["key"]["k"], d["count"]) for d in result.table().samples.duplicates)
+    assert dups == [("A", 2), ("B", 2)]
