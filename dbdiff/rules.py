@@ -18,11 +18,8 @@ from dbdiff.errors import RuleError
 from dbdiff.normalize import get_normalizer
 from dbdiff.schema import FAMILIES, Column
 
-_CONDITION_KEYS = {
-    "family",
-    "type",
-    "unsigned",
-    "fixed",
+#: Integer bounds a condition may set on a column's precision, scale, length and fractional seconds.
+_BOUND_KEYS = (
     "min_precision",
     "max_precision",
     "min_scale",
@@ -31,9 +28,8 @@ _CONDITION_KEYS = {
     "max_length",
     "min_fsp",
     "max_fsp",
-    "collation",
-    "dialect",
-}
+)
+_CONDITION_KEYS = {"family", "type", "unsigned", "fixed", "collation", "dialect", *_BOUND_KEYS}
 _RULE_KEYS = {"name", "description", "left", "right", "normalizer", "params", "symmetric", "example"}
 _EXAMPLE_KEYS = {"left", "right", "equal"}
 _FILE_KEYS = {"version", "rules", "description"}
@@ -101,16 +97,7 @@ class Condition:
             value = getattr(self, key)
             if value is not None:
                 parts.append(f"{key}: {str(value).lower()}")
-        for key in (
-            "min_precision",
-            "max_precision",
-            "min_scale",
-            "max_scale",
-            "min_length",
-            "max_length",
-            "min_fsp",
-            "max_fsp",
-        ):
+        for key in _BOUND_KEYS:
             value = getattr(self, key)
             if value is not None:
                 parts.append(f"{key}: {value}")
@@ -334,16 +321,7 @@ def _condition(data: Any, where: str) -> Condition:
                 raise RuleError(f"{where}: {key!r} is not a valid regular expression: {exc}") from None
         patterns[key] = str(pattern) if pattern is not None else None
     ints: dict[str, Any] = {}
-    for key in (
-        "min_precision",
-        "max_precision",
-        "min_scale",
-        "max_scale",
-        "min_length",
-        "max_length",
-        "min_fsp",
-        "max_fsp",
-    ):
+    for key in _BOUND_KEYS:
         value = data.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise RuleError(f"{where}: {key!r} must be an integer")
