@@ -77,10 +77,20 @@ def _mask_table(table: TableResult, wanted: set[str], hide: Callable[[Any], Any]
         null_keys=tuple(sample(x) for x in s.null_keys),
     )
 
+    def example_value(column: str | None, value: Any) -> Any:
+        if column is not None and column.lower() in wanted:
+            if isinstance(value, Mapping) and set(value) == {"left", "right"}:
+                return {side: hide(v) for side, v in value.items()}  # an aggregate: keep which side
+            return hide(value)
+        if isinstance(value, Mapping):
+            return row(value)  # a frame-wide check or a multi-column unique: a row of values
+        return value
+
     def failure(f: ValidationFailure) -> ValidationFailure:
-        masked_value = (f.column or "").lower() in wanted
         examples = tuple(
-            {**e, "key": row(e.get("key", {})), **({"value": hide(e.get("value"))} if masked_value else {})}
+            {**e, "key": row(e.get("key", {})), "value": example_value(f.column, e.get("value"))}
+            if "value" in e
+            else {**e, "key": row(e.get("key", {}))}
             for e in f.examples
         )
         return dataclasses.replace(f, examples=examples)
@@ -88,4 +98,17 @@ def _mask_table(table: TableResult, wanted: set[str], hide: Callable[[Any], Any]
     validation = Validation(
         passed=table.validation.passed, failures=tuple(failure(f) for f in table.validation.failures)
     )
-    return dataclasses.replace(table, samples=samples, validation=validation)
+    stats = dict(table.stats)
+    if isinstance(stats.get("aggregates"), Mapping):
+        stats["aggregates"] = {
+            column: _hide_all(values, hide) if column.lower() in wanted else values
+            for column, values in stats["aggregates"].items()
+        }
+    return dataclasses.replace(table, samples=samples, validation=validation, stats=stats)
+
+
+def _hide_all(value: Any, hide: Callable[[Any], Any]) -> Any:
+    """Every leaf of nested mappings hidden (counts stay: they say nothing of the values)."""
+    if isinstance(value, Mapping):
+        return {k: v if k == "count" else _hide_all(v, hide) for k, v in value.items()}
+    return hide(value)

@@ -84,3 +84,40 @@ def test_cli_mask_on_diff(tmp_path, capsys):
     assert "Ada Lovelace" not in text and "leave at door" not in text
     report = json.loads(text)
     assert report["tables"][0]["samples"]["changed"]
+
+
+def test_masked_values_stay_out_of_validation_examples_and_aggregates():
+    import pandera.polars as pa
+
+    left = pl.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "email": ["a@x.com", "a@x.com", "zz@x.com", "b@x.com"],
+            "code": ["c", "c", "d", "e"],
+            "amount": [1, 2, -3, 4],
+        }
+    )
+    right = left.with_columns(
+        pl.when(pl.col("id") == 4).then(pl.lit("zzz@secret.com")).otherwise(pl.col("email")).alias("email")
+    )
+    schema = pa.DataFrameSchema(
+        {"email": pa.Column(str), "code": pa.Column(str), "amount": pa.Column(int)},
+        unique=["code", "email"],
+        checks=[pa.Check(lambda data: data.lazyframe.select(pl.col("amount") >= 0), name="non_negative")],
+    )
+    result = dbdiff.diff(
+        ArrowSource({"t": left}, primary_keys={"t": ["id"]}),
+        ArrowSource({"t": right}, primary_keys={"t": ["id"]}),
+        table="t",
+        schema=schema,
+        aggregate=["email"],
+        mask=["email"],
+    )
+    checks = {f.check for f in result.table().validation.failures}
+    assert {"multiple_fields_uniqueness", "aggregate_max", "non_negative"} <= checks
+    aggregate = next(f for f in result.table().validation.failures if f.check == "aggregate_max")
+    assert set(aggregate.examples[0]["value"]) == {"left", "right"}  # which side still shows
+    assert result.table().stats["aggregates"]["email"]["left"]["count"] == 4
+    for fmt in RENDERERS:
+        text = render(result, fmt)
+        assert "@x.com" not in text and "secret.com" not in text, fmt
