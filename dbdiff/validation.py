@@ -887,11 +887,14 @@ def _merge_aggregate(a: Mapping[str, Any] | None, b: Mapping[str, Any]) -> dict[
 def _same(a: Any, b: Any, approximate: bool) -> bool:
     if a is None or b is None:
         return a is None and b is None
+    if isinstance(a, float) and isinstance(b, float):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        if math.isinf(a) or math.isinf(b):
+            return a == b  # same-signed infinities only
     if approximate:
         # Float sums depend on the order of addition, and each side chunks in its own order.
         return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
     return bool(a == b)
 
 

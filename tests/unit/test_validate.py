@@ -536,3 +536,16 @@ def test_the_documented_model_runs():
             (None, "shipped_after_created"),
         )
     }
+
+
+# --- regressions -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("special", [float("nan"), float("inf"), float("-inf")])
+def test_float_aggregates_of_identical_data_with_nan_or_infinity_agree(special):
+    frame = pl.DataFrame({"id": [1, 2, 3], "f": [1.0, special, 2.0]})
+    result = dbdiff.diff(source(frame), source(frame), table="orders", aggregate=["f"], chunk_size=2)
+    assert result.table().validation.passed, result.table().validation.failures
+    other = frame.with_columns(pl.Series("f", [1.0, 5.0, 2.0]))
+    differs = dbdiff.diff(source(frame), source(other), table="orders", aggregate=["f"], chunk_size=2)
+    assert ("both", "f", "aggregate_sum") in failures(differs)
