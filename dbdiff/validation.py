@@ -396,6 +396,7 @@ class _Side:
     uniques: list[_Unique] = field(default_factory=list)
     ready: bool = False
     rows: int = 0
+    duplicated_keys: int = 0  # distinct normalized keys that occur more than once
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -450,6 +451,10 @@ class Validator:
     def rows(self, side: str) -> int:
         """Rows fed so far for `side` (NULL-key rows are never fed)."""
         return self._sides[side].rows
+
+    def duplicated_keys(self, side: str) -> int:
+        """Distinct normalized keys found more than once on `side` (complete after `finish`)."""
+        return self._sides[side].duplicated_keys
 
     # --- setup ---
 
@@ -583,6 +588,8 @@ class Validator:
     def _record_duplicate_keys(self, side: str, dups: pl.DataFrame) -> None:
         keys = key_names(self.plan)
         rows = int(dups.get_column("count").sum())
+        with self._lock:
+            self._sides[side].duplicated_keys += dups.height
         head = dups.sort(keys, nulls_last=False).head(self.limit) if self.limit else dups.head(0)
         examples = [
             (
@@ -738,11 +745,19 @@ class Validator:
             f'SELECT {values}, COUNT(*) AS n FROM "{unique.table}" GROUP BY {values} HAVING COUNT(*) > 1'
         )
         batches = list(
-            self.store.query_batches(f"SELECT COALESCE(SUM(n), 0) AS rows FROM ({dup_groups})", 10)
+            self.store.query_batches(
+                f"SELECT COALESCE(SUM(n), 0) AS rows, COUNT(*) AS groups FROM ({dup_groups})", 10
+            )
         )
-        rows = int(pl.from_arrow(batches).item()) if batches else 0
+        counted = pl.from_arrow(batches) if batches else None
+        assert counted is None or isinstance(counted, pl.DataFrame)
+        rows = int(counted.item(0, "rows")) if counted is not None and counted.height else 0
         if not rows:
             return
+        if unique.check == KEY_UNIQUE:
+            assert counted is not None
+            with self._lock:
+                self._sides[side].duplicated_keys += int(counted.item(0, "groups"))
         raw = [f"rk{i}" for i in range(len(keys))]
         examples: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
         if self.limit and unique.per_key:
@@ -1077,7 +1092,6 @@ def validate_source(
         )
     finally:
         store.close()
-    duplicated = sum(f.count for f in validation.failures if f.check == KEY_UNIQUE)
     result_table = TableResult(
         left_table=table,
         right_table=table,
@@ -1096,7 +1110,7 @@ def validate_source(
         ),
         summary=Summary(
             rows_left=validator.rows("left") + nulls,
-            duplicate_keys_left=duplicated,
+            duplicate_keys_left=validator.duplicated_keys("left"),
             null_keys_left=nulls,
         ),
         validation=validation,

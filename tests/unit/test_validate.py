@@ -549,3 +549,17 @@ def test_float_aggregates_of_identical_data_with_nan_or_infinity_agree(special):
     other = frame.with_columns(pl.Series("f", [1.0, 5.0, 2.0]))
     differs = dbdiff.diff(source(frame), source(other), table="orders", aggregate=["f"], chunk_size=2)
     assert ("both", "f", "aggregate_sum") in failures(differs)
+
+
+@pytest.mark.parametrize(
+    ("chunk_size", "rules"),
+    [(1, None), (2, None), (100, None), (2, {"id": ("text", {"ignore_case": True})})],
+)
+def test_validate_counts_distinct_duplicated_keys_like_diff(chunk_size, rules):
+    ids = ["1", "1", "1", "2", "2", "3"] if rules else [1, 1, 1, 2, 2, 3]
+    frame = pl.DataFrame({"id": ids, "v": list(range(6))})
+    kwargs = {"table": "orders", "key": "id", "chunk_size": chunk_size, "column_rules": rules}
+    checked = dbdiff.validate(source(frame, None), **kwargs)
+    diffed = dbdiff.diff(source(frame, None), source(frame, None), **kwargs)
+    assert checked.table().summary.duplicate_keys_left == diffed.table().summary.duplicate_keys_left == 2
+    assert failures(checked) == {("left", "id", "key_unique"): 5}
