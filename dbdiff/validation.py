@@ -800,7 +800,8 @@ class Validator:
         for name, _, pair in self._aggregate:
             per_side = {side: self._partials[side].get(name) or _empty_aggregate() for side in self.sides}
             out[name] = {
-                side: {k: encode_value(v) for k, v in values.items()} for side, values in per_side.items()
+                side: {k: _encode_aggregate(v) for k, v in values.items()}
+                for side, values in per_side.items()
             }
             if len(self.sides) != 2:
                 continue
@@ -810,7 +811,10 @@ class Validator:
                     continue
                 a, b = left.get(stat), right.get(stat)
                 if not _same(a, b, pair.choice.normalizer == "float" and stat == "sum"):
-                    example = {"key": {}, "value": {"left": encode_value(a), "right": encode_value(b)}}
+                    example = {
+                        "key": {},
+                        "value": {"left": _encode_aggregate(a), "right": _encode_aggregate(b)},
+                    }
                     self._add(BOTH, name, f"aggregate_{stat}", 1, [((), example)])
         return out
 
@@ -842,6 +846,13 @@ def _config_hint(reason: str) -> str:
 # --- aggregates -------------------------------------------------------------------------------
 
 
+def _encode_aggregate(value: Any) -> Any:
+    """An aggregate as the report holds it: one rule for decimals however the chunks fell."""
+    if isinstance(value, decimal.Decimal):
+        return _canonical_decimal(value)
+    return encode_value(value)
+
+
 def _empty_aggregate() -> dict[str, Any]:
     return {"count": 0}
 
@@ -867,7 +878,7 @@ def _chunk_aggregate(series: pl.Series, normalizer: str) -> dict[str, Any]:
         except (pl.exceptions.PolarsError, ArithmeticError):
             # Beyond 38 digits: Python's decimals are exact at any size.
             parsed = [decimal.Decimal(v) for v in numbers.to_list()]
-            out.update(sum=sum(parsed, decimal.Decimal(0)), min=min(parsed), max=max(parsed))
+            out.update(sum=_exact_sum(parsed), min=min(parsed), max=max(parsed))
         return out
     if dtype.is_integer():
         out.update(sum=int(values.cast(pl.Int128).sum()), min=values.min(), max=values.max())
@@ -891,12 +902,43 @@ def _merge_aggregate(a: Mapping[str, Any] | None, b: Mapping[str, Any]) -> dict[
         parts = [v for v in (a.get("sum"), b.get("sum")) if v is not None]
         if len(parts) == 2 and isinstance(parts[0], decimal.Decimal) != isinstance(parts[1], decimal.Decimal):
             parts = [decimal.Decimal(str(p)) for p in parts]
-        out["sum"] = parts[0] + parts[1] if len(parts) == 2 else parts[0]
+        out["sum"] = _add(parts[0], parts[1]) if len(parts) == 2 else parts[0]
     for stat, pick in (("min", min), ("max", max)):
         found = [v for v in (a.get(stat), b.get(stat)) if v is not None]
         if found:
             out[stat] = pick(found)
     return out
+
+
+def _add(a: Any, b: Any) -> Any:
+    """a + b; decimals exactly, at any number of digits."""
+    if isinstance(a, decimal.Decimal) and isinstance(b, decimal.Decimal):
+        return _exact_sum((a, b))
+    return a + b
+
+
+def _exact_sum(values: Iterable[decimal.Decimal]) -> decimal.Decimal:
+    """The exact sum of finite decimals, as scaled integers (no context, so no rounding)."""
+    total, exponent = 0, 0
+    for value in values:
+        sign, digits, exp = value.as_tuple()
+        assert isinstance(exp, int), "only finite decimals are summed"
+        number = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
+        if exp < exponent:
+            total *= 10 ** (exponent - exp)
+            exponent = exp
+        total += number * 10 ** (exp - exponent)
+    return decimal.Decimal(f"{total}E{exponent}")
+
+
+def _canonical_decimal(value: decimal.Decimal) -> str:
+    """The shortest exact text of a decimal, as the diff writes decimals: 1.10 -> '1.1', -0 -> '0'."""
+    if not value.is_finite():
+        return str(encode_value(value))
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def _same(a: Any, b: Any, approximate: bool) -> bool:

@@ -563,3 +563,37 @@ def test_validate_counts_distinct_duplicated_keys_like_diff(chunk_size, rules):
     diffed = dbdiff.diff(source(frame, None), source(frame, None), **kwargs)
     assert checked.table().summary.duplicate_keys_left == diffed.table().summary.duplicate_keys_left == 2
     assert failures(checked) == {("left", "id", "key_unique"): 5}
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 10])
+def test_decimal_aggregates_are_exact_past_28_digits_and_independent_of_chunking(chunk_size):
+    big = decimal.Decimal("1234567890123456789.1234567891")
+    left = [big, big, decimal.Decimal("1.0000000000")]
+    right = [big, big, decimal.Decimal("1.0000000001")]
+
+    def side(values: list[decimal.Decimal]) -> ArrowSource:
+        table = pyarrow.table({"id": [1, 2, 3], "d": pyarrow.array(values, pyarrow.decimal128(38, 10))})
+        return ArrowSource({"t": table}, {"t": ["id"]})
+
+    result = dbdiff.diff(side(left), side(right), table="t", aggregate=["d"], chunk_size=chunk_size)
+    stats = result.table().stats["aggregates"]["d"]
+    assert stats["left"] == {
+        "count": 3,
+        "sum": "2469135780246913579.2469135782",
+        "min": "1",
+        "max": "1234567890123456789.1234567891",
+    }
+    assert stats["right"]["sum"] == "2469135780246913579.2469135783"
+    assert stats["right"]["min"] == "1.0000000001"
+    assert {f.check for f in result.table().validation.failures} == {"aggregate_sum", "aggregate_min"}
+
+
+def test_decimal_aggregates_past_38_digits_are_exact():
+    from dbdiff.validation import _chunk_aggregate, _merge_aggregate
+
+    values = ["9" * 37 + ".5"] * 3 + ["0.25"]
+
+    merged = None
+    for chunk in (values[:2], values[2:]):
+        merged = _merge_aggregate(merged, _chunk_aggregate(pl.Series(chunk), "decimal"))
+    assert merged is not None and merged["sum"] == decimal.Decimal("2" + "9" * 36 + "8.75")
