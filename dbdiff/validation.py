@@ -799,10 +799,17 @@ class Validator:
         out: dict[str, Any] = {}
         for name, _, pair in self._aggregate:
             per_side = {side: self._partials[side].get(name) or _empty_aggregate() for side in self.sides}
-            out[name] = {
-                side: {k: _encode_aggregate(v) for k, v in values.items()}
-                for side, values in per_side.items()
-            }
+            # Decimals are written at one scale, whatever the chunks held: the larger of the
+            # declared scales and the most fractional digits any value of either side had.
+            scale = max(
+                [c.scale for c in (pair.left, pair.right) if c.scale is not None]
+                + [int(values.pop("scale", 0)) for values in per_side.values()]
+            )
+
+            def encode(value: Any, scale: int = scale) -> Any:
+                return _encode_aggregate(value, scale)
+
+            out[name] = {side: {k: encode(v) for k, v in values.items()} for side, values in per_side.items()}
             if len(self.sides) != 2:
                 continue
             left, right = per_side["left"], per_side["right"]
@@ -813,7 +820,7 @@ class Validator:
                 if not _same(a, b, pair.choice.normalizer == "float" and stat == "sum"):
                     example = {
                         "key": {},
-                        "value": {"left": _encode_aggregate(a), "right": _encode_aggregate(b)},
+                        "value": {"left": encode(a), "right": encode(b)},
                     }
                     self._add(BOTH, name, f"aggregate_{stat}", 1, [((), example)])
         return out
@@ -846,10 +853,10 @@ def _config_hint(reason: str) -> str:
 # --- aggregates -------------------------------------------------------------------------------
 
 
-def _encode_aggregate(value: Any) -> Any:
-    """An aggregate as the report holds it: one rule for decimals however the chunks fell."""
+def _encode_aggregate(value: Any, scale: int) -> Any:
+    """An aggregate as the report holds it: decimals at the column's `scale`, however the chunks fell."""
     if isinstance(value, decimal.Decimal):
-        return _canonical_decimal(value)
+        return _decimal_text(value, scale)
     return encode_value(value)
 
 
@@ -873,6 +880,7 @@ def _chunk_aggregate(series: pl.Series, normalizer: str) -> dict[str, Any]:
             return out
         scale = numbers.str.split(".").list.get(1, null_on_oob=True).str.len_chars().max() or 0
         try:
+            out["scale"] = int(scale)
             exact = numbers.cast(pl.Decimal(38, int(scale)), strict=True)
             out.update(sum=exact.sum(), min=exact.min(), max=exact.max())
         except (pl.exceptions.PolarsError, ArithmeticError):
@@ -898,6 +906,8 @@ def _merge_aggregate(a: Mapping[str, Any] | None, b: Mapping[str, Any]) -> dict[
     if a is None:
         return dict(b)
     out = {"count": a.get("count", 0) + b.get("count", 0)}
+    if "scale" in a or "scale" in b:
+        out["scale"] = max(a.get("scale", 0), b.get("scale", 0))
     if "sum" in a or "sum" in b:
         parts = [v for v in (a.get("sum"), b.get("sum")) if v is not None]
         if len(parts) == 2 and isinstance(parts[0], decimal.Decimal) != isinstance(parts[1], decimal.Decimal):
@@ -931,14 +941,16 @@ def _exact_sum(values: Iterable[decimal.Decimal]) -> decimal.Decimal:
     return decimal.Decimal(f"{total}E{exponent}")
 
 
-def _canonical_decimal(value: decimal.Decimal) -> str:
-    """The shortest exact text of a decimal, as the diff writes decimals: 1.10 -> '1.1', -0 -> '0'."""
+def _decimal_text(value: decimal.Decimal, scale: int) -> str:
+    """Exact text with `scale` fractional digits (more only when the value needs them)."""
     if not value.is_finite():
         return str(encode_value(value))
     text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    whole, _, fraction = text.partition(".")
+    fraction = fraction.rstrip("0").ljust(scale, "0")
+    if whole == "-0" and not fraction.strip("0"):
+        whole = "0"
+    return f"{whole}.{fraction}" if fraction else whole
 
 
 def _same(a: Any, b: Any, approximate: bool) -> bool:
