@@ -427,6 +427,10 @@ class Validator:
         self._global_keys = keys_may_cross_chunks(plan)
         self._key_label = ",".join(p.name for p in plan.key)
         self._sides = {side: _Side() for side in self.sides}
+        self._integer_columns = {
+            side: {name for name, _, p in view_columns(plan, side) if p.choice.normalizer == "integer"}
+            for side in self.sides
+        }
         for side in self.sides:
             self._setup_side(side, load_schema((schemas or {}).get(side)))
             if self._global_keys:
@@ -600,6 +604,15 @@ class Validator:
         ]
         self._add(side, self._key_label, KEY_UNIQUE, rows, examples)
 
+    def _encode(self, side: str, column: str | None, value: Any) -> Any:
+        """A view value in the report: like every value, but integers stay JSON numbers however large
+        (wide integers reach the view as Decimal(38, 0)); a whole row (`column` None) field by field."""
+        if isinstance(value, Mapping) and column not in self._integer_columns[side]:
+            return {str(k): self._encode(side, str(k), v) for k, v in value.items()}
+        if column in self._integer_columns[side]:
+            return _integral(value)
+        return encode_value(value)
+
     def _raw_key(self, row: Mapping[str, Any], raw: Sequence[str]) -> dict[str, Any]:
         return {p.name: encode_value(row[r]) for p, r in zip(self.plan.key, raw, strict=True)}
 
@@ -667,7 +680,7 @@ class Validator:
                 examples = [
                     (
                         _token(row[k] for k in keys),
-                        {"key": self._raw_key(row, raw), "value": encode_value(row["__v"])},
+                        {"key": self._raw_key(row, raw), "value": self._encode(side, column, row["__v"])},
                     )
                     for row in frame_rows(rows)
                 ]
@@ -778,9 +791,9 @@ class Validator:
             )
             for row in self._rows(sql):
                 if n_values == 1:
-                    value = encode_value(row["u0"])
+                    value = self._encode(side, unique.sources[0], row["u0"])
                 else:
-                    value = {c: encode_value(row[f"u{i}"]) for i, c in enumerate(unique.sources)}
+                    value = {c: self._encode(side, c, row[f"u{i}"]) for i, c in enumerate(unique.sources)}
                 examples.append(
                     (_token(row[k] for k in keys), {"key": self._raw_key(row, raw), "value": value})
                 )
@@ -806,8 +819,10 @@ class Validator:
                 + [int(values.pop("scale", 0)) for values in per_side.values()]
             )
 
-            def encode(value: Any, scale: int = scale) -> Any:
-                return _encode_aggregate(value, scale)
+            integer = pair.choice.normalizer == "integer"
+
+            def encode(value: Any, scale: int = scale, integer: bool = integer) -> Any:
+                return _encode_aggregate(value, scale, integer)
 
             out[name] = {side: {k: encode(v) for k, v in values.items()} for side, values in per_side.items()}
             if len(self.sides) != 2:
@@ -853,8 +868,18 @@ def _config_hint(reason: str) -> str:
 # --- aggregates -------------------------------------------------------------------------------
 
 
-def _encode_aggregate(value: Any, scale: int) -> Any:
-    """An aggregate as the report holds it: decimals at the column's `scale`, however the chunks fell."""
+def _integral(value: Any) -> Any:
+    """An integer column's value: a whole Decimal (a wide integer) as an int, the JSON number."""
+    if isinstance(value, decimal.Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return encode_value(value)
+
+
+def _encode_aggregate(value: Any, scale: int, integer: bool = False) -> Any:
+    """An aggregate as the report holds it: decimals at the column's `scale`, however the chunks
+    fell; an integer column's values as JSON numbers however large."""
+    if integer:
+        return _integral(value)
     if isinstance(value, decimal.Decimal):
         return _decimal_text(value, scale)
     return encode_value(value)

@@ -597,3 +597,29 @@ def test_decimal_aggregates_past_38_digits_are_exact():
     for chunk in (values[:2], values[2:]):
         merged = _merge_aggregate(merged, _chunk_aggregate(pl.Series(chunk), "decimal"))
     assert merged is not None and merged["sum"] == decimal.Decimal("2" + "9" * 36 + "8.75")
+
+
+def test_big_integers_stay_json_numbers_in_examples_and_aggregates():
+    big = 18446744073709551615
+
+    def side(values: list[int]) -> ArrowSource:
+        table = pyarrow.table(
+            {"id": pyarrow.array([1, 2], pyarrow.uint64()), "big": pyarrow.array(values, pyarrow.uint64())}
+        )
+        return ArrowSource({"t": table}, {"t": ["id"]})
+
+    schema = pa.DataFrameSchema(
+        {"big": pa.Column(pl.Decimal(38, 0), pa.Check.le(10))},
+        checks=[pa.Check(lambda d: d.lazyframe.select(pl.col("big") < 10), name="small")],
+    )
+    unique = pa.DataFrameSchema({"big": pa.Column(pl.Decimal(38, 0), unique=True)})
+    result = dbdiff.diff(side([big, 5]), side([big - 1, 5]), table="t", schema=schema, aggregate=["big"])
+    data = json.loads(result.to_json())["tables"][0]
+    by_check = {(f["side"], f["check"]): f["examples"] for f in data["validation"]["failures"]}
+    assert by_check["left", "less_than_or_equal_to(10)"] == [{"key": {"id": 1}, "value": big}]
+    assert by_check["left", "small"] == [{"key": {"id": 1}, "value": {"id": 1, "big": big}}]
+    assert by_check["both", "aggregate_max"] == [{"key": {}, "value": {"left": big, "right": big - 1}}]
+    assert data["stats"]["aggregates"]["big"]["left"] == {"count": 2, "sum": big + 5, "min": 5, "max": big}
+    dup = dbdiff.validate(side([big, big]), table="t", schema=unique)
+    (failure,) = dup.table().validation.failures
+    assert failure.examples == ({"key": {"id": 1}, "value": big}, {"key": {"id": 2}, "value": big})
