@@ -1225,6 +1225,7 @@ class _Profile:
     minimum: Any = None
     maximum: Any = None
     values: set[Any] | None = field(default_factory=set)
+    unbounded: bool = False  # NaN or an infinity seen: no range holds every value
 
 
 def _orderable(dtype: pl.DataType) -> bool:
@@ -1326,7 +1327,14 @@ def _profile_chunk(series: pl.Series, max_values: int) -> dict[str, Any]:
     if values.is_empty():
         return stats
     if series.dtype.is_float():
-        values = values.filter(values.is_finite())
+        # pandera treats NaN as NULL (a NOT NULL column fails on it), and no in_range holds NaN
+        # or an infinity: count NaN as NULL and leave the range out.
+        nans = int(values.is_nan().sum())
+        stats["nulls"] += nans
+        stats["count"] -= nans
+        finite = values.filter(values.is_finite())
+        stats["unbounded"] = finite.len() < values.len()
+        values = finite
     if _orderable(series.dtype) and not values.is_empty():
         stats["min"], stats["max"] = values.min(), values.max()
     if series.dtype == pl.String:
@@ -1338,6 +1346,7 @@ def _profile_chunk(series: pl.Series, max_values: int) -> dict[str, Any]:
 def _merge_profile(profile: _Profile, stats: Mapping[str, Any], max_values: int) -> None:
     profile.nulls += stats["nulls"]
     profile.count += stats["count"]
+    profile.unbounded = profile.unbounded or bool(stats.get("unbounded"))
     for key, pick in (("min", min), ("max", max)):
         if stats.get(key) is not None:
             current = profile.minimum if key == "min" else profile.maximum
@@ -1362,7 +1371,7 @@ def _inferred_checks(profile: _Profile, dtype: pl.DataType) -> list[Any]:
     if profile.values:
         checks.append(pa.Check.isin(sorted(profile.values)))
     low, high = profile.minimum, profile.maximum
-    if low is None or high is None or isinstance(dtype, pl.Duration) or dtype == pl.Time:
+    if profile.unbounded or low is None or high is None or isinstance(dtype, pl.Duration) or dtype == pl.Time:
         return checks  # pandera's YAML writer cannot store durations or times
     if isinstance(low, decimal.Decimal):
         low, high = math.floor(low), math.ceil(high)

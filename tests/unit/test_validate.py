@@ -623,3 +623,14 @@ def test_big_integers_stay_json_numbers_in_examples_and_aggregates():
     dup = dbdiff.validate(side([big, big]), table="t", schema=unique)
     (failure,) = dup.table().validation.failures
     assert failure.examples == ({"key": {"id": 1}, "value": big}, {"key": {"id": 2}, "value": big})
+
+
+@pytest.mark.parametrize("special", [float("nan"), float("inf"), float("-inf")])
+def test_inferred_schema_passes_on_floats_with_nan_or_infinity(tmp_path, special):
+    frame = orders().with_columns(pl.Series("f", [special if i == 7 else float(i) for i in range(N)]))
+    text = dbdiff.infer_schema(source(frame), table="orders", chunk_size=9)
+    path = tmp_path / "inferred.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = dbdiff.validate(source(frame), table="orders", schema=str(path), chunk_size=9)
+    assert result.exit_code == 0, result.table().validation.failures
+    assert load_schema_file(path).columns["amount"].checks  # finite columns keep their range
