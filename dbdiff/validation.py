@@ -353,7 +353,10 @@ def _injective(pair: ColumnPlan) -> bool:
 
 
 def _token(values: Iterable[Any]) -> tuple[Any, ...]:
-    """A sort token over normalized key values (NULL first), the order examples are kept in."""
+    """A sort token over normalized key values (NULL first), the order examples are kept in.
+
+    Where a normalizer merges keys ('A' and 'a'), the raw key values follow as a tie-break, so
+    the examples kept never depend on the chunking."""
     return tuple((v is not None, v) for v in values)
 
 
@@ -676,10 +679,10 @@ class Validator:
                     rows = rows.with_columns(
                         pl.Series("__v", view.select(pl.struct(pl.all())).to_series().gather(index))
                     )
-                rows = rows.sort(keys, nulls_last=False).head(self.limit)
+                rows = rows.sort(keys + raw, nulls_last=False).head(self.limit)
                 examples = [
                     (
-                        _token(row[k] for k in keys),
+                        _token([*(row[k] for k in keys), *(row[r] for r in raw)]),
                         {"key": self._raw_key(row, raw), "value": self._encode(side, column, row["__v"])},
                     )
                     for row in frame_rows(rows)
@@ -787,7 +790,7 @@ class Validator:
             match = " AND ".join(f"t.u{i} IS NOT DISTINCT FROM d.u{i}" for i in range(n_values))
             sql = (
                 f'SELECT t.* FROM "{unique.table}" t JOIN ({dup_groups}) d ON {match} '
-                f"ORDER BY {', '.join(f't.{k} NULLS FIRST' for k in keys)} LIMIT {self.limit}"
+                f"ORDER BY {', '.join(f't.{k} NULLS FIRST' for k in [*keys, *raw])} LIMIT {self.limit}"
             )
             for row in self._rows(sql):
                 if n_values == 1:
@@ -795,7 +798,10 @@ class Validator:
                 else:
                     value = {c: self._encode(side, c, row[f"u{i}"]) for i, c in enumerate(unique.sources)}
                 examples.append(
-                    (_token(row[k] for k in keys), {"key": self._raw_key(row, raw), "value": value})
+                    (
+                        _token([*(row[k] for k in keys), *(row[r] for r in raw)]),
+                        {"key": self._raw_key(row, raw), "value": value},
+                    )
                 )
         self._add(side, unique.column, unique.check, rows, examples)
 

@@ -634,3 +634,29 @@ def test_inferred_schema_passes_on_floats_with_nan_or_infinity(tmp_path, special
     result = dbdiff.validate(source(frame), table="orders", schema=str(path), chunk_size=9)
     assert result.exit_code == 0, result.table().validation.failures
     assert load_schema_file(path).columns["amount"].checks  # finite columns keep their range
+
+
+def test_examples_do_not_depend_on_chunking_when_the_key_normalizer_merges_keys():
+    keys = ["a", "A", "b", "B", "b ", "c", "d", "D", "e", "f"]
+    frame = pl.DataFrame({"id": keys, "v": list(range(10)), "w": ["x"] * 10})
+    schema = pa.DataFrameSchema({"w": pa.Column(str, pa.Check.isin(["y"]), unique=True)})
+    seen = set()
+    for chunk_size, workers in [(100, 1), (2, 3), (1, 4), (3, 2)]:
+        result = dbdiff.diff(
+            source(frame),
+            source(frame),
+            table="orders",
+            column_rules={"id": ("text", {"ignore_case": True, "rstrip": True})},
+            chunk_size=chunk_size,
+            workers=workers,
+            sample_limit=3,
+            schema=schema,
+        )
+        got = {
+            (f.side, f.check): [e["key"]["id"] for e in f.examples]
+            for f in result.table().validation.failures
+        }
+        assert got["left", "field_uniqueness"] == ["A", "a", "B"], (chunk_size, workers)
+        assert got["left", "isin(['y'])"] == ["A", "a", "B"], (chunk_size, workers)
+        seen.add(json.dumps(result.to_dict()["tables"][0]["validation"]))
+    assert len(seen) == 1
