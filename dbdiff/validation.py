@@ -311,8 +311,9 @@ def view_expr(internal: str, pair: ColumnPlan) -> pl.Expr:
     expr = pl.col(internal)
     normalizer = pair.choice.normalizer
     if normalizer == "decimal":
-        # Values never carry more digits than the declared scale, so the cast is exact; values
-        # a decimal can't hold (PostgreSQL 'NaN') become NULL.
+        # `view_frame` refuses values with more digits than the declared scale or precision (a
+        # SQLite or file source can hold them), so the cast is exact; values a decimal can't hold
+        # (PostgreSQL 'NaN', 'Infinity') become NULL.
         return expr.cast(_decimal_view_dtype(pair), strict=False)
     if normalizer == "time":
         return expr.cast(pl.Duration("us"))
@@ -321,8 +322,37 @@ def view_expr(internal: str, pair: ColumnPlan) -> pl.Expr:
 
 def view_frame(prepared: pl.DataFrame, plan: DiffPlan, side: str) -> pl.DataFrame:
     """One side's chunk under its own column names, holding normalized values."""
-    return prepared.select(
-        [view_expr(internal, p).alias(name) for name, internal, p in view_columns(plan, side)]
+    columns = view_columns(plan, side)
+    view = prepared.select([view_expr(internal, p).alias(name) for name, internal, p in columns])
+    for name, internal, pair in columns:
+        dtype = view.schema[name]
+        if isinstance(dtype, pl.Decimal):
+            _refuse_rounding(prepared.get_column(internal), view.get_column(name), dtype, name, pair, side)
+    return view
+
+
+def _refuse_rounding(
+    text: pl.Series, cast: pl.Series, dtype: pl.Decimal, name: str, pair: ColumnPlan, side: str
+) -> None:
+    """A ConfigError when the fixed-scale view would round or drop a value (never silently).
+
+    The view's dtype comes from the declared types, so every chunk of a run gets the same one;
+    a value with more fractional digits than the declared scale, or too many digits for
+    Decimal(38, s), would be rounded (`-0.005` -> `0.00`, passing `ge: 0`) or become NULL.
+    """
+    if text.dtype != pl.String:
+        return
+    number = text.str.contains(_DECIMAL_TEXT)
+    digits = text.str.split(".").list.get(1, null_on_oob=True).str.len_chars().fill_null(0)
+    scale = dtype.scale or 0
+    bad = text.filter(number & ((digits > scale) | cast.is_null()))
+    if bad.is_empty():
+        return
+    declared = _side_column(pair, side)
+    raise ConfigError(
+        f"column {name!r} ({declared.native_type}) holds {bad[0]!r}, which has more digits than "
+        f"its declared type allows: checking it as Decimal(38, {scale}) would round it",
+        hint="the source does not enforce the declared type: fix the data or the column's type",
     )
 
 

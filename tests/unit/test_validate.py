@@ -660,3 +660,19 @@ def test_examples_do_not_depend_on_chunking_when_the_key_normalizer_merges_keys(
         assert got["left", "isin(['y'])"] == ["A", "a", "B"], (chunk_size, workers)
         seen.add(json.dumps(result.to_dict()["tables"][0]["validation"]))
     assert len(seen) == 1
+
+
+@pytest.mark.parametrize("value", ["-0.005", "2.125"])
+def test_decimals_beyond_their_declared_scale_are_never_rounded(tmp_path, value):
+    import sqlite3
+
+    path = tmp_path / "t.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, amount DECIMAL(12,2))")
+        db.executemany("INSERT INTO t VALUES (?, ?)", [(1, "1.50"), (2, value)])
+    db.close()
+    schema = pa.DataFrameSchema({"amount": pa.Column(pl.Decimal(38, 2), pa.Check.ge(0), nullable=True)})
+    with pytest.raises(ConfigError, match="amount"):
+        dbdiff.validate(f"sqlite:///{path}", table="t", schema=schema, chunk_size=1)
+    with pytest.raises(ConfigError, match="amount"):
+        dbdiff.infer_schema(f"sqlite:///{path}", table="t")
