@@ -291,7 +291,8 @@ def decimal(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -
 
 def _float_derive(left: Column, right: Column, params: Params) -> dict[str, Any]:
     bits = min((c.precision or 53) if c.family == "float" else 53 for c in (left, right))
-    return {"bits": 24 if bits <= 24 else 53}
+    mixed = {left.family, right.family} == {"float", "integer"}
+    return {"bits": 24 if bits <= 24 else 53, "exact_integers": mixed}
 
 
 def _float_equal(left: pl.Expr, right: pl.Expr, params: Params) -> pl.Expr:
@@ -316,7 +317,7 @@ def _float_check(params: Params) -> None:
 
 @normalizer(
     "float",
-    params={"bits": 53, "abs_tol": 0.0, "rel_tol": 0.0},
+    params={"bits": 53, "abs_tol": 0.0, "rel_tol": 0.0, "exact_integers": False},
     equal=_float_equal,
     derive=_float_derive,
     check=_float_check,
@@ -329,20 +330,39 @@ def float_(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) ->
     0.10000000149011612) equals PostgreSQL double precision 0.1; DOUBLE 0.30000000000000004
     differs from 0.3.
     """
+    exact_integers = params.get("exact_integers") and not (params["abs_tol"] or params["rel_tol"])
+    if exact_integers and _is_integer(dtype):
+        # Against a float, an integer keeps every digit: 16777217 must not become 16777216.0.
+        return expr.cast(pl.String)
     if dtype.is_float() or _is_integer(dtype) or isinstance(dtype, pl.Decimal) or _is_string(dtype):
         value = expr.cast(pl.Float64, strict=True)
     else:
         raise _unsupported("float", column, dtype)
     if params["bits"] == 24:
-        value = value.cast(pl.Float32).cast(pl.Float64)
-    return pl.when(value == 0).then(pl.lit(0.0, pl.Float64)).otherwise(value)
+        rounded = value.cast(pl.Float32).cast(pl.Float64)
+        # A double beyond float32's range is no infinity, and a tiny one is no zero: keep them.
+        lost = (rounded.is_infinite() & value.is_finite()) | ((rounded == 0) & (value != 0))
+        value = pl.when(lost).then(value).otherwise(rounded)
+    value = pl.when(value == 0).then(pl.lit(0.0, pl.Float64)).otherwise(value)
+    if exact_integers:
+        # The float side as the integer it exactly is, when it is one; otherwise as float text,
+        # which no integer's digits can equal.
+        integral = value.is_finite() & (value == value.floor()) & (value.abs() < 9.2e18)
+        return (
+            pl.when(integral)
+            .then(value.cast(pl.Int64, strict=False).cast(pl.String))
+            .otherwise(value.cast(pl.String))
+        )
+    return value
 
 
 # --- text ------------------------------------------------------------------------------------
 
 
 def _text_derive(left: Column, right: Column, params: Params) -> dict[str, Any]:
-    return {"rstrip": any(c.family == "char" for c in (left, right))}
+    # A CHAR side sheds its padding in `text` itself; a VARCHAR side keeps its trailing spaces,
+    # since a lost trailing space is a difference (R-CHAR strips the fixed-width column only).
+    return {}
 
 
 @normalizer(
@@ -421,7 +441,7 @@ def _reject_constant(name: str) -> Any:
 def _dump_json(value: Any) -> str:
     if isinstance(value, dict):
         items = sorted(value.items())
-        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + _dump_json(v) for k, v in items) + "}"
+        return "{" + ",".join(json.dumps(k, ensure_ascii=True) + ":" + _dump_json(v) for k, v in items) + "}"
     if isinstance(value, list):
         return "[" + ",".join(_dump_json(v) for v in value) + "]"
     if isinstance(value, _Number):
@@ -432,7 +452,7 @@ def _dump_json(value: Any) -> str:
         return "false"
     if value is None:
         return "null"
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=True)
 
 
 def canonical_json(text: str) -> str:
@@ -502,12 +522,15 @@ def bit(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl
     big-endian bytes and booleans are read too. Example: BIT(10) b'1000000001' equals bit(10)
     B'1000000001' and integer 513.
     """
+    # Decimal(38, 0) holds every BIT(64) value and every signed integer: a negative integer (a
+    # BIT(64) stored in a bigint) is then a difference to report, not a value that cannot be read.
+    wide = pl.Decimal(38, 0)
     if _is_integer(dtype) or dtype == pl.Boolean:
-        return expr.cast(pl.UInt64, strict=True)
+        return expr.cast(wide, strict=True)
     if _is_string(dtype):
-        return expr.str.strip_chars().str.to_integer(base=2, dtype=pl.UInt64, strict=True)
+        return expr.str.strip_chars().str.to_integer(base=2, dtype=pl.UInt64, strict=True).cast(wide)
     if dtype == pl.Binary:
-        return expr.bin.encode("hex").str.to_integer(base=16, dtype=pl.UInt64, strict=True)
+        return expr.bin.encode("hex").str.to_integer(base=16, dtype=pl.UInt64, strict=True).cast(wide)
     raise _unsupported("bit", column, dtype)
 
 
@@ -579,7 +602,7 @@ def timestamp(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params)
     MySQL TIMESTAMP is read in session time zone '+00:00' (so it arrives as UTC) and PostgreSQL
     timestamptz as an instant. When a zone-less value (MySQL DATETIME, PostgreSQL timestamp) is
     compared with a zoned one, it is taken to be in `assume_zone` (UTC unless the user names a
-    zone; a DST-ambiguous or non-existent wall time then fails loudly); the servers' own zones
+    zone; a wall time DST makes ambiguous or skips is read as PostgreSQL reads it); the servers' own zones
     never decide it. `fsp` (derived: the smaller fractional-second precision of the two sides)
     cuts both sides to that precision by `fsp_rounding` ('truncate' or 'round'). Zero dates
     follow `zero_date`. Example: DATETIME '2024-06-01 12:00:00' equals timestamptz
@@ -603,8 +626,7 @@ def timestamp(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params)
         if column.family != "timestamp" and params.get("mixed_zones"):
             naive_zone = params["assume_zone"]
         if naive_zone != "UTC":
-            value = value.dt.replace_time_zone(naive_zone, ambiguous="raise", non_existent="raise")
-            value = value.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            value = _wall_time_to_utc(value, naive_zone)
     else:
         value = value.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
     fsp = int(params["fsp"])
@@ -612,6 +634,18 @@ def timestamp(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params)
         every = f"{10 ** (6 - fsp)}us"
         value = value.dt.round(every) if params["fsp_rounding"] == "round" else value.dt.truncate(every)
     return value
+
+
+def _wall_time_to_utc(value: pl.Expr, zone: str) -> pl.Expr:
+    """Naive wall times in `zone` as naive UTC, resolved the way PostgreSQL resolves them: an
+    ambiguous time (the hour DST repeats) as standard time, a non-existent one (the hour DST
+    skips) with the offset in force just before the gap. A pgloader load of DATETIME values into
+    timestamptz then compares equal, DST nights included."""
+    local = value.dt.replace_time_zone(zone, ambiguous="latest", non_existent="null")
+    before = (value - pl.duration(days=1)).dt.replace_time_zone(zone, ambiguous="latest", non_existent="null")
+    in_gap = value - before.dt.base_utc_offset() - before.dt.dst_offset()
+    utc = local.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    return pl.when(local.is_null() & value.is_not_null()).then(in_gap).otherwise(utc)
 
 
 _TIME_TEXT = r"^(-)?(\d+):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$"
@@ -652,6 +686,10 @@ def time(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> p
 # --- identifiers -----------------------------------------------------------------------------
 
 
+_UUID_HEX = r"[0-9A-Fa-f]{8}-?(?:[0-9A-Fa-f]{4}-?){3}[0-9A-Fa-f]{12}"
+_UUID_TEXT = rf"^(?:\{{{_UUID_HEX}\}}|{_UUID_HEX})$"
+
+
 @normalizer("uuid", params={"swap": False})
 def uuid(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """UUIDs as lower-case hyphenated text, from text (any case, braces, no hyphens) or 16 bytes.
@@ -668,7 +706,21 @@ def uuid(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> p
                 [hexed.str.slice(8, 8), hexed.str.slice(4, 4), hexed.str.slice(0, 4), hexed.str.slice(16)]
             )
     elif _is_string(dtype):
-        hexed = expr.str.strip_chars().str.strip_chars("{}").str.replace_all("-", "").str.to_lowercase()
+        text = expr.str.strip_chars()
+        well_formed = text.str.contains(_UUID_TEXT)
+        hexed = text.str.strip_chars("{}").str.replace_all("-", "").str.to_lowercase()
+        canonical = pl.concat_str(
+            [
+                hexed.str.slice(0, 8),
+                hexed.str.slice(8, 4),
+                hexed.str.slice(12, 4),
+                hexed.str.slice(16, 4),
+                hexed.str.slice(20),
+            ],
+            separator="-",
+        )
+        # Text that is no UUID is compared as it is, so it can only equal the same text.
+        return pl.when(well_formed).then(canonical).otherwise(pl.lit("not a uuid: ") + text)
     else:
         raise _unsupported("uuid", column, dtype)
     return pl.concat_str(

@@ -236,8 +236,16 @@ def test_timestamps_as_utc_instants_at_the_coarser_precision():
         naive,
         assume_zone="Europe/Berlin",
     ) == [True]
-    with pytest.raises(pl.exceptions.PolarsError):
-        norm("timestamp", ["2024-03-31 02:30:00"], naive, assume_zone="Europe/Berlin", mixed_zones=True)
+    # Against a zoned side, wall times DST skips or repeats are read as PostgreSQL reads them:
+    # the skipped 02:30 with the offset before the gap (+01:00), the repeated 02:30 as standard time.
+    gap_and_repeat = norm(
+        "timestamp",
+        ["2024-03-31 02:30:00", "2024-10-27 02:30:00"],
+        naive,
+        assume_zone="Europe/Berlin",
+        mixed_zones=True,
+    )
+    assert gap_and_repeat.to_list() == [dt.datetime(2024, 3, 31, 1, 30), dt.datetime(2024, 10, 27, 1, 30)]
     coarse = col("timestamp(0)", "datetime", fsp=0)
     assert same(
         "timestamp",

@@ -1,0 +1,117 @@
+"""Values that once compared wrong between MariaDB and PostgreSQL: each a finding of review."""
+
+from __future__ import annotations
+
+import pytest
+
+import dbdiff
+
+pytestmark = pytest.mark.servers
+
+
+def changed_ids(mysql, pg, table: str, **kwargs) -> list[int]:
+    result = dbdiff.diff(mysql.url, pg.url, table=table, chunk_size=2, **kwargs)
+    return [s["key"]["id"] for s in result.table().samples.changed]
+
+
+def test_an_integer_against_a_float_keeps_every_digit(mysql, pg, unique_name):
+    t = unique_name("intreal")
+    mysql.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, v INT)",
+        f"INSERT INTO {t} VALUES (1, 16777217), (2, 2147483647), (3, 1), (4, -7)",
+    )
+    pg.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, v REAL)",
+        f"INSERT INTO {t} VALUES (1, 16777216), (2, 2147483647), (3, 1), (4, -7)",
+    )
+    # real stores 16777216 and 2147483648: neither is the integer on the left.
+    assert changed_ids(mysql, pg, t) == [1, 2]
+
+
+def test_a_double_beyond_real_range_is_no_infinity(mysql, pg, unique_name):
+    t = unique_name("dblreal")
+    mysql.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, v DOUBLE)",
+        f"INSERT INTO {t} VALUES (1, 1e39), (2, -1e300), (3, 1e-50), (4, 0.1)",
+    )
+    pg.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, v REAL)",
+        f"INSERT INTO {t} VALUES (1, 'Infinity'), (2, '-Infinity'), (3, 0), (4, 0.1)",
+    )
+    assert changed_ids(mysql, pg, t) == [1, 2, 3]
+
+
+def test_a_lost_trailing_space_between_varchar_and_char(mysql, pg, unique_name):
+    t = unique_name("vcchar")
+    mysql.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, v VARCHAR(5))",
+        f"INSERT INTO {t} VALUES (1, 'ab '), (2, 'ab'), (3, '')",
+    )
+    pg.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, v CHAR(5))",
+        f"INSERT INTO {t} VALUES (1, 'ab'), (2, 'ab'), (3, '')",
+    )
+    assert changed_ids(mysql, pg, t) == [1]
+
+
+def test_text_that_is_no_uuid_is_compared_as_it_is(mysql, pg, unique_name):
+    t = unique_name("baduuid")
+    good = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+    mysql.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, v CHAR(38))",
+        f"INSERT INTO {t} VALUES (1, '{good.upper()}'), (2, '{{{good}}}'), (3, '{good}')",
+    )
+    pg.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, v UUID)",
+        f"INSERT INTO {t} VALUES (1, '{good}'), (2, '{good}'), (3, '{good}')",
+    )
+    assert changed_ids(mysql, pg, t) == []
+    # MariaDB's UUID type against text: a malformed spelling must not pass for the UUID.
+    u = unique_name("uuidtext")
+    mysql.execute(
+        f"CREATE TABLE {u} (id INT PRIMARY KEY, v UUID)",
+        f"INSERT INTO {u} VALUES (1, '{good}'), (2, '{good}')",
+    )
+    pg.execute(
+        f"CREATE TABLE {u} (id INT PRIMARY KEY, v TEXT)",
+        f"INSERT INTO {u} VALUES (1, '{good.upper()}'), (2, 'a0eebc99--9c0b-4ef8-bb6d-6bb9bd380a11')",
+    )
+    assert changed_ids(mysql, pg, u) == [2]
+
+
+def test_json_with_a_lone_surrogate_is_compared_not_a_crash(mysql, pg, unique_name):
+    t = unique_name("jsur")
+    mysql.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, v JSON)", f"""INSERT INTO {t} VALUES (1, '"x"'), (2, '"y"')"""
+    )
+    pg.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, v JSON)",
+        f"""INSERT INTO {t} VALUES (1, '"x"'), (2, '"\\ud800"')""",
+    )
+    assert changed_ids(mysql, pg, t) == [2]
+
+
+def test_bit64_against_a_signed_bigint(mysql, pg, unique_name):
+    t = unique_name("bit64")
+    mysql.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, v BIT(64))",
+        f"INSERT INTO {t} VALUES (1, 0xffffffffffffffff), (2, b'101')",
+    )
+    pg.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, v BIGINT)", f"INSERT INTO {t} VALUES (1, -1), (2, 5)")
+    assert changed_ids(mysql, pg, t) == [1]  # a difference to report, not a value that cannot be read
+
+
+def test_dst_wall_times_compare_as_postgresql_loaded_them(mysql, pg, unique_name):
+    t = unique_name("dst")
+    mysql.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, v DATETIME)",
+        f"INSERT INTO {t} VALUES (1, '2024-03-10 02:30:00'), (2, '2024-11-03 01:30:00'), "
+        "(3, '2024-06-01 12:00:00')",
+    )
+    pg.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, v TIMESTAMPTZ)",
+        f"INSERT INTO {t} VALUES (1, '2024-03-10 07:30:00+00'), (2, '2024-11-03 06:30:00+00'), "
+        "(3, '2024-06-01 17:00:00+00')",
+    )
+    zone = {"v": ("", {"assume_zone": "America/New_York"})}
+    assert changed_ids(mysql, pg, t, column_rules=zone) == [3]  # 12:00 EDT is 16:00 UTC, not 17:00
