@@ -178,13 +178,15 @@ class RuleSet:
                         f"column {left.name!r} (rule {rule.name!r}): {exc.message}", hint=exc.hint
                     ) from None
                 return RuleChoice(rule=rule.name, normalizer=rule.normalizer, params=params)
+        # Lists compare as they are read; everything else most often as text.
+        suggested = "exact" if "array" in (left.family, right.family) else "text"
         raise RuleError(
             f"no rule compares column {left.name!r}: {left_dialect} {left.native_type} "
             f"({left.family}) vs {right_dialect} {right.native_type} ({right.family})",
             hint=(
                 f"add a rule to a file passed with --rules, e.g. "
                 f"{{name: my-rule, left: {{family: {left.family}}}, right: {{family: {right.family}}}, "
-                f"normalizer: text}}, or leave the column out with --exclude {left.name}"
+                f"normalizer: {suggested}}}, or leave the column out with --exclude {left.name}"
             ),
         )
 
