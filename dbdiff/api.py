@@ -141,6 +141,7 @@ def validate(
             overrides=_overrides(column_rules),
             progress=_progress(progress),
             workdir=workdir,
+            on_plan=lambda plan: check_mask(plan.all_pairs, mask),
         )
         return mask_result(result, mask)
     finally:

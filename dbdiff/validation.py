@@ -1160,6 +1160,7 @@ def validate_source(
     aggregate: Sequence[str] = (),
     progress: Any = None,
     workdir: str | None = None,
+    on_plan: Callable[[DiffPlan], None] | None = None,
 ) -> DiffResult:
     """Run the schema and the built-in invariants over one source, chunked; failures are data.
 
@@ -1190,6 +1191,8 @@ def validate_source(
         rules=rules,
         overrides=overrides,
     )
+    if on_plan is not None:
+        on_plan(plan)  # e.g. a --mask typo fails here, before any row is read
     store = ResultStore(workdir)
     try:
         validator = Validator(

@@ -121,3 +121,13 @@ def test_masked_values_stay_out_of_validation_examples_and_aggregates():
     for fmt in RENDERERS:
         text = render(result, fmt)
         assert "@x.com" not in text and "secret.com" not in text, fmt
+
+
+def test_validate_refuses_an_unknown_masked_column_before_reading():
+    class Unreadable(ArrowSource):
+        def read_chunk(self, *args, **kwargs):
+            raise AssertionError("no row may be read before --mask is checked")
+
+    source = Unreadable({"t": LEFT}, primary_keys={"t": ["id"]})
+    with pytest.raises(ColumnError, match="--mask names column 'mail'"):
+        dbdiff.validate(source, table="t", mask=["mail"])
