@@ -95,10 +95,38 @@ def _locate_failure(frame: pl.DataFrame, plan: DiffPlan, side: str, exc: Excepti
             detail = str(inner).strip().splitlines()[0][:300]
             return RuleError(
                 f"column {column.name!r} ({column.native_type}) on the {side} side holds a value that "
-                f"rule {pair.choice.rule!r} ({pair.choice.normalizer}) cannot read: {detail}",
+                f"rule {pair.choice.rule!r} ({pair.choice.normalizer}) cannot read"
+                f"{_where_it_is(frame, plan, pair, side)}: {detail}",
                 hint="choose another rule for this column, or exclude it with --exclude",
             )
     return RuleError(f"normalizing the {side} side failed: {str(exc).splitlines()[0][:300]}")
+
+
+def _where_it_is(frame: pl.DataFrame, plan: DiffPlan, pair: ColumnPlan, side: str) -> str:
+    """' (row id=7: value ...)' for the first row whose value cannot be normalized, found by
+    halving the chunk (a few normalizations, not one per row)."""
+
+    def fails(part: pl.DataFrame) -> bool:
+        try:
+            part.select(_normalized(part, pair, side))
+        except (pl.exceptions.PolarsError, ArithmeticError, ValueError):
+            return True
+        return False
+
+    lo, hi = 0, frame.height
+    if hi == 0 or not fails(frame):
+        return ""
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if fails(frame.slice(lo, mid - lo)):
+            hi = mid
+        else:
+            lo = mid
+    row = frame.row(lo, named=True)
+    key = ", ".join(f"{k.name}={encode_value(row[_side_column(k, side).name])!r}" for k in plan.key)
+    value = encode_value(row[_side_column(pair, side).name])
+    shown = repr(value) if not isinstance(value, str) or len(value) <= 80 else repr(value[:80] + "...")
+    return f" (row {key}: {shown})"
 
 
 def split_duplicates(frame: pl.DataFrame, plan: DiffPlan, side: str) -> tuple[pl.DataFrame, pl.DataFrame]:

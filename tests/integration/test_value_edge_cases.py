@@ -115,3 +115,19 @@ def test_dst_wall_times_compare_as_postgresql_loaded_them(mysql, pg, unique_name
     )
     zone = {"v": ("", {"assume_zone": "America/New_York"})}
     assert changed_ids(mysql, pg, t, column_rules=zone) == [3]  # 12:00 EDT is 16:00 UTC, not 17:00
+
+
+def test_a_value_no_rule_can_read_is_named_with_its_row(mysql, pg, unique_name):
+    from dbdiff.errors import RuleError
+
+    t = unique_name("invdate")
+    mysql.execute(
+        "SET SESSION sql_mode = 'ALLOW_INVALID_DATES'",
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, d DATE)",
+        f"INSERT INTO {t} VALUES (1, '2024-01-01'), (2, '2024-02-30'), (3, '2024-03-01')",
+    )
+    pg.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, d DATE)", f"INSERT INTO {t} VALUES (1, '2024-01-01')")
+    with pytest.raises(
+        RuleError, match=r"column 'd' \(date\) on the left side .* \(row id=2: '2024-02-30'\)"
+    ):
+        dbdiff.diff(mysql.url, pg.url, table=t)
