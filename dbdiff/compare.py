@@ -129,6 +129,27 @@ def _where_it_is(frame: pl.DataFrame, plan: DiffPlan, pair: ColumnPlan, side: st
     return f" (row {key}: {shown})"
 
 
+def lossy_rows(prepared: pl.DataFrame, plan: DiffPlan, side: str) -> list[tuple[int, str, pl.DataFrame]]:
+    """Per compared column whose rule reads some values leniently: (column index, message, the rows
+    holding such values as normalized key, raw key and raw value `v`)."""
+    sfx = SUFFIX[side]
+    found = []
+    for j, pair in enumerate(plan.columns):
+        norm = get_normalizer(pair.choice.normalizer)
+        if norm.lossy is None:
+            continue
+        raw = f"r{j}{sfx}"
+        flagged = norm.lossy(pl.col(raw), _side_column(pair, side), prepared.schema[raw], pair.choice.params)
+        if flagged is None:
+            continue
+        mask, message = flagged
+        rows = prepared.filter(mask)
+        if rows.height:
+            keys = key_names(plan) + [f"rk{i}{sfx}" for i in range(len(plan.key))]
+            found.append((j, message, rows.select([*keys, pl.col(raw).alias("v")])))
+    return found
+
+
 def split_duplicates(frame: pl.DataFrame, plan: DiffPlan, side: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(rows whose key is unique here, one row per duplicated key with its count and raw key)."""
     keys = key_names(plan)

@@ -30,6 +30,7 @@ from dbdiff.compare import (
     join_sides,
     key_names,
     keys_may_merge,
+    lossy_rows,
     null_key_samples,
     one_side_frame,
     prepare_side,
@@ -39,6 +40,7 @@ from dbdiff.compare import (
     utc_zones,
 )
 from dbdiff.errors import ConnectionFailure, ExtractionError, UsageError
+from dbdiff.normalize import get_normalizer
 from dbdiff.plan import (
     ChunkTask,
     DiffPlan,
@@ -63,6 +65,7 @@ from dbdiff.rules import RuleSet, load_rules
 from dbdiff.sources.base import KeyRange, Source
 from dbdiff.store import ResultStore
 from dbdiff.validation import SchemaSpec, Validator, describe_schema
+from dbdiff.values import encode_value, frame_rows
 
 log = logging.getLogger("dbdiff")
 
@@ -221,6 +224,8 @@ class _Totals:
     duplicate_keys: dict[str, int] = field(default_factory=lambda: {"left": 0, "right": 0})
     changed_samples: list[pl.DataFrame] = field(default_factory=list)
     duplicate_samples: list[tuple[str, pl.DataFrame]] = field(default_factory=list)
+    # (side, column index) -> [count, message, first rows by key]
+    lossy: dict[tuple[str, int], list[Any]] = field(default_factory=dict)
 
 
 class DiffRun:
@@ -246,6 +251,9 @@ class DiffRun:
         self._lock = threading.Lock()
         self._name = store_prefix
         self._global = keys_may_merge(plan)
+        self._lossy_columns = [
+            j for j, p in enumerate(plan.columns) if get_normalizer(p.choice.normalizer).lossy is not None
+        ]
         self._read_seconds = {"left": 0.0, "right": 0.0}
         self.validator = Validator(
             plan,
@@ -292,6 +300,8 @@ class DiffRun:
         right_unique, right_dups = split_duplicates(right, self.plan, "right")
         self.validator.feed("left", left, left_dups)
         self.validator.feed("right", right, right_dups)
+        self._note_lossy("left", left)
+        self._note_lossy("right", right)
         if self._global:
             # Equal normalized keys may sit in other chunks: pair every row in the residual pass.
             for side, frame in (("left", left), ("right", right)):
@@ -327,6 +337,47 @@ class DiffRun:
                 t.duplicate_keys[side] += dups.height
                 if dups.height and limit:
                     t.duplicate_samples.append((side, first_by_key(dups, self.plan, limit)))
+
+    def _note_lossy(self, side: str, prepared: pl.DataFrame) -> None:
+        """Count the values a rule reads leniently, keeping the first few by key."""
+        if not self._lossy_columns:
+            return
+        limit = self.options.sample_limit
+        for j, message, rows in lossy_rows(prepared, self.plan, side):
+            head = first_by_key(rows, self.plan, limit) if limit else rows.head(0)
+            with self._lock:
+                entry = self.totals.lossy.setdefault((side, j), [0, message, []])
+                entry[0] += rows.height
+                entry[2].append(head)
+
+    def _warnings(self) -> tuple[dict[str, Any], ...]:
+        limit = self.options.sample_limit
+        warnings = []
+        for (side, j), (count, message, heads) in sorted(self.totals.lossy.items()):
+            rows = first_by_key(pl.concat(heads, how="vertical_relaxed"), self.plan, limit) if heads else None
+            sfx = SUFFIX[side]
+            examples = (
+                [
+                    {
+                        "key": {p.name: encode_value(r[f"rk{i}{sfx}"]) for i, p in enumerate(self.plan.key)},
+                        "value": encode_value(r["v"]),
+                    }
+                    for r in frame_rows(rows)
+                ]
+                if rows is not None
+                else []
+            )
+            warnings.append(
+                {
+                    "side": side,
+                    "column": self.plan.columns[j].name,
+                    "check": "lossy_" + self.plan.columns[j].choice.normalizer,
+                    "count": count,
+                    "message": message,
+                    "examples": examples,
+                }
+            )
+        return tuple(warnings)
 
     # --- residual pass ---
 
@@ -522,6 +573,7 @@ class DiffRun:
             # A failed check makes the pair fail (exit code 1) even when both sides agree.
             status=table_status(summary, schema) if validation.passed else "different",
             validation=validation,
+            warnings=self._warnings(),
             schema=schema,
             summary=summary,
             columns=columns,

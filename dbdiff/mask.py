@@ -104,7 +104,17 @@ def _mask_table(table: TableResult, wanted: set[str], hide: Callable[[Any], Any]
             column: _hide_all(values, hide) if column.lower() in wanted else values
             for column, values in stats["aggregates"].items()
         }
-    return dataclasses.replace(table, samples=samples, validation=validation, stats=stats)
+    warnings = tuple(
+        {
+            **w,
+            "examples": [
+                {"key": row(e.get("key", {})), "value": example_value(w.get("column"), e.get("value"))}
+                for e in w.get("examples", ())
+            ],
+        }
+        for w in table.warnings
+    )
+    return dataclasses.replace(table, samples=samples, validation=validation, stats=stats, warnings=warnings)
 
 
 def _hide_all(value: Any, hide: Callable[[Any], Any]) -> Any:

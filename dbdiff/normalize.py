@@ -28,6 +28,7 @@ Params = Mapping[str, Any]
 Convert = Callable[[pl.Expr, Column, pl.DataType, Params], pl.Expr]
 Equal = Callable[[pl.Expr, pl.Expr, Params], pl.Expr]
 Derive = Callable[[Column, Column, Params], dict[str, Any]]
+Lossy = Callable[[pl.Expr, Column, pl.DataType, Params], tuple[pl.Expr, str] | None]
 Check = Callable[[Params], None]
 
 
@@ -54,6 +55,9 @@ class Normalizer:
     params: Mapping[str, Any] = field(default_factory=dict)
     derive: Derive = _no_derive
     check: Check = _no_check
+    #: Values that compare equal only because this normalizer reads them leniently (a TINYINT(1)
+    #: holding 2 reads as true): a mask over one side's raw values and what to tell the user.
+    lossy: Lossy | None = None
 
     def check_params(self, given: Params, where: str = "") -> None:
         """`RuleError` for a parameter this normalizer doesn't have, or a value it can't take."""
@@ -103,6 +107,7 @@ def normalizer(
     equal: Equal = _eq_missing,
     derive: Derive = _no_derive,
     check: Check = _no_check,
+    lossy: Lossy | None = None,
 ) -> Callable[[Convert], Convert]:
     """Register `convert` as the normalizer `name` (its docstring documents it)."""
 
@@ -115,6 +120,7 @@ def normalizer(
             params=dict(params or {}),
             derive=derive,
             check=check,
+            lossy=lossy,
         )
         return convert
 
@@ -218,7 +224,18 @@ _TRUE = ["1", "t", "true", "y", "yes", "on"]
 _FALSE = ["0", "f", "false", "n", "no", "off"]
 
 
-@normalizer("boolean")
+def _boolean_lossy(
+    expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params
+) -> tuple[pl.Expr, str] | None:
+    if _is_integer(dtype) or isinstance(dtype, pl.Decimal):
+        return (
+            expr.is_not_null() & ~expr.is_in([0, 1]),
+            f"{column.native_type} values other than 0 and 1 compare as true (as pgloader loads them)",
+        )
+    return None
+
+
+@normalizer("boolean", lossy=_boolean_lossy)
 def boolean(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """Booleans from boolean, TINYINT(1) / integer (any non-zero is true) and BIT(1).
 

@@ -233,6 +233,9 @@ class TableResult:
     samples: Samples = field(default_factory=Samples)
     validation: Validation = field(default_factory=Validation)
     stats: Mapping[str, Any] = field(default_factory=dict)
+    #: Values equal only because a rule reads them leniently (a TINYINT(1) 2 as true): never a
+    #: difference, never the exit code. {"side", "column", "check", "count", "message", "examples"}.
+    warnings: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -247,6 +250,8 @@ class TableResult:
             "samples": self.samples.to_dict(),
             "validation": self.validation.to_dict(),
         }
+        if self.warnings:
+            data["warnings"] = [dict(w) for w in self.warnings]
         if self.stats:
             data["stats"] = dict(self.stats)
         return data
@@ -265,6 +270,7 @@ class TableResult:
             samples=Samples.from_dict(data.get("samples", {})),
             validation=Validation.from_dict(data.get("validation")),
             stats=dict(data.get("stats", {})),
+            warnings=tuple(dict(w) for w in data.get("warnings", ())),
         )
 
 

@@ -131,3 +131,27 @@ def test_a_value_no_rule_can_read_is_named_with_its_row(mysql, pg, unique_name):
         RuleError, match=r"column 'd' \(date\) on the left side .* \(row id=2: '2024-02-30'\)"
     ):
         dbdiff.diff(mysql.url, pg.url, table=t)
+
+
+def test_tinyint1_values_other_than_0_and_1_are_equal_but_flagged(mysql, pg, unique_name):
+    t = unique_name("tiny2")
+    mysql.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, flag TINYINT(1))",
+        f"INSERT INTO {t} VALUES (1, 1), (2, 2), (3, 0), (4, -1), (5, NULL)",
+    )
+    pg.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, flag BOOLEAN)",
+        f"INSERT INTO {t} VALUES (1, true), (2, true), (3, false), (4, true), (5, NULL)",
+    )
+    for chunk_size in (2, 100):
+        result = dbdiff.diff(mysql.url, pg.url, table=t, chunk_size=chunk_size)
+        table = result.table()
+        assert result.status == "identical" and result.exit_code == 0  # a warning is no difference
+        (warning,) = table.warnings
+        assert (warning["side"], warning["column"], warning["count"]) == ("left", "flag", 2)
+        assert warning["examples"] == [{"key": {"id": 2}, "value": 2}, {"key": {"id": 4}, "value": -1}]
+        assert "other than 0 and 1" in warning["message"]
+    again = dbdiff.DiffResult.from_dict(result.to_dict())
+    assert again.table().warnings == table.warnings
+    masked = dbdiff.diff(mysql.url, pg.url, table=t, mask=["flag"]).table().warnings[0]
+    assert all(str(e["value"]).startswith("masked:") for e in masked["examples"])
