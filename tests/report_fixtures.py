@@ -213,6 +213,104 @@ def error_result() -> DiffResult:
     )
 
 
+def warnings_result() -> DiffResult:
+    """Two pairs whose values compare equal only because a rule reads them leniently.
+
+    `orders` is identical but its TINYINT(1) `active` held 2, 5 and -1 on the left (PostgreSQL has
+    true); `refunds` differs and also warns, on both sides. Warnings never change a status.
+    """
+    lossy = "tinyint(1) values other than 0 and 1 compare as true (as pgloader loads them)"
+    orders = TableResult(
+        left_table="orders",
+        right_table="orders",
+        key=("id",),
+        status="identical",
+        schema=SchemaComparison(columns=_COLUMNS),
+        summary=Summary(rows_left=1_000, rows_right=1_000, matched=1_000),
+        columns=tuple(ColumnStat(c.name, 0) for c in _COLUMNS[1:]),
+        warnings=(
+            {
+                "side": "left",
+                "column": "active",
+                "check": "lossy_boolean",
+                "count": 4,
+                "message": lossy,
+                "examples": [
+                    {"key": {"id": 7}, "value": 2},
+                    {"key": {"id": 9}, "value": 5},
+                    {"key": {"id": 11}, "value": -1},
+                ],
+            },
+        ),
+    )
+    refunds = TableResult(
+        left_table="refunds",
+        right_table="refunds_v2",
+        key=("id",),
+        status="different",
+        schema=SchemaComparison(columns=_COLUMNS[:4]),
+        summary=Summary(rows_left=20, rows_right=20, matched=20, changed=1),
+        columns=(ColumnStat("name", 1), ColumnStat("amount", 0), ColumnStat("active", 0)),
+        samples=Samples(changed=({"key": {"id": 3}, "diffs": {"name": {"left": "Eve", "right": "Eva"}}},)),
+        warnings=(
+            {
+                "side": "left",
+                "column": "active",
+                "check": "lossy_boolean",
+                "count": 1,
+                "message": lossy,
+                "examples": [{"key": {"id": 4}, "value": 255}],
+            },
+            {
+                "side": "right",
+                "column": "amount",
+                "check": "lossy_decimal",
+                "count": 2,
+                "message": "numeric values beyond the left scale compare rounded",
+                "examples": [],
+            },
+        ),
+    )
+    return DiffResult(
+        left=LEFT,
+        right=RIGHT,
+        tables=(orders, refunds),
+        started_at=STARTED_AT,
+        duration_s=2.5,
+        dbdiff_version=VERSION,
+        options=dict(OPTIONS),
+    )
+
+
+def hostile_warnings_result() -> DiffResult:
+    """A warning whose every field is hostile (and one malformed, as a hand-edited JSON might hold)."""
+    warning = {
+        "side": XSS_ATTR,
+        "column": XSS_SCRIPT,
+        "check": MARKDOWN,
+        "count": len(HOSTILE_VALUES),
+        "message": f"{XSS_CLOSE} {CONTROL} {BIDI} {XML_BREAK} {RICH_MARKUP} mysql://app:{PASSWORD}@db1/shop",
+        "examples": [{"key": {"k1": i, "k2": v}, "value": v} for i, v in enumerate(HOSTILE_VALUES)],
+    }
+    malformed = {"column": CONTROL, "count": "many", "examples": "not a list"}
+    table = TableResult(
+        left_table=XSS_SVG,
+        right_table=XSS_SVG,
+        key=("k1", "k2"),
+        status="identical",
+        summary=Summary(rows_left=20, rows_right=20, matched=20),
+        warnings=(warning, malformed),
+    )
+    return DiffResult(
+        left=LEFT,
+        right=RIGHT,
+        tables=(table,),
+        started_at=STARTED_AT,
+        duration_s=1.0,
+        dbdiff_version=VERSION,
+    )
+
+
 HOSTILE_VALUES = (
     XSS_SCRIPT,
     XSS_ATTR,
@@ -357,6 +455,7 @@ FIXTURES = {
     "different": different_result,
     "error": error_result,
     "hostile": hostile_result,
+    "warnings": warnings_result,
 }
 
 

@@ -44,7 +44,7 @@ def render_json(result: DiffResult) -> str:
     """The JSON contract (`schema_version` 1), with secrets masked like every other rendering.
 
     Identical to `result.to_json()` except that secret-named options are `***` and any password
-    left in a URL, option or error message is scrubbed; it reads back with `DiffResult.from_dict`.
+    left in a URL, option, error or warning message is scrubbed; it reads back with `DiffResult.from_dict`.
     """
     import json
 
@@ -56,6 +56,9 @@ def render_json(result: DiffResult) -> str:
     for table in data["tables"]:
         if table.get("error"):
             table["error"] = safe_text(table["error"])
+        for warning in table.get("warnings", ()):
+            if isinstance(warning.get("message"), str):
+                warning["message"] = safe_text(warning["message"])
     if "options" in data:
         data["options"] = redact_options(data["options"])
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from dbdiff.report.formatting import (
     STATUS_LABELS,
+    counted,
     display_key,
     display_value,
     fmt_count,
@@ -21,6 +22,7 @@ from dbdiff.report.formatting import (
     run_headline,
     safe_text,
     table_headline,
+    table_warnings,
     top_columns,
 )
 from dbdiff.report.templating import environment, trusted_asset
@@ -37,8 +39,10 @@ CARD_TABLES = 10
 def render_card_html(result: DiffResult) -> str:
     """A compact notebook card: status, counts, top differing columns, first samples; no script."""
     tables = [_card_table(t) for t in result.tables[:CARD_TABLES]]
+    # The warning style ships only in cards that show warnings: every other card stays the same.
+    warned = any(t.warnings for t in tables)
     context = {
-        "css": trusted_asset("card.css"),
+        "css": trusted_asset("card.css", "card_warnings.css") if warned else trusted_asset("card.css"),
         "status": result.status,
         "status_label": STATUS_LABELS.get(result.status, result.status),
         "headline": run_headline(result),
@@ -67,6 +71,7 @@ class CardTable:
     samples: tuple[tuple[str, str, str, str], ...]  # key, column, left, right
     changed: str
     only: tuple[tuple[str, str], ...]  # side label, keys
+    warnings: str = ""  # one line: how many, and on which columns
 
 
 def _card_table(t: TableResult) -> CardTable:
@@ -97,6 +102,16 @@ def _card_table(t: TableResult) -> CardTable:
             if extra > 0:
                 keys = f"{keys}, … {fmt_count(extra)} more" if keys else f"{fmt_count(extra)} rows"
             only.append((f"{label} ({fmt_count(max(count, len(rows)))})", keys))
+    warnings = table_warnings(t)
+    line = ""
+    if warnings:
+        where = "; ".join(
+            f"{w.column or '(table)'}, {w.side}: {counted(w.count, 'row')}" for w in warnings[:CARD_SAMPLES]
+        )
+        if len(warnings) > CARD_SAMPLES:
+            where += f"; … {fmt_count(len(warnings) - CARD_SAMPLES)} more"
+        what = counted(len(warnings), "warning")
+        line = f"{what} (values equal only as a rule reads them leniently): {where}"
     return CardTable(
         name=pair_name(t),
         status=t.status,
@@ -106,4 +121,5 @@ def _card_table(t: TableResult) -> CardTable:
         samples=tuple(samples),
         changed=fmt_count(max(s.changed, len(t.samples.changed))),
         only=tuple(only),
+        warnings=line,
     )

@@ -272,6 +272,59 @@ def key_columns(table: TableResult, samples: Sequence[Mapping[str, Any]]) -> lis
     return list(seen)
 
 
+WARNINGS_NOTE = (
+    "Values that compare equal only because a rule reads them leniently: they do not make the pair different."
+)
+
+
+@dataclass(frozen=True)
+class WarningRow:
+    """One warning of a pair: values of `column` on `side` that a rule reads leniently."""
+
+    side: str
+    column: str
+    check: str
+    count: int
+    message: str
+    examples: tuple[Mapping[str, Any], ...]  # {"key": {...}, "value": v}, values JSON-encoded
+
+
+def table_warnings(table: TableResult) -> list[WarningRow]:
+    """The pair's warnings in the result's order, read leniently (a saved result may be hand-edited).
+
+    Warnings never change a pair's status: they flag values that compare equal only because a
+    rule reads them leniently (a TINYINT(1) holding 2 equals true).
+    """
+    rows = []
+    for item in getattr(table, "warnings", ()) or ():
+        if not isinstance(item, Mapping):
+            continue
+        raw = item.get("examples")
+        examples = tuple(e for e in raw if isinstance(e, Mapping)) if isinstance(raw, (list, tuple)) else ()
+        count = item.get("count")
+        count = count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else 0
+        rows.append(
+            WarningRow(
+                side=str(item.get("side") or ""),
+                column=str(item.get("column") or ""),
+                check=str(item.get("check") or ""),
+                count=max(count, len(examples)),
+                message=safe_text(str(item.get("message") or "")),
+                examples=examples,
+            )
+        )
+    return rows
+
+
+def warning_example(example: Mapping[str, Any], limit: int = 60) -> str:
+    """One warning example as `id=7: 2` (the key alone when the value was not kept)."""
+    key = example.get("key")
+    shown = display_key(key, limit) if isinstance(key, Mapping) and key else "(no key)"
+    if "value" in example:
+        return f"{shown}: {display_value(example.get('value'), limit)}"
+    return shown
+
+
 @dataclass(frozen=True)
 class Totals:
     """Counts summed over every table pair of a run."""
@@ -290,6 +343,7 @@ class Totals:
     null_keys: int
     schema_differences: int
     validation_failures: int
+    warnings: int = 0
 
 
 def totals(result: DiffResult) -> Totals:
@@ -310,6 +364,7 @@ def totals(result: DiffResult) -> Totals:
         null_keys=sum(t.summary.null_keys_left + t.summary.null_keys_right for t in tables),
         schema_differences=sum(len(t.schema.only_left) + len(t.schema.only_right) for t in tables),
         validation_failures=sum(validation_failure_count(t) for t in tables),
+        warnings=sum(len(table_warnings(t)) for t in tables),
     )
 
 
@@ -342,8 +397,12 @@ def _difference_phrases(
     ]
 
 
+def _warnings_phrase(n: int) -> list[str]:
+    return [counted(n, "warning")] if n else []
+
+
 def table_headline(table: TableResult) -> str:
-    """The counts that matter for one pair, as one plain phrase."""
+    """The counts that matter for one pair, as one plain phrase (warnings last: not differences)."""
     if table.status == "error":
         return "error: " + truncate(escape_controls(safe_text(table.error) or "unknown error"), 200)
     s = table.summary
@@ -359,6 +418,7 @@ def table_headline(table: TableResult) -> str:
                 len(table.schema.only_left) + len(table.schema.only_right),
                 validation_failure_count(table),
             ),
+            *_warnings_phrase(len(table_warnings(table))),
         ]
     )
 
@@ -391,5 +451,6 @@ def run_headline(result: DiffResult) -> str:
                 t.schema_differences,
                 t.validation_failures,
             ),
+            *_warnings_phrase(t.warnings),
         ]
     )

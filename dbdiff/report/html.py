@@ -22,6 +22,7 @@ from dbdiff.report.card import render_card_html
 from dbdiff.report.formatting import (
     SAMPLE_TITLES,
     STATUS_LABELS,
+    WARNINGS_NOTE,
     changed_columns,
     column_rows,
     control_escape,
@@ -38,6 +39,7 @@ from dbdiff.report.formatting import (
     safe_text,
     sample_total,
     table_headline,
+    table_warnings,
     totals,
     validation_failure_count,
 )
@@ -89,6 +91,7 @@ class Section:
     note: str
     table: Table | None
     open: bool = True
+    badge_cls: str = "bad"  # `warn` (amber) for warnings, which are not failures
 
 
 @dataclass(frozen=True)
@@ -133,10 +136,13 @@ def render_html(result: DiffResult, *, sample_cap: int = 100) -> str:
     """The full self-contained report page: offline, escaped, deterministic for a given result."""
     if sample_cap < 0:
         raise ValueError("sample_cap must be >= 0")
+    # The warning styles ship only in pages that show warnings: every other page stays the same.
+    warned = any(table_warnings(t) for t in result.tables)
+    styles = ("report.css", "warnings.css") if warned else ("report.css",)
     csp = "; ".join(
         (
             "default-src 'none'",
-            f"style-src {csp_hash(asset('report.css'))}",
+            f"style-src {csp_hash(''.join(asset(name) for name in styles))}",
             f"script-src {csp_hash(asset('report.js'))}",
             "base-uri 'none'",
             "form-action 'none'",
@@ -146,7 +152,7 @@ def render_html(result: DiffResult, *, sample_cap: int = 100) -> str:
         "title": _title(result),
         "csp": csp,
         # Our own package files, never data: inserted verbatim so their CSP hashes match.
-        "css": trusted_asset("report.css"),
+        "css": trusted_asset(*styles),
         "js": trusted_asset("report.js"),
         "status": result.status,
         "status_label": STATUS_LABELS.get(result.status, result.status),
@@ -314,6 +320,8 @@ def _banner_stats(result: DiffResult) -> list[Stat]:
     ):
         if always or n:
             stats.append(Stat(label, fmt_count(n), "bad" if n else ""))
+    if t.warnings:
+        stats.append(Stat("Warnings", fmt_count(t.warnings), "warn"))
     return stats
 
 
@@ -326,21 +334,15 @@ def _source_view(source: Any) -> dict[str, str]:
 
 
 def _overview_table(result: DiffResult) -> Table:
-    head = _head(
-        "Table pair",
-        "Status",
-        "Matched",
-        "Changed",
-        "Only in left",
-        "Only in right",
-        "Duplicate keys",
-        "NULL keys",
-        "Failed checks",
-        num=range(2, 9),
-    )
+    warned = any(table_warnings(t) for t in result.tables)  # the column only when there are any
+    labels = ["Table pair", "Status", "Matched", "Changed", "Only in left", "Only in right"]
+    labels += ["Duplicate keys", "NULL keys", "Failed checks", *(["Warnings"] if warned else [])]
+    head = _head(*labels, num=range(2, len(labels)))
     body = []
     for i, t in enumerate(result.tables, 1):
         s = t.summary
+        n = len(table_warnings(t))
+        warnings = [_text(fmt_count(n), "num" + (" wn" if n else ""), sort=str(n))] if warned else []
         body.append(
             (
                 _text(pair_name(t), href=f"#pair-{i}"),
@@ -352,6 +354,7 @@ def _overview_table(result: DiffResult) -> Table:
                 _count(s.duplicate_keys_left + s.duplicate_keys_right, emphasize=True),
                 _count(s.null_keys_left + s.null_keys_right, emphasize=True),
                 _count(validation_failure_count(t), emphasize=True),
+                *warnings,
             )
         )
     return _table("Table pairs", [head], body)
@@ -386,6 +389,7 @@ def _pair_view(t: TableResult, index: int, sample_cap: int) -> PairView:
             _duplicates_section(t, sample_cap),
             _null_keys_section(t, sample_cap),
             _validation_section(t),
+            _warnings_section(t),
         )
         if section is not None
     ]
@@ -404,7 +408,7 @@ def _pair_view(t: TableResult, index: int, sample_cap: int) -> PairView:
         columns=_columns_table(t),
         sections=tuple(sections),
         run_stats=_run_stats(t.stats),
-        open=t.status != "identical",
+        open=t.status != "identical" or bool(table_warnings(t)),
     )
 
 
@@ -620,6 +624,35 @@ def _validation_section(t: TableResult) -> Section | None:
     return Section("validation", "Validation failures", badge, note, table)
 
 
+def _warnings_section(t: TableResult) -> Section | None:
+    rows = table_warnings(t)
+    if not rows:
+        return None
+    head = _head("Side", "Column", "Check", "Rows", "What it means", "Examples", num=(3,))
+    body = []
+    for w in rows:
+        examples = tuple(
+            (("ex-key", display_key(ex.get("key") or {})), ("", ": "), *value_segments(ex.get("value")))
+            if "value" in ex
+            else (("ex-key", display_key(ex.get("key") or {})),)
+            for ex in w.examples[:EXAMPLES_LIMIT]
+        )
+        if examples and w.count > len(examples):
+            examples += ((("more", f"… {fmt_count(w.count - len(examples))} more"),),)
+        body.append(
+            (
+                _text(w.side, "side"),
+                _text(w.column or "(table)", "name"),
+                _text(w.check, "rule"),
+                _count(w.count),
+                _text(w.message, "message"),
+                Cell(lines=examples or ((("more", "no examples"),),), cls="examples"),
+            )
+        )
+    table = _table("Warnings", [head], body, "warnings")
+    return Section("warnings", "Warnings", fmt_count(len(rows)), WARNINGS_NOTE, table, badge_cls="warn")
+
+
 def _sample_limit(options: Mapping[str, Any]) -> str:
     limit = options.get("sample_limit")
     return fmt_count(limit) if isinstance(limit, int) and not isinstance(limit, bool) else ""
@@ -665,6 +698,8 @@ def _summary_payload(result: DiffResult, sample_cap: int) -> dict[str, Any]:
                 "schema": {"only_left": list(t.schema.only_left), "only_right": list(t.schema.only_right)},
                 "columns": [c.to_dict() for c in t.columns],
                 "validation_failures": validation_failure_count(t),
+                # only when there are any, as in the JSON result: older pages stay byte-identical
+                **({"warnings": len(table_warnings(t))} if table_warnings(t) else {}),
             }
             for t in result.tables
         ],

@@ -3,8 +3,10 @@
 Every table pair and check is one testcase, classname = the pair (`orders` or `orders → orders_v2`):
 `schema`, `row_presence`, `values[column]` per compared column, `duplicate_keys`, `null_keys` and
 `validation[side:column:check]` per failed check. Data differences are `<failure>`; a pair that
-could not run is an `<error>` on `row_presence` with its other checks `<skipped>`. Run metadata
-goes into `<properties>`. The output validates against the junit-10.xsd that pytest tests with.
+could not run is an `<error>` on `row_presence` with its other checks `<skipped>`. Warnings (values
+equal only because a rule reads them leniently) are never failures: each column with any is a
+passing `warnings[column]` testcase that tells them in its `<system-out>`. Run metadata goes into
+`<properties>`. The output validates against the junit-10.xsd that pytest tests with.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from dbdiff.report.formatting import (
     option_rows,
     pair_name,
     safe_text,
+    table_warnings,
     truncate,
     validation_failure_count,
+    warning_example,
 )
 
 if TYPE_CHECKING:
@@ -42,6 +46,7 @@ class _Case:
     message: str = ""
     type: str = ""
     body: str = ""
+    out: str = ""  # <system-out>: what a passing case still has to say
 
 
 def xml_text(text: Any) -> str:
@@ -90,6 +95,8 @@ def render_junit(result: DiffResult) -> str:
             child = ET.SubElement(element, case.outcome, attrs)
             if case.body:
                 child.text = xml_text(case.body)
+        if case.out:
+            ET.SubElement(element, "system-out").text = xml_text(case.out)
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -125,6 +132,7 @@ def _cases(t: TableResult) -> list[_Case]:
         )
     cases += [_duplicates_case(t), _null_keys_case(t)]
     cases += _validation_cases(t)
+    cases += _warning_cases(t)
     return cases
 
 
@@ -240,6 +248,20 @@ def _validation_cases(t: TableResult) -> list[_Case]:
     if not v.failures and validation_failure_count(t):
         cases.append(_Case("validation", "failure", "validation failed", "ValidationFailure"))
     return cases
+
+
+def _warning_cases(t: TableResult) -> list[_Case]:
+    """One passing case per column with warnings (both sides together): they are not failures."""
+    by_column: dict[str, list[str]] = {}
+    for w in table_warnings(t):
+        lines = by_column.setdefault(w.column or "(table)", [])
+        lines.append(
+            f"{w.side}: {counted(w.count, 'row')} read leniently by {w.check or 'a rule'}"
+            + (f": {truncate(w.message, _MESSAGE_LIMIT)}" if w.message else "")
+        )
+        examples = [f"  {warning_example(e, _VALUE_LIMIT)}" for e in w.examples[:_BODY_SAMPLES]]
+        lines += examples + [f"  {line}" for line in _more(w.count, len(examples))]
+    return [_Case(f"warnings[{column}]", out="\n".join(lines)) for column, lines in by_column.items()]
 
 
 def _more(total: int, shown: int) -> list[str]:

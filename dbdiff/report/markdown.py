@@ -18,6 +18,7 @@ from dbdiff.report.formatting import (
     STATUS_LABELS,
     changed_columns,
     column_rows,
+    counted,
     display_key,
     display_value,
     escape_controls,
@@ -29,8 +30,10 @@ from dbdiff.report.formatting import (
     safe_text,
     sample_total,
     table_headline,
+    table_warnings,
     truncate,
     validation_failure_count,
+    warning_example,
 )
 
 if TYPE_CHECKING:
@@ -40,6 +43,7 @@ _ICONS = {"identical": "✅", "different": "❌", "error": "⚠️"}
 _RESERVE = 1_024  # bytes kept back for closing tags and "omitted" notes
 _MIN_BYTES = 4_096
 _VALUE_LIMIT = 100
+_WARNING_EXAMPLES = 3  # example values listed per warning
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"})
 
 
@@ -215,6 +219,7 @@ def _pair_blocks(t: TableResult, sample_cap: int) -> Iterable[_Block]:
         )
     yield from _sample_blocks(t, sample_cap)
     yield from _validation_blocks(t)
+    yield from _warning_blocks(t)
 
 
 def _heading(t: TableResult, kind: str, shown: int) -> str:
@@ -300,3 +305,21 @@ def _validation_blocks(t: TableResult) -> Iterable[_Block]:
         yield _Block(head, rows, "\n")
     elif not v.passed:
         yield _Block("**Validation failed** without naming a check.\n\n", ())
+
+
+def _warning_blocks(t: TableResult) -> Iterable[_Block]:
+    rows = []
+    for w in table_warnings(t):
+        shown = [warning_example(e, _VALUE_LIMIT) for e in w.examples[:_WARNING_EXAMPLES]]
+        examples = "; ".join(shown)
+        if shown and w.count > len(shown):
+            examples += f"; … {fmt_count(w.count - len(shown))} more"
+        message = truncate(w.message, 300)
+        rows.append(
+            f"- **{md(w.column or '(table)')}** ({md(w.side)}): {counted(w.count, 'row')} · {md(message)}"
+            + (f" · e.g. {md(examples)}" if examples else "")
+            + "\n"
+        )
+    if rows:
+        intro = "**Warnings** (equal only because a rule reads them leniently; not differences)\n\n"
+        yield _Block(intro, rows, "\n")

@@ -49,11 +49,11 @@ def asset(name: str) -> str:
     return resources.files("dbdiff.report").joinpath("templates").joinpath(name).read_text(encoding="utf-8")
 
 
-def trusted_asset(name: str) -> Any:
-    """An asset as markup to insert verbatim: our own file, never data."""
+def trusted_asset(*names: str) -> Any:
+    """Assets (one or more, joined) as markup to insert verbatim: our own files, never data."""
     from markupsafe import Markup
 
-    return Markup(asset(name))
+    return Markup("".join(asset(name) for name in names))
 
 
 def csp_hash(text: str) -> str:

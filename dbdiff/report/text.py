@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from dbdiff.report.formatting import (
     SAMPLE_TITLES,
     STATUS_LABELS,
+    counted,
     display_key,
     display_value,
     escape_controls,
@@ -25,7 +26,9 @@ from dbdiff.report.formatting import (
     safe_text,
     sample_total,
     table_headline,
+    table_warnings,
     top_columns,
+    warning_example,
 )
 
 if TYPE_CHECKING:
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
 _STYLES = {"identical": "bold green", "different": "bold yellow", "error": "bold red"}
 _TOP_COLUMNS = 10
 _VALUE_LIMIT = 60
+_WARNING_EXAMPLES = 2  # example values shown per warning
 
 
 def summary_line(result: DiffResult) -> str:
@@ -128,7 +132,10 @@ class _Printer:
         )
         c.print(self.text(table_headline(t)) + self.text(f" · key {', '.join(t.key) or '-'}", "dim"))
         if t.status != "different":
-            return  # an identical pair is fully told by its headline, an error pair by its message
+            # An identical pair is fully told by its headline (and its warnings), an error pair by
+            # its message.
+            self.warnings(t)
+            return
         s = t.summary
         counts = self.table(
             "Rows left",
@@ -169,6 +176,7 @@ class _Printer:
             self.rows(t, kind)
         self.others(t)
         self.validation(t)
+        self.warnings(t)
 
     def heading(self, t: TableResult, kind: str, shown: int) -> None:
         total = sample_total(t, kind)
@@ -266,3 +274,22 @@ class _Printer:
                 self.text(example),
             )
         self.console.print(table)
+
+    def warnings(self, t: TableResult) -> None:
+        rows = table_warnings(t)
+        if not rows:
+            return
+        c = self.console
+        c.print()
+        note = " (equal only because a rule reads them leniently; not differences)"
+        c.print(self.text("Warnings", "bold yellow") + self.text(note, "dim"))
+        for w in rows:
+            c.print(
+                self.text(f"  {w.column or '(table)'} ({w.side or '?'}): ", "yellow")
+                + self.text(f"{counted(w.count, 'row')} · {w.message or w.check}")
+                + self.text(f" [{w.check}]" if w.check and w.message else "", "dim")
+            )
+            shown = [warning_example(e, _VALUE_LIMIT) for e in w.examples[:_WARNING_EXAMPLES]]
+            if shown:
+                more = f"; … {fmt_count(w.count - len(shown))} more" if w.count > len(shown) else ""
+                c.print(self.text("    e.g. " + "; ".join(shown) + more, "dim"))

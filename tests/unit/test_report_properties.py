@@ -99,6 +99,17 @@ def tables(draw: Any) -> TableResult:
                 for _ in range(draw(st.integers(0, 2)))
             ),
         ),
+        warnings=tuple(
+            {
+                "side": draw(NAME),
+                "column": draw(NAME),
+                "check": draw(NAME),
+                "count": draw(COUNT),
+                "message": draw(TEXT),
+                "examples": [{"key": keyed(), "value": draw(VALUE)} for _ in range(draw(st.integers(0, 2)))],
+            }
+            for _ in range(draw(st.integers(0, 2)))
+        ),
     )
 
 
