@@ -230,7 +230,7 @@ def _boolean_lossy(
     if _is_integer(dtype) or isinstance(dtype, pl.Decimal):
         return (
             expr.is_not_null() & ~expr.is_in([0, 1]),
-            f"{column.native_type} values other than 0 and 1 compare as true (as pgloader loads them)",
+            f"{column.native_type.upper()} values other than 0 and 1 compare as true, as pgloader loads them",
         )
     return None
 
