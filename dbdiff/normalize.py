@@ -725,31 +725,18 @@ def uuid(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> p
     elif _is_string(dtype):
         text = expr.str.strip_chars()
         well_formed = text.str.contains(_UUID_TEXT)
-        hexed = text.str.strip_chars("{}").str.replace_all("-", "").str.to_lowercase()
-        canonical = pl.concat_str(
-            [
-                hexed.str.slice(0, 8),
-                hexed.str.slice(8, 4),
-                hexed.str.slice(12, 4),
-                hexed.str.slice(16, 4),
-                hexed.str.slice(20),
-            ],
-            separator="-",
-        )
+        canonical = _hyphenated(text.str.strip_chars("{}").str.replace_all("-", "").str.to_lowercase())
         # Text that is no UUID is compared as it is, so it can only equal the same text.
         return pl.when(well_formed).then(canonical).otherwise(pl.lit("not a uuid: ") + text)
     else:
         raise _unsupported("uuid", column, dtype)
-    return pl.concat_str(
-        [
-            hexed.str.slice(0, 8),
-            hexed.str.slice(8, 4),
-            hexed.str.slice(12, 4),
-            hexed.str.slice(16, 4),
-            hexed.str.slice(20),
-        ],
-        separator="-",
-    )
+    return _hyphenated(hexed)
+
+
+def _hyphenated(hexed: pl.Expr) -> pl.Expr:
+    """32 hex digits in the 8-4-4-4-12 form."""
+    groups = [hexed.str.slice(0, 8), hexed.str.slice(8, 4), hexed.str.slice(12, 4), hexed.str.slice(16, 4)]
+    return pl.concat_str([*groups, hexed.str.slice(20)], separator="-")
 
 
 def describe_normalizers() -> list[tuple[str, str, dict[str, Any]]]:
