@@ -7,7 +7,7 @@ no IO, so plans can be built and checked in unit tests and shown by `dbdiff expl
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from dbdiff.errors import ColumnError, KeyColumnError
@@ -55,7 +55,6 @@ class DiffPlan:
     shared_boundaries: bool = True
     where: str | None = None
     right_where: str | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def key_names(self) -> tuple[str, ...]:

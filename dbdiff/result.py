@@ -8,7 +8,7 @@ Sample values are stored already encoded the lossless JSON way (see `dbdiff.valu
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -566,10 +566,3 @@ def table_status(summary: Summary, schema: SchemaComparison) -> str:
     if summary.differences or schema.only_left or schema.only_right:
         return "different"
     return "identical"
-
-
-def sort_samples(samples: Sequence[dict[str, Any]], limit: int) -> tuple[dict[str, Any], ...]:
-    """Deterministic capped samples: ordered by their key, so chunking never changes which are kept."""
-    from dbdiff.values import key_sort_token
-
-    return tuple(sorted(samples, key=lambda s: key_sort_token(s.get("key", s.get("row", {}))))[:limit])

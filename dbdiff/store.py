@@ -101,12 +101,6 @@ class ResultStore:
         finally:
             cursor.close()
 
-    def rename(self, old: str, new: str) -> None:
-        with self._lock:
-            self._con.execute(f'ALTER TABLE "{old}" RENAME TO "{new}"')
-        self._tables.discard(old)
-        self._tables.add(new)
-
     def exists(self, name: str) -> bool:
         return name in self._tables
 

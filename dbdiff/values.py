@@ -61,22 +61,6 @@ def encode_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return {name: encode_value(v) for name, v in row.items()}
 
 
-def key_sort_token(key: Mapping[str, Any]) -> tuple[Any, ...]:
-    """A total order over encoded keys of mixed types (NULLs first, then numbers, then text)."""
-    token: list[Any] = []
-    for value in key.values():
-        if value is None:
-            token.append((0, 0, ""))
-        elif isinstance(value, bool):
-            token.append((1, int(value), ""))
-        elif isinstance(value, (int, float)):
-            token.append((1, value, ""))
-        else:
-            text = str(value)
-            token.append((2, 0, text.encode("utf-8", "surrogatepass")))
-    return tuple(token)
-
-
 def samples_frame(table: TableResult, kind: str) -> pl.DataFrame:
     """A DataFrame built from a result's samples (used when the full rows are no longer at hand)."""
     import polars as pl

@@ -257,9 +257,3 @@ def boundaries_query(
 def null_keys_predicate(dialect: SQLDialect, key: Sequence[Column]) -> str:
     """Rows with a NULL in a key column (none when the catalog says no key column is nullable)."""
     return " OR ".join(f"{dialect.quote(c.name)} IS NULL" for c in key if c.nullable) or "1 = 0"
-
-
-def rows_to_keys(table: pa.Table) -> list[KeyValue]:
-    """Arrow rows as key tuples."""
-    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
-    return list(zip(*columns, strict=True)) if columns else []
