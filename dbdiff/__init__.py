@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DiffResult",
+    "SamplesOnlyWarning",
     "TableResult",
     "__version__",
     "diff",
@@ -26,7 +27,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from dbdiff.api import diff, infer_schema, validate
-    from dbdiff.result import DiffResult, TableResult, load_result
+    from dbdiff.result import DiffResult, SamplesOnlyWarning, TableResult, load_result
 
 _LAZY = {
     "diff": "dbdiff.api",
@@ -34,6 +35,7 @@ _LAZY = {
     "infer_schema": "dbdiff.api",
     "DiffResult": "dbdiff.result",
     "TableResult": "dbdiff.result",
+    "SamplesOnlyWarning": "dbdiff.result",
     "load_result": "dbdiff.result",
 }
 

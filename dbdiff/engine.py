@@ -631,6 +631,7 @@ def run_diff(
     except BaseException:
         store.close()
         raise
+    store.seal()  # from here on read-only, so copies in other processes can read it too
     return DiffResult(
         left=left_info,
         right=right_info,
@@ -651,7 +652,8 @@ class _TableStore:
         self.tables = dict(tables)
 
     def has(self, table: str, kind: str) -> bool:
-        return table in self.tables and kind in ("changed", "only_left", "only_right")
+        known = table in self.tables and kind in ("changed", "only_left", "only_right")
+        return known and self.store.available()
 
     def read(self, table: str, kind: str) -> pl.DataFrame:
         prefix, plan = self.tables[table]

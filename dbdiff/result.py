@@ -32,6 +32,10 @@ class FrameStore(Protocol):
 STATUSES = ("identical", "different", "error")
 
 
+class SamplesOnlyWarning(UserWarning):
+    """A drill-down frame holds only a result's samples, not every differing row."""
+
+
 @dataclass(frozen=True)
 class SourceInfo:
     """A source as reports show it: the redacted URL, never the password."""
@@ -359,13 +363,41 @@ class DiffResult:
             },
         )
 
+    @property
+    def full_rows(self) -> bool:
+        """True when `changed()`/`only_left()`/`only_right()` return every row, not only samples.
+
+        A fresh result (or a pickled copy of one) reads its store; a result loaded from JSON, or
+        one whose store is gone, has only the samples the report kept.
+        """
+        return self._store is not None and all(
+            self._store.has(t.left_table, kind)
+            for t in self.tables
+            for kind in ("changed", "only_left", "only_right")
+        )
+
     def _frame(self, table: str | None, kind: str) -> pl.DataFrame:
         t = self.table(table)
         if self._store is not None and self._store.has(t.left_table, kind):
             return self._store.read(t.left_table, kind)
+        import warnings
+
         from dbdiff.values import samples_frame
 
-        return samples_frame(t, kind)
+        frame = samples_frame(t, kind)
+        total = getattr(t.summary, kind)
+        kept = len(getattr(t.samples, kind))
+        what = "with only the columns that differ" if kind == "changed" else "as the report kept them"
+        warnings.warn(
+            f"{kind}() of a result without its store (loaded from JSON, or the store is gone) "
+            f"holds only the {kept:,} sampled rows of {total:,}, {what}; "
+            "rerun the diff (or keep the result object, or pickle it) for every row",
+            SamplesOnlyWarning,
+            stacklevel=3,
+        )
+        # The frame says so itself, for code that checks instead of reading warnings.
+        frame.dbdiff_samples_only = True  # type: ignore[attr-defined]
+        return frame
 
     # --- JSON ---
 

@@ -1,42 +1,136 @@
-"""The result store: a DuckDB file in a private work directory that holds every differing row.
+"""The result store: a DuckDB file in a private directory that holds every differing row.
 
 Chunks append rows left unmatched (for the residual pass), changed rows and, at the end, the final
 only-left/only-right rows. DuckDB spills to disk, so a diff with millions of differences does not
-hold them in memory. The directory is removed when the store is garbage-collected (or closed).
+hold them in memory.
+
+The directory is always one dbdiff creates itself (`dbdiff-*`, inside `workdir` when one is
+given), never the user's `workdir`, so two results can share a workdir and nothing of the user's
+is ever removed. Once a run is over the store is sealed (its writer closed) and read through a
+read-only connection opened on first use, which is also how a pickled copy (another process, a
+`copy.deepcopy`) reads it. Every live holder leaves a marker file in `holders/`; the directory is
+removed when the last holder is garbage-collected or closed. A pickle not yet loaded counts as a
+holder, so a result sent back from a worker process keeps its rows until the copy is dropped.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import tempfile
 import threading
+import uuid
 import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
 import pyarrow as pa
+
+_HOLDERS = "holders"
+_PENDING = "pending-"
+
+
+class StoreGone(RuntimeError):
+    """The store's directory was removed (its last holder is gone): only samples remain."""
 
 
 class ResultStore:
     """Per-run DuckDB store; safe to append from several threads."""
 
     def __init__(self, workdir: str | Path | None = None, *, memory_limit: str | None = None) -> None:
-        self.path = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="dbdiff-"))
-        self.path.mkdir(parents=True, exist_ok=True)
+        parent = Path(workdir) if workdir else None
+        if parent is not None:
+            parent.mkdir(parents=True, exist_ok=True)
+        # A directory of our own, even inside the user's workdir: only it is ever removed.
+        self.path = Path(tempfile.mkdtemp(prefix="dbdiff-", dir=parent))
+        self._memory_limit = memory_limit
+        self._lock = threading.Lock()
+        self._tables: set[str] = set()
+        self._con: duckdb.DuckDBPyConnection | None = duckdb.connect(
+            str(self.path / "store.duckdb"), config=self._config(writer=True)
+        )
+        self._con.execute("SET TimeZone = 'UTC'")
+        self._sealed = False
+        self._hold()
+
+    def _config(self, *, writer: bool) -> dict[str, str | bool | int | float | list[str]]:
         config: dict[str, str | bool | int | float | list[str]] = {
             "threads": "2",
             "preserve_insertion_order": "false",
-            "temp_directory": str(self.path / "spill"),
         }
-        if memory_limit:
-            config["memory_limit"] = memory_limit
-        self._con = duckdb.connect(str(self.path / "store.duckdb"), config=config)
-        self._con.execute("SET TimeZone = 'UTC'")
+        if writer:
+            config["temp_directory"] = str(self.path / "spill")
+        if self._memory_limit:
+            config["memory_limit"] = self._memory_limit
+        return config
+
+    def _hold(self) -> None:
+        """Leave this holder's marker and arrange for it (and maybe the directory) to go with it."""
+        marker = self.path / _HOLDERS / f"{os.getpid()}-{uuid.uuid4().hex}"
+        with contextlib.suppress(OSError):
+            marker.parent.mkdir(exist_ok=True)
+            marker.touch()
+        self._conns = _Connections(self._con)
+        self._finalizer = weakref.finalize(self, _release, self._conns, self.path, marker)
+
+    # --- pickling: the path travels, the connection is reopened read-only on first use ---
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.seal()
+        token = uuid.uuid4().hex
+        with contextlib.suppress(OSError):
+            (self.path / _HOLDERS / f"{_PENDING}{token}").touch()
+        with self._lock:
+            tables = set(self._tables)
+        return {"path": str(self.path), "tables": tables, "memory_limit": self._memory_limit, "token": token}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.path = Path(state["path"])
+        self._memory_limit = state["memory_limit"]
+        self._tables = set(state["tables"])
         self._lock = threading.Lock()
-        self._tables: set[str] = set()
-        self._finalizer = weakref.finalize(self, _cleanup, self._con, self.path)
+        self._con = None
+        self._sealed = True
+        if self.path.is_dir():
+            self._hold()
+        else:
+            self._conns = _Connections(None)
+            self._finalizer = weakref.finalize(self, _release, self._conns, self.path, None)
+        # This copy now holds the directory: the pickle's own claim on it can go.
+        with contextlib.suppress(OSError):
+            (self.path / _HOLDERS / f"{_PENDING}{state['token']}").unlink()
+
+    # --- writing (during the run) ---
+
+    def seal(self) -> None:
+        """The run is over: close the writer, so readers (other processes too) can open the file."""
+        with self._lock:
+            if self._sealed:
+                return
+            self._sealed = True
+            con, self._con = self._con, None
+            self._conns.writer = None
+        if con is not None:
+            con.close()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of its own (a residual query may be streaming on another one meanwhile)."""
+        if self._con is not None:
+            return self._con.cursor()
+        reader = self._conns.reader
+        if reader is None:
+            if not (self.path / "store.duckdb").is_file():
+                raise StoreGone(f"the result store {self.path} no longer exists")
+            reader = duckdb.connect(
+                str(self.path / "store.duckdb"), read_only=True, config=self._config(writer=False)
+            )
+            reader.execute("SET TimeZone = 'UTC'")
+            self._conns.reader = reader
+        return reader.cursor()
 
     def append(self, name: str, frame: pl.DataFrame) -> None:
         """Append rows to table `name` (created from the first frame's schema)."""
@@ -44,8 +138,7 @@ class ResultStore:
             return
         arrow = frame.to_arrow()
         with self._lock:
-            # A cursor of its own: a residual query may be streaming on another one meanwhile.
-            cursor = self._con.cursor()
+            cursor = self._cursor()
             try:
                 cursor.register("dbdiff_incoming", arrow)
                 if name not in self._tables:
@@ -59,12 +152,18 @@ class ResultStore:
     def create_as(self, name: str, sql: str) -> None:
         """Create (or replace) table `name` from a query over the store's tables."""
         with self._lock:
-            cursor = self._con.cursor()
+            cursor = self._cursor()
             try:
                 cursor.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
             finally:
                 cursor.close()
             self._tables.add(name)
+
+    # --- reading ---
+
+    def available(self) -> bool:
+        """False once the store's directory is gone (only a pickled copy can outlive it)."""
+        return self._con is not None or (self.path / "store.duckdb").is_file()
 
     def has(self, table: str, kind: str) -> bool:
         return f"{table}__{kind}" in self._tables
@@ -73,7 +172,7 @@ class ResultStore:
         if name not in self._tables:
             return 0
         with self._lock:
-            cursor = self._con.cursor()
+            cursor = self._cursor()
             try:
                 row = cursor.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()
             finally:
@@ -83,7 +182,7 @@ class ResultStore:
     def query_batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
         """Stream a query's result in Arrow batches (a cursor of its own, so appends may go on)."""
         with self._lock:
-            cursor = self._con.cursor()
+            cursor = self._cursor()
         try:
             reader = cursor.sql(sql).to_arrow_reader(batch_rows)
             yield from reader
@@ -95,7 +194,7 @@ class ResultStore:
         name = f"{table}__{kind}"
         order = f" ORDER BY {', '.join(order_by)}" if order_by else ""
         with self._lock:
-            cursor = self._con.cursor()
+            cursor = self._cursor()
         try:
             return pl.from_arrow(cursor.sql(f'SELECT * FROM "{name}"{order}').to_arrow_table())  # type: ignore[return-value]
         finally:
@@ -108,8 +207,51 @@ class ResultStore:
         self._finalizer()
 
 
-def _cleanup(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    try:
-        con.close()
-    finally:
+class _Connections:
+    """The open connections of one holder, shared with its finalizer (which must not hold the store)."""
+
+    def __init__(self, writer: duckdb.DuckDBPyConnection | None) -> None:
+        self.writer = writer
+        self.reader: duckdb.DuckDBPyConnection | None = None
+
+
+def _release(conns: _Connections, path: Path, marker: Path | None) -> None:
+    """Close this holder's connections, drop its marker, and remove the directory if it was the last."""
+    for con in (conns.writer, conns.reader):
+        if con is not None:
+            with contextlib.suppress(Exception):
+                con.close()
+    conns.writer = conns.reader = None
+    if marker is None:
+        return
+    with contextlib.suppress(OSError):
+        marker.unlink()
+    if not _held(path / _HOLDERS):
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _held(holders: Path) -> bool:
+    """True while a live holder (in any process on this machine) or an unloaded pickle remains."""
+    try:
+        names = os.listdir(holders)
+    except OSError:
+        return False
+    for name in names:
+        if name.startswith(_PENDING):
+            return True
+        pid = name.split("-", 1)[0]
+        if pid.isdigit() and _alive(int(pid)):
+            return True
+    return False
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, we may just not signal it
+    return True
