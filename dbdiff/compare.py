@@ -283,10 +283,12 @@ def one_side_frame(rows: pl.DataFrame, plan: DiffPlan, side: str) -> pl.DataFram
 
 def first_by_key(frame: pl.DataFrame, plan: DiffPlan, limit: int, prefix: str = "") -> pl.DataFrame:
     """The `limit` rows with the smallest normalized keys: chunking never changes which are kept."""
-    keys = [f"{prefix}{k}" for k in key_names(plan)]
+    from dbdiff.presentation import key_order
+
+    order = key_order(plan, prefix)
     if frame.height <= limit:
-        return frame.sort(keys, nulls_last=False)
-    return frame.sort(keys, nulls_last=False).head(limit)
+        return frame.sort(order, nulls_last=False)
+    return frame.sort(order, nulls_last=False).head(limit)
 
 
 def changed_samples(frame: pl.DataFrame, plan: DiffPlan) -> list[dict[str, Any]]:

@@ -51,6 +51,7 @@ from dbdiff.plan import (
     pair_columns,
     plan_chunks,
 )
+from dbdiff.presentation import key_order_sql, present, present_keys
 from dbdiff.result import (
     ColumnPair,
     ColumnStat,
@@ -65,7 +66,7 @@ from dbdiff.rules import RuleSet, load_rules
 from dbdiff.sources.base import KeyRange, Source
 from dbdiff.store import ResultStore
 from dbdiff.validation import SchemaSpec, Validator, describe_schema
-from dbdiff.values import encode_value, frame_rows
+from dbdiff.values import bound_samples, encode_value, frame_rows
 
 log = logging.getLogger("dbdiff")
 
@@ -522,17 +523,21 @@ class DiffRun:
             merged = first_by_key(
                 pl.concat([utc_zones(f) for f in t.changed_samples], how="vertical_relaxed"), plan, limit
             )
-            changed = changed_samples(changed_frame(merged, plan), plan)
+            shown = present(changed_frame(merged, plan), plan, "changed", for_json=True)
+            changed = changed_samples(shown, plan)
         duplicates = []
         for side in ("left", "right"):
             frames = [f for s, f in t.duplicate_samples if s == side]
             if frames:
                 merged = first_by_key(pl.concat(frames, how="vertical_relaxed"), plan, limit)
-                duplicates.extend(duplicate_samples(merged, plan, side))
+                keys = [f"rk{i}" for i in range(len(plan.key))]
+                duplicates.extend(duplicate_samples(present_keys(merged, plan, keys, side), plan, side))
         only = {}
         for side in ("left", "right"):
             kind = f"only_{side}"
             frame = self._first_stored(kind, limit)
+            if frame is not None:
+                frame = present(frame, plan, kind, for_json=True)
             only[side] = row_samples(frame, plan) if frame is not None else []
         schema = SchemaComparison(
             only_left=plan.only_left,
@@ -555,6 +560,7 @@ class DiffRun:
             duplicates=tuple(duplicates[: max(limit, 0) * 2]),
             null_keys=tuple((null_left_samples + null_right_samples)[: max(limit, 0) * 2]),
         )
+        samples = bound_samples(samples)  # whole values stay in the store (result.changed())
         columns = tuple(ColumnStat(p.name, m) for p, m in zip(plan.columns, t.mismatches, strict=True))
         validation, validation_stats = self.validator.finish(
             rows_counted={"left": plan.rows_left, "right": plan.rows_right},
@@ -589,8 +595,7 @@ class DiffRun:
         )
 
     def _first_stored(self, kind: str, limit: int) -> pl.DataFrame | None:
-        order = ", ".join(f"__{k}" for k in key_names(self.plan))
-        return self._stored_first(f"{self._name}__{kind}", order, limit)
+        return self._stored_first(f"{self._name}__{kind}", key_order_sql(self.plan), limit)
 
     def _stored_first(self, name: str, order: str, limit: int) -> pl.DataFrame | None:
         """The first `limit` rows of a stored table in `order` (None when there are none)."""
@@ -655,12 +660,13 @@ class _TableStore:
         known = table in self.tables and kind in ("changed", "only_left", "only_right")
         return known and self.store.available()
 
-    def read(self, table: str, kind: str) -> pl.DataFrame:
+    def read(self, table: str, kind: str, *, raw: bool = False) -> pl.DataFrame:
         prefix, plan = self.tables[table]
         internal = [f"__{k}" for k in key_names(plan)]
         if not self.store.exists(f"{prefix}__{kind}"):
             return _empty_frame(plan, kind)
-        return self.store.read(prefix, kind, order_by=internal).drop(internal)
+        frame = self.store.read(prefix, kind, order_by=[key_order_sql(plan)]).drop(internal)
+        return frame if raw else present(frame, plan, kind)
 
 
 def _empty_frame(plan: DiffPlan, kind: str) -> pl.DataFrame:

@@ -26,7 +26,7 @@ class FrameStore(Protocol):
 
     def has(self, table: str, kind: str) -> bool: ...
 
-    def read(self, table: str, kind: str) -> pl.DataFrame: ...
+    def read(self, table: str, kind: str, *, raw: bool = False) -> pl.DataFrame: ...
 
 
 STATUSES = ("identical", "different", "error")
@@ -328,17 +328,22 @@ class DiffResult:
 
     # --- drill-down as polars DataFrames ---
 
-    def changed(self, table: str | None = None) -> pl.DataFrame:
-        """Every changed row (key, then left and right values of each compared column)."""
-        return self._frame(table, "changed")
+    def changed(self, table: str | None = None, *, raw: bool = False) -> pl.DataFrame:
+        """Every changed row (key, `differs`, then `<col>_left`/`<col>_right` of each compared column).
 
-    def only_left(self, table: str | None = None) -> pl.DataFrame:
-        """Every row found only on the left side."""
-        return self._frame(table, "only_left")
+        Both sides of a column come in one dtype, the rule's canonical form (a MySQL DATETIME read
+        as text and a PostgreSQL timestamp are both datetimes); `raw=True` gives the values as the
+        sources delivered them.
+        """
+        return self._frame(table, "changed", raw)
 
-    def only_right(self, table: str | None = None) -> pl.DataFrame:
-        """Every row found only on the right side."""
-        return self._frame(table, "only_right")
+    def only_left(self, table: str | None = None, *, raw: bool = False) -> pl.DataFrame:
+        """Every row found only on the left side (in the same dtypes as `only_right()`)."""
+        return self._frame(table, "only_left", raw)
+
+    def only_right(self, table: str | None = None, *, raw: bool = False) -> pl.DataFrame:
+        """Every row found only on the right side (in the same dtypes as `only_left()`)."""
+        return self._frame(table, "only_right", raw)
 
     def column_stats(self, table: str | None = None) -> pl.DataFrame:
         """Per-column mismatch counts with both native types and the rule used."""
@@ -376,10 +381,10 @@ class DiffResult:
             for kind in ("changed", "only_left", "only_right")
         )
 
-    def _frame(self, table: str | None, kind: str) -> pl.DataFrame:
+    def _frame(self, table: str | None, kind: str, raw: bool = False) -> pl.DataFrame:
         t = self.table(table)
         if self._store is not None and self._store.has(t.left_table, kind):
-            return self._store.read(t.left_table, kind)
+            return self._store.read(t.left_table, kind, raw=raw)
         import warnings
 
         from dbdiff.values import samples_frame

@@ -76,6 +76,7 @@ def samples_frame(table: TableResult, kind: str) -> pl.DataFrame:
             records.append(record)
     else:
         records = [{**s["key"], **{k: v for k, v in s["row"].items() if k not in s["key"]}} for s in samples]
+    records = [{k: truncated_text(v) if is_truncated(v) else v for k, v in r.items()} for r in records]
     if not records:
         return pl.DataFrame({k: [] for k in table.key})
     columns: dict[str, list[Any]] = {}
@@ -124,3 +125,94 @@ def frame_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
     if fixes:
         frame = frame.with_columns(fixes)
     return list(frame.iter_rows(named=True))
+
+
+# --- bounded sample values ---------------------------------------------------------------------
+
+#: A sample value whose JSON text is longer than this many characters is written bounded.
+SAMPLE_VALUE_LIMIT = 1024
+#: Characters of a bounded value kept, and how many of them come before its first difference
+#: (the window the HTML report shows, so a report re-rendered from JSON shows the same).
+WINDOW = 200
+WINDOW_CONTEXT = 40
+
+
+def is_truncated(value: Any) -> bool:
+    """True for the marker that stands for a long value in samples (see `bound_value`)."""
+    return isinstance(value, Mapping) and value.get("truncated") is True and "window" in value
+
+
+def bound_value(value: Any, other: Any = None) -> Any:
+    """`value` (JSON-encoded) as it is, or, when it is text longer than `SAMPLE_VALUE_LIMIT`, a marker:
+
+    {"truncated": true, "length": N, "sha256": "...", "offset": i, "window": value[i:i + 200]}
+
+    `length` counts the characters of the whole value, `sha256` hashes its UTF-8 bytes, and the
+    window starts 40 characters before the first difference from `other` (the other side's value)
+    when that lies beyond the first 160 characters, else at 0.
+    """
+    if not isinstance(value, str) or len(value) <= SAMPLE_VALUE_LIMIT:
+        return value
+    size = len(value)
+    focus = _common_prefix(value, other) if isinstance(other, str) else 0
+    start = 0
+    if size > WINDOW and focus > WINDOW - WINDOW_CONTEXT:
+        start = max(0, min(focus - WINDOW_CONTEXT, size - WINDOW))
+    import hashlib
+
+    return {
+        "truncated": True,
+        "length": size,
+        "sha256": hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest(),
+        "offset": start,
+        "window": value[start : start + WINDOW],
+    }
+
+
+def _common_prefix(text: str, other: str) -> int:
+    limit = min(len(text), len(other))
+    i = 0
+    # Compare in blocks first: megabyte values that differ near their end stay fast.
+    step = 4096
+    while i + step <= limit and text[i : i + step] == other[i : i + step]:
+        i += step
+    while i < limit and text[i] == other[i]:
+        i += 1
+    return i
+
+
+def bound_samples(samples: Any) -> Any:
+    """`Samples` with every long value bounded (keys are kept whole: they name the row)."""
+    import dataclasses
+
+    def rows(items: Any) -> tuple[dict[str, Any], ...]:
+        out = []
+        for item in items:
+            if "row" in item:
+                item = {**item, "row": {k: bound_value(v) for k, v in item["row"].items()}}
+            out.append(item)
+        return tuple(out)
+
+    changed = []
+    for item in samples.changed:
+        diffs = {
+            name: {
+                **pair,
+                "left": bound_value(pair.get("left"), pair.get("right")),
+                "right": bound_value(pair.get("right"), pair.get("left")),
+            }
+            for name, pair in item.get("diffs", {}).items()
+        }
+        changed.append({**item, "diffs": diffs})
+    return dataclasses.replace(
+        samples,
+        changed=tuple(changed),
+        only_left=rows(samples.only_left),
+        only_right=rows(samples.only_right),
+        null_keys=rows(samples.null_keys),
+    )
+
+
+def truncated_text(value: Mapping[str, Any]) -> str:
+    """A bounded value as one line of text, for frames rebuilt from samples."""
+    return f"[truncated: {value.get('length')} characters, sha256 {value.get('sha256')}]"

@@ -112,6 +112,8 @@ def display_value(value: Any, limit: int = 120) -> str:
     """
     if value is None:
         return "NULL"
+    if is_truncated(value):
+        return bounded_text(value, limit)
     if value is True:
         return "true"
     if value is False:
@@ -123,6 +125,24 @@ def display_value(value: Any, limit: int = 120) -> str:
             return truncate(quote(value), limit)
         return truncate(value, limit)
     return truncate(escape_controls(json.dumps(value, ensure_ascii=False, sort_keys=True)), limit)
+
+
+def is_truncated(value: Any) -> bool:
+    """True for a long sample value the JSON keeps bounded (`{"truncated": true, "window": ...}`)."""
+    return (
+        isinstance(value, Mapping) and value.get("truncated") is True and isinstance(value.get("window"), str)
+    )
+
+
+def bounded_text(value: Mapping[str, Any], limit: int = 120) -> str:
+    """A bounded value as text: its window, with `…` where the value goes on, and its full length."""
+    window = value["window"]
+    offset, length = value.get("offset"), value.get("length")
+    offset = offset if isinstance(offset, int) else 0
+    length = length if isinstance(length, int) else len(window)
+    shown = quote(window) if _needs_quotes(window) else window
+    cut = shown[:limit]
+    return f"{'… ' if offset else ''}{cut}… ({fmt_count(length)} chars)"
 
 
 def quote(text: str) -> str:

@@ -31,6 +31,7 @@ from dbdiff.report.formatting import (
     fmt_duration,
     fmt_percent,
     is_control,
+    is_truncated,
     key_columns,
     option_rows,
     pair_name,
@@ -188,6 +189,8 @@ def value_segments(value: Any, other: Any = _NOTHING, limit: int = VALUE_LIMIT) 
     """
     if value is None:
         return (("v-null", "NULL"),)
+    if is_truncated(value):
+        return _bounded_segments(value, other, limit)
     if value is True or value is False:
         return (("v-bool", "true" if value else "false"),)
     if isinstance(value, (int, float)):
@@ -233,6 +236,24 @@ def value_segments(value: Any, other: Any = _NOTHING, limit: int = VALUE_LIMIT) 
     if end < size:
         segments.append(("more", f" … ({fmt_count(size - end)} more characters)"))
     return tuple(segments)
+
+
+def _bounded_segments(value: Mapping[str, Any], other: Any, limit: int) -> tuple[Seg, ...]:
+    """A long value the JSON keeps bounded: its window, highlighted against the other side's."""
+    window, offset = value["window"], value.get("offset") or 0
+    length = value.get("length") or len(window)
+    if is_truncated(other) and (other.get("offset") or 0) == offset:
+        against: Any = other["window"]
+    elif isinstance(other, str):
+        against = other[offset : offset + len(window)]
+    else:
+        against = _NOTHING
+    inner = [seg for seg in value_segments(window, against, limit) if seg[0] != "more"]
+    shown = sum(len(text) for _, text in inner)
+    lead = [("more", f"({fmt_count(offset)} characters) … ")] if offset else []
+    rest = length - offset - min(len(window), limit)
+    tail = [("more", f" … ({fmt_count(rest)} more characters)")] if rest > 0 and shown else []
+    return (*lead, *inner, *tail)
 
 
 def _common_prefix(text: str, other: str) -> int:
