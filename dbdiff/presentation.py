@@ -10,7 +10,9 @@ highlight only what differs, and JSON samples of the two sides read alike:
 - decimals: one Decimal(38, s) with the larger scale of the two sides ("1.10"); the canonical text
   when a side has no declared scale or more than 38 digits;
 - timestamps: UTC datetimes at the coarser precision (zoned when a side is), dates as dates;
-- times: "[-]H:MM:SS[.ffffff]" text; text: as read (CHAR padding dropped); JSON: canonical text;
+- JSON: compact text with sorted keys, numbers as written;
+- times: "[-]HH:MM:SS[.ffffff]" text; floats: Float64 (text when a side is a 64-bit integer, whose
+  digits a float would lose); text: as read (CHAR padding dropped); JSON: canonical text;
 - every other rule: its canonical value.
 
 The opt-in leniencies (`ignore_case`, `trim`, `empty_as_null`, `strip_zero_padding`) are not
@@ -85,6 +87,8 @@ def _shown(expr: pl.Expr, pair: ColumnPlan, side: str, dtype: pl.DataType, for_j
     name = pair.choice.normalizer
     if dtype == pl.Null:
         return expr
+    if name == "float" and not any(_wide_integer(c) for c in (pair.left, pair.right)):
+        params["exact_integers"] = False  # every 32-bit integer is exact in a Float64
     value = get_normalizer(name).convert(expr, column, dtype, params)
     whole: Any = pl.Int128 if for_json else pl.Decimal(38, 0)
     if name in ("integer", "bit"):
@@ -93,6 +97,10 @@ def _shown(expr: pl.Expr, pair: ColumnPlan, side: str, dtype: pl.DataType, for_j
         return _decimal(value, pair, whole)
     if name == "time":
         return _clock(value)
+    if name == "json":
+        # The comparison form spells numbers as 11e-1; shown, they keep their own spelling.
+        text = expr.cast(pl.String, strict=True) if dtype == pl.Binary else expr
+        return text.map_batches(_json_batch, return_dtype=pl.String, is_elementwise=True)
     if name == "timestamp" and "timestamp" in (pair.left.family, pair.right.family):
         return value.dt.replace_time_zone("UTC")
     return value
@@ -113,6 +121,10 @@ def _decimal(canonical: pl.Expr, pair: ColumnPlan, whole: Any) -> pl.Expr:
     return canonical
 
 
+def _wide_integer(column: Any) -> bool:
+    return column.family == "integer" and column.native_type.lower().startswith(("bigint", "ubigint", "int8"))
+
+
 def _scale(column: Any) -> int | None:
     if column.family in ("integer", "year", "bit", "boolean"):
         return 0
@@ -121,15 +133,51 @@ def _scale(column: Any) -> int | None:
     return None
 
 
+class _Literal:
+    """A JSON number kept as it was written (no float rounding of 0.12345678901234567891)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _json_text(text: str) -> str:
+    import json
+
+    def dump(value: Any) -> str:
+        if isinstance(value, dict):
+            return (
+                "{"
+                + ",".join(
+                    json.dumps(k, ensure_ascii=False) + ":" + dump(v) for k, v in sorted(value.items())
+                )
+                + "}"
+            )
+        if isinstance(value, list):
+            return "[" + ",".join(dump(v) for v in value) + "]"
+        if isinstance(value, _Literal):
+            return value.text
+        return json.dumps(value, ensure_ascii=False)
+
+    return dump(json.loads(text, parse_float=_Literal, parse_int=_Literal))
+
+
+def _json_batch(series: pl.Series) -> pl.Series:
+    return pl.Series(
+        series.name, [None if v is None else _json_text(v) for v in series.to_list()], dtype=pl.String
+    )
+
+
 def _clock(micros: pl.Expr) -> pl.Expr:
-    """Signed microseconds as "[-]H:MM:SS[.ffffff]" (MySQL's TIME form, hours beyond 24 kept)."""
+    """Signed microseconds as "[-]HH:MM:SS[.ffffff]" (MySQL's TIME form, hours beyond 24 kept)."""
     size = micros.abs()
     seconds = size // 1_000_000
     frac = (size % 1_000_000).cast(pl.String).str.pad_start(6, "0").str.strip_chars_end("0")
     text = pl.concat_str(
         [
             pl.when(micros < 0).then(pl.lit("-")).otherwise(pl.lit("")),
-            (seconds // 3600).cast(pl.String),
+            (seconds // 3600).cast(pl.String).str.pad_start(2, "0"),
             pl.lit(":"),
             (seconds // 60 % 60).cast(pl.String).str.pad_start(2, "0"),
             pl.lit(":"),
