@@ -395,7 +395,7 @@ class DiffRun:
                 f'SELECT {group}, COUNT(*) AS count, {raw} FROM "{res[side]}" '
                 f"GROUP BY {group} HAVING COUNT(*) > 1",
             )
-            dups = self._stored_first(table, ", ".join(keys), self.options.sample_limit)
+            dups = self._stored_first(table, key_order_sql(self.plan, ""), self.options.sample_limit)
             self.totals.duplicate_keys[side] = self.store.count(table)
             if dups is not None and dups.height:
                 self.totals.duplicate_samples.append((side, dups))

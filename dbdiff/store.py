@@ -46,7 +46,9 @@ class ResultStore:
         if parent is not None:
             parent.mkdir(parents=True, exist_ok=True)
         # A directory of our own, even inside the user's workdir: only it is ever removed.
-        self.path = Path(tempfile.mkdtemp(prefix="dbdiff-", dir=parent))
+        self.path = Path(
+            tempfile.mkdtemp(prefix="dbdiff-", dir=parent)
+        ).absolute()  # a later chdir is harmless
         self._memory_limit = memory_limit
         self._lock = threading.Lock()
         self._tables: set[str] = set()

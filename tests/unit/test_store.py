@@ -1,0 +1,35 @@
+"""The result store on its own: what it removes, and when."""
+
+from __future__ import annotations
+
+import os
+import pickle
+
+import polars as pl
+
+from dbdiff.store import ResultStore
+
+
+def test_only_its_own_directory_goes_even_after_a_chdir(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "mine").write_text("x")
+    store = ResultStore("w")  # relative, as a user may pass it
+    store.append("t", pl.DataFrame({"a": [1, 2]}))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "other").write_text("y")
+    monkeypatch.chdir(elsewhere)
+    store.close()
+    assert sorted(os.listdir(tmp_path / "w")) == ["mine"]
+    assert sorted(os.listdir(elsewhere)) == ["other"]
+
+
+def test_a_copy_reads_after_the_original_is_gone(tmp_path):
+    store = ResultStore(tmp_path)
+    store.append("t", pl.DataFrame({"a": [1, 2]}))
+    copy = pickle.loads(pickle.dumps(store))
+    store.close()
+    assert copy.count("t") == 2
+    copy.close()
+    assert os.listdir(tmp_path) == []
