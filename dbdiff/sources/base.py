@@ -7,7 +7,9 @@ in the SELECT list so that nothing is lost on the way into Arrow. It knows nothi
 from __future__ import annotations
 
 import abc
+import decimal
 import difflib
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -175,6 +177,14 @@ class SQLDialect(abc.ABC):
         """The expression key ranges and ordering compare on (the column itself by default)."""
         return self.quote(column.name)
 
+    def compare(self, expr: str, op: str, value: Any, column: Column) -> str:
+        """`expr op value` as SQL, `op` one of = < <= > >= (a key range's bound against the column).
+
+        A dialect whose columns cannot hold some bound (MySQL has no NaN or infinity, which a
+        PostgreSQL side's boundaries may carry) overrides it to say where such a bound falls.
+        """
+        return f"{expr} {op} {self.literal(value, column)}"
+
     def mod(self, dividend: str, divisor: str) -> str:
         """`dividend` modulo `divisor` as SQL (dialects without MOD(), such as SQLite, override)."""
         return f"MOD({dividend}, {divisor})"
@@ -185,6 +195,16 @@ class SQLDialect(abc.ABC):
             schema, name = table.split(".", 1)
             return f"{self.quote(schema)}.{self.quote(name)}"
         return self.quote(table)
+
+
+def non_finite_rank(value: Any) -> int | None:
+    """Where a non-finite float or decimal sorts in PostgreSQL: -1 for -Infinity, 1 for Infinity,
+    2 for NaN (above everything); None for every other value."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return 2 if math.isnan(value) else (1 if value > 0 else -1)
+    if isinstance(value, decimal.Decimal) and not value.is_finite():
+        return 2 if value.is_nan() else (1 if value > 0 else -1)
+    return None
 
 
 def range_predicate(dialect: SQLDialect, key: Sequence[Column], key_range: KeyRange) -> str:
@@ -205,13 +225,16 @@ def _tuple_compare(dialect: SQLDialect, key: Sequence[Column], value: KeyValue, 
     # (a, b) >= (x, y) expanded to a > x OR (a = x AND b >= y): portable and index-friendly.
     strict = op[0]  # '>' or '<'
     exprs = [dialect.order_expr(c) for c in key]
-    literals = [dialect.literal(v, c) for v, c in zip(value, key, strict=True)]
     n = len(key)
+
+    def cmp(i: int, o: str) -> str:
+        return dialect.compare(exprs[i], o, value[i], key[i])
+
     disjuncts = []
     for i in range(n):
-        eqs = [f"{exprs[j]} = {literals[j]}" for j in range(i)]
+        eqs = [cmp(j, "=") for j in range(i)]
         last_op = op if i == n - 1 else strict
-        disjuncts.append(" AND ".join([*eqs, f"{exprs[i]} {last_op} {literals[i]}"]))
+        disjuncts.append(" AND ".join([*eqs, cmp(i, last_op)]))
     if n == 1:
         return disjuncts[0]
     return "(" + " OR ".join(f"({d})" for d in disjuncts) + ")"
@@ -238,18 +261,24 @@ def chunk_query(
 def boundaries_query(
     dialect: SQLDialect, table: str, key: Sequence[Column], every: int, where: str | None
 ) -> str:
-    """Every `every`-th key in key order, computed inside the database with a window function."""
+    """Every `every`-th key in key order, computed inside the database with a window function.
+
+    The window orders the table's own columns and only the outer query reads them through
+    `select_expr`: in MariaDB a `CAST(col AS CHAR) AS col` beside the window would make
+    `ORDER BY col` sort the text, so the boundaries would come out in string order (TIME, UUID,
+    DECIMAL, BIGINT UNSIGNED) while the chunk predicates compare the native values.
+    """
     order = ", ".join(dialect.order_expr(c) for c in key)
-    select = ", ".join(dialect.select_expr(c) for c in key)
+    names = ", ".join(dialect.quote(c.name) for c in key)
     not_null = " AND ".join(f"{dialect.quote(c.name)} IS NOT NULL" for c in key if c.nullable) or "1 = 1"
     filters = f"{not_null} AND ({where})" if where else not_null
-    names = ", ".join(dialect.quote(c.name) for c in key)
+    select = ", ".join(dialect.select_expr(c) for c in key)
     inner = (
-        f"SELECT {select}, ROW_NUMBER() OVER (ORDER BY {order}) AS dbdiff_rn "
+        f"SELECT {names}, ROW_NUMBER() OVER (ORDER BY {order}) AS dbdiff_rn "
         f"FROM {dialect.table_ref(table)} WHERE {filters}"
     )
     return (
-        f"SELECT {names} FROM ({inner}) dbdiff_q "
+        f"SELECT {select} FROM ({inner}) dbdiff_q "
         f"WHERE dbdiff_rn > 1 AND {dialect.mod('dbdiff_rn - 1', str(int(every)))} = 0 ORDER BY dbdiff_rn"
     )
 
