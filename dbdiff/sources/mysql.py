@@ -27,6 +27,7 @@ from dbdiff.sources import _cx
 from dbdiff.sources.base import (
     KeyRange,
     SQLDialect,
+    non_finite_rank,
     register_source,
 )
 from dbdiff.sources.server import ServerSource, tables_hint
@@ -88,6 +89,15 @@ class MySQLDialect(SQLDialect):
             return text
         # An introducer keeps the literal coercible, so the column's own collation compares it.
         return f"_utf8mb4 X'{text.encode('utf-8').hex()}'"
+
+    def compare(self, expr: str, op: str, value: Any, column: Column) -> str:
+        rank = non_finite_rank(value)
+        if rank is None:
+            return super().compare(expr, op, value, column)
+        # A bound from a PostgreSQL side that MySQL cannot hold (its floats and decimals are all
+        # finite): in PostgreSQL's order -Infinity is below every value, Infinity and NaN above.
+        holds = op != "=" and (rank < 0 if op[0] == ">" else rank > 0)
+        return "1 = 1" if holds else "1 = 0"
 
     def order_expr(self, column: Column) -> str:
         # ORDER BY sorts ENUM and SET by their index, `>=` compares them as strings: make both text.

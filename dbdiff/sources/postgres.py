@@ -103,23 +103,39 @@ class PostgresDialect(SQLDialect):
         if isinstance(value, int):
             return str(value)
         if isinstance(value, float):
-            return f"'{value!r}'::float8"
+            return f"'{value!r}'::float8"  # PostgreSQL reads 'nan', 'inf' and '-inf' too
+        if isinstance(value, decimal.Decimal) and not value.is_finite():
+            if value.is_nan():
+                return "'NaN'::numeric"
+            return "'Infinity'::numeric" if value > 0 else "'-Infinity'::numeric"
         if isinstance(value, (bytes, bytearray)):
             return f"'\\x{bytes(value).hex()}'::bytea"
+        if isinstance(value, (list, tuple)):  # an array key, read through ::text[]
+            elements = ", ".join("NULL" if v is None else self._quoted(str(v)) for v in value)
+            return f"ARRAY[{elements}]::{column.native_type}" if value else f"'{{}}'::{column.native_type}"
         text = format(value, "f") if isinstance(value, decimal.Decimal) else str(value)
         if column.family == "decimal":
             if not re.fullmatch(r"-?\d+(\.\d+)?", text):
                 raise UsageError(f"not a decimal key value: {text!r}")
             return text
-        if "\x00" in text:
-            raise UsageError("a key value holds a NUL character, which PostgreSQL text cannot hold")
-        quoted = "'" + text.replace("'", "''") + "'"
+        quoted = self._quoted(text)
         casts = {"date": "date", "datetime": "timestamp", "timestamp": "timestamptz", "uuid": "uuid"}
         if column.family == "timestamp":
             return f"{quoted[:-1]}+00:00'::timestamptz"
         if column.family in casts:
             return f"{quoted}::{casts[column.family]}"
         return quoted
+
+    def _quoted(self, text: str) -> str:
+        if "\x00" in text:
+            raise UsageError("a key value holds a NUL character, which PostgreSQL text cannot hold")
+        return "'" + text.replace("'", "''") + "'"
+
+    def order_expr(self, column: Column) -> str:
+        # json (unlike jsonb) has no ordering, nor `=`: a json key orders and compares as its text.
+        if dict(column.extra).get("typname") == "json":
+            return f"{self.quote(column.name)}::text"
+        return self.quote(column.name)
 
     def select_expr(self, column: Column) -> str:
         name = self.quote(column.name)
