@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from dbdiff.errors import RuleError
 from dbdiff.normalize import get_normalizer
-from dbdiff.plan import LENIENT_PARAMS, ColumnPlan, DiffPlan
+from dbdiff.plan import ColumnPlan, DiffPlan, key_may_merge
 from dbdiff.values import encode_value, frame_rows
 
 SUFFIX = {"left": "_l", "right": "_r"}
@@ -198,7 +198,7 @@ def residual_columns(plan: DiffPlan, side: str) -> list[str]:
 def keys_may_merge(plan: DiffPlan) -> bool:
     """True when a key rule can make two different keys equal (ignore_case, trim, ...): then equal
     normalized keys can sit in different chunks, and pairing and duplicates must be decided globally."""
-    return any(pair.choice.params.get(p) for pair in plan.key for p in LENIENT_PARAMS)
+    return any(key_may_merge(pair) for pair in plan.key)
 
 
 @dataclass

@@ -19,7 +19,21 @@ Override = tuple[str, Mapping[str, Any]]
 
 #: Normalizer parameters that can make two different values equal. On a key they make equal
 #: normalized keys possible in different chunks, so the engine pairs such keys globally.
-LENIENT_PARAMS = ("ignore_case", "trim", "empty_as_null", "abs_tol", "rel_tol")
+LENIENT_PARAMS = ("ignore_case", "trim", "rstrip", "empty_as_null", "abs_tol", "rel_tol")
+
+#: Families a side stores as free text: a normalizer that parses them (uuid folds case and drops
+#: braces, json reorders keys, decimal reads '1.0' and '1.00' alike) can give two spellings one value.
+_TEXT_STORED = frozenset({"char", "string", "json", "other"})
+#: Normalizers that keep distinct keys of the non-text families apart.
+_INJECTIVE = frozenset({"integer", "decimal", "date", "exact", "bit", "uuid"})
+#: Families whose values both engines order alike, in classes: boundaries are shared only when both
+#: sides' families are in one class (an integer boundary means nothing to a boolean column).
+_ORDER_CLASSES = (
+    frozenset({"integer", "year", "decimal", "float"}),
+    frozenset({"boolean"}),
+    frozenset({"date"}),
+    frozenset({"datetime", "timestamp"}),
+)
 
 
 @dataclass(frozen=True)
@@ -158,8 +172,53 @@ def pair_columns(
 def boundaries_shareable(key: Sequence[ColumnPlan]) -> bool:
     """True when every key column orders the same way on both sides (numbers, dates)."""
     return all(
-        k.left.family in ORDER_STABLE_FAMILIES and k.right.family in ORDER_STABLE_FAMILIES for k in key
+        k.left.family in ORDER_STABLE_FAMILIES
+        and any(k.left.family in c and k.right.family in c for c in _ORDER_CLASSES)
+        for k in key
     )
+
+
+def key_may_merge(pair: ColumnPlan) -> bool:
+    """True unless the key rule provably keeps distinct raw keys of a side apart.
+
+    Keys it may merge (case folding, trimming, UUID spellings, any non-zero TINYINT(1) read as
+    true, precision cuts) can sit in different chunks, or in one at another chunk size, so the
+    engine and `validate` pair them and find their duplicates across the whole table.
+    """
+    choice, params = pair.choice, pair.choice.params
+    if any(params.get(p) for p in LENIENT_PARAMS):
+        return True
+    families = {pair.left.family, pair.right.family}
+    name = choice.normalizer
+    if name == "text":
+        return "char" in families  # CHAR padding is dropped
+    if name != "exact" and families & _TEXT_STORED:
+        return True
+    if name in _INJECTIVE:
+        return False
+    if name == "binary":
+        return bool(params.get("strip_zero_padding"))
+    if name == "timestamp":
+        finest = max(c.fsp if c.fsp is not None else 6 for c in (pair.left, pair.right))
+        return int(params.get("fsp", 6)) < finest
+    return True  # boolean, float, time, json, set, and any normalizer not known to keep keys apart
+
+
+def bound_order(bound: KeyValue) -> tuple[Any, ...]:
+    """A sort key for boundaries that orders NaN last (as PostgreSQL and DuckDB do) instead of
+    breaking the sort (a float NaN compares false with everything, a decimal NaN raises)."""
+    return tuple(_value_order(v) for v in bound)
+
+
+def _value_order(value: Any) -> tuple[int, Any]:
+    import decimal
+    import math
+
+    if isinstance(value, float) and math.isnan(value):
+        return (1, 0)
+    if isinstance(value, decimal.Decimal) and value.is_nan():
+        return (1, 0)
+    return (0, value)
 
 
 def plan_chunks(
@@ -203,7 +262,7 @@ def merge_boundaries(
             sides.setdefault(bound, set()).add(name)
     cuts = []
     passed = {"left": 0, "right": 0}
-    for bound in sorted(sides, key=sort_key):
+    for bound in sorted(sides, key=sort_key or bound_order):
         for name in sides[bound]:
             passed[name] += 1
         if (passed["left"] and passed["right"]) or max(passed.values()) >= 2:

@@ -48,6 +48,7 @@ from dbdiff.plan import (
     boundaries_shareable,
     canonical_bounds,
     choose_key,
+    key_may_merge,
     pair_columns,
     plan_chunks,
 )
@@ -82,10 +83,6 @@ ROW_COUNT_EQUAL = "row_count_equal"
 FIELD_UNIQUENESS = "field_uniqueness"  # pandera's own names for `unique`
 MULTIPLE_FIELDS_UNIQUENESS = "multiple_fields_uniqueness"
 AGGREGATES = ("count", "sum", "min", "max")
-
-# Normalizers that never map two different key values onto one normalized key, so uniqueness
-# can be checked per chunk. (Zero dates, which become NULL, are the one exception accepted.)
-_INJECTIVE_KEY_NORMALIZERS = frozenset({"integer", "decimal", "date", "exact", "bit"})
 
 # pandera reasons that mean the schema doesn't fit the table, not that the data is wrong.
 _CONFIG_REASONS = frozenset(
@@ -364,22 +361,7 @@ def keys_may_cross_chunks(plan: DiffPlan) -> bool:
     (case folding, trimming, precision cuts, UUID spellings, ...) can spread one normalized key
     over several chunks; then the keys go to the store and are grouped once at the end.
     """
-    return not all(_injective(pair) for pair in plan.key)
-
-
-def _injective(pair: ColumnPlan) -> bool:
-    normalizer, params = pair.choice.normalizer, pair.choice.params
-    if normalizer in _INJECTIVE_KEY_NORMALIZERS:
-        return True
-    if normalizer == "binary":
-        return not params.get("strip_zero_padding")
-    if normalizer == "text":
-        lenient = any(params.get(p) for p in ("rstrip", "trim", "ignore_case", "empty_as_null"))
-        return not lenient and "char" not in (pair.left.family, pair.right.family)
-    if normalizer == "timestamp":
-        finest = max(c.fsp if c.fsp is not None else 6 for c in (pair.left, pair.right))
-        return int(params.get("fsp", 6)) >= finest
-    return False
+    return any(key_may_merge(pair) for pair in plan.key)
 
 
 def _token(values: Iterable[Any]) -> tuple[Any, ...]:
