@@ -140,3 +140,80 @@ def test_chunk_query_reads_the_casts_of_the_dialect():
     assert sql.startswith("SELECT `id`, CAST(`amount` AS CHAR) AS `amount`")
     # `id` is NOT NULL in the catalog, so no NULL test (MySQL would call a zero DATETIME NULL).
     assert "FROM `shop`.`orders` WHERE `id` >= 5 AND `id` < 9 AND (amount > 0)" in sql
+
+
+def test_boundaries_query_sorts_the_native_column_and_casts_only_outside_the_window():
+    # MariaDB resolves a window's ORDER BY name to a same-named SELECT alias: never put one beside it.
+    from dbdiff.sources.base import boundaries_query
+
+    key = [
+        Column("t", "time", "time", nullable=False),
+        Column("u", "bigint unsigned", "integer", unsigned=True),
+    ]
+    sql = boundaries_query(MySQLDialect(), "tbl", key, 10, None)
+    inner = sql[sql.index("(SELECT") : sql.rindex(")")]
+    assert "CAST" not in inner and "ORDER BY `t`, `u`" in inner
+    assert sql.startswith("SELECT CAST(`t` AS CHAR) AS `t`, CAST(`u` AS CHAR) AS `u` FROM (")
+
+
+@pytest.mark.parametrize(
+    "value", [float("nan"), float("inf"), float("-inf"), Decimal("NaN"), Decimal("-Infinity")]
+)
+def test_mysql_places_non_finite_bounds_where_postgresql_sorts_them(value):
+    key = [Column("x", "double", "float", nullable=False)]
+    sql = range_predicate(MySQLDialect(), key, KeyRange((value,), None))
+    below_all = value == float("-inf")
+    assert sql == ("1 = 1" if below_all else "1 = 0")  # x >= -inf holds, x >= inf or NaN never
+    upper = range_predicate(MySQLDialect(), key, KeyRange(None, (value,)))
+    assert upper == ("1 = 0" if below_all else "1 = 1")
+    pg = range_predicate(PostgresDialect(), key, KeyRange((value,), None))
+    assert pg.startswith('"x" >= \'') and pg.endswith(("::float8", "::numeric"))
+
+
+def test_nan_bounds_merge_last_as_postgresql_sorts_them():
+    nan = float("nan")
+    cuts = merge_boundaries([(1.0,), (nan,)], [(-1.0,), (float("inf"),), (nan,)])
+    assert [c[0] for c in cuts][:-1] == sorted(c[0] for c in cuts[:-1]) and cuts[-1][0] != cuts[-1][0]
+    assert merge_boundaries([(Decimal("NaN"),)], [(Decimal("1"),)])[-1][0].is_nan()
+
+
+def test_boundaries_are_shared_only_within_one_ordering_class():
+    from dbdiff.plan import ColumnPlan, boundaries_shareable
+    from dbdiff.rules import RuleChoice
+
+    def pair(left: str, right: str) -> ColumnPlan:
+        choice = RuleChoice("r", "exact", {})
+        return ColumnPlan("k", Column("k", left, left), Column("k", right, right), choice)
+
+    assert boundaries_shareable([pair("integer", "decimal"), pair("datetime", "timestamp")])
+    assert not boundaries_shareable([pair("integer", "boolean")])  # TINYINT(1) -5, 0, 2 vs false, true
+    assert not boundaries_shareable([pair("date", "timestamp")])
+
+
+@pytest.mark.parametrize(
+    ("normalizer", "left", "right", "params", "merges"),
+    [
+        ("uuid", "char", "uuid", {}, True),  # 'A0EE...' and 'a0ee...' are one uuid
+        ("uuid", "uuid", "uuid", {}, False),
+        ("uuid", "binary", "uuid", {"swap": False}, False),
+        ("integer", "integer", "integer", {}, False),
+        ("decimal", "string", "decimal", {}, True),  # '1.0' and '1.00'
+        ("boolean", "integer", "boolean", {}, True),  # 1 and 2 are both true
+        ("text", "string", "string", {}, False),
+        ("text", "string", "string", {"ignore_case": True}, True),
+        ("text", "char", "string", {}, True),
+        ("json", "json", "json", {}, True),
+        ("timestamp", "datetime", "datetime", {"fsp": 0}, True),
+    ],
+)
+def test_which_key_rules_may_merge_distinct_raw_keys(normalizer, left, right, params, merges):
+    from dbdiff.plan import ColumnPlan, key_may_merge
+    from dbdiff.rules import RuleChoice
+
+    pair = ColumnPlan(
+        "k",
+        Column("k", left, left, fsp=6),
+        Column("k", right, right, fsp=6),
+        RuleChoice("r", normalizer, params),
+    )
+    assert key_may_merge(pair) is merges
