@@ -117,7 +117,8 @@ class PostgresDialect(SQLDialect):
         if column.family == "decimal":
             if not re.fullmatch(r"-?\d+(\.\d+)?", text):
                 raise UsageError(f"not a decimal key value: {text!r}")
-            return text
+            # money has no comparison with numeric; the cast from numeric ignores lc_monetary.
+            return f"CAST({text} AS money)" if dict(column.extra).get("typname") == "money" else text
         quoted = self._quoted(text)
         casts = {"date": "date", "datetime": "timestamp", "timestamp": "timestamptz", "uuid": "uuid"}
         if column.family == "timestamp":

@@ -111,6 +111,13 @@ CASES = (
         ),
     ),
     KeyCase(
+        "decimal-money",
+        "decimal",
+        "DECIMAL(12,2)",
+        "money",
+        ("-1000.50", "-0.01", "0.00", "0.99", "9", "10", "1234567.89"),
+    ),
+    KeyCase(
         "decimal-wide",
         "decimal",
         "DECIMAL(65,30)",
