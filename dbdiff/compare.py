@@ -19,7 +19,7 @@ import pyarrow as pa
 from dbdiff.errors import RuleError
 from dbdiff.normalize import get_normalizer
 from dbdiff.plan import ColumnPlan, DiffPlan, key_may_merge
-from dbdiff.values import encode_value, frame_rows
+from dbdiff.values import changed_names, encode_value, frame_rows
 
 SUFFIX = {"left": "_l", "right": "_r"}
 
@@ -249,35 +249,58 @@ def evaluate(joined: pl.DataFrame, plan: DiffPlan) -> Evaluated:
 
 
 def changed_frame(changed: pl.DataFrame, plan: DiffPlan) -> pl.DataFrame:
-    """Changed rows for drill-down: key, `differs` (column names), then `<col>_left`/`<col>_right`."""
-    keys = key_names(plan)
-    names = [p.name for p in plan.columns]
-    differs = (
-        pl.concat_list([pl.when(pl.col(f"d{j}")).then(pl.lit(name)) for j, name in enumerate(names)])
-        .list.drop_nulls()
-        .alias("differs")
-        if names
-        else pl.lit([], dtype=pl.List(pl.String)).alias("differs")
-    )
+    """Changed rows as the store keeps them: `evaluate`'s internal layout (normalized key `k{i}`,
+    left raw key `rk{i}_l`, raw values `r{j}_l`/`r{j}_r`, flags `d{j}`); `user_frame` names them."""
+    nk, nc = len(plan.key), len(plan.columns)
     return changed.select(
-        [pl.col(k).alias(f"__{k}") for k in keys]
-        + [pl.col(f"rk{i}_l").alias(p.name) for i, p in enumerate(plan.key)]
-        + [differs]
-        + [
-            c
-            for j, name in enumerate(names)
-            for c in (pl.col(f"r{j}_l").alias(f"{name}_left"), pl.col(f"r{j}_r").alias(f"{name}_right"))
-        ]
+        key_names(plan)
+        + [f"rk{i}_l" for i in range(nk)]
+        + [c for j in range(nc) for c in (f"r{j}_l", f"r{j}_r", f"d{j}")]
     )
 
 
 def one_side_frame(rows: pl.DataFrame, plan: DiffPlan, side: str) -> pl.DataFrame:
-    """Rows found on one side only, under their own column names."""
+    """Rows found on one side only, as the store keeps them: normalized key `k{i}`, raw key
+    `rk{i}` and raw values `r{j}` (one layout for both sides); `user_frame` names them."""
     sfx = SUFFIX[side]
     return rows.select(
-        [pl.col(k).alias(f"__{k}") for k in key_names(plan)]
-        + [pl.col(f"rk{i}{sfx}").alias(p.name) for i, p in enumerate(plan.key)]
-        + [pl.col(f"r{j}{sfx}").alias(p.name) for j, p in enumerate(plan.columns)]
+        key_names(plan)
+        + [pl.col(f"rk{i}{sfx}").alias(f"rk{i}") for i in range(len(plan.key))]
+        + [pl.col(f"r{j}{sfx}").alias(f"r{j}") for j in range(len(plan.columns))]
+    )
+
+
+def user_frame(stored: pl.DataFrame, plan: DiffPlan, kind: str) -> pl.DataFrame:
+    """A stored frame (`changed_frame` or `one_side_frame` layout) under the user's column names.
+
+    Changed rows: the key columns, `differs` (the names of the columns that differ), then
+    `<col>_left`/`<col>_right`; rows of one side: the key columns, then the compared columns.
+    Where a derived name equals a key column's name, it gets a trailing underscore
+    (see `values.changed_names`), so no user column name can collide with one dbdiff makes.
+    """
+    key = [p.name for p in plan.key]
+    names = [p.name for p in plan.columns]
+    if kind != "changed":
+        return stored.select(
+            [pl.col(f"rk{i}").alias(n) for i, n in enumerate(key)]
+            + [pl.col(f"r{j}").alias(n) for j, n in enumerate(names)]
+        )
+    differs_name, sides = changed_names(key, names)
+    differs = (
+        pl.concat_list([pl.when(pl.col(f"d{j}")).then(pl.lit(name)) for j, name in enumerate(names)])
+        .list.drop_nulls()
+        .alias(differs_name)
+        if names
+        else pl.lit([], dtype=pl.List(pl.String)).alias(differs_name)
+    )
+    return stored.select(
+        [pl.col(f"rk{i}_l").alias(n) for i, n in enumerate(key)]
+        + [differs]
+        + [
+            c
+            for j, (left_name, right_name) in enumerate(sides)
+            for c in (pl.col(f"r{j}_l").alias(left_name), pl.col(f"r{j}_r").alias(right_name))
+        ]
     )
 
 
@@ -292,33 +315,26 @@ def first_by_key(frame: pl.DataFrame, plan: DiffPlan, limit: int, prefix: str = 
 
 
 def changed_samples(frame: pl.DataFrame, plan: DiffPlan) -> list[dict[str, Any]]:
-    """JSON samples from a user-facing changed frame."""
+    """JSON samples from changed rows in the `changed_frame` layout."""
     samples = []
     for row in frame_rows(frame):
-        key = {p.name: encode_value(row[p.name]) for p in plan.key}
+        key = {p.name: encode_value(row[f"rk{i}_l"]) for i, p in enumerate(plan.key)}
         diffs = {
-            p.name: {
-                "left": encode_value(row[f"{p.name}_left"]),
-                "right": encode_value(row[f"{p.name}_right"]),
-            }
-            for p in plan.columns
-            if p.name in row["differs"]
+            p.name: {"left": encode_value(row[f"r{j}_l"]), "right": encode_value(row[f"r{j}_r"])}
+            for j, p in enumerate(plan.columns)
+            if row[f"d{j}"]
         }
         samples.append({"key": key, "diffs": diffs})
     return samples
 
 
 def row_samples(frame: pl.DataFrame, plan: DiffPlan) -> list[dict[str, Any]]:
-    """JSON samples from a user-facing one-side frame."""
-    names = [p.name for p in plan.key] + [p.name for p in plan.columns]
+    """JSON samples from one side's rows in the `one_side_frame` layout."""
     samples = []
     for row in frame_rows(frame):
-        samples.append(
-            {
-                "key": {p.name: encode_value(row[p.name]) for p in plan.key},
-                "row": {name: encode_value(row[name]) for name in names},
-            }
-        )
+        key = {p.name: encode_value(row[f"rk{i}"]) for i, p in enumerate(plan.key)}
+        values = {p.name: encode_value(row[f"r{j}"]) for j, p in enumerate(plan.columns)}
+        samples.append({"key": key, "row": {**key, **values}})
     return samples
 
 

@@ -37,6 +37,7 @@ from dbdiff.compare import (
     residual_columns,
     row_samples,
     split_duplicates,
+    user_frame,
     utc_zones,
 )
 from dbdiff.errors import ConnectionFailure, ExtractionError, UsageError
@@ -66,7 +67,7 @@ from dbdiff.rules import RuleSet, load_rules
 from dbdiff.sources.base import KeyRange, Source
 from dbdiff.store import ResultStore
 from dbdiff.validation import SchemaSpec, Validator, describe_schema
-from dbdiff.values import bound_samples, encode_value, frame_rows
+from dbdiff.values import bound_samples, changed_names, encode_value, frame_rows
 
 log = logging.getLogger("dbdiff")
 
@@ -595,7 +596,7 @@ class DiffRun:
         )
 
     def _first_stored(self, kind: str, limit: int) -> pl.DataFrame | None:
-        return self._stored_first(f"{self._name}__{kind}", key_order_sql(self.plan), limit)
+        return self._stored_first(f"{self._name}__{kind}", key_order_sql(self.plan, ""), limit)
 
     def _stored_first(self, name: str, order: str, limit: int) -> pl.DataFrame | None:
         """The first `limit` rows of a stored table in `order` (None when there are none)."""
@@ -662,17 +663,18 @@ class _TableStore:
 
     def read(self, table: str, kind: str, *, raw: bool = False) -> pl.DataFrame:
         prefix, plan = self.tables[table]
-        internal = [f"__{k}" for k in key_names(plan)]
         if not self.store.exists(f"{prefix}__{kind}"):
             return _empty_frame(plan, kind)
-        frame = self.store.read(prefix, kind, order_by=[key_order_sql(plan)]).drop(internal)
-        return frame if raw else present(frame, plan, kind)
+        # Stored under internal names only (DuckDB names are case-insensitive, users' may not be).
+        frame = self.store.read(prefix, kind, order_by=[key_order_sql(plan, "")])
+        return user_frame(frame if raw else present(frame, plan, kind), plan, kind)
 
 
 def _empty_frame(plan: DiffPlan, kind: str) -> pl.DataFrame:
     names = [p.name for p in plan.key]
     if kind == "changed":
-        names += ["differs"] + [f"{p.name}_{s}" for p in plan.columns for s in ("left", "right")]
+        differs, sides = changed_names(names, [p.name for p in plan.columns])
+        names += [differs] + [n for pair in sides for n in pair]
     else:
         names += [p.name for p in plan.columns]
     return pl.DataFrame({n: [] for n in names})

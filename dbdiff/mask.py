@@ -19,26 +19,44 @@ from typing import Any
 
 from dbdiff.errors import ColumnError
 from dbdiff.result import DiffResult, Samples, TableResult, Validation, ValidationFailure
+from dbdiff.schema import find_named
 
 
 def check_mask(pairs: Sequence[Any], columns: Sequence[str]) -> None:
-    """`ColumnError` when a masked column is not among the compared `pairs` (objects with `.name`)."""
-    known = {p.name.lower() for p in pairs}
-    unknown = sorted({c.lower() for c in columns} - known)
-    if unknown:
-        raise ColumnError(
-            f"--mask names column {unknown[0]!r}, which is not compared",
-            hint="compared columns: " + ", ".join(sorted(p.name for p in pairs)),
-        )
+    """`ColumnError` when a masked column is not among the compared `pairs` (see `masked_columns`)."""
+    masked_columns(pairs, columns)
+
+
+def masked_columns(pairs: Sequence[Any], columns: Sequence[str]) -> set[str]:
+    """The names of the compared `pairs` (plan or result column pairs) that `columns` mean.
+
+    A name matches exactly, else ignoring case when only one pair matches so; `ColumnError` when a
+    name matches no compared column or several.
+    """
+    masked = set()
+    for column in columns:
+        found = find_named(column, pairs, _pair_names)
+        if len(found) != 1:
+            shown = " and ".join(repr(p.name) for p in found)
+            raise ColumnError(
+                f"--mask names column {column!r}, which "
+                + (f"is ambiguous: it matches {shown} only ignoring case" if found else "is not compared"),
+                hint="compared columns: " + ", ".join(sorted(p.name for p in pairs)),
+            )
+        masked.add(found[0].name)
+    return masked
+
+
+def _pair_names(pair: Any) -> tuple[str, ...]:
+    right = getattr(pair, "right_name", None) or getattr(getattr(pair, "right", None), "name", None)
+    return (pair.name, right) if right else (pair.name,)
 
 
 def mask_result(result: DiffResult, columns: Sequence[str], *, key: bytes | None = None) -> DiffResult:
-    """A copy of `result` whose reports show hashes for `columns` (matched case-insensitively)."""
+    """A copy of `result` whose reports show hashes for `columns` (resolved as `check_mask` says)."""
     if not columns:
         return result
-    wanted = {c.lower() for c in columns}
-    for table in result.tables:
-        check_mask(table.schema.columns, columns)
+    wanted = [masked_columns(t.schema.columns, columns) for t in result.tables]
     secret = key if key is not None else secrets.token_bytes(32)
 
     def hide(value: Any) -> Any:
@@ -47,14 +65,14 @@ def mask_result(result: DiffResult, columns: Sequence[str], *, key: bytes | None
         data = json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")
         return "masked:" + hmac.new(secret, data, hashlib.sha256).hexdigest()[:12]
 
-    tables = tuple(_mask_table(t, wanted, hide) for t in result.tables)
+    tables = tuple(_mask_table(t, w, hide) for t, w in zip(result.tables, wanted, strict=True))
     options = {**result.options, "mask": sorted({c for c in columns})}
     return dataclasses.replace(result, tables=tables, options=options)
 
 
 def _mask_table(table: TableResult, wanted: set[str], hide: Callable[[Any], Any]) -> TableResult:
     def row(values: Mapping[str, Any]) -> dict[str, Any]:
-        return {k: hide(v) if k.lower() in wanted else v for k, v in values.items()}
+        return {k: hide(v) if k in wanted else v for k, v in values.items()}
 
     def sample(item: Mapping[str, Any]) -> dict[str, Any]:
         out = dict(item)
@@ -63,7 +81,7 @@ def _mask_table(table: TableResult, wanted: set[str], hide: Callable[[Any], Any]
                 out[field] = row(out[field])
         if "diffs" in out:
             out["diffs"] = {
-                col: {side: hide(v) for side, v in pair.items()} if col.lower() in wanted else pair
+                col: {side: hide(v) for side, v in pair.items()} if col in wanted else pair
                 for col, pair in out["diffs"].items()
             }
         return out
@@ -78,7 +96,7 @@ def _mask_table(table: TableResult, wanted: set[str], hide: Callable[[Any], Any]
     )
 
     def example_value(column: str | None, value: Any) -> Any:
-        if column is not None and column.lower() in wanted:
+        if column is not None and column in wanted:
             if isinstance(value, Mapping) and set(value) == {"left", "right"}:
                 return {side: hide(v) for side, v in value.items()}  # an aggregate: keep which side
             return hide(value)
@@ -101,7 +119,7 @@ def _mask_table(table: TableResult, wanted: set[str], hide: Callable[[Any], Any]
     stats = dict(table.stats)
     if isinstance(stats.get("aggregates"), Mapping):
         stats["aggregates"] = {
-            column: _hide_all(values, hide) if column.lower() in wanted else values
+            column: _hide_all(values, hide) if column in wanted else values
             for column, values in stats["aggregates"].items()
         }
     warnings = tuple(

@@ -6,13 +6,14 @@ no IO, so plans can be built and checked in unit tests and shown by `dbdiff expl
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from dbdiff.errors import ColumnError, KeyColumnError
 from dbdiff.rules import RuleChoice, RuleSet
-from dbdiff.schema import ORDER_STABLE_FAMILIES, Column, TableSchema
+from dbdiff.schema import ORDER_STABLE_FAMILIES, Column, TableSchema, find_named
 from dbdiff.sources.base import KeyRange, KeyValue
 
 Override = tuple[str, Mapping[str, Any]]
@@ -79,22 +80,114 @@ class DiffPlan:
         return self.key + self.columns
 
 
+@dataclass(frozen=True)
+class ColumnMatch:
+    """One column of either side with its partner on the other side, if it has one."""
+
+    left: Column | None
+    right: Column | None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.name for c in (self.left, self.right) if c is not None))
+
+    @property
+    def paired(self) -> bool:
+        return self.left is not None and self.right is not None
+
+    def describe(self) -> str:
+        if self.left is not None and self.right is not None:
+            if self.left.name == self.right.name:
+                return repr(self.left.name)
+            return f"{self.left.name!r} (right side {self.right.name!r})"
+        side, column = ("left", self.left) if self.left is not None else ("right", self.right)
+        assert column is not None
+        return f"{column.name!r} (only on the {side} side)"
+
+
+def match_columns(left: TableSchema, right: TableSchema) -> list[ColumnMatch]:
+    """Pair both sides' columns: by exact name first, then ignoring case where that is unambiguous.
+
+    A column pairs with the other side's column of the same name; failing that, with the one
+    whose name differs only in case, but only when neither side has another column of that name
+    ignoring case (PostgreSQL can hold "Email" and email: then only exact names pair). Pairs come
+    in the left side's order, then the right side's unpaired columns.
+    """
+    right_exact = {c.name: c for c in right.columns}
+    left_folds = Counter(c.name.lower() for c in left.columns)
+    right_folds = Counter(c.name.lower() for c in right.columns)
+    right_by_fold = {c.name.lower(): c for c in right.columns}
+    matches: list[ColumnMatch] = []
+    used: set[str] = set()
+    for column in left.columns:
+        partner = right_exact.get(column.name)
+        fold = column.name.lower()
+        if partner is None and left_folds[fold] == 1 and right_folds[fold] == 1:
+            partner = right_by_fold[fold]
+        if partner is not None and partner.name not in used:
+            used.add(partner.name)
+            matches.append(ColumnMatch(column, partner))
+        else:
+            matches.append(ColumnMatch(column, None))
+    matches.extend(ColumnMatch(None, c) for c in right.columns if c.name not in used)
+    return matches
+
+
+def resolve_column(name: str, matches: Sequence[ColumnMatch], what: str) -> ColumnMatch | None:
+    """The column a user-given name means (see `schema.find_named`); an error when ambiguous."""
+    found = find_named(name, matches, lambda m: m.names)
+    if len(found) > 1:
+        raise ColumnError(
+            f"{what} {name!r} is ambiguous: it matches "
+            + " and ".join(m.describe() for m in found)
+            + " only ignoring case",
+            hint="spell the column name exactly as the table does (names are case-sensitive here)",
+        )
+    return found[0] if found else None
+
+
+def _not_paired(
+    name: str, match: ColumnMatch | None, what: str, left: TableSchema, right: TableSchema
+) -> str:
+    """Why `name` is not a column of both sides, in words."""
+    if match is None:
+        return f"{what} {name!r} does not exist on the left and right side"
+    missing, schema = ("right", right) if match.left is not None else ("left", left)
+    message = f"{what} {name!r} does not exist on the {missing} side"
+    own = match.left or match.right
+    assert own is not None
+    variants = [c.name for c in schema.columns if c.name.lower() == own.name.lower()]
+    if variants:
+        message += (
+            f" (it has {' and '.join(repr(v) for v in variants)}, which match only ignoring case "
+            "and are not paired because the names are ambiguous)"
+        )
+    return message
+
+
 def choose_key(left: TableSchema, right: TableSchema, key: Sequence[str] | None) -> list[str]:
-    """The key columns: as given, else the left primary key, else the right one."""
+    """The key columns (as the left side names them): as given, else the left primary key, else
+    the right one."""
+    matches = match_columns(left, right)
     if key:
+        chosen: list[str] = []
         for name in key:
-            missing = [
-                side for side, schema in (("left", left), ("right", right)) if schema.get(name) is None
-            ]
-            if missing:
+            match = resolve_column(name, matches, "key column")
+            if match is None or match.left is None or match.right is None:
+                hint_schema = right if match is not None and match.left is not None else left
                 raise KeyColumnError(
-                    f"key column {name!r} does not exist on the {' and '.join(missing)} side",
-                    hint=_columns_hint(left if "left" in missing else right),
+                    _not_paired(name, match, "key column", left, right), hint=_columns_hint(hint_schema)
                 )
-        return list(key)
-    for schema, other in ((left, right), (right, left)):
-        if schema.primary_key and all(other.get(k) is not None for k in schema.primary_key):
-            return [schema[k].name for k in schema.primary_key]
+            if match.left.name in chosen:
+                raise KeyColumnError(f"key column {name!r} is named twice")
+            chosen.append(match.left.name)
+        return chosen
+    for side, schema in (("left", left), ("right", right)):
+        own = [schema.get(pk) for pk in schema.primary_key]
+        partners = {id(m.left if side == "left" else m.right): m.left for m in matches if m.paired}
+        names = [partners.get(id(column)) for column in own]
+        if names and all(names):
+            return [n.name for n in names if n is not None]
     raise KeyColumnError(
         f"no key found for {left.name!r}: neither side has a primary key that both sides share",
         hint="name the key columns with --key COL [--key COL2]",
@@ -119,53 +212,64 @@ def pair_columns(
     exclude: Sequence[str] = (),
     overrides: Mapping[str, Override] | None = None,
 ) -> tuple[tuple[ColumnPlan, ...], tuple[ColumnPlan, ...], tuple[str, ...], tuple[str, ...]]:
-    """(key pairs, compared pairs, columns only on the left, columns only on the right)."""
-    overrides = {k.lower(): v for k, v in (overrides or {}).items()}
-    excluded = {e.lower() for e in exclude}
+    """(key pairs, compared pairs, columns only on the left, columns only on the right).
+
+    Columns pair as `match_columns` says; every name the user gives (key, --columns, --exclude,
+    rule overrides) resolves as `resolve_column` says: exactly, else ignoring case when that is
+    unambiguous, else an error naming the candidates.
+    """
+    matches = match_columns(left, right)
+
+    def paired(name: str, what: str) -> ColumnMatch:
+        match = resolve_column(name, matches, what)
+        if match is None or not match.paired:
+            hint_schema = right if match is not None and match.left is not None else left
+            raise ColumnError(_not_paired(name, match, what, left, right), hint=_columns_hint(hint_schema))
+        return match
+
+    key_matches = [paired(k, "key column") for k in key]
+    excluded: list[ColumnMatch] = []
     for name in exclude:
-        if left.get(name) is None and right.get(name) is None:
+        match = resolve_column(name, matches, "--exclude names column")
+        if match is None:
             raise ColumnError(
                 f"--exclude names column {name!r}, which neither side has", hint=_columns_hint(left)
             )
-    key_lower = {k.lower() for k in key}
-    if key_lower & excluded:
-        raise ColumnError(f"cannot exclude key column {sorted(key_lower & excluded)[0]!r}")
-    if columns:
-        for name in columns:
-            if left.get(name) is None or right.get(name) is None:
-                side = "left" if left.get(name) is None else "right"
-                raise ColumnError(
-                    f"column {name!r} does not exist on the {side} side",
-                    hint=_columns_hint(left if side == "left" else right),
-                )
-        wanted = [c.lower() for c in columns]
-    else:
-        wanted = [c.name.lower() for c in left.columns]
+        if any(match is k for k in key_matches):
+            raise ColumnError(f"cannot exclude key column {name!r}")
+        excluded.append(match)
 
-    def plan_for(name: str) -> ColumnPlan:
-        lc, rc = left[name], right[name]
-        choice = rules.choose(lc, rc, left_dialect, right_dialect, overrides.get(name.lower()))
+    def skipped(match: ColumnMatch) -> bool:
+        return any(match is k for k in key_matches) or any(match is e for e in excluded)
+
+    if columns:
+        wanted: list[ColumnMatch] = []
+        for name in columns:
+            match = paired(name, "column")
+            if not any(match is w for w in wanted):
+                wanted.append(match)
+    else:
+        wanted = [m for m in matches if m.paired]
+    compared_matches = [m for m in wanted if not skipped(m)]
+    rule_for: dict[int, Override] = {}
+    for name, override in (overrides or {}).items():
+        match = resolve_column(name, matches, "a rule override names column")
+        if match is None or not any(match is m for m in key_matches + compared_matches):
+            raise ColumnError(f"a rule override names column {name!r}, which is not compared")
+        rule_for[id(match)] = override
+
+    def plan_for(match: ColumnMatch) -> ColumnPlan:
+        lc, rc = match.left, match.right
+        assert lc is not None and rc is not None
+        choice = rules.choose(lc, rc, left_dialect, right_dialect, rule_for.get(id(match)))
         return ColumnPlan(name=lc.name, left=lc, right=rc, choice=choice)
 
-    key_plans = tuple(plan_for(k) for k in key)
-    compared = tuple(
-        plan_for(name)
-        for name in wanted
-        if name not in key_lower and name not in excluded and right.get(name) is not None
-    )
+    key_plans = tuple(plan_for(m) for m in key_matches)
+    compared = tuple(plan_for(m) for m in compared_matches)
     if columns:
-        only_left: tuple[str, ...] = ()
-        only_right: tuple[str, ...] = ()
-    else:
-        only_left = tuple(
-            c.name for c in left.columns if right.get(c.name) is None and c.name.lower() not in excluded
-        )
-        only_right = tuple(
-            c.name for c in right.columns if left.get(c.name) is None and c.name.lower() not in excluded
-        )
-    unknown = set(overrides) - {p.name.lower() for p in key_plans + compared}
-    if unknown:
-        raise ColumnError(f"a rule override names column {sorted(unknown)[0]!r}, which is not compared")
+        return key_plans, compared, (), ()
+    only_left = tuple(m.left.name for m in matches if m.right is None and m.left and not skipped(m))
+    only_right = tuple(m.right.name for m in matches if m.left is None and m.right and not skipped(m))
     return key_plans, compared, only_left, only_right
 
 

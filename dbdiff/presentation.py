@@ -35,21 +35,23 @@ _FOLDING = {"ignore_case": False, "trim": False, "empty_as_null": False, "strip_
 
 
 def present(frame: pl.DataFrame, plan: DiffPlan, kind: str, *, for_json: bool = False) -> pl.DataFrame:
-    """A user-facing frame (`changed`, `only_left` or `only_right`) with each pair in one form.
+    """A stored frame (`changed`, `only_left` or `only_right`) with each pair in one form.
 
+    The frame has the store's internal layout (`compare.changed_frame`, `compare.one_side_frame`:
+    raw key `rk{i}_l` or `rk{i}`, raw values `r{j}_l`/`r{j}_r` or `r{j}`), so no user column name
+    can be mistaken for another; `compare.user_frame` names the columns afterwards.
     `for_json`: whole numbers wider than Int64 as Int128 (Python ints, so JSON numbers) instead of
     Decimal(38, 0), which Arrow and pandas can read.
     """
     if frame.width == 0:
         return frame
-    for i, pair in enumerate(plan.all_pairs):
-        if kind == "changed":
-            if i < len(plan.key):
-                columns: Sequence[tuple[str, str]] = ((pair.name, "left"),)
-            else:
-                columns = ((f"{pair.name}_left", "left"), (f"{pair.name}_right", "right"))
-        else:
-            columns = ((pair.name, kind.removeprefix("only_")),)
+    side = kind.removeprefix("only_")
+    columns: Sequence[tuple[str, str]]
+    for i, pair in enumerate(plan.key):
+        columns = ((f"rk{i}_l", "left"),) if kind == "changed" else ((f"rk{i}", side),)
+        frame = _present_pair(frame, pair, columns, for_json)
+    for j, pair in enumerate(plan.columns):
+        columns = ((f"r{j}_l", "left"), (f"r{j}_r", "right")) if kind == "changed" else ((f"r{j}", side),)
         frame = _present_pair(frame, pair, columns, for_json)
     return frame
 

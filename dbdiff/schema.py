@@ -6,7 +6,11 @@ planning, comparison, reports) sees only this model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 #: The type families every dialect maps its native types onto. Rules match on these.
 FAMILIES = (
@@ -68,21 +72,40 @@ class TableSchema:
     name: str
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...] = ()
-    _by_name: dict[str, Column] = field(default_factory=dict, init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_name", {c.name.lower(): c for c in self.columns})
 
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    def matches(self, name: str) -> list[Column]:
+        """The columns `name` may mean: see `find_named` (more than one means it is ambiguous)."""
+        return find_named(name, self.columns, lambda c: (c.name,))
+
     def get(self, name: str) -> Column | None:
-        """The column named `name`, matched case-insensitively (MySQL names are case-insensitive)."""
-        return self._by_name.get(name.lower())
+        """The column named `name` exactly, else the only one named so ignoring case, else None.
+
+        PostgreSQL (and Parquet, CSV) can hold both "Email" and "email"; a name that matches
+        several columns only ignoring case names none of them.
+        """
+        found = self.matches(name)
+        return found[0] if len(found) == 1 else None
 
     def __getitem__(self, name: str) -> Column:
         column = self.get(name)
         if column is None:
             raise KeyError(name)
         return column
+
+
+def find_named(name: str, items: Sequence[T], names: Callable[[T], Iterable[str]]) -> list[T]:
+    """The items that `names` calls `name` exactly; when none is, those that match ignoring case.
+
+    This is how every user-given column name resolves (--key, --columns, --exclude, --rule, --mask):
+    MySQL's names are case-insensitive, PostgreSQL's are not, so an exact match always wins and a
+    case-insensitive one counts only when it is the only one (callers treat more as ambiguous).
+    """
+    exact = [item for item in items if name in names(item)]
+    if exact:
+        return exact
+    folded = name.lower()
+    return [item for item in items if any(n.lower() == folded for n in names(item))]

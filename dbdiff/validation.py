@@ -61,6 +61,7 @@ from dbdiff.result import (
     Validation,
     ValidationFailure,
 )
+from dbdiff.schema import find_named
 from dbdiff.values import encode_value, frame_rows
 
 if TYPE_CHECKING:
@@ -535,17 +536,20 @@ class Validator:
         return "is not compared (missing, excluded, or outside --columns)"
 
     def _aggregate_columns(self, names: Sequence[str]) -> list[tuple[str, dict[str, str], ColumnPlan]]:
-        columns = {p.name.lower(): (p, i, True) for i, p in enumerate(self.plan.key)}
-        columns.update({p.name.lower(): (p, j, False) for j, p in enumerate(self.plan.columns)})
+        columns = [(p, i, True) for i, p in enumerate(self.plan.key)]
+        columns += [(p, j, False) for j, p in enumerate(self.plan.columns)]
         out = []
         for name in names:
-            found = columns.get(name.lower())
-            if found is None:
+            # Exactly, else ignoring case when that is unambiguous (as every column name resolves).
+            found = find_named(name, columns, lambda c: (c[0].name, c[0].right.name))
+            if len(found) != 1:
+                shown = " and ".join(repr(c[0].name) for c in found)
+                why = f"is ambiguous: it matches {shown} only ignoring case" if found else "is not compared"
                 raise ColumnError(
-                    f"--aggregate names column {name!r}, which is not compared",
+                    f"--aggregate names column {name!r}, which {why}",
                     hint="columns: " + ", ".join(p.name for p in self.plan.all_pairs),
                 )
-            pair, index, is_key = found
+            pair, index, is_key = found[0]
             internal = {side: (f"k{index}" if is_key else f"n{index}{SUFFIX[side]}") for side in self.sides}
             out.append((pair.name, internal, pair))
         return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -61,18 +61,38 @@ def encode_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return {name: encode_value(v) for name, v in row.items()}
 
 
+def changed_names(key: Sequence[str], columns: Sequence[str]) -> tuple[str, list[tuple[str, str]]]:
+    """The names of a changed-rows frame's own columns: (`differs`, [(`<col>_left`, `<col>_right`)]).
+
+    Key columns keep their names; a derived name that equals one of them (a key column called
+    `differs`, or `a_left` beside a compared column `a`) gets trailing underscores until it is free.
+    Derived names cannot collide with each other (`_left` and `_right` endings differ).
+    """
+    taken = set(key)
+
+    def free(name: str) -> str:
+        while name in taken:
+            name += "_"
+        return name
+
+    return free("differs"), [(free(f"{c}_left"), free(f"{c}_right")) for c in columns]
+
+
 def samples_frame(table: TableResult, kind: str) -> pl.DataFrame:
     """A DataFrame built from a result's samples (used when the full rows are no longer at hand)."""
     import polars as pl
 
     samples = getattr(table.samples, kind)
     if kind == "changed":
+        columns_seen = list(dict.fromkeys(c for s in samples for c in s["diffs"]))
+        _, sides = changed_names(table.key, columns_seen)
+        names = dict(zip(columns_seen, sides, strict=True))
         records = []
         for s in samples:
             record = dict(s["key"])
             for column, pair in s["diffs"].items():
-                record[f"{column}_left"] = pair["left"]
-                record[f"{column}_right"] = pair["right"]
+                record[names[column][0]] = pair["left"]
+                record[names[column][1]] = pair["right"]
             records.append(record)
     else:
         records = [{**s["key"], **{k: v for k, v in s["row"].items() if k not in s["key"]}} for s in samples]

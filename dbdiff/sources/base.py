@@ -273,13 +273,16 @@ def boundaries_query(
     not_null = " AND ".join(f"{dialect.quote(c.name)} IS NOT NULL" for c in key if c.nullable) or "1 = 1"
     filters = f"{not_null} AND ({where})" if where else not_null
     select = ", ".join(dialect.select_expr(c) for c in key)
+    rn = "dbdiff_rn"
+    while rn in {c.name.lower() for c in key}:  # a key column may have that name: never collide
+        rn += "_"
     inner = (
-        f"SELECT {names}, ROW_NUMBER() OVER (ORDER BY {order}) AS dbdiff_rn "
+        f"SELECT {names}, ROW_NUMBER() OVER (ORDER BY {order}) AS {rn} "
         f"FROM {dialect.table_ref(table)} WHERE {filters}"
     )
     return (
         f"SELECT {select} FROM ({inner}) dbdiff_q "
-        f"WHERE dbdiff_rn > 1 AND {dialect.mod('dbdiff_rn - 1', str(int(every)))} = 0 ORDER BY dbdiff_rn"
+        f"WHERE {rn} > 1 AND {dialect.mod(f'{rn} - 1', str(int(every)))} = 0 ORDER BY {rn}"
     )
 
 
