@@ -224,6 +224,8 @@ class _Totals:
     changed: int = 0
     mismatches: list[int] = field(default_factory=list)
     duplicate_keys: dict[str, int] = field(default_factory=lambda: {"left": 0, "right": 0})
+    # Rows whose key is duplicated on either side: set aside, never paired (see Summary).
+    duplicate_key_rows: dict[str, int] = field(default_factory=lambda: {"left": 0, "right": 0})
     changed_samples: list[pl.DataFrame] = field(default_factory=list)
     duplicate_samples: list[tuple[str, pl.DataFrame]] = field(default_factory=list)
     # (side, column index) -> [count, message, first rows by key]
@@ -332,6 +334,8 @@ class DiffRun:
             t.rows_right += right.height
             t.matched += outcome.matched
             t.changed += outcome.changed.height
+            t.duplicate_key_rows["left"] += left.height - left_unique.height
+            t.duplicate_key_rows["right"] += right.height - right_unique.height
             t.mismatches = [a + b for a, b in zip(t.mismatches, outcome.mismatches, strict=True)]
             if outcome.changed.height and limit:
                 t.changed_samples.append(first_by_key(outcome.changed, self.plan, limit))
@@ -419,6 +423,14 @@ class DiffRun:
                     conditions.append(f'NOT EXISTS (SELECT 1 FROM "{dup_table}" d WHERE {match})')
         left_filter = " AND ".join(filters["l"]) or "TRUE"
         right_filter = " AND ".join(filters["r"]) or "TRUE"
+        for side, table, alias, kept in (
+            ("left", res_l, "l", left_filter),
+            ("right", res_r, "r", right_filter),
+        ):
+            if kept != "TRUE" and self.store.exists(table):
+                sql = f'SELECT COUNT(*) FROM "{table}" {alias} WHERE NOT ({kept})'
+                batch = next(iter(self.store.query_batches(sql, 1)))
+                self.totals.duplicate_key_rows[side] += int(batch.column(0)[0].as_py())
         # Presence comes from a flag of each side, never from the key: a key may be NULL.
         select = ", ".join(
             [f"COALESCE(l.{k}, r.{k}) AS {k}" for k in keys]
@@ -516,6 +528,8 @@ class DiffRun:
             changed=t.changed,
             duplicate_keys_left=t.duplicate_keys["left"],
             duplicate_keys_right=t.duplicate_keys["right"],
+            duplicate_key_rows_left=t.duplicate_key_rows["left"],
+            duplicate_key_rows_right=t.duplicate_key_rows["right"],
             null_keys_left=null_left,
             null_keys_right=null_right,
         )

@@ -108,7 +108,13 @@ class SchemaComparison:
 
 @dataclass(frozen=True)
 class Summary:
-    """Row counts. `null_keys_*` extends the contract: rows whose key has a NULL cannot be matched."""
+    """Row counts. `null_keys_*` extends the contract: rows whose key has a NULL cannot be matched.
+
+    `duplicate_keys_*` counts the distinct keys that occur more than once on a side;
+    `duplicate_key_rows_*` (also an extension) counts the rows of a side whose key is duplicated
+    on either side: such rows are reported, never paired. Every row is counted exactly once:
+    rows_left == matched + only_left + duplicate_key_rows_left + null_keys_left (and so on the right).
+    """
 
     rows_left: int = 0
     rows_right: int = 0
@@ -120,6 +126,8 @@ class Summary:
     duplicate_keys_right: int = 0
     null_keys_left: int = 0
     null_keys_right: int = 0
+    duplicate_key_rows_left: int = 0
+    duplicate_key_rows_right: int = 0
 
     @property
     def differences(self) -> int:

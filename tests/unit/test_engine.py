@@ -60,6 +60,8 @@ def test_planted_differences_are_found_exactly():
         "duplicate_keys_right": 0,
         "null_keys_left": 0,
         "null_keys_right": 0,
+        "duplicate_key_rows_left": 0,
+        "duplicate_key_rows_right": 0,
     }
     assert {c.name: c.mismatches for c in table.columns} == {"name": 1, "amount": 0, "note": 1}
     assert table.samples.changed == (
