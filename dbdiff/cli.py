@@ -503,7 +503,7 @@ def _column_rules(specs: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]
     overrides: dict[str, tuple[str, dict[str, Any]]] = {}
     for spec in specs:
         column, override = parse_override(spec)
-        if column.lower() in {c.lower() for c in overrides}:
+        if column in overrides:  # "Email" and email may be two columns: the plan resolves names
             raise UsageError(f"--rule names column {column!r} twice")
         overrides[column] = override
     return overrides

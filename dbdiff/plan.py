@@ -256,6 +256,8 @@ def pair_columns(
         match = resolve_column(name, matches, "a rule override names column")
         if match is None or not any(match is m for m in key_matches + compared_matches):
             raise ColumnError(f"a rule override names column {name!r}, which is not compared")
+        if id(match) in rule_for:
+            raise ColumnError(f"two rule overrides name column {match.describe()}")
         rule_for[id(match)] = override
 
     def plan_for(match: ColumnMatch) -> ColumnPlan:

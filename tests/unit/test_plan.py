@@ -217,3 +217,83 @@ def test_which_key_rules_may_merge_distinct_raw_keys(normalizer, left, right, pa
         RuleChoice("r", normalizer, params),
     )
     assert key_may_merge(pair) is merges
+
+
+def named(*names: str, pk: tuple[str, ...] = ("id",)) -> TableSchema:
+    return TableSchema("t", tuple(Column(n, "int", "integer") for n in names), pk)
+
+
+def pairs_of(left: TableSchema, right: TableSchema, **kwargs):
+    return pair_columns(
+        left, right, rules=load_rules(), left_dialect="mysql", right_dialect="postgresql", **kwargs
+    )
+
+
+def test_a_case_variant_pairs_only_by_its_exact_name():
+    left = named("id", "email")
+    for right in (named("id", "Email", "email"), named("id", "email", "Email")):
+        _, compared, only_left, only_right = pairs_of(left, right, key=["id"])
+        assert [(c.left.name, c.right.name) for c in compared] == [("email", "email")]
+        assert (only_left, only_right) == ((), ("Email",))
+    # No exact partner and two candidates ignoring case: neither pairs, all are listed.
+    _, compared, only_left, only_right = pairs_of(
+        named("id", "EMAIL"), named("id", "Email", "email"), key=["id"]
+    )
+    assert compared == () and only_left == ("EMAIL",) and only_right == ("Email", "email")
+
+
+def test_user_names_resolve_exactly_then_unambiguously_ignoring_case():
+    left, right = named("id", "Email", "email"), named("id", "Email", "email")
+    _, compared, _, _ = pairs_of(left, right, key=["ID"], columns=["Email"])
+    assert [c.name for c in compared] == ["Email"]
+    _, compared, _, _ = pairs_of(
+        left, right, key=["id"], exclude=["email"], overrides={"Email": ("integer", {})}
+    )
+    assert [c.name for c in compared] == ["Email"]
+    for kwargs in (
+        {"columns": ["EMAIL"]},
+        {"exclude": ["EMAIL"]},
+        {"overrides": {"EMAIL": ("integer", {})}},
+    ):
+        with pytest.raises(ColumnError, match="'EMAIL' is ambiguous: it matches 'Email' and 'email'"):
+            pairs_of(left, right, key=["id"], **kwargs)
+    with pytest.raises(ColumnError, match="ambiguous"):
+        choose_key(left, right, ["EMAIL"])
+    with pytest.raises(ColumnError, match="two rule overrides name column 'email'"):
+        pairs_of(
+            named("id", "email"),
+            named("id", "email"),
+            key=["id"],
+            overrides={"email": ("integer", {}), "EMAIL": ("integer", {})},
+        )
+    with pytest.raises(KeyColumnError, match=r"'Email' does not exist on the left side \(it has 'email'"):
+        choose_key(named("id", "email", "x"), named("id", "Email", "email", "x"), ["Email"])
+
+
+def test_the_primary_key_pairs_like_any_column():
+    # The right side's primary key is "ID"; the left has id and "Id": "ID" pairs with neither.
+    with pytest.raises(KeyColumnError, match="no key found"):
+        choose_key(named("id", "Id", pk=()), named("ID", pk=("ID",)), None)
+    assert choose_key(named("id", pk=()), named("ID", pk=("ID",)), None) == ["id"]
+
+
+@given(
+    left=st.lists(st.sampled_from(["a", "A", "b", "B", "c", "ab", "Ab"]), unique=True),
+    right=st.lists(st.sampled_from(["a", "A", "b", "B", "d", "ab", "AB"]), unique=True),
+)
+def test_every_column_is_paired_once_or_listed(left, right):
+    from collections import Counter
+
+    from dbdiff.plan import match_columns
+
+    ls, rs = named(*left, pk=()), named(*right, pk=())
+    matches = match_columns(ls, rs)
+    assert sorted(m.left.name for m in matches if m.left) == sorted(left)
+    assert sorted(m.right.name for m in matches if m.right) == sorted(right)
+    lf, rf = Counter(n.lower() for n in left), Counter(n.lower() for n in right)
+    for m in matches:
+        if m.left and m.right and m.left.name != m.right.name:
+            fold = m.left.name.lower()
+            assert m.right.name.lower() == fold and lf[fold] == rf[fold] == 1
+        elif m.left and not m.right:
+            assert m.left.name not in right
