@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dbdiff.errors import ColumnError, KeyColumnError
+from dbdiff.errors import ColumnError, KeyColumnError, UsageError
 from dbdiff.rules import RuleChoice, RuleSet
 from dbdiff.schema import ORDER_STABLE_FAMILIES, Column, TableSchema, find_named
 from dbdiff.sources.base import KeyRange, KeyValue
@@ -133,11 +133,13 @@ def match_columns(left: TableSchema, right: TableSchema) -> list[ColumnMatch]:
     return matches
 
 
-def resolve_column(name: str, matches: Sequence[ColumnMatch], what: str) -> ColumnMatch | None:
-    """The column a user-given name means (see `schema.find_named`); an error when ambiguous."""
+def resolve_column(
+    name: str, matches: Sequence[ColumnMatch], what: str, error: type[UsageError] = ColumnError
+) -> ColumnMatch | None:
+    """The column a user-given name means (see `schema.find_named`); `error` when ambiguous."""
     found = find_named(name, matches, lambda m: m.names)
     if len(found) > 1:
-        raise ColumnError(
+        raise error(
             f"{what} {name!r} is ambiguous: it matches "
             + " and ".join(m.describe() for m in found)
             + " only ignoring case",
@@ -172,7 +174,7 @@ def choose_key(left: TableSchema, right: TableSchema, key: Sequence[str] | None)
     if key:
         chosen: list[str] = []
         for name in key:
-            match = resolve_column(name, matches, "key column")
+            match = resolve_column(name, matches, "key column", KeyColumnError)
             if match is None or match.left is None or match.right is None:
                 hint_schema = right if match is not None and match.left is not None else left
                 raise KeyColumnError(

@@ -105,7 +105,7 @@ def test_case_variant_key_columns(mysql, pg, unique_name):
     assert result.samples.changed == ({"key": {"id": 4}, "diffs": {"v": {"left": 4, "right": -4}}},)
     with pytest.raises(KeyColumnError, match=r"key column 'ID' does not exist on the right side"):
         dbdiff.diff(pg.url, mysql.url, table=t, key="ID")
-    with pytest.raises(ColumnError, match=r"key column 'Id' is ambiguous"):
+    with pytest.raises(KeyColumnError, match=r"key column 'Id' is ambiguous"):
         dbdiff.diff(pg.url, pg.url, table=t, key="Id")
     by_upper = dbdiff.diff(pg.url, pg.url, table=t, key="ID").table()
     assert by_upper.key == ("ID",) and by_upper.summary.matched == 8

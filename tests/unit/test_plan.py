@@ -257,7 +257,7 @@ def test_user_names_resolve_exactly_then_unambiguously_ignoring_case():
     ):
         with pytest.raises(ColumnError, match="'EMAIL' is ambiguous: it matches 'Email' and 'email'"):
             pairs_of(left, right, key=["id"], **kwargs)
-    with pytest.raises(ColumnError, match="ambiguous"):
+    with pytest.raises(KeyColumnError, match="key column 'EMAIL' is ambiguous"):
         choose_key(left, right, ["EMAIL"])
     with pytest.raises(ColumnError, match="two rule overrides name column 'email'"):
         pairs_of(
