@@ -143,7 +143,7 @@ def resolve_column(
             f"{what} {name!r} is ambiguous: it matches "
             + " and ".join(m.describe() for m in found)
             + " only ignoring case",
-            hint="spell the column name exactly as the table does (names are case-sensitive here)",
+            hint="spell the column name exactly as the table does: names differing in case are two columns",
         )
     return found[0] if found else None
 
@@ -232,7 +232,7 @@ def pair_columns(
     key_matches = [paired(k, "key column") for k in key]
     excluded: list[ColumnMatch] = []
     for name in exclude:
-        match = resolve_column(name, matches, "--exclude names column")
+        match = resolve_column(name, matches, "--exclude column")
         if match is None:
             raise ColumnError(
                 f"--exclude names column {name!r}, which neither side has", hint=_columns_hint(left)
@@ -255,7 +255,7 @@ def pair_columns(
     compared_matches = [m for m in wanted if not skipped(m)]
     rule_for: dict[int, Override] = {}
     for name, override in (overrides or {}).items():
-        match = resolve_column(name, matches, "a rule override names column")
+        match = resolve_column(name, matches, "--rule column")
         if match is None or not any(match is m for m in key_matches + compared_matches):
             raise ColumnError(f"a rule override names column {name!r}, which is not compared")
         if id(match) in rule_for:
