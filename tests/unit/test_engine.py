@@ -253,3 +253,31 @@ def test_a_lenient_key_rule_pairs_and_finds_duplicates_across_chunks(chunk):
     assert (s.matched, s.changed, s.only_left, s.only_right) == (2, 0, 0, 0)  # C~c and d~D pair up
     dups = sorted((d["key"]["k"], d["count"]) for d in result.table().samples.duplicates)
     assert dups == [("A", 2), ("B", 2)]
+    assert (s.duplicate_key_rows_left, s.duplicate_key_rows_right) == (4, 2)  # A a B b; a b
+    assert s.rows_left == s.matched + s.only_left + s.duplicate_key_rows_left + s.null_keys_left
+
+
+_keys = st.lists(st.one_of(st.none(), st.integers(0, 8)), max_size=16)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(left=_keys, right=_keys)
+def test_counts_reconcile_with_duplicate_and_null_keys(left, right):
+    def frame(ids: list[int | None]) -> pl.DataFrame:
+        return pl.DataFrame(
+            {"id": ids, "v": [i % 3 if i is not None else 0 for i in ids]},
+            schema={"id": pl.Int64, "v": pl.Int64},
+        )
+
+    a, b = frame(left), frame(right)
+    outcomes = set()
+    for chunk, workers in ((2, 1), (5, 2), (1000, 1)):
+        s = run(a, b, pk=None, key="id", chunk_size=chunk, workers=workers).table().summary
+        assert s.rows_left == len(left) and s.rows_right == len(right)
+        assert s.rows_left == s.matched + s.only_left + s.duplicate_key_rows_left + s.null_keys_left
+        assert s.rows_right == s.matched + s.only_right + s.duplicate_key_rows_right + s.null_keys_right
+        outcomes.add(repr(s.to_dict()))
+    assert len(outcomes) == 1
+    dup = {k for ids in (left, right) for k in ids if k is not None and ids.count(k) > 1}
+    assert s.duplicate_key_rows_left == sum(1 for k in left if k in dup)
+    assert s.duplicate_key_rows_right == sum(1 for k in right if k in dup)
