@@ -161,8 +161,8 @@ def _not_paired(
     variants = [c.name for c in schema.columns if c.name.lower() == own.name.lower()]
     if variants:
         message += (
-            f" (it has {' and '.join(repr(v) for v in variants)}, which match only ignoring case "
-            "and are not paired because the names are ambiguous)"
+            f" (it has {' and '.join(repr(v) for v in variants)}: names that differ only in case "
+            "pair only when each side has just one of them)"
         )
     return message
 
