@@ -4,7 +4,8 @@ find changed columns with each rule's NULL-safe equality.
 Frames here use positional internal names so user column names can never collide with them:
 `k{i}` normalized key, `rk{i}_l`/`rk{i}_r` raw key, `r{j}_l`/`r{j}_r` raw value and `n{j}_l`/`n{j}_r`
 normalized value of compared column j, `__l`/`__r` presence flags, `d{j}` "column j differs".
-The same `evaluate` serves the chunk joins (polars) and the residual join (DuckDB).
+The result store keeps rows under these names too; user names appear only in `user_frame` and in
+samples. The same `evaluate` serves the chunk joins (polars) and the residual join (DuckDB).
 """
 
 from __future__ import annotations
