@@ -450,12 +450,63 @@ def many_samples_result(*, tables: int, per_table: int) -> DiffResult:
     )
 
 
+WIDE_COLUMNS = tuple(f"column_{i}" for i in range(1, 9))
+WIDE_LONG = "lorem ipsum " * 40  # 480 characters, changed only at its very end
+WIDE_JSON_LEFT = '{"a":{"b":[1,2,3]},"c":"same","d":{"e":true}}'
+WIDE_JSON_RIGHT = '{"a":{"b":[1,2,4]},"c":"same","d":{"e":false}}'
+
+
+def wide_result() -> DiffResult:
+    """Eight differing columns (one compared as JSON, one long value changed at its end), and a
+    row whose only change is in the last column, far to the right in a narrow window."""
+    columns = (
+        ColumnPair("id", "int", "integer", "integer"),
+        *(ColumnPair(name, "varchar(600)", "text", "text") for name in WIDE_COLUMNS[:-2]),
+        ColumnPair(WIDE_COLUMNS[-2], "text", "text", "text"),
+        ColumnPair(WIDE_COLUMNS[-1], "json", "jsonb", "json"),
+    )
+    every = {
+        name: {"left": f"left {name} value", "right": f"right {name} value"} for name in WIDE_COLUMNS[:-2]
+    }
+    changed = (
+        {
+            "key": {"id": 1},
+            "diffs": {
+                **every,
+                WIDE_COLUMNS[-2]: {"left": WIDE_LONG + "end", "right": WIDE_LONG + "END"},
+                WIDE_COLUMNS[-1]: {"left": WIDE_JSON_LEFT, "right": WIDE_JSON_RIGHT},
+            },
+        },
+        {"key": {"id": 2}, "diffs": {WIDE_COLUMNS[-1]: {"left": WIDE_JSON_LEFT, "right": WIDE_JSON_RIGHT}}},
+        {"key": {"id": 3}, "diffs": {WIDE_COLUMNS[-2]: {"left": WIDE_LONG + "end", "right": WIDE_LONG}}},
+    )
+    table = TableResult(
+        left_table="wide",
+        right_table="wide",
+        key=("id",),
+        status="different",
+        schema=SchemaComparison(columns=columns),
+        summary=Summary(rows_left=10, rows_right=10, matched=10, changed=3),
+        columns=tuple(ColumnStat(name, 1 if name in every else 2) for name in WIDE_COLUMNS),
+        samples=Samples(changed=changed),
+    )
+    return DiffResult(
+        left=LEFT,
+        right=RIGHT,
+        tables=(table,),
+        started_at=STARTED_AT,
+        duration_s=0.5,
+        dbdiff_version=VERSION,
+    )
+
+
 FIXTURES = {
     "identical": identical_result,
     "different": different_result,
     "error": error_result,
     "hostile": hostile_result,
     "warnings": warnings_result,
+    "wide": wide_result,
 }
 
 

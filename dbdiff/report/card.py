@@ -14,10 +14,12 @@ from dbdiff.report.formatting import (
     STATUS_LABELS,
     counted,
     display_key,
-    display_value,
+    display_pair,
     fmt_count,
     fmt_duration,
     fmt_percent,
+    json_columns,
+    json_where,
     pair_name,
     run_headline,
     safe_text,
@@ -81,15 +83,18 @@ def _card_table(t: TableResult) -> CardTable:
         for row in top_columns(t, CARD_COLUMNS)
     )
     samples: list[tuple[str, str, str, str]] = []
+    json_names = json_columns(t)
     for sample in t.samples.changed:
         for name, pair in sample.get("diffs", {}).items():
             if len(samples) < CARD_SAMPLES:
+                left, right = display_pair(pair.get("left"), pair.get("right"), CARD_VALUE_LIMIT)
+                where = json_where(pair.get("left"), pair.get("right")) if name in json_names else ""
                 samples.append(
                     (
                         display_key(sample.get("key", {}), CARD_VALUE_LIMIT),
-                        name,
-                        display_value(pair.get("left"), CARD_VALUE_LIMIT),
-                        display_value(pair.get("right"), CARD_VALUE_LIMIT),
+                        f"{name} {where}" if where else name,
+                        left,
+                        right,
                     )
                 )
     only = []

@@ -103,12 +103,18 @@ def truncate(text: str, limit: int) -> str:
     return f"{text[:limit]}… ({fmt_count(len(text))} chars)"
 
 
-def display_value(value: Any, limit: int = 120) -> str:
+#: Characters shown before the first difference when a long value is cut around it.
+DIFF_CONTEXT = 20
+
+
+def display_value(value: Any, limit: int = 120, *, start: int = 0) -> str:
     """One JSON-encoded sample value as plain text.
 
     NULL, booleans and numbers print bare. Strings print bare unless that would hide something:
     empty strings, surrounding whitespace, line breaks or control characters, and strings that
-    read like NULL or a boolean are JSON-quoted, so `'abc '` never looks like `'abc'`.
+    read like NULL or a boolean are JSON-quoted, so `'abc '` never looks like `'abc'`. A string
+    longer than `limit` shows `limit` characters from `start` (see `display_pair`), with `…`
+    where it was cut and its full length.
     """
     if value is None:
         return "NULL"
@@ -121,10 +127,47 @@ def display_value(value: Any, limit: int = 120) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
-        if _needs_quotes(value):
-            return truncate(quote(value), limit)
-        return truncate(value, limit)
-    return truncate(escape_controls(json.dumps(value, ensure_ascii=False, sort_keys=True)), limit)
+        return _window(value, limit, start, quoted=_needs_quotes(value))
+    return _window(json.dumps(value, ensure_ascii=False, sort_keys=True), limit, start, quoted=False)
+
+
+def _window(text: str, limit: int, start: int, *, quoted: bool) -> str:
+    """`text` (quoted or with controls escaped) cut to `limit` characters from `start`."""
+    if len(text) <= limit:
+        return quote(text) if quoted else escape_controls(text)
+    start = max(0, min(start, len(text)))
+    end = min(len(text), start + limit)
+    piece = text[start:end]
+    if quoted:
+        piece = piece.replace("\\", "\\\\").replace('"', '\\"')
+        piece = _QUOTED.sub(lambda m: control_escape(m.group()), piece)
+        piece = ('"' if start == 0 else "") + piece + ('"' if end == len(text) else "")
+    else:
+        piece = escape_controls(piece)
+    shown = ("…" if start else "") + piece + ("…" if end < len(text) else "")
+    where = f", from character {fmt_count(start + 1)}" if start else ""
+    return f"{shown} ({fmt_count(len(text))} chars{where})"
+
+
+def first_difference(left: str, right: str) -> int:
+    """The index of the first character where `left` and `right` differ (the shorter length if one
+    is a prefix of the other)."""
+    limit = min(len(left), len(right))
+    i = 0
+    while i < limit and left[i] == right[i]:
+        i += 1
+    return i
+
+
+def display_pair(left: Any, right: Any, limit: int = 120) -> tuple[str, str]:
+    """Both sides of a changed value as plain text; long strings are cut around their first
+    difference (the same window on both sides), so a change at the end of a long value shows."""
+    start = 0
+    if isinstance(left, str) and isinstance(right, str) and left != right:
+        focus = first_difference(left, right)
+        if focus > limit - DIFF_CONTEXT and max(len(left), len(right)) > limit:
+            start = focus - DIFF_CONTEXT
+    return display_value(left, limit, start=start), display_value(right, limit, start=start)
 
 
 def is_truncated(value: Any) -> bool:
@@ -159,6 +202,84 @@ def _needs_quotes(text: str) -> bool:
         or _CONTROL.search(text) is not None
         or any(ch in text for ch in "\n\r\t\u2028\u2029")
     )
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def is_json_rule(rule: str) -> bool:
+    """True when a column's rule label (`json`, `my_rule -> json (...)`) compares it as JSON."""
+    return rule.split(" (", 1)[0].split(" -> ")[-1].strip() == "json"
+
+
+def json_columns(table: TableResult) -> set[str]:
+    """The pair's columns compared as JSON documents."""
+    return {c.name for c in table.schema.columns if is_json_rule(c.rule)}
+
+
+def json_paths(left: Any, right: Any, limit: int = 5) -> tuple[list[str], int]:
+    """Where two JSON documents (as text) differ: up to `limit` paths such as `$.a.b[2]`, and how
+    many there are in all. `([], 0)` when either side is not a JSON document (NULL, not JSON)."""
+    docs = []
+    for value in (left, right):
+        if not isinstance(value, str):
+            return [], 0
+        try:
+            docs.append(json.loads(value))
+        except ValueError:
+            return [], 0
+    found: list[str] = []
+    total = _json_walk(docs[0], docs[1], "$", found, limit)
+    return found, total
+
+
+def _json_path_key(path: str, name: str) -> str:
+    return f"{path}.{name}" if _IDENTIFIER.match(name) else f"{path}[{json.dumps(name, ensure_ascii=False)}]"
+
+
+def _json_walk(a: Any, b: Any, path: str, found: list[str], limit: int) -> int:
+    """Count the differing paths under `path`, recording the first `limit` in document order."""
+
+    def hit() -> int:
+        if len(found) < limit:
+            found.append(escape_controls(path))
+        return 1
+
+    if isinstance(a, dict) and isinstance(b, dict):
+        total = 0
+        for name in [*a, *(k for k in b if k not in a)]:
+            if name in a and name in b:
+                total += _json_walk(a[name], b[name], _json_path_key(path, name), found, limit)
+            else:
+                total += _json_walk(_MISSING, _MISSING, _json_path_key(path, name), found, limit)
+        return total
+    if isinstance(a, list) and isinstance(b, list):
+        total = 0
+        for i in range(max(len(a), len(b))):
+            if i < len(a) and i < len(b):
+                total += _json_walk(a[i], b[i], f"{path}[{i}]", found, limit)
+            else:
+                total += _json_walk(_MISSING, _MISSING, f"{path}[{i}]", found, limit)
+        return total
+    if a is _MISSING or (type(a) is not type(b) and not _both_numbers(a, b)) or a != b:
+        return hit()
+    return 0
+
+
+_MISSING = object()
+
+
+def json_where(left: Any, right: Any, limit: int = 3) -> str:
+    """`at $.a.b[2], $.c` (and `+N more`): where two JSON documents differ; empty when unknown."""
+    paths, total = json_paths(left, right, limit)
+    if not paths:
+        return ""
+    more = f" +{fmt_count(total - len(paths))} more" if total > len(paths) else ""
+    return "at " + ", ".join(paths) + more
+
+
+def _both_numbers(a: Any, b: Any) -> bool:
+    return all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b))
 
 
 def display_key(key: Mapping[str, Any], limit: int = 60) -> str:

@@ -32,6 +32,8 @@ from dbdiff.report.formatting import (
     fmt_percent,
     is_control,
     is_truncated,
+    json_columns,
+    json_where,
     key_columns,
     option_rows,
     pair_name,
@@ -292,8 +294,11 @@ def _count(n: int, *, emphasize: bool = False) -> Cell:
     return _text(fmt_count(n), "num" + (" nz" if emphasize and n else ""), sort=str(n))
 
 
-def _value(value: Any, other: Any = _NOTHING, cls: str = "val") -> Cell:
-    return Cell(lines=(value_segments(value, other),), cls=cls, sort=_sort_token(value))
+def _value(value: Any, other: Any = _NOTHING, cls: str = "val", where: str = "") -> Cell:
+    lines: tuple[tuple[Seg, ...], ...] = (value_segments(value, other),)
+    if where:  # a JSON document: the paths where it differs, above the value
+        lines = ((("jpath", where),), *lines)
+    return Cell(lines=lines, cls=cls, sort=_sort_token(value))
 
 
 def _head(*labels: str, sortable: bool = True, num: Sequence[int] = ()) -> tuple[Cell, ...]:
@@ -523,6 +528,19 @@ def _key_cells(columns: Sequence[str], key: Mapping[str, Any]) -> list[Cell]:
     return [_value(key.get(name), cls="val key") for name in columns]
 
 
+def _sticky_key_head(keys: Sequence[str], **kwargs: Any) -> Cell:
+    """The header of the key column that stays in view while a wide table scrolls sideways."""
+    return _text(", ".join(keys), "key stick", sort_col=0, **kwargs)
+
+
+def _sticky_key_cell(keys: Sequence[str], key: Mapping[str, Any]) -> Cell:
+    """All key values of a row in one cell (one line each), so one sticky column holds the key."""
+    if len(keys) == 1:
+        value = key.get(keys[0])
+        return Cell(lines=(value_segments(value),), cls="val key stick", sort=_sort_token(value))
+    return Cell(lines=tuple(value_segments(key.get(name)) for name in keys), cls="val key stick")
+
+
 def _changed_section(t: TableResult, sample_cap: int) -> Section | None:
     if not t.summary.changed and not t.samples.changed:
         return None
@@ -531,24 +549,40 @@ def _changed_section(t: TableResult, sample_cap: int) -> Section | None:
     if shown:
         keys = key_columns(t, shown)
         columns = changed_columns(t, shown)
-        top = [_text(name, "key", rowspan=2, sort_col=i) for i, name in enumerate(keys)]
+        json_names = json_columns(t)
+        # The key stays in view when the table scrolls sideways, and the column right after it
+        # names the columns that differ in the row, so a change far to the right is never hidden.
+        top = [_sticky_key_head(keys, rowspan=2), _text("Differs in", "differs", rowspan=2, sort_col=1)]
         top += [_text(name, "pair", colspan=2) for name in columns]
         sub = [cell for _ in columns for cell in (_text("left", "side l"), _text("right", "side r"))]
         body = []
         for sample in shown:
-            row = _key_cells(keys, sample.get("key", {}))
             diffs = sample.get("diffs", {})
+            differing = [name for name in columns if name in diffs]
+            row = [
+                _sticky_key_cell(keys, sample.get("key", {})),
+                Cell(
+                    lines=(tuple(seg for i, n in enumerate(differing) for seg in _chip(n, i > 0)),),
+                    cls="differs",
+                    sort=", ".join(differing),
+                ),
+            ]
             for name in columns:
                 pair = diffs.get(name)
                 if pair is None:
-                    row.append(_text("=", "same", colspan=2, title="equal"))
+                    row.append(_text("=", "same", colspan=2, title=f"{name}: equal"))
                     continue
                 left, right = pair.get("left"), pair.get("right")
-                row.append(_value(left, right, "val chg l"))
-                row.append(_value(right, left, "val chg r"))
+                where = json_where(left, right) if name in json_names else ""
+                row.append(_value(left, right, "val chg l", where))
+                row.append(_value(right, left, "val chg r", where))
             body.append(row)
         table = _table("Changed rows", [top, sub], body, "diff")
     return Section("changed", SAMPLE_TITLES["changed"], total, note, table)
+
+
+def _chip(name: str, comma: bool) -> tuple[Seg, ...]:
+    return ((("", ", "),) if comma else ()) + (("dcol", name),)
 
 
 def _rows_section(t: TableResult, kind: str, sample_cap: int) -> Section | None:
@@ -559,12 +593,12 @@ def _rows_section(t: TableResult, kind: str, sample_cap: int) -> Section | None:
     if shown:
         keys = key_columns(t, shown)
         columns = row_columns(t, shown)
-        head = [_text(name, "key", sort_col=i) for i, name in enumerate(keys)]
-        head += [_text(name, sort_col=len(keys) + i) for i, name in enumerate(columns)]
+        head = [_sticky_key_head(keys)]
+        head += [_text(name, sort_col=1 + i) for i, name in enumerate(columns)]
         body = []
         for sample in shown:
             row = sample.get("row", {})
-            cells = _key_cells(keys, sample.get("key", {}))
+            cells = [_sticky_key_cell(keys, sample.get("key", {}))]
             cells += [_value(row.get(name)) for name in columns]
             body.append(cells)
         table = _table(SAMPLE_TITLES[kind], [head], body, f"rows {kind}")

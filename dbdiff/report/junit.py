@@ -18,9 +18,12 @@ from dbdiff.report.formatting import (
     column_rows,
     counted,
     display_key,
+    display_pair,
     display_value,
     escape_controls,
     fmt_count,
+    json_columns,
+    json_where,
     option_rows,
     pair_name,
     safe_text,
@@ -183,16 +186,19 @@ def _values_case(t: TableResult, column: str, mismatches: int) -> _Case:
         return _Case(name)
     message = f"{fmt_count(mismatches)} of {counted(t.summary.matched, 'matched row')} differ in {column}"
     lines: list[str] = []
+    json_names = json_columns(t)
     for sample in t.samples.changed:
         pair = sample.get("diffs", {}).get(column)
         if pair is None:
             continue
         if len(lines) == _BODY_SAMPLES:
             break
+        left, right = display_pair(pair.get("left"), pair.get("right"), _VALUE_LIMIT)
+        where = json_where(pair.get("left"), pair.get("right")) if column in json_names else ""
         lines.append(
             f"{display_key(sample.get('key', {}), _VALUE_LIMIT)}: "
-            f"left {display_value(pair.get('left'), _VALUE_LIMIT)} | "
-            f"right {display_value(pair.get('right'), _VALUE_LIMIT)}"
+            + (f"{where}: " if where else "")
+            + f"left {left} | right {right}"
         )
     lines += _more(mismatches, len(lines))
     return _Case(name, "failure", message, "ValueMismatch", "\n".join(lines))

@@ -20,11 +20,14 @@ from dbdiff.report.formatting import (
     column_rows,
     counted,
     display_key,
+    display_pair,
     display_value,
     escape_controls,
     fmt_count,
     fmt_duration,
     fmt_percent,
+    json_columns,
+    json_where,
     pair_name,
     run_headline,
     safe_text,
@@ -236,15 +239,18 @@ def _sample_blocks(t: TableResult, sample_cap: int) -> Iterable[_Block]:
     if changed:
         rows = []
         order = changed_columns(t, changed)
+        json_names = json_columns(t)
         for sample in changed:
             diffs = sample.get("diffs", {})
             key = md(display_key(sample.get("key", {})))
             for name in order:
                 if name in diffs:
                     pair = diffs[name]
-                    left = md(display_value(pair.get("left"), _VALUE_LIMIT))
-                    right = md(display_value(pair.get("right"), _VALUE_LIMIT))
-                    rows.append(f"| {key} | {md(name)} | {left} | {right} |\n")
+                    shown = display_pair(pair.get("left"), pair.get("right"), _VALUE_LIMIT)
+                    left, right = md(shown[0]), md(shown[1])
+                    where = json_where(pair.get("left"), pair.get("right")) if name in json_names else ""
+                    column = md(name) + (f"<br>{md(where)}" if where else "")
+                    rows.append(f"| {key} | {column} | {left} | {right} |\n")
         head = "| Key | Column | Left | Right |\n|---|---|---|---|\n"
         yield _Block(_heading(t, "changed", len(changed)) + head, rows, "\n")
     elif t.summary.changed:

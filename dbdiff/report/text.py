@@ -16,11 +16,14 @@ from dbdiff.report.formatting import (
     STATUS_LABELS,
     counted,
     display_key,
+    display_pair,
     display_value,
     escape_controls,
     fmt_count,
     fmt_duration,
     fmt_percent,
+    json_columns,
+    json_where,
     pair_name,
     run_headline,
     safe_text,
@@ -205,14 +208,17 @@ class _Printer:
             return
         self.heading(t, "changed", len(samples))
         table = self.table("Key", "Column", "Left", "Right")
+        json_names = json_columns(t)
         for sample in samples:
             key = display_key(sample.get("key", {}), _VALUE_LIMIT)
             for name, pair in sample.get("diffs", {}).items():
+                left, right = display_pair(pair.get("left"), pair.get("right"), _VALUE_LIMIT)
+                where = json_where(pair.get("left"), pair.get("right")) if name in json_names else ""
                 table.add_row(
                     self.text(key),
-                    self.text(name),
-                    self.text(display_value(pair.get("left"), _VALUE_LIMIT), "red"),
-                    self.text(display_value(pair.get("right"), _VALUE_LIMIT), "green"),
+                    self.text(name) + (self.text(f"\n{where}", "dim") if where else self.text("")),
+                    self.text(left, "red"),
+                    self.text(right, "green"),
                 )
         self.console.print(table)
 

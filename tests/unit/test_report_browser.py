@@ -205,3 +205,79 @@ def test_print_layout_opens_everything(browser: Any, tmp_path: Path) -> None:
         _assert_clean(page, watch, (tmp_path / "print.html").as_uri())
     finally:
         page.close()
+
+
+def _changed_table_geometry(page: Any) -> dict[str, Any]:
+    return page.evaluate(
+        """() => {
+        const table = document.querySelector("table[aria-label='Changed rows']");
+        const box = table.parentElement;
+        const heads = [...table.querySelectorAll("thead th.pair")].map(th => {
+            const r = th.getBoundingClientRect();
+            return {name: th.textContent.trim(), left: r.left, right: r.right};
+        });
+        return {heads, scrollWidth: box.scrollWidth, clientWidth: box.clientWidth,
+                boxLeft: box.getBoundingClientRect().left, viewport: window.innerWidth};
+    }"""
+    )
+
+
+def test_wide_table_uses_the_whole_window(browser: Any, tmp_path: Path) -> None:
+    """At 2,600 px every one of eight differing columns is on screen without scrolling."""
+    page, watch = _open(browser, tmp_path, "wide", render_html(fx.wide_result()), width=2600)
+    try:
+        _assert_clean(page, watch, (tmp_path / "wide.html").as_uri())
+        geometry = _changed_table_geometry(page)
+        assert [h["name"] for h in geometry["heads"]] == list(fx.WIDE_COLUMNS)
+        assert geometry["scrollWidth"] <= geometry["clientWidth"], geometry
+        assert all(h["right"] <= geometry["viewport"] for h in geometry["heads"]), geometry
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report-wide-2600.png"), full_page=True)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_wide_table_in_a_narrow_window_keeps_key_and_changed_columns_in_view(
+    browser: Any, tmp_path: Path, javascript: bool
+) -> None:
+    """Narrow: each row names its differing columns before any scrolling; the key stays put."""
+    context = browser.new_context(java_script_enabled=javascript, viewport={"width": 700, "height": 900})
+    try:
+        page = context.new_page()
+        path = tmp_path / "wide-narrow.html"
+        path.write_text(render_html(fx.wide_result()), encoding="utf-8")
+        page.goto(path.as_uri())
+        geometry = _changed_table_geometry(page)
+        assert geometry["scrollWidth"] > geometry["clientWidth"]  # the table does need scrolling
+        assert page.evaluate("document.documentElement.scrollWidth") <= 700  # the page itself does not
+        rows = page.locator("table[aria-label='Changed rows'] tbody tr")
+        # Row id=2 changed only in the last column, far off-screen: the row says so up front.
+        differs = rows.nth(1).locator("td.differs")
+        assert differs.inner_text() == fx.WIDE_COLUMNS[-1]
+        box = differs.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 700
+        assert rows.nth(0).locator("td.differs").inner_text() == ", ".join(fx.WIDE_COLUMNS)
+        # The JSON cell names the paths that differ.
+        assert "at $.a.b[2], $.d.e" in rows.nth(1).inner_text()
+        # Scrolled all the way right, the key column is still at the box's left edge, on top.
+        page.evaluate(
+            "() => { const b = document.querySelector(\"table[aria-label='Changed rows']\").parentElement;"
+            " window.scrollTo(0, window.scrollY + b.getBoundingClientRect().top - 50);"
+            " b.scrollLeft = b.scrollWidth; }"
+        )
+        geometry = _changed_table_geometry(page)
+        key = rows.nth(1).locator("td.key")
+        key_box = key.bounding_box()
+        assert key_box is not None and abs(key_box["x"] - geometry["boxLeft"]) <= 2, (key_box, geometry)
+        assert page.evaluate(
+            "(() => { const c = document.querySelector(\"table[aria-label='Changed rows'] tbody tr td.key\");"
+            " const r = c.getBoundingClientRect();"
+            " return document.elementFromPoint(r.left + 3, r.top + 3) === c ||"
+            " c.contains(document.elementFromPoint(r.left + 3, r.top + 3)); })()"
+        )
+        if javascript:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "report-wide-narrow.png"), full_page=True)
+    finally:
+        context.close()
