@@ -620,7 +620,7 @@ def explain_command(
         right.close()
     described = {"left": left.url.redacted, "right": right.url.redacted, **described}
     if fmt == "json":
-        click.echo(json.dumps(described, indent=2, default=str))
+        click.echo(json.dumps(described, indent=2, default=str, ensure_ascii=False))
         return
     click.echo(f"left:  {described['left']}  table {plan.left_table}  rows {plan.rows_left}")
     click.echo(f"right: {described['right']}  table {plan.right_table}  rows {plan.rows_right}")

@@ -416,6 +416,37 @@ def canonical_bounds(bounds: Sequence[KeyValue], key: Sequence[Column]) -> list[
     return [tuple(canonical_bound(v, c) for v, c in zip(b, key, strict=True)) for b in bounds]
 
 
+def key_literal(value: Sequence[Any]) -> str:
+    """A key value as people write it in SQL: `100004`, `'Zürich'`, `(7, 'b')` for a composite key."""
+    parts = [value_literal(v) for v in value]
+    return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
+
+
+def value_literal(value: Any) -> str:
+    """One value as a SQL literal: numbers bare, text and dates quoted, bytes as x'..', NULL."""
+    import datetime as dt
+    import decimal
+
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f") if value.is_finite() else f"'{value}'"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "x'" + bytes(value).hex() + "'"
+    if isinstance(value, dt.datetime):
+        text = value.isoformat(sep=" ")
+    elif isinstance(value, (dt.date, dt.time)):
+        text = value.isoformat()
+    else:
+        text = str(value)
+    escaped = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text.replace("'", "''"))
+    return f"'{escaped}'"
+
+
 def describe_plan(
     plan: DiffPlan,
     *,
@@ -434,8 +465,8 @@ def describe_plan(
     def bound(key_range: KeyRange) -> str:
         if key_range.empty:
             return "(no rows)"
-        lower = "start" if key_range.lower is None else repr(key_range.lower)
-        upper = "end" if key_range.upper is None else repr(key_range.upper)
+        lower = "start" if key_range.lower is None else key_literal(key_range.lower)
+        upper = "end" if key_range.upper is None else key_literal(key_range.upper)
         return f"[{lower}, {upper})"
 
     return {

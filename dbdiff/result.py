@@ -216,9 +216,14 @@ class ValidationFailure:
 class Validation:
     passed: bool = True
     failures: tuple[ValidationFailure, ...] = ()
+    #: Every check that ran, failed or not: {"side", "column", "check"} named as failures name them.
+    checks: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"passed": self.passed, "failures": [f.to_dict() for f in self.failures]}
+        data: dict[str, Any] = {"passed": self.passed, "failures": [f.to_dict() for f in self.failures]}
+        if self.checks:
+            data["checks"] = [dict(c) for c in self.checks]
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Validation:
@@ -227,6 +232,7 @@ class Validation:
         return cls(
             passed=bool(data.get("passed", True)),
             failures=tuple(ValidationFailure.from_dict(f) for f in data.get("failures", ())),
+            checks=tuple(dict(c) for c in data.get("checks", ()) if isinstance(c, Mapping)),
         )
 
 
@@ -456,6 +462,12 @@ class DiffResult:
         )
 
     def __repr__(self) -> str:
+        if self.options.get("command") == "validate":  # one source checked: no diff words
+            from dbdiff.report.formatting import check_headline
+
+            label = {"identical": "passed", "different": "failed"}.get(self.status, self.status)
+            tables = "; ".join(f"{t.left_table}: {check_headline(t)}" for t in self.tables)
+            return f"<DiffResult validate {label}: {tables}>"
         parts = []
         for t in self.tables:
             s = t.summary

@@ -26,6 +26,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import copy
+import dataclasses
 import datetime as dt
 import decimal
 import difflib
@@ -766,6 +767,29 @@ class Validator:
             )
         return Validation(passed=not failures, failures=tuple(failures)), stats
 
+    def checks_run(self) -> list[tuple[str, str | None, str]]:
+        """Every check this validator runs, as failures name them: (side, column, check)."""
+        out: list[tuple[str, str | None, str]] = []
+        for side in self.sides:
+            out += [(side, self._key_label, KEY_NOT_NULL), (side, self._key_label, KEY_UNIQUE)]
+            out.append((side, None, ROW_COUNT))
+            schema = self._sides[side].schema
+            if schema is not None:
+                for name, column in schema.columns.items():
+                    if not getattr(column, "nullable", True):
+                        out.append((side, name, "not_nullable"))
+                    out += [(side, name, _check_label(check)) for check in column.checks]
+                    if getattr(column, "unique", False):
+                        out.append((side, name, FIELD_UNIQUENESS))
+                out += [(side, None, _check_label(check)) for check in schema.checks]
+                if schema.unique:
+                    out.append((side, None, MULTIPLE_FIELDS_UNIQUENESS))
+        if len(self.sides) == 2:
+            out.append((BOTH, None, ROW_COUNT_EQUAL))
+            for name, _, _ in self._aggregate:
+                out += [(BOTH, name, f"aggregate_{stat}") for stat in AGGREGATES]
+        return out
+
     def _finish_unique(self, side: str, unique: _Unique) -> None:
         assert self.store is not None
         if not self.store.exists(unique.table):
@@ -861,6 +885,11 @@ class Validator:
                     }
                     self._add(BOTH, name, f"aggregate_{stat}", 1, [((), example)])
         return out
+
+
+def _check_label(check: Any) -> str:
+    """A pandera check as its failures name it: `greater_than_or_equal_to(0)`, or its name."""
+    return str(getattr(check, "error", None) or getattr(check, "name", None) or check)
 
 
 def _run_pandera(schema: DataFrameSchema, frame: pl.DataFrame) -> Any:
@@ -1194,6 +1223,10 @@ def validate_source(
         validation, stats = validator.finish(
             rows_counted={"left": plan.rows_left}, null_keys={"left": (nulls, null_examples)}
         )
+        # A validation run lists every check it ran, so reports can say how many passed.
+        ran = validator.checks_run()
+        checks = tuple({"side": side, "column": column, "check": check} for side, column, check in ran)
+        validation = dataclasses.replace(validation, checks=checks)
     finally:
         store.close()
     result_table = TableResult(
@@ -1335,7 +1368,15 @@ def infer_schema(
     )
     if nulls:
         header += f"# {nulls} row(s) have a NULL key; they are left out of every profile.\n"
-    return header + str(schema.to_yaml())
+    return header + _schema_yaml(schema)
+
+
+def _schema_yaml(schema: DataFrameSchema) -> str:
+    """pandera's YAML for `schema`, written as UTF-8 text: `Zürich`, not `"Z\\xFCrich"`."""
+    import yaml
+    from pandera.io.polars_io import serialize_schema
+
+    return str(yaml.safe_dump(serialize_schema(schema), sort_keys=False, allow_unicode=True))
 
 
 def view_frame_dtype(plan: DiffPlan, name: str) -> pl.DataType:

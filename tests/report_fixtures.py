@@ -500,6 +500,56 @@ def wide_result() -> DiffResult:
     )
 
 
+def validation_result(*, failed: bool = True) -> DiffResult:
+    """A `dbdiff validate` run on one source: every check it ran, some failed (or none)."""
+    checks = (
+        {"side": "left", "column": "id", "check": "key_not_null"},
+        {"side": "left", "column": "id", "check": "key_unique"},
+        {"side": "left", "column": None, "check": "row_count"},
+        {"side": "left", "column": "amount", "check": "not_nullable"},
+        {"side": "left", "column": "amount", "check": "greater_than_or_equal_to(0)"},
+        {"side": "left", "column": "city", "check": "isin(['Genève', 'Zürich'])"},
+    )
+    failures = (
+        ValidationFailure("left", "id", "key_not_null", 1, ({"key": {"id": None}, "value": None},)),
+        ValidationFailure(
+            "left", None, "row_count", 2, ({"key": {}, "value": {"counted": 300, "read": 298}},)
+        ),
+        ValidationFailure(
+            "left",
+            "amount",
+            "greater_than_or_equal_to(0)",
+            2,
+            ({"key": {"id": 2}, "value": "-3.00"}, {"key": {"id": 7}, "value": "-0.01"}),
+        ),
+    )
+    table = TableResult(
+        left_table="orders",
+        right_table="orders",
+        key=("id",),
+        status="different" if failed else "identical",
+        schema=SchemaComparison(
+            columns=(
+                ColumnPair("id", "int", "int", "integer"),
+                ColumnPair("amount", "decimal(12,2)", "decimal(12,2)", "decimal"),
+                ColumnPair("city", "varchar(40)", "varchar(40)", "text"),
+            )
+        ),
+        summary=Summary(rows_left=300, null_keys_left=1 if failed else 0),
+        validation=Validation(passed=not failed, failures=failures if failed else (), checks=checks),
+        stats={"chunks": 3, "seconds": 0.25},
+    )
+    return DiffResult(
+        left=LEFT,
+        right=LEFT,
+        tables=(table,),
+        started_at=STARTED_AT,
+        duration_s=0.25,
+        dbdiff_version=VERSION,
+        options={"command": "validate", "table": "orders", "key": ["id"], "schema": "orders.yaml"},
+    )
+
+
 FIXTURES = {
     "identical": identical_result,
     "different": different_result,
@@ -507,6 +557,7 @@ FIXTURES = {
     "hostile": hostile_result,
     "warnings": warnings_result,
     "wide": wide_result,
+    "validation": validation_result,
 }
 
 

@@ -12,20 +12,28 @@ from typing import TYPE_CHECKING
 
 from dbdiff.report.formatting import (
     STATUS_LABELS,
+    VALIDATION_LABELS,
+    check_headline,
+    check_name,
+    check_rows,
     counted,
     display_key,
     display_pair,
+    failure_example,
     fmt_count,
     fmt_duration,
     fmt_percent,
+    is_validation_run,
     json_columns,
     json_where,
     pair_name,
     run_headline,
     safe_text,
+    status_label,
     table_headline,
     table_warnings,
     top_columns,
+    validation_headline,
 )
 from dbdiff.report.templating import environment, trusted_asset
 
@@ -40,14 +48,17 @@ CARD_TABLES = 10
 
 def render_card_html(result: DiffResult) -> str:
     """A compact notebook card: status, counts, top differing columns, first samples; no script."""
-    tables = [_card_table(t) for t in result.tables[:CARD_TABLES]]
+    validation_run = is_validation_run(result)
+    make = _checked_card_table if validation_run else _card_table
+    tables = [make(t) for t in result.tables[:CARD_TABLES]]
     # The warning style ships only in cards that show warnings: every other card stays the same.
     warned = any(t.warnings for t in tables)
     context = {
         "css": trusted_asset("card.css", "card_warnings.css") if warned else trusted_asset("card.css"),
         "status": result.status,
-        "status_label": STATUS_LABELS.get(result.status, result.status),
-        "headline": run_headline(result),
+        "status_label": status_label(result, result.status),
+        "headline": validation_headline(result) if validation_run else run_headline(result),
+        "single_source": validation_run,
         "left": safe_text(result.left.url),
         "right": safe_text(result.right.url),
         "started_at": result.started_at,
@@ -74,6 +85,34 @@ class CardTable:
     changed: str
     only: tuple[tuple[str, str], ...]  # side label, keys
     warnings: str = ""  # one line: how many, and on which columns
+    checks: tuple[tuple[str, str, str], ...] = ()  # a validation run's failed checks: name, rows, example
+
+
+def _checked_card_table(t: TableResult) -> CardTable:
+    """One table of a validation run: its counts and first failed checks, no diff words."""
+    failed = [r for r in check_rows(t) if r.failed]
+    checks = tuple(
+        (
+            check_name(r),
+            fmt_count(r.count),
+            failure_example(r.examples[0], CARD_VALUE_LIMIT) if r.examples else "",
+        )
+        for r in failed[:CARD_SAMPLES]
+    )
+    if len(failed) > CARD_SAMPLES:
+        checks += ((f"… {fmt_count(len(failed) - CARD_SAMPLES)} more failed checks", "", ""),)
+    return CardTable(
+        name=t.left_table,
+        status=t.status,
+        status_label=VALIDATION_LABELS.get(t.status, t.status),
+        headline=check_headline(t),
+        columns=(),
+        samples=(),
+        changed="",
+        only=(),
+        warnings=_warnings_line(t),
+        checks=checks,
+    )
 
 
 def _card_table(t: TableResult) -> CardTable:
@@ -107,6 +146,20 @@ def _card_table(t: TableResult) -> CardTable:
             if extra > 0:
                 keys = f"{keys}, … {fmt_count(extra)} more" if keys else f"{fmt_count(extra)} rows"
             only.append((f"{label} ({fmt_count(max(count, len(rows)))})", keys))
+    return CardTable(
+        name=pair_name(t),
+        status=t.status,
+        status_label=STATUS_LABELS.get(t.status, t.status),
+        headline=table_headline(t),
+        columns=columns,
+        samples=tuple(samples),
+        changed=fmt_count(max(s.changed, len(t.samples.changed))),
+        only=tuple(only),
+        warnings=_warnings_line(t),
+    )
+
+
+def _warnings_line(t: TableResult) -> str:
     warnings = table_warnings(t)
     line = ""
     if warnings:
@@ -117,14 +170,4 @@ def _card_table(t: TableResult) -> CardTable:
             where += f"; … {fmt_count(len(warnings) - CARD_SAMPLES)} more"
         what = counted(len(warnings), "warning")
         line = f"{what} (values equal only as a rule reads them leniently): {where}"
-    return CardTable(
-        name=pair_name(t),
-        status=t.status,
-        status_label=STATUS_LABELS.get(t.status, t.status),
-        headline=table_headline(t),
-        columns=columns,
-        samples=tuple(samples),
-        changed=fmt_count(max(s.changed, len(t.samples.changed))),
-        only=tuple(only),
-        warnings=line,
-    )
+    return line

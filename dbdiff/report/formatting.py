@@ -595,3 +595,126 @@ def run_headline(result: DiffResult) -> str:
             *_warnings_phrase(t.warnings),
         ]
     )
+
+
+# --- validation runs (`dbdiff validate`): checks on one source, told without diff words ---
+
+VALIDATION_LABELS = {"identical": "Passed", "different": "Failed", "error": "Error"}
+
+
+def is_validation_run(result: DiffResult) -> bool:
+    """True for a `dbdiff validate` result: one source checked, nothing compared."""
+    return result.options.get("command") == "validate"
+
+
+def status_label(result: DiffResult, status: str) -> str:
+    """`Identical`/`Different`/`Error` for a diff, `Passed`/`Failed`/`Error` for a validation run."""
+    labels = VALIDATION_LABELS if is_validation_run(result) else STATUS_LABELS
+    return labels.get(status, status)
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """One check of a validation run: what it checked and, when it failed, how."""
+
+    side: str
+    column: str | None
+    check: str
+    failed: bool
+    count: int  # failing rows (0 when it passed)
+    examples: tuple[Mapping[str, Any], ...] = ()
+
+
+def check_rows(table: TableResult) -> list[CheckRow]:
+    """Every check of a pair, in the order it ran, failures merged in (failures it did not list last)."""
+    failures = {(f.side, f.column, f.check): f for f in table.validation.failures}
+    rows = []
+    for item in table.validation.checks:
+        key = (str(item.get("side") or ""), item.get("column"), str(item.get("check") or ""))
+        failure = failures.pop(key, None)
+        rows.append(
+            CheckRow(
+                key[0],
+                key[1],
+                key[2],
+                failure is not None,
+                failure.count if failure else 0,
+                failure.examples if failure else (),
+            )
+        )
+    rows += [CheckRow(f.side, f.column, f.check, True, f.count, f.examples) for f in failures.values()]
+    return rows
+
+
+@dataclass(frozen=True)
+class CheckCounts:
+    rows: int
+    run: int
+    failed: int
+
+
+def check_counts(table: TableResult) -> CheckCounts:
+    """Rows checked, checks run and checks failed for one table of a validation run."""
+    rows = check_rows(table)
+    return CheckCounts(
+        rows=table.summary.rows_left,
+        run=len(rows),
+        failed=max(sum(r.failed for r in rows), validation_failure_count(table)),
+    )
+
+
+def check_headline(table: TableResult) -> str:
+    """`300 rows checked, 5 checks run, 1 failed` (or the error) for one table of a validation run."""
+    if table.status == "error":
+        return "error: " + truncate(escape_controls(safe_text(table.error) or "unknown error"), 200)
+    c = check_counts(table)
+    phrases = [
+        counted(c.rows, "row checked", "rows checked"),
+        counted(c.run, "check run", "checks run"),
+        f"{fmt_count(c.failed)} failed",
+    ]
+    return ", ".join([*phrases, *_warnings_phrase(len(table_warnings(table)))])
+
+
+def validation_headline(result: DiffResult) -> str:
+    """The run in one phrase: `1 table (1 failed), 300 rows checked, 5 checks run, 1 failed`."""
+    t = totals(result)
+    counts = [check_counts(table) for table in result.tables if table.status != "error"]
+    breakdown = ", ".join(
+        f"{fmt_count(n)} {label}"
+        for n, label in ((t.identical, "passed"), (t.different, "failed"), (t.errors, "error"))
+        if n
+    )
+    tables = counted(t.tables, "table")
+    return ", ".join(
+        [
+            f"{tables} ({breakdown})" if breakdown else tables,
+            counted(sum(c.rows for c in counts), "row checked", "rows checked"),
+            counted(sum(c.run for c in counts), "check run", "checks run"),
+            f"{fmt_count(sum(c.failed for c in counts))} failed",
+            *_warnings_phrase(t.warnings),
+        ]
+    )
+
+
+def check_name(row: CheckRow | Any) -> str:
+    """`amount: greater_than_or_equal_to(0)`, or the check alone for a table-wide one."""
+    return f"{row.column}: {row.check}" if row.column else row.check
+
+
+def failure_example(example: Mapping[str, Any], limit: int = 60) -> str:
+    """One example of a failed check: `id=2: -3.00`; a check on the whole table (no key) shows its
+    value alone, a comparison as `left 300, right 298`."""
+    key = example.get("key")
+    value = example.get("value")
+    if isinstance(key, Mapping) and key:
+        if value is None and all(v is None for v in key.values()):
+            return display_key(key, limit)  # a NULL key: the key says it all
+        return f"{display_key(key, limit)}: {display_value(value, limit)}"
+    if (
+        isinstance(value, Mapping)
+        and value
+        and all(not isinstance(v, (Mapping, list)) for v in value.values())
+    ):
+        return ", ".join(f"{name} {display_value(v, limit)}" for name, v in value.items())
+    return display_value(value, limit)

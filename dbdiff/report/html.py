@@ -22,16 +22,22 @@ from dbdiff.report.card import render_card_html
 from dbdiff.report.formatting import (
     SAMPLE_TITLES,
     STATUS_LABELS,
+    VALIDATION_LABELS,
     WARNINGS_NOTE,
     changed_columns,
+    check_counts,
+    check_headline,
+    check_rows,
     column_rows,
     control_escape,
     display_key,
+    failure_example,
     fmt_count,
     fmt_duration,
     fmt_percent,
     is_control,
     is_truncated,
+    is_validation_run,
     json_columns,
     json_where,
     key_columns,
@@ -45,6 +51,7 @@ from dbdiff.report.formatting import (
     table_warnings,
     totals,
     validation_failure_count,
+    validation_headline,
 )
 from dbdiff.report.templating import asset, csp_hash, environment, trusted_asset
 
@@ -151,7 +158,12 @@ def render_html(result: DiffResult, *, sample_cap: int = 100) -> str:
             "form-action 'none'",
         )
     )
+    if is_validation_run(result):
+        return _render_validation(result, csp, styles, sample_cap)
     context = {
+        "eyebrow": "dbdiff reconciliation report",
+        "single_source": False,
+        "examples_limit": fmt_count(EXAMPLES_LIMIT),
         "title": _title(result),
         "csp": csp,
         # Our own package files, never data: inserted verbatim so their CSP hashes match.
@@ -659,12 +671,7 @@ def _validation_section(t: TableResult) -> Section | None:
         head = _head("Side", "Column", "Check", "Failing rows", "Examples", num=(3,))
         body = []
         for f in v.failures:
-            examples = tuple(
-                (("ex-key", display_key(ex.get("key", {}))), ("", ": "), *value_segments(ex.get("value")))
-                for ex in f.examples[:EXAMPLES_LIMIT]
-            )
-            if len(f.examples) > EXAMPLES_LIMIT:
-                examples += ((("more", f"… {fmt_count(len(f.examples) - EXAMPLES_LIMIT)} more examples"),),)
+            examples = _failure_examples(f.examples)
             body.append(
                 (
                     _text(f.side, "side"),
@@ -758,4 +765,173 @@ def _summary_payload(result: DiffResult, sample_cap: int) -> dict[str, Any]:
             }
             for t in result.tables
         ],
+    }
+
+
+# --- a validation run (`dbdiff validate`): one source and its checks, no diff words ---
+
+
+def _failure_examples(examples: Sequence[Mapping[str, Any]]) -> tuple[tuple[Seg, ...], ...]:
+    """Examples of a failed check, one line each: `id=2: -3.00`; a check on the whole table (no
+    key) shows its value alone, a comparison as `left 300, right 298`."""
+    lines: list[tuple[Seg, ...]] = []
+    for ex in examples[:EXAMPLES_LIMIT]:
+        key = ex.get("key")
+        null_key = ex.get("value") is None and isinstance(key, Mapping) and not any(key.values())
+        if isinstance(key, Mapping) and key and not null_key:
+            lines.append((("ex-key", display_key(key)), ("", ": "), *value_segments(ex.get("value"))))
+        else:
+            lines.append((("", failure_example(ex)),))
+    if len(examples) > EXAMPLES_LIMIT:
+        lines.append((("more", f"… {fmt_count(len(examples) - EXAMPLES_LIMIT)} more examples"),))
+    return tuple(lines)
+
+
+def _render_validation(result: DiffResult, csp: str, styles: Sequence[str], sample_cap: int) -> str:
+    t = totals(result)
+    counts = [check_counts(table) for table in result.tables if table.status != "error"]
+    failed = sum(c.failed for c in counts)
+    banner = [
+        Stat("Tables", fmt_count(t.tables)),
+        Stat("Rows checked", fmt_count(sum(c.rows for c in counts))),
+        Stat("Checks run", fmt_count(sum(c.run for c in counts))),
+        Stat("Checks failed", fmt_count(failed), "bad" if failed else ""),
+    ]
+    if t.errors:
+        banner.append(Stat("Errors", fmt_count(t.errors), "bad"))
+    if t.warnings:
+        banner.append(Stat("Warnings", fmt_count(t.warnings), "warn"))
+    names = [table.left_table for table in result.tables]
+    what = names[0] if len(names) == 1 else f"{fmt_count(len(names))} tables"
+    label = VALIDATION_LABELS.get(result.status, result.status)
+    context = {
+        "eyebrow": "dbdiff validation report",
+        "single_source": True,
+        "examples_limit": fmt_count(EXAMPLES_LIMIT),
+        "title": f"dbdiff validate: {label} · {what}",
+        "csp": csp,
+        "css": trusted_asset(*styles),
+        "js": trusted_asset("report.js"),
+        "status": result.status,
+        "status_label": label,
+        "headline": validation_headline(result),
+        "banner": banner,
+        "left": _source_view(result.left),
+        "right": _source_view(result.right),
+        "overview": None,
+        "pairs": [_checked_view(table, i) for i, table in enumerate(result.tables, 1)],
+        "meta": _meta(result),
+        "version": result.dbdiff_version or "unknown",
+        "started_at": result.started_at or "unknown",
+        "duration": fmt_duration(result.duration_s),
+        "options": _options_table(result.options),
+        "sample_cap": fmt_count(sample_cap),
+        "sample_limit": _sample_limit(result.options),
+        "value_limit": fmt_count(VALUE_LIMIT),
+        "summary": _validation_payload(result),
+    }
+    return environment().get_template("report.html.j2").render(context)
+
+
+def _checked_view(t: TableResult, index: int) -> PairView:
+    c = check_counts(t)
+    s = t.summary
+    stats = (
+        Stat("Rows checked", fmt_count(c.rows)),
+        Stat("Checks run", fmt_count(c.run)),
+        Stat("Checks failed", fmt_count(c.failed), "bad" if c.failed else ""),
+        Stat("NULL keys", fmt_count(s.null_keys_left), "bad" if s.null_keys_left else ""),
+        Stat("Duplicate keys", fmt_count(s.duplicate_keys_left), "bad" if s.duplicate_keys_left else ""),
+    )
+    sections = [sec for sec in (_checks_section(t), _warnings_section(t)) if sec is not None]
+    rows = column_rows(t)
+    columns = None
+    if rows:
+        key = set(t.key)
+        body = [
+            (
+                Cell(
+                    lines=((("", r.name), ("tag", " key")),) if r.name in key else ((("", r.name),),),
+                    cls="name",
+                    sort=r.name,
+                ),
+                _text(r.left_type, "type"),
+                _text(r.rule, "rule"),
+            )
+            for r in rows
+        ]
+        columns = _table("Columns", [_head("Column", "Type", "Rule")], body)
+    return PairView(
+        anchor=f"pair-{index}",
+        name=t.left_table,
+        status=t.status,
+        status_label=VALIDATION_LABELS.get(t.status, t.status),
+        key=", ".join(t.key),
+        error=safe_text(t.error) if t.status == "error" or t.error else None,
+        headline=check_headline(t),
+        stats=stats if t.status != "error" else (),
+        bar=(),
+        only_left_columns=(),
+        only_right_columns=(),
+        columns=columns,
+        sections=tuple(sections),
+        run_stats=_run_stats(t.stats),
+        open=True,
+    )
+
+
+def _checks_section(t: TableResult) -> Section | None:
+    rows = check_rows(t)
+    if not rows:
+        if t.validation.passed:
+            return None
+        return Section("validation", "Checks", "1 failed", "A check failed without naming itself.", None)
+    head = _head("Column", "Check", "Result", "Failing rows", "Examples", num=(3,))
+    body = []
+    for r in rows:
+        result = (
+            _text("failed", "status s-different", sort="0")
+            if r.failed
+            else _text("passed", "status s-identical", sort="1")
+        )
+        body.append(
+            (
+                _text(r.column or "(table)", "name"),
+                _text(r.check, "rule"),
+                result,
+                _count(r.count, emphasize=True) if r.failed else _text("", "num", sort="0"),
+                Cell(lines=_failure_examples(r.examples), cls="examples") if r.examples else _text(""),
+            )
+        )
+    failed = sum(r.failed for r in rows)
+    badge = f"{fmt_count(failed)} failed" if failed else f"{fmt_count(len(rows))} passed"
+    table = _table("Checks", [head], body)
+    return Section("validation", "Checks", badge, "", table, badge_cls="bad" if failed else "")
+
+
+def _validation_payload(result: DiffResult) -> dict[str, Any]:
+    """The counts as machine-readable JSON for tools that scrape reports (no example values)."""
+    tables = []
+    for t in result.tables:
+        c = check_counts(t)
+        tables.append(
+            {
+                "table": t.left_table,
+                "key": list(t.key),
+                "status": t.status,
+                "error": safe_text(t.error) if t.error else None,
+                "rows_checked": c.rows,
+                "checks_run": c.run,
+                "checks_failed": c.failed,
+            }
+        )
+    return {
+        "schema_version": result.schema_version,
+        "dbdiff_version": result.dbdiff_version,
+        "command": "validate",
+        "started_at": result.started_at,
+        "duration_s": round(result.duration_s, 3),
+        "status": result.status,
+        "source": _source_view(result.left),
+        "tables": tables,
     }

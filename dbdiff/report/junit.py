@@ -15,18 +15,22 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dbdiff.report.formatting import (
+    check_rows,
     column_rows,
     counted,
     display_key,
     display_pair,
     display_value,
     escape_controls,
+    failure_example,
     fmt_count,
+    is_validation_run,
     json_columns,
     json_where,
     option_rows,
     pair_name,
     safe_text,
+    status_label,
     table_warnings,
     truncate,
     validation_failure_count,
@@ -61,7 +65,12 @@ def render_junit(result: DiffResult) -> str:
     """The run as a JUnit XML document (one testsuite, one testcase per pair and check)."""
     import xml.etree.ElementTree as ET
 
-    cases = [(pair_name(t), case) for t in result.tables for case in _cases(t)]
+    validation_run = is_validation_run(result)
+    if validation_run:
+        cases = [(t.left_table, case) for t in result.tables for case in _check_cases(t)]
+    else:
+        cases = [(pair_name(t), case) for t in result.tables for case in _cases(t)]
+    suite_name = "dbdiff validate" if validation_run else "dbdiff"
     counts = {
         "tests": str(len(cases)),
         "failures": str(sum(c.outcome == "failure" for _, c in cases)),
@@ -72,7 +81,7 @@ def render_junit(result: DiffResult) -> str:
     root = ET.Element(
         "testsuites",
         {
-            "name": "dbdiff",
+            "name": suite_name,
             "tests": counts["tests"],
             "failures": counts["failures"],
             "errors": counts["errors"],
@@ -82,7 +91,7 @@ def render_junit(result: DiffResult) -> str:
     suite = ET.SubElement(
         root,
         "testsuite",
-        {"name": "dbdiff", **counts, "time": duration, "timestamp": xml_text(result.started_at)},
+        {"name": suite_name, **counts, "time": duration, "timestamp": xml_text(result.started_at)},
     )
     properties = ET.SubElement(suite, "properties")
     for name, value in _properties(result):
@@ -108,11 +117,16 @@ def _properties(result: DiffResult) -> list[tuple[str, str]]:
     props = [
         ("dbdiff_version", result.dbdiff_version),
         ("schema_version", str(result.schema_version)),
-        ("status", result.status),
+        ("status", status_label(result, result.status).lower()),
         ("started_at", result.started_at),
         ("duration_s", f"{result.duration_s:.3f}"),
     ]
-    for side, source in (("left", result.left), ("right", result.right)):
+    sources = (
+        (("source", result.left),)
+        if is_validation_run(result)
+        else (("left", result.left), ("right", result.right))
+    )
+    for side, source in sources:
         props += [
             (f"{side}.url", safe_text(source.url)),
             (f"{side}.dialect", safe_text(source.dialect)),
@@ -245,15 +259,35 @@ def _validation_cases(t: TableResult) -> list[_Case]:
     for f in v.failures:
         name = f"validation[{f.side}:{f.column or ''}:{f.check}]"
         message = f"{counted(f.count, 'row')} failed {f.check}" + (f" on {f.column}" if f.column else "")
-        lines = [
-            f"{display_key(e.get('key', {}), _VALUE_LIMIT)}: {display_value(e.get('value'), _VALUE_LIMIT)}"
-            for e in f.examples[:_BODY_SAMPLES]
-        ]
+        lines = [failure_example(e, _VALUE_LIMIT) for e in f.examples[:_BODY_SAMPLES]]
         lines += _more(f.count, len(lines))
         cases.append(_Case(name, "failure", message, "ValidationFailure", "\n".join(lines)))
     if not v.failures and validation_failure_count(t):
         cases.append(_Case("validation", "failure", "validation failed", "ValidationFailure"))
     return cases
+
+
+def _check_cases(t: TableResult) -> list[_Case]:
+    """A validation run: one testcase per check that ran, a failure for each that failed."""
+    if t.status == "error":
+        message = safe_text(t.error) or "the validation failed to run"
+        return [
+            _Case("checks", "error", message.splitlines()[0] if message else message, "RunError", message)
+        ]
+    cases = []
+    for r in check_rows(t):
+        name = f"check[{r.column}:{r.check}]" if r.column else f"check[{r.check}]"
+        if not r.failed:
+            cases.append(_Case(name))
+            continue
+        message = f"{counted(r.count, 'row')} failed {r.check}" + (f" on {r.column}" if r.column else "")
+        lines = [failure_example(e, _VALUE_LIMIT) for e in r.examples[:_BODY_SAMPLES]]
+        if r.examples and all(e.get("key") for e in r.examples):  # row examples, not a table-wide check
+            lines += _more(r.count, len(lines))
+        cases.append(_Case(name, "failure", message, "ValidationFailure", "\n".join(lines)))
+    if not t.validation.passed and not any(r.failed for r in check_rows(t)):
+        cases.append(_Case("checks", "failure", "validation failed", "ValidationFailure"))
+    return cases + _warning_cases(t)
 
 
 def _warning_cases(t: TableResult) -> list[_Case]:

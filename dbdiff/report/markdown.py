@@ -16,16 +16,22 @@ from typing import TYPE_CHECKING, Any
 from dbdiff.report.formatting import (
     SAMPLE_TITLES,
     STATUS_LABELS,
+    VALIDATION_LABELS,
     changed_columns,
+    check_counts,
+    check_headline,
+    check_rows,
     column_rows,
     counted,
     display_key,
     display_pair,
     display_value,
     escape_controls,
+    failure_example,
     fmt_count,
     fmt_duration,
     fmt_percent,
+    is_validation_run,
     json_columns,
     json_where,
     pair_name,
@@ -36,6 +42,7 @@ from dbdiff.report.formatting import (
     table_warnings,
     truncate,
     validation_failure_count,
+    validation_headline,
     warning_example,
 )
 
@@ -67,6 +74,8 @@ def render_markdown(result: DiffResult, *, max_bytes: int = 1_000_000, sample_ca
     if max_bytes < _MIN_BYTES:
         raise ValueError(f"max_bytes must be at least {_MIN_BYTES}")
     out = _Writer(max_bytes - _RESERVE)
+    if is_validation_run(result):
+        return _validation_run(out, result, max_bytes)
     status = result.status
     out.add(f"## {_ICONS.get(status, '')} dbdiff: {STATUS_LABELS.get(status, status)}\n\n")
     out.add(md(run_headline(result)) + "\n\n")
@@ -296,10 +305,7 @@ def _validation_blocks(t: TableResult) -> Iterable[_Block]:
     if v.failures:
         rows = []
         for f in v.failures:
-            examples = "; ".join(
-                f"{display_key(e.get('key', {}))}: {display_value(e.get('value'), _VALUE_LIMIT)}"
-                for e in f.examples[:5]
-            )
+            examples = "; ".join(failure_example(e, _VALUE_LIMIT) for e in f.examples[:5])
             if len(f.examples) > 5:
                 examples += f"; … {fmt_count(len(f.examples) - 5)} more"
             cells = (md(f.side), md(f.column or "(table)"), md(f.check), fmt_count(f.count), md(examples))
@@ -329,3 +335,102 @@ def _warning_blocks(t: TableResult) -> Iterable[_Block]:
     if rows:
         intro = "**Warnings** (equal only because a rule reads them leniently; not differences)\n\n"
         yield _Block(intro, rows, "\n")
+
+
+# --- a validation run (`dbdiff validate`): one source and its checks, no diff words ---
+
+_CHECK_ICONS = {"identical": "✅", "different": "❌", "error": "⚠️"}
+
+
+def _validation_run(out: _Writer, result: DiffResult, max_bytes: int) -> str:
+    status = result.status
+    out.add(f"## {_CHECK_ICONS.get(status, '')} dbdiff validate: {VALIDATION_LABELS.get(status, status)}\n\n")
+    out.add(md(validation_headline(result)) + "\n\n")
+    out.add(f"Source: {md(safe_text(result.left.url))}  \n")
+    out.add(
+        f"Started {md(result.started_at or 'unknown')} · took {fmt_duration(result.duration_s)}"
+        f" · dbdiff {md(result.dbdiff_version or 'unknown')}\n\n"
+    )
+    header = "| Table | Status | Rows checked | Checks run | Checks failed |\n|---|---|--:|--:|--:|\n"
+    if out.add(header):
+        for i, t in enumerate(result.tables):
+            c = check_counts(t)
+            label = f"{_CHECK_ICONS.get(t.status, '')} {VALIDATION_LABELS.get(t.status, t.status)}"
+            cells = [md(t.left_table), label]
+            cells += (
+                ["", "", ""]
+                if t.status == "error"
+                else [fmt_count(c.rows), fmt_count(c.run), fmt_count(c.failed)]
+            )
+            if not out.add("| " + " | ".join(cells) + " |\n"):
+                out.force(_omitted(len(result.tables) - i, "table", "tables", "from this table"))
+                break
+    out.add("\n")
+    for i, t in enumerate(result.tables):
+        if out.full or not _write_checked_table(out, t):
+            out.force(_omitted(len(result.tables) - i, "table", "tables"))
+            break
+    text = "".join(out.parts)
+    assert len(text.encode("utf-8")) <= max_bytes, "markdown byte budget exceeded"
+    return text
+
+
+def _write_checked_table(out: _Writer, t: TableResult) -> bool:
+    summary = f"{_CHECK_ICONS.get(t.status, '')} {t.left_table} · {check_headline(t)}"
+    if not out.add(f"<details><summary>{_html(summary)}</summary>\n\n"):
+        return False
+    blocks = list(_checked_blocks(t))
+    remaining = sum(len(b.rows) for b in blocks)
+    for block in blocks:
+        if not out.add(block.intro):
+            break
+        written = 0
+        for row in block.rows:
+            if not out.add(row):
+                break
+            written += 1
+        remaining -= written
+        if out.full:
+            break
+        out.add(block.outro)
+    if out.full:
+        out.force(_omitted(remaining, "row", "rows", "of this table") if remaining else "\n")
+    out.force("</details>\n\n")
+    return True
+
+
+def _checked_blocks(t: TableResult) -> Iterable[_Block]:
+    if t.status == "error" or t.error:
+        yield _Block(f"**Error:** {md(truncate(safe_text(t.error) or 'unknown error', 2_000))}\n\n", ())
+        return
+    facts = [f"Rows checked: {fmt_count(t.summary.rows_left)}"]
+    if t.key:
+        facts.insert(0, "Key: " + md(", ".join(t.key)))
+    yield _Block(" · ".join(facts) + "\n\n", ())
+    rows = []
+    for r in check_rows(t):
+        examples = "; ".join(failure_example(e, _VALUE_LIMIT) for e in r.examples[:5])
+        if len(r.examples) > 5:
+            examples += f"; … {fmt_count(len(r.examples) - 5)} more"
+        result = "❌ failed" if r.failed else "✅ passed"
+        cells = (
+            md(r.column or "(table)"),
+            md(r.check),
+            result,
+            fmt_count(r.count) if r.failed else "",
+            md(examples),
+        )
+        rows.append("| " + " | ".join(cells) + " |\n")
+    if rows:
+        head = "**Checks**\n\n| Column | Check | Result | Failing rows | Examples |\n|---|---|---|--:|---|\n"
+        yield _Block(head, rows, "\n")
+    elif not t.validation.passed:
+        yield _Block("**A check failed** without naming itself.\n\n", ())
+    columns = column_rows(t)
+    if columns:
+        yield _Block(
+            "**Columns checked**\n\n| Column | Type | Rule |\n|---|---|---|\n",
+            [f"| {md(r.name)} | {md(r.left_type)} | {md(r.rule)} |\n" for r in columns],
+            "\n",
+        )
+    yield from _warning_blocks(t)

@@ -14,14 +14,20 @@ from typing import TYPE_CHECKING, Any
 from dbdiff.report.formatting import (
     SAMPLE_TITLES,
     STATUS_LABELS,
+    VALIDATION_LABELS,
+    check_headline,
+    check_name,
+    check_rows,
     counted,
     display_key,
     display_pair,
     display_value,
     escape_controls,
+    failure_example,
     fmt_count,
     fmt_duration,
     fmt_percent,
+    is_validation_run,
     json_columns,
     json_where,
     pair_name,
@@ -31,6 +37,8 @@ from dbdiff.report.formatting import (
     table_headline,
     table_warnings,
     top_columns,
+    truncate,
+    validation_headline,
     warning_example,
 )
 
@@ -47,7 +55,11 @@ _WARNING_EXAMPLES = 2  # example values shown per warning
 
 
 def summary_line(result: DiffResult) -> str:
-    """One plain line for logs: `dbdiff different: 2 table pairs (...), 1,234 rows matched, 5 changed`."""
+    """One plain line for logs: `dbdiff different: 2 table pairs (...), 1,234 rows matched, 5 changed`
+    (`dbdiff validate failed: 1 table (1 failed), 300 rows checked, ...` for a validation run)."""
+    if is_validation_run(result):
+        label = VALIDATION_LABELS.get(result.status, result.status).lower()
+        return escape_controls(f"dbdiff validate {label}: {validation_headline(result)}")
     return escape_controls(f"dbdiff {result.status}: {run_headline(result)}")
 
 
@@ -105,6 +117,9 @@ class _Printer:
         return table
 
     def run(self, result: DiffResult) -> None:
+        if is_validation_run(result):
+            self.validation_run(result)
+            return
         c = self.console
         status = result.status
         c.print(
@@ -123,6 +138,56 @@ class _Printer:
         for table in result.tables:
             c.print()
             self.pair(table)
+
+    # --- a validation run: one source, its checks; no diff words ---
+
+    def validation_run(self, result: DiffResult) -> None:
+        c = self.console
+        status = result.status
+        c.print(
+            self.text(VALIDATION_LABELS.get(status, status).upper(), _STYLES.get(status, "bold"))
+            + self.text("  ")
+            + self.text(validation_headline(result))
+        )
+        c.print(self.text(f"validated {safe_text(result.left.url)}", "dim"))
+        c.print(
+            self.text(
+                f"started {result.started_at or 'unknown'} · took {fmt_duration(result.duration_s)}"
+                f" · dbdiff {result.dbdiff_version or 'unknown'}",
+                "dim",
+            )
+        )
+        for table in result.tables:
+            c.print()
+            self.checked_table(table)
+
+    def checked_table(self, t: TableResult) -> None:
+        c = self.console
+        c.rule(
+            self.text(t.left_table, "bold")
+            + self.text("  ")
+            + self.text(VALIDATION_LABELS.get(t.status, t.status), _STYLES.get(t.status, "")),
+            align="left",
+            style="dim",
+        )
+        c.print(self.text(check_headline(t)) + self.text(f" · key {', '.join(t.key) or '-'}", "dim"))
+        if t.status == "error":
+            return
+        every = check_rows(t)
+        if every:
+            names = " · ".join(check_name(r) for r in every)
+            c.print(self.text("checks run: " + truncate(names, 1_000), "dim"))
+        rows = [r for r in every if r.failed]
+        if rows:
+            table = self.table("Failed check", "Failing rows", "Example", numeric=(1,))
+            c.print()
+            for r in rows:
+                example = failure_example(r.examples[0], _VALUE_LIMIT) if r.examples else ""
+                table.add_row(self.text(check_name(r)), self.text(fmt_count(r.count)), self.text(example))
+            c.print(table)
+        elif not t.validation.passed:
+            c.print(self.text("A check failed without naming itself.", "red"))
+        self.warnings(t)
 
     def pair(self, t: TableResult) -> None:
         c = self.console
@@ -265,13 +330,7 @@ class _Printer:
         table = self.table("Failed check", "Side", "Column", "Rows", "Example", numeric=(3,))
         self.console.print()
         for f in v.failures:
-            example = ""
-            if f.examples:
-                e = f.examples[0]
-                example = (
-                    f"{display_key(e.get('key', {}), _VALUE_LIMIT)}: "
-                    f"{display_value(e.get('value'), _VALUE_LIMIT)}"
-                )
+            example = failure_example(f.examples[0], _VALUE_LIMIT) if f.examples else ""
             table.add_row(
                 self.text(f.check),
                 self.text(f.side),
