@@ -95,7 +95,7 @@ def _checked_card_table(t: TableResult) -> CardTable:
         (
             check_name(r),
             fmt_count(r.count),
-            failure_example(r.examples[0], CARD_VALUE_LIMIT) if r.examples else "",
+            failure_example(r.examples[0], CARD_VALUE_LIMIT, r.check) if r.examples else "",
         )
         for r in failed[:CARD_SAMPLES]
     )

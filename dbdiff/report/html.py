@@ -32,6 +32,7 @@ from dbdiff.report.formatting import (
     control_escape,
     display_key,
     failure_example,
+    first_difference,
     fmt_count,
     fmt_duration,
     fmt_percent,
@@ -271,11 +272,7 @@ def _bounded_segments(value: Mapping[str, Any], other: Any, limit: int) -> tuple
 
 
 def _common_prefix(text: str, other: str) -> int:
-    limit = min(len(text), len(other))
-    prefix = 0
-    while prefix < limit and text[prefix] == other[prefix]:
-        prefix += 1
-    return prefix
+    return first_difference(text, other)
 
 
 def _differing_span(text: str, other: str) -> tuple[int, int] | None:
@@ -671,7 +668,7 @@ def _validation_section(t: TableResult) -> Section | None:
         head = _head("Side", "Column", "Check", "Failing rows", "Examples", num=(3,))
         body = []
         for f in v.failures:
-            examples = _failure_examples(f.examples)
+            examples = _failure_examples(f.examples, f.check)
             body.append(
                 (
                     _text(f.side, "side"),
@@ -771,17 +768,17 @@ def _summary_payload(result: DiffResult, sample_cap: int) -> dict[str, Any]:
 # --- a validation run (`dbdiff validate`): one source and its checks, no diff words ---
 
 
-def _failure_examples(examples: Sequence[Mapping[str, Any]]) -> tuple[tuple[Seg, ...], ...]:
+def _failure_examples(examples: Sequence[Mapping[str, Any]], check: str = "") -> tuple[tuple[Seg, ...], ...]:
     """Examples of a failed check, one line each: `id=2: -3.00`; a check on the whole table (no
     key) shows its value alone, a comparison as `left 300, right 298`."""
     lines: list[tuple[Seg, ...]] = []
     for ex in examples[:EXAMPLES_LIMIT]:
         key = ex.get("key")
-        null_key = ex.get("value") is None and isinstance(key, Mapping) and not any(key.values())
-        if isinstance(key, Mapping) and key and not null_key:
+        null_key = ex.get("value") is None and isinstance(key, Mapping) and None in key.values()
+        if isinstance(key, Mapping) and key and not null_key and check != "key_unique":
             lines.append((("ex-key", display_key(key)), ("", ": "), *value_segments(ex.get("value"))))
         else:
-            lines.append((("", failure_example(ex)),))
+            lines.append((("", failure_example(ex, check=check)),))
     if len(examples) > EXAMPLES_LIMIT:
         lines.append((("more", f"… {fmt_count(len(examples) - EXAMPLES_LIMIT)} more examples"),))
     return tuple(lines)
@@ -889,6 +886,7 @@ def _checks_section(t: TableResult) -> Section | None:
     head = _head("Column", "Check", "Result", "Failing rows", "Examples", num=(3,))
     body = []
     for r in rows:
+        examples = Cell(lines=_failure_examples(r.examples, r.check), cls="examples") if r.examples else None
         result = (
             _text("failed", "status s-different", sort="0")
             if r.failed
@@ -900,7 +898,7 @@ def _checks_section(t: TableResult) -> Section | None:
                 _text(r.check, "rule"),
                 result,
                 _count(r.count, emphasize=True) if r.failed else _text("", "num", sort="0"),
-                Cell(lines=_failure_examples(r.examples), cls="examples") if r.examples else _text(""),
+                examples or _text(""),
             )
         )
     failed = sum(r.failed for r in rows)

@@ -259,7 +259,7 @@ def _validation_cases(t: TableResult) -> list[_Case]:
     for f in v.failures:
         name = f"validation[{f.side}:{f.column or ''}:{f.check}]"
         message = f"{counted(f.count, 'row')} failed {f.check}" + (f" on {f.column}" if f.column else "")
-        lines = [failure_example(e, _VALUE_LIMIT) for e in f.examples[:_BODY_SAMPLES]]
+        lines = [failure_example(e, _VALUE_LIMIT, f.check) for e in f.examples[:_BODY_SAMPLES]]
         lines += _more(f.count, len(lines))
         cases.append(_Case(name, "failure", message, "ValidationFailure", "\n".join(lines)))
     if not v.failures and validation_failure_count(t):
@@ -281,8 +281,9 @@ def _check_cases(t: TableResult) -> list[_Case]:
             cases.append(_Case(name))
             continue
         message = f"{counted(r.count, 'row')} failed {r.check}" + (f" on {r.column}" if r.column else "")
-        lines = [failure_example(e, _VALUE_LIMIT) for e in r.examples[:_BODY_SAMPLES]]
-        if r.examples and all(e.get("key") for e in r.examples):  # row examples, not a table-wide check
+        lines = [failure_example(e, _VALUE_LIMIT, r.check) for e in r.examples[:_BODY_SAMPLES]]
+        # Row examples count rows; a table-wide check's example or a key's row count does not.
+        if r.examples and r.check != "key_unique" and all(e.get("key") for e in r.examples):
             lines += _more(r.count, len(lines))
         cases.append(_Case(name, "failure", message, "ValidationFailure", "\n".join(lines)))
     if not t.validation.passed and not any(r.failed for r in check_rows(t)):

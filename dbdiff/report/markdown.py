@@ -305,7 +305,7 @@ def _validation_blocks(t: TableResult) -> Iterable[_Block]:
     if v.failures:
         rows = []
         for f in v.failures:
-            examples = "; ".join(failure_example(e, _VALUE_LIMIT) for e in f.examples[:5])
+            examples = "; ".join(failure_example(e, _VALUE_LIMIT, f.check) for e in f.examples[:5])
             if len(f.examples) > 5:
                 examples += f"; … {fmt_count(len(f.examples) - 5)} more"
             cells = (md(f.side), md(f.column or "(table)"), md(f.check), fmt_count(f.count), md(examples))
@@ -409,7 +409,7 @@ def _checked_blocks(t: TableResult) -> Iterable[_Block]:
     yield _Block(" · ".join(facts) + "\n\n", ())
     rows = []
     for r in check_rows(t):
-        examples = "; ".join(failure_example(e, _VALUE_LIMIT) for e in r.examples[:5])
+        examples = "; ".join(failure_example(e, _VALUE_LIMIT, r.check) for e in r.examples[:5])
         if len(r.examples) > 5:
             examples += f"; … {fmt_count(len(r.examples) - 5)} more"
         result = "❌ failed" if r.failed else "✅ passed"

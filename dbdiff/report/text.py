@@ -182,7 +182,7 @@ class _Printer:
             table = self.table("Failed check", "Failing rows", "Example", numeric=(1,))
             c.print()
             for r in rows:
-                example = failure_example(r.examples[0], _VALUE_LIMIT) if r.examples else ""
+                example = failure_example(r.examples[0], _VALUE_LIMIT, r.check) if r.examples else ""
                 table.add_row(self.text(check_name(r)), self.text(fmt_count(r.count)), self.text(example))
             c.print(table)
         elif not t.validation.passed:
@@ -330,7 +330,7 @@ class _Printer:
         table = self.table("Failed check", "Side", "Column", "Rows", "Example", numeric=(3,))
         self.console.print()
         for f in v.failures:
-            example = failure_example(f.examples[0], _VALUE_LIMIT) if f.examples else ""
+            example = failure_example(f.examples[0], _VALUE_LIMIT, f.check) if f.examples else ""
             table.add_row(
                 self.text(f.check),
                 self.text(f.side),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -81,3 +82,28 @@ def test_html_names_the_paths_and_the_differing_columns_of_each_row() -> None:
     assert '<td class="differs" data-sort="column_8"><span class="dcol">column_8</span></td>' in page
     # Only JSON-rule columns get paths: a text column holding JSON text does not.
     assert page.count('class="jpath"') == 4
+
+
+def test_hostile_and_deep_json_never_breaks_a_report() -> None:
+    from dbdiff.report.formatting import json_paths
+
+    result = fx.wide_result()
+    table = result.tables[0]
+    left = json.dumps({fx.XSS_SCRIPT: 1, fx.CONTROL: [1], "ok": {fx.XSS_ATTR: True}})
+    right = json.dumps({fx.XSS_SCRIPT: 2, fx.CONTROL: [2], "ok": {fx.XSS_ATTR: False}})
+    deep_left, deep_right = "[" * 5_000 + "1" + "]" * 5_000, "[" * 5_000 + "2" + "]" * 5_000
+    changed = (
+        {"key": {"id": 1}, "diffs": {fx.WIDE_COLUMNS[-1]: {"left": left, "right": right}}},
+        {"key": {"id": 2}, "diffs": {fx.WIDE_COLUMNS[-1]: {"left": deep_left, "right": deep_right}}},
+    )
+    hostile = replace(result, tables=(replace(table, samples=replace(table.samples, changed=changed)),))
+    page = render_html(hostile)
+    parsed = fx.parse_html(page)
+    assert {tag for tag, _ in parsed.elements} <= fx.ALLOWED_TAGS
+    assert len(parsed.scripts) == 2 and "\x1b" not in page
+    assert "at $[&#34;&lt;script&gt;window.__pwned=1;alert(1)&lt;/script&gt;&#34;]" in page
+    markdown = render_markdown(hostile)
+    assert "<script>" not in markdown and "\x1b" not in markdown
+    text = render_plain_text(hostile, width=300)
+    assert "\x1b" not in text and '$["nul\\u0000esc' in text
+    assert json_paths(deep_left, deep_right) == ([], 0)  # too deep to walk: no paths, no crash

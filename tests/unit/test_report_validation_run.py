@@ -63,3 +63,13 @@ def test_json_stays_the_contract_and_round_trips() -> None:
     again = DiffResult.from_dict(data)
     assert again.table().validation.checks == result.table().validation.checks
     assert render(again, "markdown") == render(result, "markdown")
+
+
+def test_key_check_examples() -> None:
+    from dbdiff.report.formatting import failure_example
+
+    null_key = {"key": {"a": None, "b": "y"}, "value": None}
+    assert failure_example(null_key, check="key_not_null") == "(a=NULL, b=y)"
+    assert failure_example({"key": {"a": 1, "b": "x"}, "value": 2}, check="key_unique") == "(a=1, b=x) × 2"
+    assert failure_example({"key": {"id": 3}, "value": None}, check="not_nullable") == "id=3: NULL"
+    assert failure_example({"key": {}, "value": {"left": "1.00", "right": "2.00"}}) == "left 1.00, right 2.00"
