@@ -281,3 +281,18 @@ def test_wide_table_in_a_narrow_window_keeps_key_and_changed_columns_in_view(
             page.screenshot(path=str(ARTIFACTS / "report-wide-narrow.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_validation_report_in_the_browser(browser: Any, tmp_path: Path) -> None:
+    page, watch = _open(browser, tmp_path, "validation", render_html(fx.validation_result()))
+    try:
+        _assert_clean(page, watch, (tmp_path / "validation.html").as_uri())
+        assert page.inner_text("h1") == "Failed"
+        checks = page.locator("table[aria-label='Checks'] tbody tr")
+        assert checks.count() == 6
+        assert checks.nth(2).inner_text().split("\t")[:3] == ["(table)", "row_count", "failed"]
+        assert "counted 300, read 298" in checks.nth(2).inner_text()
+        body = page.inner_text("body")
+        assert "Rows right" not in body and "matched" not in body and "⇄" not in body
+    finally:
+        page.close()
