@@ -131,22 +131,28 @@ def display_value(value: Any, limit: int = 120, *, start: int = 0) -> str:
     return _window(json.dumps(value, ensure_ascii=False, sort_keys=True), limit, start, quoted=False)
 
 
-def _window(text: str, limit: int, start: int, *, quoted: bool) -> str:
-    """`text` (quoted or with controls escaped) cut to `limit` characters from `start`."""
-    if len(text) <= limit:
+def _window(text: str, limit: int, start: int, *, quoted: bool, offset: int = 0, length: int = -1) -> str:
+    """`text` (quoted or with controls escaped) cut to `limit` characters from character `start`.
+
+    `text` may itself be a window of a longer value: it starts at character `offset` of a value
+    `length` characters long (a bounded sample value, see `is_truncated`).
+    """
+    length = offset + len(text) if length < 0 else length
+    if offset == 0 and len(text) == length <= limit:
         return quote(text) if quoted else escape_controls(text)
-    start = max(0, min(start, len(text)))
-    end = min(len(text), start + limit)
-    piece = text[start:end]
+    local = max(0, min(start - offset, len(text)))
+    end = min(len(text), local + limit)
+    piece = text[local:end]
+    first, last = offset + local, offset + end  # where the piece sits in the whole value
     if quoted:
         piece = piece.replace("\\", "\\\\").replace('"', '\\"')
         piece = _QUOTED.sub(lambda m: control_escape(m.group()), piece)
-        piece = ('"' if start == 0 else "") + piece + ('"' if end == len(text) else "")
+        piece = ('"' if first == 0 else "") + piece + ('"' if last == length else "")
     else:
         piece = escape_controls(piece)
-    shown = ("…" if start else "") + piece + ("…" if end < len(text) else "")
-    where = f", from character {fmt_count(start + 1)}" if start else ""
-    return f"{shown} ({fmt_count(len(text))} chars{where})"
+    shown = ("…" if first else "") + piece + ("…" if last < length else "")
+    where = f", from character {fmt_count(first + 1)}" if first else ""
+    return f"{shown} ({fmt_count(length)} chars{where})"
 
 
 def first_difference(left: str, right: str) -> int:
@@ -165,13 +171,47 @@ def first_difference(left: str, right: str) -> int:
 
 def display_pair(left: Any, right: Any, limit: int = 120) -> tuple[str, str]:
     """Both sides of a changed value as plain text; long strings are cut around their first
-    difference (the same window on both sides), so a change at the end of a long value shows."""
-    start = 0
-    if isinstance(left, str) and isinstance(right, str) and left != right:
-        focus = first_difference(left, right)
-        if focus > limit - DIFF_CONTEXT and max(len(left), len(right)) > limit:
-            start = focus - DIFF_CONTEXT
-    return display_value(left, limit, start=start), display_value(right, limit, start=start)
+    difference (the same window on both sides), so a change at the end of a long value shows.
+    Bounded sample values (`is_truncated`) are placed by their offset in the whole value."""
+    a, b = _text_span(left), _text_span(right)
+    if a is None or b is None or left == right:
+        return display_value(left, limit), display_value(right, limit)
+    focus = _span_difference(a, b)
+    start = focus - DIFF_CONTEXT if focus > limit - DIFF_CONTEXT else 0
+    return _pair_side(left, a, focus, start, limit), _pair_side(right, b, focus, start, limit)
+
+
+def _text_span(value: Any) -> tuple[str, int, int] | None:
+    """(text, where it starts in the whole value, the whole value's length) for text values."""
+    if isinstance(value, str):
+        return value, 0, len(value)
+    if is_truncated(value):
+        offset, length = value.get("offset"), value.get("length")
+        offset = offset if isinstance(offset, int) and offset >= 0 else 0
+        window = value["window"]
+        length = (
+            length if isinstance(length, int) and length >= offset + len(window) else offset + len(window)
+        )
+        return window, offset, length
+    return None
+
+
+def _span_difference(a: tuple[str, int, int], b: tuple[str, int, int]) -> int:
+    """The first character (in whole-value positions) where two spans differ where they overlap."""
+    low = max(a[1], b[1])
+    high = min(a[1] + len(a[0]), b[1] + len(b[0]))
+    if low >= high:
+        return low
+    return low + first_difference(a[0][low - a[1] : high - a[1]], b[0][low - b[1] : high - b[1]])
+
+
+def _pair_side(value: Any, span: tuple[str, int, int], focus: int, start: int, limit: int) -> str:
+    text, offset, length = span
+    if isinstance(value, str):
+        return display_value(value, limit, start=start)
+    if offset <= focus <= offset + limit - DIFF_CONTEXT:
+        return display_value(value, limit)  # its window already shows the difference
+    return _window(text, limit, start, quoted=_needs_quotes(text), offset=offset, length=length)
 
 
 def is_truncated(value: Any) -> bool:

@@ -152,3 +152,20 @@ def test_infer_schema_writes_utf8_yaml(mysql, cities, tmp_path: Path) -> None:
     # The data passes its own schema.
     check = cli("validate", mysql.url, "--table", cities, "--schema", str(out))
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+@pytest.mark.parametrize("length", [400, 5_000])  # kept whole in the samples, and bounded there
+def test_a_change_at_the_end_of_a_long_value_shows_in_text_and_markdown(
+    mysql, pg, unique_name, length, tmp_path
+):
+    table = unique_name("longtext")
+    for server in (mysql, pg):
+        server.execute(f"CREATE TABLE {table} (id INT PRIMARY KEY, body TEXT)")
+    mysql.executemany(f"INSERT INTO {table} VALUES (%s, %s)", [(1, "a" * length + "-left-end")])
+    pg.executemany(f"INSERT INTO {table} VALUES (%s, %s)", [(1, "a" * length + "-right-end")])
+    md_path = tmp_path / "d.md"
+    run = cli("diff", mysql.url, pg.url, "--table", table, "--markdown", str(md_path))
+    assert run.returncode == 1, run.stderr
+    markdown = md_path.read_text(encoding="utf-8")
+    for out in (run.stdout, markdown):
+        assert "-left-end" in out and "-right-end" in out

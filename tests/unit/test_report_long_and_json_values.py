@@ -107,3 +107,13 @@ def test_hostile_and_deep_json_never_breaks_a_report() -> None:
     text = render_plain_text(hostile, width=300)
     assert "\x1b" not in text and '$["nul\\u0000esc' in text
     assert json_paths(deep_left, deep_right) == ([], 0)  # too deep to walk: no paths, no crash
+
+
+def test_bounded_sample_values_are_cut_around_their_difference() -> None:
+    from dbdiff.report.formatting import display_pair
+    from dbdiff.values import bound_value
+
+    for tail in ("", "b" * 5_000):  # the difference at the very end, and in the middle
+        left, right = "a" * 5_000 + "-left-end" + tail, "a" * 5_000 + "-right-end" + tail
+        shown = display_pair(bound_value(left, right), bound_value(right, left), 60)
+        assert "-left-end" in shown[0] and "-right-end" in shown[1], shown
