@@ -12,8 +12,9 @@ from dbdiff.errors import (
     ConnectionFailure,
     DbdiffError,
     ExtractionError,
+    Quoted,
     TableNotFoundError,
-    UsageError,
+    WhereRejected,
     scrub,
 )
 
@@ -50,18 +51,24 @@ def read_arrow(url: str, query: str, *, pre: Sequence[str] = (), secrets: Sequen
 
 def classify(exc: BaseException, secrets: Sequence[str], query: str = "") -> DbdiffError:
     """Turn a driver error into the dbdiff error a user can act on, without any password in it."""
-    message = scrub(" ".join(str(exc).split()), tuple(secrets))
+    message = " ".join(scrub(str(exc), tuple(secrets)).split())
+    # A reader's own words may quote a value, of a column it does not name.
+    q = Quoted()
     if type(exc).__name__ == "PanicException":
         error = ExtractionError(
-            f"the reader could not convert a value: {message[:400]}",
+            f"the reader could not convert a value: {q.value(None, message[:400])}",
             hint="a type this source cannot read natively; please report it with the column's type",
+            quoted=q,
         )
         error.retryable = False
         return error
     if _CONNECT_PATTERNS.search(message):
         return ConnectionFailure(f"connection failed: {message[:400]}")
     if _SQL_ERROR.search(message):
-        return UsageError(f"the database rejected the query: {message[:400]}", hint="check --where")
+        detail = message[:400]
+        return WhereRejected(
+            f"the database rejected the query: {detail}", hint="check --where", detail=detail
+        )
     if _MISSING_TABLE.search(message):
         return TableNotFoundError(message[:400])
-    return ExtractionError(f"reading failed: {message[:400]}")
+    return ExtractionError(f"reading failed: {q.value(None, message[:400])}", quoted=q)

@@ -123,6 +123,8 @@ class MySQLSource(ServerSource):
 
     dialect = "mysql"
     session_setup = SESSION_SETUP
+    # connectorx only; PyMySQL always speaks TCP to the host, and so does connectorx without it.
+    url_params = frozenset({"prefer_socket"})
 
     def __init__(self, url: SourceURL) -> None:
         super().__init__(url, MySQLDialect())
@@ -134,7 +136,8 @@ class MySQLSource(ServerSource):
             host=self.url.host,
             port=self.url.port or 3306,
             user=self.url.user or "root",
-            password=self.url.password or "",
+            # PyMySQL sends a str password as Latin-1; UTF-8 bytes are what the server hashed.
+            password=(self.url.password or "").encode("utf-8"),
             database=self.url.database,
             charset="utf8mb4",
             connect_timeout=10,

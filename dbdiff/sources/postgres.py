@@ -167,6 +167,21 @@ class PostgresSource(ServerSource):
 
     dialect = "postgresql"
     session_setup = SESSION_SETUP
+    # libpq keywords that psycopg and connectorx (rust-postgres) both understand.
+    url_params = frozenset(
+        {
+            "sslmode",
+            "sslrootcert",
+            "application_name",
+            "connect_timeout",
+            "keepalives",
+            "keepalives_idle",
+            "tcp_user_timeout",
+            "target_session_attrs",
+            "channel_binding",
+            "options",
+        }
+    )
 
     def __init__(self, url: SourceURL) -> None:
         super().__init__(url, PostgresDialect())
@@ -174,16 +189,19 @@ class PostgresSource(ServerSource):
     def _open(self) -> Any:
         import psycopg
 
+        params: dict[str, Any] = {"connect_timeout": "10", **dict(self.url.params)}
+        # The user's options first: ours come last, so nothing turns the read-only session off.
+        params["options"] = " ".join(
+            p for p in (params.get("options"), "-c default_transaction_read_only=on -c TimeZone=UTC") if p
+        )
         return psycopg.connect(
             host=self.url.host,
             port=self.url.port or 5432,
             user=self.url.user or "postgres",
             password=self.url.password,
             dbname=self.url.database,
-            connect_timeout=10,
             autocommit=True,
-            options="-c default_transaction_read_only=on -c TimeZone=UTC",
-            **dict(self.url.params),  # type: ignore[arg-type]
+            **params,
         )
 
     def _driver_error(self) -> type[Exception]:
@@ -196,7 +214,7 @@ class PostgresSource(ServerSource):
 
         if sql is not None and not isinstance(exc, psycopg.OperationalError):
             return _cx.classify(exc, self.secrets, sql), False
-        detail = scrub(" ".join(str(exc).split()), self.secrets)
+        detail = " ".join(scrub(str(exc), self.secrets).split())
         where = f"{self.url.host}:{self.url.port or 5432}"
         if re.search(r"database \".*\" does not exist", detail):
             return UsageError(f"PostgreSQL at {where} has no database {self.url.database!r}"), True

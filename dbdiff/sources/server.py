@@ -34,11 +34,27 @@ class ServerSource(Source):
 
     #: Statements every session runs first (time zone, read-only), for the driver and connectorx.
     session_setup: ClassVar[tuple[str, ...]] = ()
+    #: URL query parameters both the driver and connectorx honour alike (user and password are
+    #: taken into the URL's credentials by `parse_url`); any other is refused before connecting.
+    url_params: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, url: SourceURL, dialect: SQLDialect) -> None:
         super().__init__(url)
         if not url.database:
             raise URLError(f"{url.redacted} names no database")
+        for name, _ in url.params:
+            if name not in self.url_params:
+                import difflib
+
+                close = difflib.get_close_matches(name.lower(), sorted(self.url_params), n=1)
+                known = ", ".join(["user", "password", *sorted(self.url_params)])
+                # After ?password=, an unencoded '&' starts what looks like a parameter: it may be
+                # a piece of the password, so its name is not shown then.
+                shown = "" if url.password_in_query else f" {name!r}"
+                raise URLError(
+                    f"dbdiff does not take the query parameter{shown} in a {url.scheme} URL",
+                    hint=(f"did you mean {close[0]!r}? " if close and shown else "") + f"it takes: {known}",
+                )
         self.sql = dialect
         self._conn: Any = None
         self._lock = threading.Lock()
