@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dbdiff.engine import DiffOptions, Progress, run_diff
-from dbdiff.mask import check_mask, mask_result
+from dbdiff.mask import check_mask, hiding_masked_values, mask_result
 from dbdiff.result import DiffResult
 from dbdiff.sources.base import Source, open_source
 from dbdiff.sources.urls import SourceURL
@@ -75,14 +75,15 @@ def diff(
     reporter = _progress(progress)
     left_source, right_source = open_source(left), open_source(right)
     try:
-        result = run_diff(
-            left_source,
-            right_source,
-            options,
-            progress=reporter,
-            workdir=workdir,
-            on_plan=lambda plan: check_mask(plan.all_pairs, mask),  # a typo fails before any row is read
-        )
+        with hiding_masked_values(mask):
+            result = run_diff(
+                left_source,
+                right_source,
+                options,
+                progress=reporter,
+                workdir=workdir,
+                on_plan=lambda plan: check_mask(plan.all_pairs, mask),  # a typo fails before any row is read
+            )
         return mask_result(result, mask)
     finally:
         # Sources the caller handed in stay open; the ones opened here are closed.
@@ -126,23 +127,24 @@ def validate(
 
     opened = open_source(source)
     try:
-        result = validate_source(
-            opened,
-            table=table,
-            schema=schema,
-            key=[key] if isinstance(key, str) else list(key or ()),
-            columns=list(columns or ()),
-            exclude=list(exclude),
-            where=where,
-            chunk_size=chunk_size,
-            workers=workers,
-            sample_limit=sample_limit,
-            rules=list(rules),
-            overrides=_overrides(column_rules),
-            progress=_progress(progress),
-            workdir=workdir,
-            on_plan=lambda plan: check_mask(plan.all_pairs, mask),
-        )
+        with hiding_masked_values(mask):
+            result = validate_source(
+                opened,
+                table=table,
+                schema=schema,
+                key=[key] if isinstance(key, str) else list(key or ()),
+                columns=list(columns or ()),
+                exclude=list(exclude),
+                where=where,
+                chunk_size=chunk_size,
+                workers=workers,
+                sample_limit=sample_limit,
+                rules=list(rules),
+                overrides=_overrides(column_rules),
+                progress=_progress(progress),
+                workdir=workdir,
+                on_plan=lambda plan: check_mask(plan.all_pairs, mask),
+            )
         return mask_result(result, mask)
     finally:
         if not isinstance(source, Source):

@@ -7,7 +7,6 @@ stderr (with a hint when there is one), never a traceback, and never a password.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import sys
@@ -25,19 +24,39 @@ F = TypeVar("F", bound=Callable[..., Any])
 _SECRETS: list[str] = []
 
 
-def _remember_secrets(*urls: str | None) -> None:
+def _check_urls(**urls: str | None) -> None:
+    """Parse every URL before anything connects: a bad one is a usage error naming its side, and the
+    passwords of the good ones are scrubbed from every later message."""
+    from dbdiff.errors import URLError
     from dbdiff.sources.urls import parse_url
 
-    for url in urls:
+    for side, url in urls.items():
         if not url:
             continue
-        with contextlib.suppress(DbdiffError):  # a bad URL is reported later, where it is used
+        try:
             _SECRETS.extend(parse_url(url).secrets)
+        except URLError as exc:
+            raise URLError(f"{side} URL: {exc.message}", hint=exc.hint) from None
 
 
 def _fail(message: str, code: int) -> None:
     click.echo(f"dbdiff: error: {scrub(message, tuple(_SECRETS))}", err=True)
     raise SystemExit(code)
+
+
+# The shell's code for a process killed by SIGPIPE: what `cmd | head` reports when cmd could not finish.
+EXIT_BROKEN_PIPE = 141
+
+
+def _silence_stdout() -> None:
+    """The reader of stdout is gone: send what is still buffered (and any later write) nowhere, so
+    the exit code stays the one the run earned, not Python's complaint at shutdown."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real file descriptor (a test's capture)
+        pass
 
 
 def handle_errors(func: F) -> F:
@@ -56,13 +75,45 @@ def handle_errors(func: F) -> F:
             raise
         except MemoryError:
             _fail("out of memory: try a smaller --chunk-size or fewer --workers", 3)
+        except BrokenPipeError:
+            # stdout was closed before the command could finish writing (`dbdiff explain | head`).
+            _silence_stdout()
+            raise SystemExit(EXIT_BROKEN_PIPE) from None
         except Exception as exc:
             if os.environ.get("DBDIFF_DEBUG"):
                 raise
-            detail = " ".join(str(exc).split())[:500]
+            detail = " ".join(scrub(str(exc), tuple(_SECRETS)).split())[:500]
             _fail(f"internal error ({type(exc).__name__}): {detail} (set DBDIFF_DEBUG=1 for a traceback)", 3)
 
     return wrapper  # type: ignore[return-value]
+
+
+class _OnceCommand(click.Command):
+    """A command that refuses a single-valued option given twice, instead of silently taking the
+    last one (`--table a --table b` would compare only b)."""
+
+    def make_parser(self, ctx: click.Context) -> Any:
+        parser = super().make_parser(ctx)
+        parse = parser.parse_args
+
+        def parse_args(args: list[str]) -> Any:
+            opts, rest, order = parse(args=args)
+            seen: set[str] = set()
+            for param in order:
+                if not isinstance(param, click.Option) or param.multiple or param.count or param.is_flag:
+                    continue
+                if param.name in seen:
+                    name = max(param.opts, key=len)
+                    _fail(f"{name} is given more than once; it takes one value", 2)
+                seen.add(str(param.name))
+            return opts, rest, order
+
+        parser.parse_args = parse_args  # type: ignore[method-assign]
+        return parser
+
+
+class _Group(click.Group):
+    command_class = _OnceCommand
 
 
 def _split_names(values: Iterable[str]) -> list[str]:
@@ -70,7 +121,7 @@ def _split_names(values: Iterable[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="dbdiff")
 def cli() -> None:
     """dbdiff: prove two copies of a data set agree, and show exactly where they don't."""
@@ -140,12 +191,30 @@ def emit(
             raise UsageError(f"cannot write the {kind} report to {str(path)!r}: {exc.strerror}") from None
     if quiet:
         return
-    if fmt == "text":
-        from dbdiff.report.text import render_text
+    try:
+        if fmt == "text":
+            from dbdiff.report.text import render_text
 
-        render_text(result)
-    else:
-        click.echo(render(result, fmt))
+            render_text(result, _console())
+        else:
+            click.echo(render(result, fmt))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Whoever reads stdout stopped early (`dbdiff diff ... | head -1`): the run is complete and
+        # its files are written, so the exit code is still the verdict.
+        _silence_stdout()
+
+
+def _console() -> Any:
+    """A rich console for stdout that reports a closed pipe like any other write (rich's own exits 1)."""
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console()
 
 
 def _schema_options(func: F) -> F:
@@ -273,9 +342,9 @@ def diff_command(
     sqlite:///file.db, or a .parquet/.csv path. DBDIFF_LEFT_URL and DBDIFF_RIGHT_URL stand in for them.
     Exit codes: 0 identical, 1 different, 2 usage or rule error, 3 runtime failure.
     """
-    _remember_secrets(left_url, right_url)
     if not left_url or not right_url:
         raise UsageError("two source URLs are needed", hint="dbdiff diff LEFT_URL RIGHT_URL --table T")
+    _check_urls(left=left_url, right=right_url)
     from dbdiff.api import diff
     from dbdiff.progress import RichProgress, wants_progress
 
@@ -387,9 +456,9 @@ def validate_command(
     Built-in checks always run: key not NULL, key unique (across chunks), rows read = rows counted.
     Exit codes: 0 every check passed, 1 a check failed, 2 usage or schema error, 3 runtime failure.
     """
-    _remember_secrets(url)
     if not url:
         raise UsageError("a source URL is needed", hint="dbdiff validate URL --table T --schema FILE")
+    _check_urls(source=url)
     from dbdiff.api import validate
     from dbdiff.progress import RichProgress, wants_progress
 
@@ -465,9 +534,9 @@ def infer_schema_command(
     Dtypes are those of the normalized values a diff checks; ranges and value sets are what the
     data held. Use it with `dbdiff validate --schema` or `dbdiff diff --schema`.
     """
-    _remember_secrets(url)
     if not url:
         raise UsageError("a source URL is needed", hint="dbdiff infer-schema URL --table T")
+    _check_urls(source=url)
     from dbdiff.api import infer_schema
 
     text = infer_schema(
@@ -587,9 +656,9 @@ def explain_command(
     """
     import json
 
-    _remember_secrets(left_url, right_url)
     if not left_url or not right_url:
         raise UsageError("two source URLs are needed", hint="dbdiff explain LEFT_URL RIGHT_URL --table T")
+    _check_urls(left=left_url, right=right_url)
     from dbdiff.engine import DiffOptions, build_plan
     from dbdiff.plan import describe_plan
     from dbdiff.sources.base import open_source
@@ -706,6 +775,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("dbdiff: interrupted", err=True)
         sys.exit(130)
+    finally:
+        # What is still buffered goes out now, while a closed pipe can be told from a failure.
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+        except (OSError, ValueError):
+            pass
 
 
 if __name__ == "__main__":

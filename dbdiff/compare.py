@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from dbdiff.errors import RuleError
+from dbdiff.errors import Quoted, RuleError
 from dbdiff.normalize import get_normalizer
 from dbdiff.plan import ColumnPlan, DiffPlan, key_may_merge
 from dbdiff.values import changed_names, encode_value, frame_rows
@@ -71,12 +71,14 @@ def _check_keys(prepared: pl.DataFrame, plan: DiffPlan, side: str) -> None:
         lost = prepared.filter(pl.col(f"k{i}").is_null() & pl.col(f"rk{i}{sfx}").is_not_null())
         if lost.height:
             column = _side_column(pair, side)
-            example = encode_value(lost.get_column(f"rk{i}{sfx}")[0])
+            q = Quoted()
+            example = q.value(pair.name, repr(encode_value(lost.get_column(f"rk{i}{sfx}")[0])))
             raise RuleError(
                 f"key column {column.name!r} on the {side} side holds values that rule "
-                f"{pair.choice.rule!r} turns into NULL (e.g. {example!r}), so they could never be matched",
+                f"{pair.choice.rule!r} turns into NULL (e.g. {example}), so they could never be matched",
                 hint=f"leave those rows out with --where, or compare the key as text: "
                 f"--rule {column.name}=text",
+                quoted=q,
             )
 
 
@@ -93,17 +95,22 @@ def _locate_failure(frame: pl.DataFrame, plan: DiffPlan, side: str, exc: Excepti
         try:
             frame.select(_normalized(frame, pair, side))
         except (pl.exceptions.PolarsError, ArithmeticError, ValueError) as inner:
-            detail = str(inner).strip().splitlines()[0][:300]
+            # The reader's message quotes the value: it is data of this column, like the value itself.
+            q = Quoted()
+            detail = q.value(pair.name, str(inner).strip().splitlines()[0][:300])
             return RuleError(
                 f"column {column.name!r} ({column.native_type}) on the {side} side holds a value that "
                 f"rule {pair.choice.rule!r} ({pair.choice.normalizer}) cannot read"
-                f"{_where_it_is(frame, plan, pair, side)}: {detail}",
+                f"{_where_it_is(frame, plan, pair, side, q)}: {detail}",
                 hint="choose another rule for this column, or exclude it with --exclude",
+                quoted=q,
             )
-    return RuleError(f"normalizing the {side} side failed: {str(exc).splitlines()[0][:300]}")
+    q = Quoted()
+    detail = q.value(None, str(exc).splitlines()[0][:300])
+    return RuleError(f"normalizing the {side} side failed: {detail}", quoted=q)
 
 
-def _where_it_is(frame: pl.DataFrame, plan: DiffPlan, pair: ColumnPlan, side: str) -> str:
+def _where_it_is(frame: pl.DataFrame, plan: DiffPlan, pair: ColumnPlan, side: str, q: Quoted) -> str:
     """' (row id=7: value ...)' for the first row whose value cannot be normalized, found by
     halving the chunk (a few normalizations, not one per row)."""
 
@@ -124,10 +131,12 @@ def _where_it_is(frame: pl.DataFrame, plan: DiffPlan, pair: ColumnPlan, side: st
         else:
             lo = mid
     row = frame.row(lo, named=True)
-    key = ", ".join(f"{k.name}={encode_value(row[_side_column(k, side).name])!r}" for k in plan.key)
+    key = ", ".join(
+        f"{k.name}={q.value(k.name, repr(encode_value(row[_side_column(k, side).name])))}" for k in plan.key
+    )
     value = encode_value(row[_side_column(pair, side).name])
     shown = repr(value) if not isinstance(value, str) or len(value) <= 80 else repr(value[:80] + "...")
-    return f" (row {key}: {shown})"
+    return f" (row {key}: {q.value(pair.name, shown)})"
 
 
 def lossy_rows(prepared: pl.DataFrame, plan: DiffPlan, side: str) -> list[tuple[int, str, pl.DataFrame]]:

@@ -40,7 +40,7 @@ from dbdiff.compare import (
     user_frame,
     utc_zones,
 )
-from dbdiff.errors import ConnectionFailure, ExtractionError, UsageError
+from dbdiff.errors import ConnectionFailure, ExtractionError, UsageError, WhereRejected
 from dbdiff.normalize import get_normalizer
 from dbdiff.plan import (
     ChunkTask,
@@ -193,9 +193,11 @@ def build_plan(left: Source, right: Source, options: DiffOptions, rules: RuleSet
         rc = pool.submit(right.count_rows, right_table, right_where)
         lb = pool.submit(left.key_boundaries, options.table, left_key, options.chunk_size, options.where)
         rb = pool.submit(right.key_boundaries, right_table, right_key, options.chunk_size, right_where)
-        rows_left, rows_right = lc.result(), rc.result()
-        left_bounds = canonical_bounds(lb.result(), left_key)
-        right_bounds = canonical_bounds(rb.result(), right_key)
+        right_option = "--right-where" if options.right_where is not None else "--where"
+        rows_left = _side_result(lc, "left", left, "--where")
+        rows_right = _side_result(rc, "right", right, right_option)
+        left_bounds = canonical_bounds(_side_result(lb, "left", left, "--where"), left_key)
+        right_bounds = canonical_bounds(_side_result(rb, "right", right, right_option), right_key)
     shared = boundaries_shareable(key_plans)
     chunks = plan_chunks(left_bounds, right_bounds, shared=shared)
     return DiffPlan(
@@ -212,6 +214,14 @@ def build_plan(left: Source, right: Source, options: DiffOptions, rules: RuleSet
         where=options.where,
         right_where=right_where,
     )
+
+
+def _side_result(future: cf.Future[Any], side: str, source: Source, option: str) -> Any:
+    """The future's result; a rejected condition says which side rejected it, and which option."""
+    try:
+        return future.result()
+    except WhereRejected as exc:
+        raise exc.for_side(side, source.dialect, option) from None
 
 
 @dataclass

@@ -9,15 +9,17 @@ anyone without the key, the hashes say nothing about the values. NULL stays NULL
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import hmac
 import json
+import logging
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from dbdiff.errors import ColumnError
+from dbdiff.errors import ColumnError, DbdiffError, RuntimeFailure
 from dbdiff.result import DiffResult, Samples, TableResult, Validation, ValidationFailure
 from dbdiff.schema import find_named
 
@@ -140,3 +142,66 @@ def _hide_all(value: Any, hide: Callable[[Any], Any]) -> Any:
     if isinstance(value, Mapping):
         return {k: v if k == "count" else _hide_all(v, hide) for k, v in value.items()}
     return hide(value)
+
+
+# --- values of masked columns in errors and log lines -------------------------------------------
+
+
+def is_masked(columns: Sequence[str]) -> Callable[[str | None], bool]:
+    """Whether a quoted value of `column` must be hidden: a masked column's, or one of no known
+    column (a driver's message may quote any value)."""
+    wanted = {c.lower() for c in columns}
+    return lambda column: bool(wanted) and (column is None or column.lower() in wanted)
+
+
+class _HideMaskedValues(logging.Filter):
+    def __init__(self, masked: Callable[[str | None], bool]) -> None:
+        super().__init__()
+        self.masked = masked
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                a.hiding(self.masked) if isinstance(a, DbdiffError) else a for a in record.args
+            )
+        if isinstance(record.msg, DbdiffError):
+            record.msg = record.msg.hiding(self.masked)
+        return True
+
+
+@contextlib.contextmanager
+def hiding_masked_values(columns: Sequence[str]) -> Iterator[None]:
+    """While a run with `--mask` goes on: errors and dbdiff's log lines that quote a value of a
+    masked column show `<masked>` in its place; an unexpected error's text (which may quote any
+    value) is not shown at all."""
+    if not columns:
+        yield
+        return
+    masked = is_masked(columns)
+    hide = _HideMaskedValues(masked)
+    # Logger filters see only records logged on that very logger: put one on each of dbdiff's.
+    loggers = [logging.getLogger("dbdiff"), logging.getLogger("dbdiff.engine")] + [
+        logger
+        for name, logger in logging.Logger.manager.loggerDict.items()
+        if name.startswith("dbdiff.") and isinstance(logger, logging.Logger)
+    ]
+    for logger in loggers:
+        logger.addFilter(hide)
+    try:
+        yield
+    except DbdiffError as exc:
+        hidden = exc.hiding(masked)
+        if hidden is exc:
+            raise
+        raise hidden from None
+    except MemoryError:
+        raise
+    except Exception as exc:
+        raise RuntimeFailure(
+            f"internal error ({type(exc).__name__}); its text is not shown, as it may quote a value of "
+            "a masked column",
+            hint="run it again without --mask to see it",
+        ) from None
+    finally:
+        for logger in loggers:
+            logger.removeFilter(hide)

@@ -183,10 +183,12 @@ class RuleSet:
         raise RuleError(
             f"no rule compares column {left.name!r}: {left_dialect} {left.native_type} "
             f"({left.family}) vs {right_dialect} {right.native_type} ({right.family})",
+            # The example is a whole rule file in YAML's one-line form: pasted into a file, it works.
             hint=(
-                f"add a rule to a file passed with --rules, e.g. "
-                f"{{name: my-rule, left: {{family: {left.family}}}, right: {{family: {right.family}}}, "
-                f"normalizer: {suggested}}}, or leave the column out with --exclude {left.name}"
+                f"write a rule file and pass it with --rules FILE, e.g. this one line: "
+                f"rules: [{{name: my-rule, left: {{family: {left.family}}}, "
+                f"right: {{family: {right.family}}}, normalizer: {suggested}}}]; "
+                f"or leave the column out with --exclude {left.name}"
             ),
         )
 

@@ -39,6 +39,7 @@ from dbdiff.errors import (
     TableNotFoundError,
     URLError,
     UsageError,
+    WhereRejected,
 )
 from dbdiff.schema import Column, TableSchema
 from dbdiff.sources.base import (
@@ -407,7 +408,9 @@ class DuckDBBackedSource(Source):
             except duckdb.Error as exc:
                 problem = _first_line(exc)
         if problem:
-            raise UsageError(f"invalid --where for {self._where_subject()} {table!r}: {problem}")
+            raise WhereRejected(
+                f"invalid --where for {self._where_subject()} {table!r}: {problem}", detail=problem
+            )
         self._checked_where.add((relation.ref, where))
 
     # -- running queries --

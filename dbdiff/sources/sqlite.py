@@ -40,6 +40,7 @@ from dbdiff.errors import (
     TableNotFoundError,
     URLError,
     UsageError,
+    WhereRejected,
 )
 from dbdiff.schema import Column, TableSchema
 from dbdiff.sources.base import (
@@ -455,7 +456,7 @@ class SQLiteSource(Source):
                         f"EXPLAIN SELECT 1 FROM {self.sql.quote(name)} WHERE ({where})"
                     ).fetchall()
             except (sqlite3.Error, sqlite3.Warning) as exc:
-                raise UsageError(f"invalid --where for table {table!r}: {exc}") from exc
+                raise WhereRejected(f"invalid --where for table {table!r}: {exc}", detail=str(exc)) from exc
             self._checked_where.add((name, where))
         return name
 
