@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 import polars as pl
@@ -286,14 +287,68 @@ def _canonical_decimal_series(values: pl.Series) -> pl.Series:
     return frame.get_column("b").alias(values.name)
 
 
-@normalizer("decimal")
+def _decimal_equal(left: pl.Expr, right: pl.Expr, params: Params) -> pl.Expr:
+    exact_equal = left.eq_missing(right)
+    abs_tol = _exact_tolerance(params.get("abs_tol"))
+    rel_tol = _exact_tolerance(params.get("rel_tol"))
+    if not abs_tol and not rel_tol:
+        return exact_equal
+
+    def close(pairs: pl.Series) -> pl.Series:
+        lefts = pairs.struct.field("l").to_list()
+        rights = pairs.struct.field("r").to_list()
+        values = [_decimals_close(a, b, abs_tol, rel_tol) for a, b in zip(lefts, rights, strict=True)]
+        return pl.Series(values, dtype=pl.Boolean)
+
+    # Only pairs whose canonical texts differ reach Python: equal values never need arithmetic.
+    differing = pl.when(~exact_equal & left.is_not_null() & right.is_not_null())
+    pairs = pl.struct(differing.then(left).alias("l"), differing.then(right).alias("r"))
+    return exact_equal | pairs.map_batches(close, return_dtype=pl.Boolean, is_elementwise=True)
+
+
+def _exact_tolerance(value: Any) -> Decimal:
+    """A tolerance as the decimal the user wrote: 0.01 (read as a float) is exactly 0.01."""
+    return Decimal(repr(float(value or 0.0)))
+
+
+def _decimals_close(left: str | None, right: str | None, abs_tol: Decimal, rel_tol: Decimal) -> bool:
+    """|l - r| <= max(abs_tol, rel_tol * max(|l|, |r|)), in exact decimal arithmetic."""
+    if left is None or right is None:
+        return False
+    with localcontext() as ctx:
+        # Enough digits that neither the subtraction nor the product ever rounds.
+        ctx.prec = 1000
+        a, b = Decimal(left), Decimal(right)
+        if not (a.is_finite() and b.is_finite()):
+            return False  # NaN and Infinity equal only themselves
+        bound = max(abs_tol, rel_tol * max(abs(a), abs(b)))
+        return abs(a - b) <= bound
+
+
+def _tolerance_check(name: str) -> Check:
+    def check(params: Params) -> None:
+        for key in ("abs_tol", "rel_tol"):
+            if params[key] < 0:
+                raise RuleError(f"parameter {key!r} of normalizer {name!r} must not be negative")
+
+    return check
+
+
+@normalizer(
+    "decimal",
+    params={"abs_tol": 0.0, "rel_tol": 0.0},
+    equal=_decimal_equal,
+    check=_tolerance_check("decimal"),
+)
 def decimal(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """DECIMAL/NUMERIC compared exactly at any precision: trailing zeros don't matter, digits do.
 
     Canonical form: the shortest exact decimal text. Sources read decimals as text (or Arrow
     decimals), never through a float; text that is no decimal fails loudly. NaN and Infinity
     (PostgreSQL numeric) equal only themselves. Example: DECIMAL(10,2) 1.10 equals numeric 1.1;
-    DECIMAL(65,30) values differing in the 30th decimal differ.
+    DECIMAL(65,30) values differing in the 30th decimal differ. A tolerance is opt-in and exact
+    (decimal arithmetic, never floats): values are equal when |l - r| <= max(`abs_tol`,
+    `rel_tol` * max(|l|, |r|)), so `abs_tol=0.01` makes 2919.00 equal 2919.01, not 2919.02.
     """
     if _is_string(dtype):
         s = expr.str.strip_chars()
@@ -319,7 +374,13 @@ def _float_equal(left: pl.Expr, right: pl.Expr, params: Params) -> pl.Expr:
     if not abs_tol and not rel_tol:
         return exact_equal
     both = left.is_not_null() & right.is_not_null()
-    bound = pl.max_horizontal(pl.lit(abs_tol), rel_tol * pl.max_horizontal(left.abs(), right.abs()))
+    larger = pl.max_horizontal(left.abs(), right.abs())
+    # The operands are the nearest binary values to what users read (2919.01 is 2919.0100000000002),
+    # and the subtraction rounds too: allow a few units in the last place of the larger operand, so
+    # |l - r| <= abs_tol holds for the decimal values as written.
+    epsilon = 2.0 ** -(int(params.get("bits") or 53) - 1)
+    slack = 4 * epsilon * larger
+    bound = pl.max_horizontal(pl.lit(abs_tol), rel_tol * larger) + slack
     close = both & ((left - right).abs() <= bound)
     return exact_equal | close.fill_null(False)
 
@@ -327,9 +388,7 @@ def _float_equal(left: pl.Expr, right: pl.Expr, params: Params) -> pl.Expr:
 def _float_check(params: Params) -> None:
     if params["bits"] not in (24, 53):
         raise RuleError(f"parameter 'bits' of normalizer 'float' must be 24 or 53, not {params['bits']!r}")
-    for key in ("abs_tol", "rel_tol"):
-        if params[key] < 0:
-            raise RuleError(f"parameter {key!r} of normalizer 'float' must not be negative")
+    _tolerance_check("float")(params)
 
 
 @normalizer(
@@ -343,7 +402,10 @@ def float_(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) ->
     """FLOAT/REAL/DOUBLE at the precision of the less precise side (`bits` 24 or 53, derived).
 
     -0.0 equals 0.0 and NaN equals NaN (but not NULL); a tolerance is opt-in: values are equal
-    when |l - r| <= max(`abs_tol`, `rel_tol` * max(|l|, |r|)). Example: MySQL FLOAT 0.1 (read as
+    when |l - r| <= max(`abs_tol`, `rel_tol` * max(|l|, |r|)), the bound widened by four units in
+    the last place of the larger value for the binary rounding of the operands and of the
+    subtraction (so 2919.00 equals 2919.01 with `abs_tol=0.01`; DECIMAL columns have the exact
+    `decimal` tolerance). Example: MySQL FLOAT 0.1 (read as
     0.10000000149011612) equals PostgreSQL double precision 0.1; DOUBLE 0.30000000000000004
     differs from 0.3.
     """
@@ -474,13 +536,113 @@ def _dump_json(value: Any) -> str:
 
 def canonical_json(text: str) -> str:
     """One JSON text in canonical form: keys sorted, the last duplicate key wins, no whitespace,
-    numbers by exact value (1.10 = 1.1 = 11e-1, but 0.12345678901234567891 != ...890)."""
+    numbers by exact value (1.10 = 1.1 = 11e-1, but 0.12345678901234567891 != ...890).
+
+    Documents of any depth: one nested deeper than Python's recursion allows (jsonb takes
+    thousands of levels) goes through a parser that keeps its own stack."""
     try:
-        value = json.loads(text, parse_float=_Number, parse_int=_Number, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
+        try:
+            value = json.loads(text, parse_float=_Number, parse_int=_Number, parse_constant=_reject_constant)
+            return _dump_json(value)
+        except RecursionError:
+            return _canonical_json_deep(text)
+    except ValueError as exc:
         shown = text if len(text) <= 60 else text[:57] + "..."
         raise ValueError(f"not valid JSON ({exc}): {shown!r}") from None
-    return _dump_json(value)
+
+
+_scanstring: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_JSON_LITERALS = (("true", "true"), ("false", "false"), ("null", "null"))
+
+
+def _canonical_json_deep(text: str) -> str:
+    """`canonical_json` without recursion: containers live on an explicit stack.
+
+    Each open container is [kind, parts-or-members, pending key]; a closed one becomes its
+    canonical text and is handed to its parent. Strings use the json module's own scanner, so
+    both parsers accept exactly the same texts."""
+    stack: list[list[Any]] = []
+    pos = _JSON_SPACE.match(text, 0).end()  # type: ignore[union-attr]
+    result: str | None = None
+    expect_value = True
+    while True:
+        if expect_value:
+            if pos >= len(text):
+                raise ValueError(f"Expecting value: char {pos}")
+            char = text[pos]
+            value: str | None = None
+            if char == "{" or char == "[":
+                stack.append(["object" if char == "{" else "array", {} if char == "{" else [], None])
+                pos = _JSON_SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+                closing = "}" if char == "{" else "]"
+                if text.startswith(closing, pos):
+                    stack.pop()
+                    value = "{}" if char == "{" else "[]"
+                    pos += 1
+                elif char == "{":
+                    pos = _json_key(text, pos, stack[-1])
+                    continue
+                else:
+                    continue
+            elif char == '"':
+                parsed, pos = _scanstring(text, pos + 1, True)
+                value = json.dumps(parsed, ensure_ascii=True)
+            else:
+                number = _JSON_NUMBER.match(text, pos)
+                if number:
+                    value = _Number(number.group()).text
+                    pos = number.end()
+                else:
+                    for literal, canonical in _JSON_LITERALS:
+                        if text.startswith(literal, pos):
+                            value, pos = canonical, pos + len(literal)
+                            break
+                    else:
+                        raise ValueError(f"Expecting value: char {pos}")
+            expect_value = False
+        else:
+            value = result
+        # Hand the finished value to its container, then read what follows it.
+        pos = _JSON_SPACE.match(text, pos).end()  # type: ignore[union-attr]
+        if not stack:
+            if pos != len(text):
+                raise ValueError(f"Extra data: char {pos}")
+            assert value is not None
+            return value
+        top = stack[-1]
+        if top[0] == "object":
+            top[1][top[2]] = value
+        else:
+            top[1].append(value)
+        closing = "}" if top[0] == "object" else "]"
+        if text.startswith(",", pos):
+            pos = _JSON_SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+            if top[0] == "object":
+                pos = _json_key(text, pos, top)
+            expect_value = True
+        elif text.startswith(closing, pos):
+            stack.pop()
+            pos += 1
+            if top[0] == "object":
+                members = sorted(top[1].items())
+                result = "{" + ",".join(json.dumps(k, ensure_ascii=True) + ":" + v for k, v in members) + "}"
+            else:
+                result = "[" + ",".join(top[1]) + "]"
+        else:
+            raise ValueError(f"Expecting ',' delimiter: char {pos}")
+
+
+def _json_key(text: str, pos: int, container: list[Any]) -> int:
+    """Read `"key" :` at `pos` into the open object; the position of its value."""
+    if not text.startswith('"', pos):
+        raise ValueError(f"Expecting property name enclosed in double quotes: char {pos}")
+    container[2], pos = _scanstring(text, pos + 1, True)
+    pos = _JSON_SPACE.match(text, pos).end()  # type: ignore[union-attr]
+    if not text.startswith(":", pos):
+        raise ValueError(f"Expecting ':' delimiter: char {pos}")
+    return _JSON_SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
 
 
 def _canonical_json_batch(series: pl.Series) -> pl.Series:

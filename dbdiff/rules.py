@@ -410,9 +410,9 @@ def render_rules_markdown() -> str:
         "`min_scale`/`max_scale`, `min_length`/`max_length`, `min_fsp`/`max_fsp`, `collation` (a",
         "regular expression) and `dialect`.",
         "",
-        "Override one column: `dbdiff diff ... --rule amount=float:abs_tol=0.01` (or",
+        "Override one column: `dbdiff diff ... --rule amount=decimal:abs_tol=0.01` (or",
         "`--rule created=:assume_zone=Europe/Berlin` to keep the column's rule and set a parameter);",
-        'from Python: `dbdiff.diff(..., column_rules={"amount": ("float", {"abs_tol": 0.01})})`.',
+        'from Python: `dbdiff.diff(..., column_rules={"amount": ("decimal", {"abs_tol": 0.01})})`.',
         "",
     ]
     for path in sorted(base.glob("*.yaml"), key=lambda p: (p.name == "default.yaml", p.name)):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dbdiff.errors import RuleError
-from dbdiff.normalize import NORMALIZERS, canonical_json, get_normalizer
+from dbdiff.normalize import NORMALIZERS, _canonical_json_deep, canonical_json, get_normalizer
 from dbdiff.schema import Column
 
 
@@ -162,6 +165,40 @@ def test_set_as_sets():
 )
 def test_canonical_json(left, right, equal):
     assert (canonical_json(left) == canonical_json(right)) is equal
+
+
+@given(
+    st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.text(max_size=5)
+        | st.decimals(allow_nan=False, allow_infinity=False).map(str),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner, max_size=4),
+        max_leaves=20,
+    ),
+    st.sampled_from(["", " ", "\n "]),
+)
+def test_the_deep_json_parser_agrees_with_the_fast_one(value, space):
+    text = json.dumps(value, separators=("," + space, ":" + space))
+    assert _canonical_json_deep(text) == canonical_json(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["[1,]", '{"a" 1}', "[1 2]", "tru", "[1]x", "", "NaN", "01", '{"a":1,}', "[-]"]
+)
+def test_the_deep_json_parser_rejects_what_the_fast_one_rejects(text):
+    with pytest.raises(ValueError):
+        canonical_json(text)
+    with pytest.raises(ValueError):
+        _canonical_json_deep(text)
+
+
+def test_json_nested_deeper_than_python_recursion_is_canonicalized():
+    deep = '{"b": 1, "a": ' * 5000 + "[1.50, {}]" + "}" * 5000
+    assert canonical_json(deep) == '{"a":' * 5000 + "[15e-1,{}]" + ',"b":1e0}' * 5000
+    with pytest.raises(ValueError, match="not valid JSON"):
+        canonical_json("[" * 5000)
 
 
 def test_json_fails_loudly_on_invalid_text():
