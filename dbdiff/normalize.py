@@ -12,6 +12,7 @@ values raise (a polars error), and `compare._locate_failure` names the column.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 import re
@@ -755,7 +756,10 @@ def _timestamp_check(params: Params) -> None:
         raise RuleError(f"parameter 'fsp' of normalizer 'timestamp' must be 0..6, not {params['fsp']!r}")
     zone = params["assume_zone"]
     try:
+        from zoneinfo import ZoneInfo
+
         pl.Series([0], dtype=pl.Datetime("us")).dt.replace_time_zone(zone)
+        ZoneInfo(zone)  # far-future wall times are resolved with Python's zone rules
     except Exception:
         raise RuleError(
             f"parameter 'assume_zone' of normalizer 'timestamp' is not a time zone: {zone!r}",
@@ -781,7 +785,8 @@ def timestamp(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params)
     MySQL TIMESTAMP is read in session time zone '+00:00' (so it arrives as UTC) and PostgreSQL
     timestamptz as an instant. When a zone-less value (MySQL DATETIME, PostgreSQL timestamp) is
     compared with a zoned one, it is taken to be in `assume_zone` (UTC unless the user names a
-    zone; a wall time DST makes ambiguous or skips is read as PostgreSQL reads it); the servers' own zones
+    zone; a wall time DST makes ambiguous or skips is read as PostgreSQL reads it, and the zone's
+    rules apply in every year, 2100 and 9999 included, as in PostgreSQL); the servers' own zones
     never decide it. `fsp` (derived: the smaller fractional-second precision of the two sides)
     cuts both sides to that precision by `fsp_rounding` ('truncate' or 'round'). Zero dates
     follow `zero_date`. Example: DATETIME '2024-06-01 12:00:00' equals timestamptz
@@ -819,12 +824,56 @@ def _wall_time_to_utc(value: pl.Expr, zone: str) -> pl.Expr:
     """Naive wall times in `zone` as naive UTC, resolved the way PostgreSQL resolves them: an
     ambiguous time (the hour DST repeats) as standard time, a non-existent one (the hour DST
     skips) with the offset in force just before the gap. A pgloader load of DATETIME values into
-    timestamptz then compares equal, DST nights included."""
+    timestamptz then compares equal, DST nights included.
+
+    polars' zone database stops applying DST rules after 2099, while PostgreSQL extends a zone's
+    last rule (the POSIX TZ string of its TZif file) to every year: from `_ZONE_RULES_YEAR` on,
+    wall times are resolved with Python's zoneinfo, which reads that rule too."""
     local = value.dt.replace_time_zone(zone, ambiguous="latest", non_existent="null")
     before = (value - pl.duration(days=1)).dt.replace_time_zone(zone, ambiguous="latest", non_existent="null")
-    in_gap = value - before.dt.base_utc_offset() - before.dt.dst_offset()
+    # The offsets are millisecond durations: subtracting them must not cut the microseconds.
+    offset = (before.dt.base_utc_offset() + before.dt.dst_offset()).cast(pl.Duration("us"))
+    in_gap = value - offset
     utc = local.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-    return pl.when(local.is_null() & value.is_not_null()).then(in_gap).otherwise(utc)
+    near = pl.when(local.is_null() & value.is_not_null()).then(in_gap).otherwise(utc)
+    far = value.map_batches(
+        lambda wall: _far_wall_times_to_utc(wall, zone), return_dtype=pl.Datetime("us"), is_elementwise=True
+    )
+    return pl.when(value.dt.year() >= _ZONE_RULES_YEAR).then(far).otherwise(near).cast(pl.Datetime("us"))
+
+
+#: From this year on, a zone's offsets come from its last rule, which repeats every 400 years
+#: (the Gregorian calendar does, weekdays included).
+_ZONE_RULES_YEAR = 2037
+_CYCLE_US = 146_097 * 86_400 * 1_000_000
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def _far_wall_times_to_utc(wall: pl.Series, zone: str) -> pl.Series:
+    """Wall times from `_ZONE_RULES_YEAR` on as naive UTC, PostgreSQL's way (other rows NULL).
+
+    A year beyond Python's 9999 (PostgreSQL timestamps reach 294276) is moved by whole 400-year
+    cycles into 2400..2799, where the zone's last rule gives the same offsets."""
+    from zoneinfo import ZoneInfo
+
+    far = wall.dt.year() >= _ZONE_RULES_YEAR
+    if not far.any():
+        return pl.Series(wall.name, [None] * len(wall), dtype=pl.Datetime("us"))
+    tz = ZoneInfo(zone)
+    frame = pl.DataFrame({"us": wall.dt.cast_time_unit("us").cast(pl.Int64), "year": wall.dt.year()})
+    out: list[int | None] = [None] * len(wall)
+    for index, us, year in frame.with_row_index().filter(far).iter_rows():
+        cycles = (year - 2400) // 400 if year > 9999 else 0
+        shifted = us - cycles * _CYCLE_US
+        local = _EPOCH + dt.timedelta(microseconds=shifted)
+        before = local.replace(tzinfo=tz, fold=0).utcoffset()
+        after = local.replace(tzinfo=tz, fold=1).utcoffset()
+        assert before is not None and after is not None
+        # PostgreSQL (DetermineTimeZoneOffset): in a gap the offset before it, in a repeated hour
+        # the offset after it; both are the smaller of the two.
+        offset = min(before, after)
+        out[index] = us - (offset.days * 86_400 + offset.seconds) * 1_000_000
+    return pl.Series(wall.name, out, dtype=pl.Int64).cast(pl.Datetime("us"))
 
 
 _TIME_TEXT = r"^(-)?(\d+):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$"

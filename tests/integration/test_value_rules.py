@@ -65,3 +65,56 @@ def test_jsonb_nested_1500_deep_is_compared_not_a_recursion_error(mysql, pg, uni
         [(1, nested('{"x": 1.1, "y": 2}', spaced=True)), (2, nested("[2, 1]")), (3, nested("[1, 2]"))],
     )
     assert changed_ids(mysql, pg, t) == [2]
+
+
+def _last_sunday(year: int, month: int) -> int:
+    import calendar
+
+    return max(week[calendar.SUNDAY] for week in calendar.monthcalendar(year, month))
+
+
+def _berlin_wall_times(years) -> list[str]:
+    """Summer and winter noon, the skipped and the repeated hour, for each year."""
+    times = []
+    for y in years:
+        spring, autumn = _last_sunday(y, 3), _last_sunday(y, 10)
+        times += [
+            f"{y}-07-01 12:00:00.123456",
+            f"{y}-01-15 12:00:00.654321",
+            f"{y}-03-{spring:02d} 02:30:00",
+            f"{y}-10-{autumn:02d} 02:30:00",
+        ]
+    return times
+
+
+def test_assume_zone_applies_dst_in_every_year_as_postgresql_does(mysql, pg, unique_name):
+    t = unique_name("dst2100")
+    walls = _berlin_wall_times([2024, 2037, 2038, 2099, 2100, 2200, 9999])
+    rows = list(enumerate(walls, start=1))
+    mysql.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, v DATETIME(6))")
+    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s)", rows)
+    pg.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, v TIMESTAMPTZ)")
+    # Written the way a load under the zone writes them: PostgreSQL resolves each wall time.
+    with pg._connect(pg.database) as con:
+        con.execute("SET TimeZone = 'Europe/Berlin'")
+        with con.cursor() as cur:
+            cur.executemany(f"INSERT INTO {t} VALUES (%s, %s::timestamp::timestamptz)", rows)
+        con.execute(f"UPDATE {t} SET v = v + interval '1 hour' WHERE id = 2")
+    zone = {"v": ("", {"assume_zone": "Europe/Berlin"})}
+    assert changed_ids(mysql, pg, t, column_rules=zone) == [2]
+
+
+def test_assume_zone_beyond_year_9999_between_postgresql_tables(pg, unique_name):
+    t = unique_name("dstfar")
+    walls = _berlin_wall_times([2024, 2100, 12000, 200000])
+    rows = list(enumerate(walls, start=1))
+    pg.execute(f"CREATE TABLE {t}_l (id INT PRIMARY KEY, v TIMESTAMP)")
+    pg.execute(f"CREATE TABLE {t}_r (id INT PRIMARY KEY, v TIMESTAMPTZ)")
+    pg.executemany(f"INSERT INTO {t}_l VALUES (%s, %s::timestamp)", rows)
+    with pg._connect(pg.database) as con:
+        con.execute("SET TimeZone = 'Europe/Berlin'")
+        with con.cursor() as cur:
+            cur.executemany(f"INSERT INTO {t}_r VALUES (%s, %s::timestamp::timestamptz)", rows)
+    zone = {"v": ("", {"assume_zone": "Europe/Berlin"})}
+    result = dbdiff.diff(pg.url, pg.url, table=f"{t}_l", right_table=f"{t}_r", column_rules=zone)
+    assert result.status == "identical", result.to_json()

@@ -312,3 +312,26 @@ def test_time_and_interval_as_signed_microseconds():
     assert norm("time", [dt.time(12, 0)], t).to_list() == [43_200_000_000]
     with pytest.raises(pl.exceptions.PolarsError, match="1 mon"):
         norm("time", ["01:00:00", "1 mon"], t)
+
+
+def test_wall_times_keep_their_microseconds_and_dst_after_2099():
+    from dbdiff.normalize import _wall_time_to_utc
+
+    walls = [
+        dt.datetime(2024, 6, 1, 12, 0, 0, 123456),
+        dt.datetime(2024, 3, 31, 2, 30, 0, 1),  # skipped hour: the offset before the gap
+        dt.datetime(2100, 7, 1, 12),
+        dt.datetime(2100, 10, 31, 2, 30),  # repeated hour: standard time
+        dt.datetime(9999, 7, 1, 12),
+        None,
+    ]
+    frame = pl.DataFrame({"v": walls}, schema={"v": pl.Datetime("us")})
+    utc = frame.select(_wall_time_to_utc(pl.col("v"), "Europe/Berlin")).to_series().to_list()
+    assert utc == [
+        dt.datetime(2024, 6, 1, 10, 0, 0, 123456),
+        dt.datetime(2024, 3, 31, 1, 30, 0, 1),
+        dt.datetime(2100, 7, 1, 10),
+        dt.datetime(2100, 10, 31, 1, 30),
+        dt.datetime(9999, 7, 1, 10),
+        None,
+    ]
