@@ -911,6 +911,38 @@ def time(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> p
     return _checked(value, valid, s, "a time or an interval without months", pl.Int64)
 
 
+# --- spatial ---------------------------------------------------------------------------------
+
+
+def _canonical_geometry_batch(series: pl.Series, native_type: str) -> pl.Series:
+    from dbdiff.geometry import canonical_geometry
+
+    return pl.Series(
+        series.name,
+        [None if value is None else canonical_geometry(value, native_type) for value in series.to_list()],
+        dtype=pl.String,
+    )
+
+
+@normalizer("geometry")
+def geometry(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
+    """Spatial values as geometries: MySQL/MariaDB GEOMETRY (read as WKB) vs WKB or EWKB (bytea,
+    PostGIS hex), WKT or EWKT text, or PostgreSQL's point, lseg, path and polygon.
+
+    Canonical form: WKT with each coordinate's shortest exact spelling, so the type, the vertex
+    order and every coordinate bit matter, and the SRID and the spelling don't. A PostgreSQL
+    polygon (whose ring is not closed) equals the closed ring; lseg and path are LINESTRINGs.
+    Example: POINT(1 2) equals point '(1,2)' and text 'point (1.0 2.0)'; POINT(1 2) differs from
+    POINT(2 1).
+    """
+    if not (_is_string(dtype) or dtype == pl.Binary):
+        raise _unsupported("geometry", column, dtype)
+    native = column.native_type
+    return expr.map_batches(
+        lambda values: _canonical_geometry_batch(values, native), return_dtype=pl.String, is_elementwise=True
+    )
+
+
 # --- identifiers -----------------------------------------------------------------------------
 
 

@@ -178,8 +178,9 @@ class RuleSet:
                         f"column {left.name!r} (rule {rule.name!r}): {exc.message}", hint=exc.hint
                     ) from None
                 return RuleChoice(rule=rule.name, normalizer=rule.normalizer, params=params)
-        # Lists compare as they are read; everything else most often as text.
-        suggested = "exact" if "array" in (left.family, right.family) else "text"
+        # Lists compare as they are read, spatial values as geometries; the rest most often as text.
+        families = (left.family, right.family)
+        suggested = "exact" if "array" in families else "geometry" if "spatial" in families else "text"
         raise RuleError(
             f"no rule compares column {left.name!r}: {left_dialect} {left.native_type} "
             f"({left.family}) vs {right_dialect} {right.native_type} ({right.family})",

@@ -33,6 +33,7 @@ FAMILIES = (
     "set",
     "bit",
     "array",
+    "spatial",  # MySQL GEOMETRY and its subtypes, PG point/lseg/path/polygon, PostGIS geometry
     "other",
 )
 

@@ -32,6 +32,16 @@ _SQL_ERROR = re.compile(
     r"syntax|Unknown column|ERROR 1064|ERROR 1054|column .* does not exist", re.IGNORECASE
 )
 
+#: A server's own error for the query (MySQL's "ERROR 4079 (HY000)", PostgreSQL's "db error: ERROR:").
+_DETERMINISTIC = re.compile(r"MySqlError \{ ERROR \d+ \(|db error: ERROR:", re.IGNORECASE)
+#: ... except those that another attempt may not meet.
+_TRANSIENT = re.compile(
+    r"ERROR (?:1040|1053|1205|1213|1317|3024) |deadlock|lock wait timeout|statement timeout|"
+    r"could not serialize|too many connections|connection slots|out of memory|shutdown|"
+    r"canceling statement|terminating connection",
+    re.IGNORECASE,
+)
+
 
 def read_arrow(url: str, query: str, *, pre: Sequence[str] = (), secrets: Sequence[str] = ()) -> pa.Table:
     """Run one query through connectorx into an Arrow table; every failure becomes a dbdiff error."""
@@ -71,4 +81,14 @@ def classify(exc: BaseException, secrets: Sequence[str], query: str = "") -> Dbd
         )
     if _MISSING_TABLE.search(message):
         return TableNotFoundError(message[:400])
-    return ExtractionError(f"reading failed: {q.value(None, message[:400])}", quoted=q)
+    # The server refused the query itself: the same query fails the same way every time.
+    refused = bool(_DETERMINISTIC.search(message)) and not _TRANSIENT.search(message)
+    error = ExtractionError(
+        f"reading failed: {q.value(None, message[:400])}",
+        hint="the database refuses to read a column this way: choose another rule for it or --exclude it"
+        if refused
+        else None,
+        quoted=q,
+    )
+    error.retryable = not refused
+    return error

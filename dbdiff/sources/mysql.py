@@ -59,6 +59,20 @@ _FAMILY = {
     "set": "set",
     "bit": "bit",
     "uuid": "uuid",
+    **dict.fromkeys(
+        (
+            "geometry",
+            "point",
+            "linestring",
+            "polygon",
+            "multipoint",
+            "multilinestring",
+            "multipolygon",
+            "geometrycollection",
+            "geomcollection",
+        ),
+        "spatial",
+    ),
 }
 # Read as text so nothing is lost or panics on the way into Arrow (zero dates, TIME beyond 24h,
 # DECIMAL beyond connectorx's 38,10): the normalizers parse the text exactly.
@@ -114,6 +128,8 @@ class MySQLDialect(SQLDialect):
             return f"CAST({name} AS CHAR) AS {name}"
         if column.family == "bit":
             return f"CAST({name} AS UNSIGNED) AS {name}"
+        if column.family == "spatial":
+            return f"ST_AsWKB({name}) AS {name}"  # exact doubles; CAST(.. AS CHAR) is refused
         return name
 
 

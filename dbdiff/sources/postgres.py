@@ -46,6 +46,12 @@ _FAMILY = {
     "bit": "bit",
     "varbit": "bit",
     "money": "decimal",
+    "point": "spatial",
+    "lseg": "spatial",
+    "path": "spatial",
+    "polygon": "spatial",
+    "geometry": "spatial",  # PostGIS: its text form is hex EWKB
+    "geography": "spatial",
 }
 # connectorx reads these natively and exactly; everything else is cast to text in the SELECT list
 # (numeric beyond 38,10, time 24:00 wrapping, interval/money/bit/inet/... panicking).

@@ -118,3 +118,85 @@ def test_assume_zone_beyond_year_9999_between_postgresql_tables(pg, unique_name)
     zone = {"v": ("", {"assume_zone": "Europe/Berlin"})}
     result = dbdiff.diff(pg.url, pg.url, table=f"{t}_l", right_table=f"{t}_r", column_rules=zone)
     assert result.status == "identical", result.to_json()
+
+
+def test_mariadb_geometry_against_postgresql_geometric_types_wkt_and_wkb(mysql, pg, unique_name):
+    t = unique_name("geo")
+    mysql.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, g GEOMETRY, p POINT, poly POLYGON, wkb GEOMETRY, "
+        "path LINESTRING)",
+        f"INSERT INTO {t} VALUES "
+        "(1, ST_GeomFromText('POINT(1 2)'), ST_GeomFromText('POINT(1.5 -2)'), "
+        " ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))'), ST_GeomFromText('LINESTRING(0 0,1 1)'), "
+        " ST_GeomFromText('LINESTRING(0 0,1 1,2 0)')),"
+        "(2, ST_GeomFromText('MULTIPOINT(1 1,2 2)'), ST_GeomFromText('POINT(0.30000000000000004 0)'), "
+        " ST_GeomFromText('POLYGON((0 0,2 0,2 2,0 0))'), ST_GeomFromText('POINT(3 4)'), "
+        " ST_GeomFromText('LINESTRING(0 0,1 1)')),"
+        "(3, NULL, NULL, NULL, NULL, NULL)",
+    )
+    pg.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, g TEXT, p POINT, poly POLYGON, wkb BYTEA, path PATH)",
+        f"INSERT INTO {t} VALUES "
+        "(1, 'point (1.0 2.0)', '(1.5,-2)', '((0,0),(1,0),(1,1))', "
+        " '\\x01020000000200000000000000000000000000000000000000000000000000f03f000000000000f03f', "
+        " '[(0,0),(1,1),(2,0)]'),"
+        # 0.3 is not 0.30000000000000004; the polygon's vertex moved; the WKB is POINT(4 3).
+        "(2, 'MULTIPOINT((1 1),(2 2))', '(0.3,0)', '((0,0),(2,0),(2,3))', "
+        " '\\x010100000000000000000010400000000000000840', '((0,0),(1,1))'),"
+        "(3, NULL, NULL, NULL, NULL, NULL)",
+    )
+    table = dbdiff.diff(mysql.url, pg.url, table=t, chunk_size=2).table()
+    assert {s["key"]["id"]: sorted(s["diffs"]) for s in table.samples.changed} == {
+        2: ["p", "path", "poly", "wkb"]
+    }
+    assert {c.name: c.rule for c in table.schema.columns if c.name != "id"} == dict.fromkeys(
+        ["g", "p", "poly", "wkb", "path"], "geometry"
+    )
+    # MariaDB against MariaDB reads GEOMETRY too (it used to fail on CAST(.. AS CHAR)).
+    assert dbdiff.diff(mysql.url, mysql.url, table=t).status == "identical"
+
+
+def test_a_geometry_pair_without_rule_suggests_a_rule_that_runs(mysql, pg, unique_name, tmp_path):
+    from dbdiff.errors import RuleError
+
+    t = unique_name("geocircle")
+    mysql.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, g GEOMETRY)",
+        f"INSERT INTO {t} VALUES (1, ST_GeomFromText('POINT(1 2)'))",
+    )
+    pg.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, g CIRCLE)", f"INSERT INTO {t} VALUES (1, '<(1,2),0>')")
+    with pytest.raises(RuleError) as info:
+        dbdiff.diff(mysql.url, pg.url, table=t)
+    hint = info.value.hint or ""
+    suggested = hint[hint.index("{") : hint.rindex("}") + 1]
+    assert "normalizer: geometry" in suggested
+    rule_file = tmp_path / "rules.yaml"
+    rule_file.write_text(f"rules:\n  - {suggested}\n", encoding="utf-8")
+    result = dbdiff.diff(mysql.url, pg.url, table=t, rules=[str(rule_file)])
+    # A circle is no geometry WKT knows: the value is unreadable, a difference, not a crash.
+    assert result.status == "different" and result.exit_code == 1
+    assert result.table().columns[0].unreadable == 1
+
+
+def test_a_query_the_server_refuses_is_not_retried(mysql, pg, unique_name, caplog):
+    from dbdiff.engine import DiffOptions, run_diff
+    from dbdiff.errors import ExtractionError
+    from dbdiff.sources.base import open_source
+
+    t = unique_name("refused")
+    mysql.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, d DATE)", f"INSERT INTO {t} VALUES (1, NULL)")
+    pg.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, d DATE)", f"INSERT INTO {t} VALUES (1, NULL)")
+
+    def break_column(plan) -> None:
+        # Planned as a DATE (read with CAST(d AS CHAR)); MariaDB refuses that cast on a GEOMETRY.
+        mysql.execute(f"ALTER TABLE {t} DROP COLUMN d, ADD COLUMN d GEOMETRY")
+
+    left, right = open_source(mysql.url), open_source(pg.url)
+    try:
+        with pytest.raises(ExtractionError, match="cast_as_char") as info:
+            run_diff(left, right, DiffOptions(table=t, retries=2), on_plan=break_column)
+    finally:
+        left.close()
+        right.close()
+    assert info.value.retryable is False
+    assert not [r for r in caplog.records if "retry" in r.getMessage()]
