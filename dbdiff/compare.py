@@ -3,9 +3,15 @@ find changed columns with each rule's NULL-safe equality.
 
 Frames here use positional internal names so user column names can never collide with them:
 `k{i}` normalized key, `rk{i}_l`/`rk{i}_r` raw key, `r{j}_l`/`r{j}_r` raw value and `n{j}_l`/`n{j}_r`
-normalized value of compared column j, `__l`/`__r` presence flags, `d{j}` "column j differs".
+normalized value of compared column j, `u{j}_l`/`u{j}_r` "its rule cannot read this value",
+`__l`/`__r` presence flags, `d{j}` "column j differs".
 The result store keeps rows under these names too; user names appear only in `user_frame` and in
 samples. The same `evaluate` serves the chunk joins (polars) and the residual join (DuckDB).
+
+A value no rule can read (invalid JSON text, a MySQL ALLOW_INVALID_DATES date) is data, not a
+configuration error: it is kept raw, its normalized value is NULL and its `u` flag is set, and a
+matched row holding one differs in that column (even from another unreadable value, even from
+NULL). Only key values must be readable.
 """
 
 from __future__ import annotations
@@ -33,24 +39,105 @@ def _side_column(pair: ColumnPlan, side: str) -> Any:
     return pair.left if side == "left" else pair.right
 
 
-def prepare_side(table: pa.Table | pl.DataFrame, plan: DiffPlan, side: str) -> pl.DataFrame:
-    """Raw columns of one side plus their normalized forms, under internal names."""
+_FAILURES = (pl.exceptions.PolarsError, ArithmeticError, ValueError)
+
+
+def prepare_side(
+    table: pa.Table | pl.DataFrame, plan: DiffPlan, side: str, *, unreadable: bool = False
+) -> pl.DataFrame:
+    """Raw columns of one side plus their normalized forms, under internal names.
+
+    A compared value its rule cannot read is a `RuleError`, or with `unreadable` a set `u` flag."""
     frame = table if isinstance(table, pl.DataFrame) else pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
+    try:
+        prepared = frame.select(_side_exprs(frame, plan, side, {}))
+    except _FAILURES as exc:
+        if not unreadable:
+            raise _locate_failure(frame, plan, side, exc) from None
+        prepared = _prepare_unreadable(frame, plan, side, exc)
+    _check_keys(prepared, plan, side)
+    return prepared
+
+
+def _side_exprs(frame: pl.DataFrame, plan: DiffPlan, side: str, masks: dict[int, pl.Series]) -> list[pl.Expr]:
+    """The prepared columns; compared column j reads NULL where `masks[j]` marks a value unreadable."""
     sfx = SUFFIX[side]
     exprs: list[pl.Expr] = []
     for i, pair in enumerate(plan.key):
         exprs.append(pl.col(_side_column(pair, side).name).alias(f"rk{i}{sfx}"))
         exprs.append(_normalized(frame, pair, side).alias(f"k{i}"))
     for j, pair in enumerate(plan.columns):
-        exprs.append(pl.col(_side_column(pair, side).name).alias(f"r{j}{sfx}"))
-        exprs.append(_normalized(frame, pair, side).alias(f"n{j}{sfx}"))
+        raw = pl.col(_side_column(pair, side).name)
+        mask = masks.get(j)
+        exprs.append(raw.alias(f"r{j}{sfx}"))
+        if mask is None:
+            exprs.append(_normalized(frame, pair, side).alias(f"n{j}{sfx}"))
+            exprs.append(pl.lit(False).alias(f"u{j}{sfx}"))
+        else:
+            readable = pl.when(pl.lit(mask)).then(None).otherwise(raw)
+            exprs.append(_normalized(frame, pair, side, readable).alias(f"n{j}{sfx}"))
+            exprs.append(pl.lit(mask).alias(f"u{j}{sfx}"))
+    return exprs
+
+
+def _prepare_unreadable(frame: pl.DataFrame, plan: DiffPlan, side: str, exc: Exception) -> pl.DataFrame:
+    """Normalize a chunk in which some values cannot be read: find them column by column (the
+    normalizer's own vectorized test when it has one, else by halving the chunk), flag them, and
+    normalize the rest. A key value that cannot be read still stops the run."""
+    for pair in plan.key:
+        try:
+            frame.select(_normalized(frame, pair, side))
+        except _FAILURES:
+            raise _locate_failure(frame, plan, side, exc) from None
+    masks: dict[int, pl.Series] = {}
+    for j, pair in enumerate(plan.columns):
+        try:
+            frame.select(_normalized(frame, pair, side))
+            continue
+        except _FAILURES:
+            pass
+        masks[j] = _unreadable_mask(frame, pair, side)
     try:
-        prepared = frame.select(exprs)
-    except (pl.exceptions.PolarsError, ArithmeticError, ValueError) as exc:
-        raise _locate_failure(frame, plan, side, exc) from None
-    _check_keys(prepared, plan, side)
-    return prepared
+        return frame.select(_side_exprs(frame, plan, side, masks))
+    except _FAILURES as again:  # pragma: no cover - every failing row was flagged
+        raise _locate_failure(frame, plan, side, again) from None
+
+
+def _unreadable_mask(frame: pl.DataFrame, pair: ColumnPlan, side: str) -> pl.Series:
+    """True for each value of the column its rule cannot read."""
+    column = _side_column(pair, side)
+    raw = pl.col(column.name)
+    norm = get_normalizer(pair.choice.normalizer)
+    mask = pl.Series("u", [False] * frame.height, dtype=pl.Boolean)
+    if norm.readable is not None:
+        test = norm.readable(raw, column, frame.schema[column.name], pair.choice.params)
+        if test is not None:
+            mask = frame.select((raw.is_not_null() & ~test.fill_null(False)).alias("u")).to_series()
+
+    def fails(part: pl.DataFrame, flagged: pl.Series) -> bool:
+        readable = pl.when(pl.lit(flagged)).then(None).otherwise(raw)
+        try:
+            part.select(_normalized(part, pair, side, readable))
+        except _FAILURES:
+            return True
+        return False
+
+    # What the test missed (or all of it, for a normalizer without one): halve until single rows.
+    bad: list[int] = []
+    pending = [(0, frame.height)]
+    while pending:
+        lo, hi = pending.pop()
+        if hi <= lo or not fails(frame.slice(lo, hi - lo), mask.slice(lo, hi - lo)):
+            continue
+        if hi - lo == 1:
+            bad.append(lo)
+            continue
+        mid = (lo + hi) // 2
+        pending += [(mid, hi), (lo, mid)]
+    if bad:
+        mask = mask.scatter(bad, True)
+    return mask.alias("u")
 
 
 def utc_zones(frame: pl.DataFrame) -> pl.DataFrame:
@@ -82,10 +169,11 @@ def _check_keys(prepared: pl.DataFrame, plan: DiffPlan, side: str) -> None:
             )
 
 
-def _normalized(frame: pl.DataFrame, pair: ColumnPlan, side: str) -> pl.Expr:
+def _normalized(frame: pl.DataFrame, pair: ColumnPlan, side: str, raw: pl.Expr | None = None) -> pl.Expr:
     column = _side_column(pair, side)
     norm = get_normalizer(pair.choice.normalizer)
-    return norm.convert(pl.col(column.name), column, frame.schema[column.name], pair.choice.params)
+    source = pl.col(column.name) if raw is None else raw
+    return norm.convert(source, column, frame.schema[column.name], pair.choice.params)
 
 
 def _locate_failure(frame: pl.DataFrame, plan: DiffPlan, side: str, exc: Exception) -> RuleError:
@@ -201,7 +289,7 @@ def residual_columns(plan: DiffPlan, side: str) -> list[str]:
     return (
         key_names(plan)
         + [f"rk{i}{sfx}" for i in range(len(plan.key))]
-        + [f"{p}{j}{sfx}" for j in range(len(plan.columns)) for p in ("r", "n")]
+        + [f"{p}{j}{sfx}" for j in range(len(plan.columns)) for p in ("r", "n", "u")]
     )
 
 
@@ -220,6 +308,8 @@ class Evaluated:
     mismatches: list[int]
     only_left: pl.DataFrame
     only_right: pl.DataFrame
+    #: Per compared column: matched rows in which a side's value could not be read.
+    unreadable: list[int]
 
 
 def evaluate(joined: pl.DataFrame, plan: DiffPlan) -> Evaluated:
@@ -231,18 +321,27 @@ def evaluate(joined: pl.DataFrame, plan: DiffPlan) -> Evaluated:
     for j, pair in enumerate(plan.columns):
         norm = get_normalizer(pair.choice.normalizer)
         equal = norm.equal(pl.col(f"n{j}_l"), pl.col(f"n{j}_r"), pair.choice.params)
-        diff_exprs.append((~equal.fill_null(False)).alias(f"d{j}"))
+        # A value no rule can read equals nothing: not NULL, not another unreadable value.
+        unread = pl.col(f"u{j}_l").fill_null(False) | pl.col(f"u{j}_r").fill_null(False)
+        diff_exprs.append((~equal.fill_null(False) | unread).alias(f"d{j}"))
     if diff_exprs:
         flagged = matched.with_columns(diff_exprs)
-        mismatches = flagged.select([pl.col(f"d{j}").sum() for j in range(nc)]).row(0)
+        counts = flagged.select(
+            [pl.col(f"d{j}").sum() for j in range(nc)]
+            + [
+                (pl.col(f"u{j}_l") | pl.col(f"u{j}_r")).fill_null(False).sum().alias(f"c{j}")
+                for j in range(nc)
+            ]
+        ).row(0)
+        mismatches, unreadable = counts[:nc], counts[nc:]
         changed = flagged.filter(pl.any_horizontal([f"d{j}" for j in range(nc)]))
     else:
-        mismatches = ()
+        mismatches = unreadable = ()
         changed = matched.head(0).with_columns()
     changed = changed.select(
         keys
         + [f"rk{i}_l" for i in range(nk)]
-        + [c for j in range(nc) for c in (f"r{j}_l", f"r{j}_r", f"d{j}")]
+        + [c for j in range(nc) for c in (f"r{j}_l", f"r{j}_r", f"d{j}", f"u{j}_l", f"u{j}_r")]
     )
     only_left = joined.filter(pl.col("__l") & ~pl.col("__r")).select(residual_columns(plan, "left"))
     only_right = joined.filter(~pl.col("__l") & pl.col("__r")).select(residual_columns(plan, "right"))
@@ -252,6 +351,7 @@ def evaluate(joined: pl.DataFrame, plan: DiffPlan) -> Evaluated:
         mismatches=[int(m or 0) for m in mismatches],
         only_left=only_left,
         only_right=only_right,
+        unreadable=[int(u or 0) for u in unreadable],
     )
 
 
@@ -260,12 +360,13 @@ def evaluate(joined: pl.DataFrame, plan: DiffPlan) -> Evaluated:
 
 def changed_frame(changed: pl.DataFrame, plan: DiffPlan) -> pl.DataFrame:
     """Changed rows as the store keeps them: `evaluate`'s internal layout (normalized key `k{i}`,
-    left raw key `rk{i}_l`, raw values `r{j}_l`/`r{j}_r`, flags `d{j}`); `user_frame` names them."""
+    left raw key `rk{i}_l`, raw values `r{j}_l`/`r{j}_r`, flags `d{j}` and `u{j}_l`/`u{j}_r`);
+    `user_frame` names them."""
     nk, nc = len(plan.key), len(plan.columns)
     return changed.select(
         key_names(plan)
         + [f"rk{i}_l" for i in range(nk)]
-        + [c for j in range(nc) for c in (f"r{j}_l", f"r{j}_r", f"d{j}")]
+        + [c for j in range(nc) for c in (f"r{j}_l", f"r{j}_r", f"d{j}", f"u{j}_l", f"u{j}_r")]
     )
 
 
@@ -330,12 +431,23 @@ def changed_samples(frame: pl.DataFrame, plan: DiffPlan) -> list[dict[str, Any]]
     for row in frame_rows(frame):
         key = {p.name: encode_value(row[f"rk{i}_l"]) for i, p in enumerate(plan.key)}
         diffs = {
-            p.name: {"left": encode_value(row[f"r{j}_l"]), "right": encode_value(row[f"r{j}_r"])}
+            p.name: {
+                "left": encode_value(row[f"r{j}_l"]),
+                "right": encode_value(row[f"r{j}_r"]),
+                **_unreadable_side(row.get(f"u{j}_l"), row.get(f"u{j}_r")),
+            }
             for j, p in enumerate(plan.columns)
             if row[f"d{j}"]
         }
         samples.append({"key": key, "diffs": diffs})
     return samples
+
+
+def _unreadable_side(left: bool | None, right: bool | None) -> dict[str, str]:
+    """{"unreadable": "left" | "right" | "both"} when a side's value could not be read, else {}."""
+    if left or right:
+        return {"unreadable": "both" if left and right else "left" if left else "right"}
+    return {}
 
 
 def row_samples(frame: pl.DataFrame, plan: DiffPlan) -> list[dict[str, Any]]:

@@ -233,6 +233,7 @@ class _Totals:
     matched: int = 0
     changed: int = 0
     mismatches: list[int] = field(default_factory=list)
+    unreadable: list[int] = field(default_factory=list)
     duplicate_keys: dict[str, int] = field(default_factory=lambda: {"left": 0, "right": 0})
     # Rows whose key is duplicated on either side: set aside, never paired (see Summary).
     duplicate_key_rows: dict[str, int] = field(default_factory=lambda: {"left": 0, "right": 0})
@@ -261,7 +262,7 @@ class DiffRun:
         self.options = options
         self.store = store
         self.progress = progress or NoProgress()
-        self.totals = _Totals(mismatches=[0] * len(plan.columns))
+        self.totals = _Totals(mismatches=[0] * len(plan.columns), unreadable=[0] * len(plan.columns))
         self._lock = threading.Lock()
         self._name = store_prefix
         self._global = keys_may_merge(plan)
@@ -302,7 +303,7 @@ class DiffRun:
                 time.sleep(min(2.0**attempt * 0.25, 5.0))
         with self._lock:
             self._read_seconds[side] += time.perf_counter() - started
-        return prepare_side(arrow, self.plan, side)
+        return prepare_side(arrow, self.plan, side, unreadable=True)
 
     # --- one chunk ---
 
@@ -347,6 +348,7 @@ class DiffRun:
             t.duplicate_key_rows["left"] += left.height - left_unique.height
             t.duplicate_key_rows["right"] += right.height - right_unique.height
             t.mismatches = [a + b for a, b in zip(t.mismatches, outcome.mismatches, strict=True)]
+            t.unreadable = [a + b for a, b in zip(t.unreadable, outcome.unreadable, strict=True)]
             if outcome.changed.height and limit:
                 t.changed_samples.append(first_by_key(outcome.changed, self.plan, limit))
             for side, dups in (("left", left_dups), ("right", right_dups)):
@@ -461,6 +463,9 @@ class DiffRun:
             changed += outcome.changed.height
             self.totals.mismatches = [
                 a + b for a, b in zip(self.totals.mismatches, outcome.mismatches, strict=True)
+            ]
+            self.totals.unreadable = [
+                a + b for a, b in zip(self.totals.unreadable, outcome.unreadable, strict=True)
             ]
             if outcome.changed.height:
                 self.store.append(f"{name}__changed", changed_frame(outcome.changed, self.plan))
@@ -586,7 +591,9 @@ class DiffRun:
             null_keys=tuple((null_left_samples + null_right_samples)[: max(limit, 0) * 2]),
         )
         samples = bound_samples(samples)  # whole values stay in the store (result.changed())
-        columns = tuple(ColumnStat(p.name, m) for p, m in zip(plan.columns, t.mismatches, strict=True))
+        columns = tuple(
+            ColumnStat(p.name, m, u) for p, m, u in zip(plan.columns, t.mismatches, t.unreadable, strict=True)
+        )
         validation, validation_stats = self.validator.finish(
             rows_counted={"left": plan.rows_left, "right": plan.rows_right},
             null_keys={

@@ -83,7 +83,10 @@ def _mask_table(table: TableResult, wanted: set[str], hide: Callable[[Any], Any]
                 out[field] = row(out[field])
         if "diffs" in out:
             out["diffs"] = {
-                col: {side: hide(v) for side, v in pair.items()} if col in wanted else pair
+                # "unreadable" names a side, not a value: it stays.
+                col: {k: v if k == "unreadable" else hide(v) for k, v in pair.items()}
+                if col in wanted
+                else pair
                 for col, pair in out["diffs"].items()
             }
         return out

@@ -7,7 +7,8 @@ and the Arrow dtype the source delivered); `equal` compares two canonical expres
 canonical dtypes always agree.
 
 No normalizer turns a value it cannot read into NULL: that would hide a difference. Unreadable
-values raise (a polars error), and `compare._locate_failure` names the column.
+values raise (a polars error); `compare` then finds them (with the normalizer's `readable` test,
+vectorized, where it has one) and reports each as an unreadable value of its row.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ Equal = Callable[[pl.Expr, pl.Expr, Params], pl.Expr]
 Derive = Callable[[Column, Column, Params], dict[str, Any]]
 Lossy = Callable[[pl.Expr, Column, pl.DataType, Params], tuple[pl.Expr, str] | None]
 Check = Callable[[Params], None]
+Readable = Callable[[pl.Expr, Column, pl.DataType, Params], pl.Expr | None]
 
 
 def _eq_missing(left: pl.Expr, right: pl.Expr, params: Params) -> pl.Expr:
@@ -60,6 +62,9 @@ class Normalizer:
     #: Values that compare equal only because this normalizer reads them leniently (a TINYINT(1)
     #: holding 2 reads as true): a mask over one side's raw values and what to tell the user.
     lossy: Lossy | None = None
+    #: Which raw values `convert` can read (a vectorized test; None: every value of this dtype).
+    #: Only used once a chunk fails, to find its unreadable values without halving the chunk.
+    readable: Readable | None = None
 
     def check_params(self, given: Params, where: str = "") -> None:
         """`RuleError` for a parameter this normalizer doesn't have, or a value it can't take."""
@@ -110,6 +115,7 @@ def normalizer(
     derive: Derive = _no_derive,
     check: Check = _no_check,
     lossy: Lossy | None = None,
+    readable: Readable | None = None,
 ) -> Callable[[Convert], Convert]:
     """Register `convert` as the normalizer `name` (its docstring documents it)."""
 
@@ -123,6 +129,7 @@ def normalizer(
             derive=derive,
             check=check,
             lossy=lossy,
+            readable=readable,
         )
         return convert
 
@@ -204,7 +211,16 @@ def _integer_derive(left: Column, right: Column, params: Params) -> dict[str, An
     return {"wide": wide}
 
 
-@normalizer("integer", params={"wide": False}, derive=_integer_derive)
+def _integer_readable(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr | None:
+    target: Any = pl.Decimal(38, 0) if params["wide"] else pl.Int64
+    if _is_string(dtype):
+        return expr.str.strip_chars().cast(target, strict=False).is_not_null()
+    if isinstance(dtype, pl.Decimal) or _is_integer(dtype):
+        return expr.cast(target, strict=False).is_not_null()
+    return None
+
+
+@normalizer("integer", params={"wide": False}, derive=_integer_derive, readable=_integer_readable)
 def integer(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """Exact integers across signedness and width (BIGINT UNSIGNED above 2^63 included).
 
@@ -237,7 +253,13 @@ def _boolean_lossy(
     return None
 
 
-@normalizer("boolean", lossy=_boolean_lossy)
+def _boolean_readable(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr | None:
+    if _is_string(dtype):
+        return expr.str.strip_chars().str.to_lowercase().is_in(_TRUE + _FALSE)
+    return None
+
+
+@normalizer("boolean", lossy=_boolean_lossy, readable=_boolean_readable)
 def boolean(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """Booleans from boolean, TINYINT(1) / integer (any non-zero is true) and BIT(1).
 
@@ -335,11 +357,16 @@ def _tolerance_check(name: str) -> Check:
     return check
 
 
+def _decimal_readable(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr | None:
+    return expr.str.strip_chars().str.contains(_DECIMAL_TEXT) if _is_string(dtype) else None
+
+
 @normalizer(
     "decimal",
     params={"abs_tol": 0.0, "rel_tol": 0.0},
     equal=_decimal_equal,
     check=_tolerance_check("decimal"),
+    readable=_decimal_readable,
 )
 def decimal(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """DECIMAL/NUMERIC compared exactly at any precision: trailing zeros don't matter, digits do.
@@ -392,12 +419,17 @@ def _float_check(params: Params) -> None:
     _tolerance_check("float")(params)
 
 
+def _float_readable(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr | None:
+    return expr.cast(pl.Float64, strict=False).is_not_null() if _is_string(dtype) else None
+
+
 @normalizer(
     "float",
     params={"bits": 53, "abs_tol": 0.0, "rel_tol": 0.0, "exact_integers": False},
     equal=_float_equal,
     derive=_float_derive,
     check=_float_check,
+    readable=_float_readable,
 )
 def float_(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """FLOAT/REAL/DOUBLE at the precision of the less precise side (`bits` 24 or 53, derived).
@@ -656,7 +688,27 @@ def _canonical_json_batch(series: pl.Series) -> pl.Series:
     )
 
 
-@normalizer("json")
+def _json_readable(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr | None:
+    def read(value: str | bytes) -> str:
+        return canonical_json(value.decode("utf-8") if isinstance(value, bytes) else value)
+
+    return expr.map_batches(lambda values: _each_readable(values, read), return_dtype=pl.Boolean)
+
+
+def _each_readable(values: pl.Series, read: Callable[[Any], Any]) -> pl.Series:
+    """Per value: does `read` take it (NULL: yes)? For normalizers that parse in Python anyway."""
+
+    def ok(value: Any) -> bool:
+        try:
+            read(value)
+        except ValueError:  # UnicodeDecodeError included
+            return False
+        return True
+
+    return pl.Series([value is None or ok(value) for value in values.to_list()], dtype=pl.Boolean)
+
+
+@normalizer("json", readable=_json_readable)
 def json_(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """JSON (MySQL JSON, MariaDB JSON text) vs json/jsonb compared as JSON values.
 
@@ -694,7 +746,13 @@ def binary(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) ->
     return value
 
 
-@normalizer("bit")
+def _bit_readable(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr | None:
+    if _is_string(dtype):
+        return expr.str.strip_chars().str.to_integer(base=2, dtype=pl.UInt64, strict=False).is_not_null()
+    return None
+
+
+@normalizer("bit", readable=_bit_readable)
 def bit(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """BIT(n) vs bit(n) (or an integer) as unsigned integers, n <= 64.
 
@@ -727,7 +785,20 @@ def _zero_dates(expr: pl.Expr, params: Params) -> pl.Expr:
     return expr
 
 
-@normalizer("date", params={"zero_date": "null"}, check=_one_of("date", "zero_date", _ZERO_POLICIES))
+def _date_readable(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr | None:
+    if not _is_string(dtype):
+        return None
+    cleaned = _zero_dates(expr, params)
+    parsed = cleaned.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+    return parsed.is_not_null() | (cleaned.is_null() & expr.is_not_null())
+
+
+@normalizer(
+    "date",
+    params={"zero_date": "null"},
+    check=_one_of("date", "zero_date", _ZERO_POLICIES),
+    readable=_date_readable,
+)
 def date(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """Calendar dates. MySQL zero dates ('0000-00-00', '2024-02-00') follow `zero_date`:
     'null' (default, as pgloader and most migration tools load them) or 'error'.
@@ -741,6 +812,14 @@ def date(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> p
     if _is_string(dtype):
         return _zero_dates(expr, params).str.strip_chars().str.to_date("%Y-%m-%d", strict=True)
     raise _unsupported("date", column, dtype)
+
+
+def _timestamp_readable(expr: pl.Expr, dtype: pl.DataType, params: Params) -> pl.Expr | None:
+    if not _is_string(dtype):
+        return None
+    cleaned = _zero_dates(expr, params)
+    parsed = cleaned.str.strip_chars().str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us", strict=False)
+    return parsed.is_not_null() | (cleaned.is_null() & expr.is_not_null())
 
 
 def _timestamp_derive(left: Column, right: Column, params: Params) -> dict[str, Any]:
@@ -778,6 +857,7 @@ def _timestamp_check(params: Params) -> None:
     },
     derive=_timestamp_derive,
     check=_timestamp_check,
+    readable=lambda expr, column, dtype, params: _timestamp_readable(expr, dtype, params),
 )
 def timestamp(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """DATETIME, TIMESTAMP, timestamp and timestamptz as UTC instants at the coarser precision.
@@ -880,7 +960,14 @@ _TIME_TEXT = r"^(-)?(\d+):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$"
 _MICROS_TEXT = r"^(-?\d+) us$"
 
 
-@normalizer("time")
+def _time_readable(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr | None:
+    if not _is_string(dtype):
+        return None
+    s = expr.str.strip_chars()
+    return s.str.contains(_TIME_TEXT) | s.str.contains(_MICROS_TEXT)
+
+
+@normalizer("time", readable=_time_readable)
 def time(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """TIME (MySQL's -838:59:59..838:59:59 included), time of day and interval as signed
     microseconds.
@@ -924,7 +1011,17 @@ def _canonical_geometry_batch(series: pl.Series, native_type: str) -> pl.Series:
     )
 
 
-@normalizer("geometry")
+def _geometry_readable(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr | None:
+    from dbdiff.geometry import canonical_geometry
+
+    native = column.native_type
+    return expr.map_batches(
+        lambda values: _each_readable(values, lambda v: canonical_geometry(v, native)),
+        return_dtype=pl.Boolean,
+    )
+
+
+@normalizer("geometry", readable=_geometry_readable)
 def geometry(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """Spatial values as geometries: MySQL/MariaDB GEOMETRY (read as WKB) vs WKB or EWKB (bytea,
     PostGIS hex), WKT or EWKT text, or PostgreSQL's point, lseg, path and polygon.

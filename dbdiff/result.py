@@ -151,11 +151,22 @@ class Summary:
 
 @dataclass(frozen=True)
 class ColumnStat:
+    """A compared column's count of matched rows that differ in it; `unreadable` (extends the
+    contract, written when not 0) counts those in which a side's value no rule can read."""
+
     name: str
     mismatches: int
+    unreadable: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "mismatches": self.mismatches}
+        data: dict[str, Any] = {"name": self.name, "mismatches": self.mismatches}
+        if self.unreadable:
+            data["unreadable"] = self.unreadable
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ColumnStat:
+        return cls(data["name"], int(data["mismatches"]), int(data.get("unreadable", 0)))
 
 
 @dataclass(frozen=True)
@@ -284,7 +295,7 @@ class TableResult:
             error=data.get("error"),
             schema=SchemaComparison.from_dict(data.get("schema", {})),
             summary=Summary.from_dict(data.get("summary", {})),
-            columns=tuple(ColumnStat(c["name"], int(c["mismatches"])) for c in data.get("columns", ())),
+            columns=tuple(ColumnStat.from_dict(c) for c in data.get("columns", ())),
             samples=Samples.from_dict(data.get("samples", {})),
             validation=Validation.from_dict(data.get("validation")),
             stats=dict(data.get("stats", {})),

@@ -18,7 +18,6 @@ from dbdiff.report.formatting import (
     check_rows,
     counted,
     display_key,
-    display_pair,
     failure_example,
     fmt_count,
     fmt_duration,
@@ -26,6 +25,7 @@ from dbdiff.report.formatting import (
     is_validation_run,
     json_columns,
     json_where,
+    marked_pair,
     pair_name,
     run_headline,
     safe_text,
@@ -126,7 +126,7 @@ def _card_table(t: TableResult) -> CardTable:
     for sample in t.samples.changed:
         for name, pair in sample.get("diffs", {}).items():
             if len(samples) < CARD_SAMPLES:
-                left, right = display_pair(pair.get("left"), pair.get("right"), CARD_VALUE_LIMIT)
+                left, right = marked_pair(pair, CARD_VALUE_LIMIT)
                 where = json_where(pair.get("left"), pair.get("right")) if name in json_names else ""
                 samples.append(
                     (

@@ -232,6 +232,20 @@ def bounded_text(value: Mapping[str, Any], limit: int = 120) -> str:
     return f"{'… ' if offset else ''}{cut}… ({fmt_count(length)} chars)"
 
 
+def unreadable_on(pair: Mapping[str, Any], side: str) -> bool:
+    """True when a changed sample's `side` value is one its rule cannot read."""
+    return pair.get("unreadable") in (side, "both")
+
+
+def marked_pair(pair: Mapping[str, Any], limit: int = 120) -> tuple[str, str]:
+    """`display_pair` of a changed sample's diff entry, each side marked when no rule can read it."""
+    left, right = display_pair(pair.get("left"), pair.get("right"), limit)
+    return (
+        f"{left} (unreadable)" if unreadable_on(pair, "left") else left,
+        f"{right} (unreadable)" if unreadable_on(pair, "right") else right,
+    )
+
+
 def quote(text: str) -> str:
     """`text` in double quotes with `\\`, `"`, line breaks, tabs and control characters escaped."""
     text = text.replace("\\", "\\\\").replace('"', '\\"')

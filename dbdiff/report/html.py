@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from dbdiff.report.card import render_card_html
@@ -51,6 +51,7 @@ from dbdiff.report.formatting import (
     table_headline,
     table_warnings,
     totals,
+    unreadable_on,
     validation_failure_count,
     validation_headline,
 )
@@ -308,6 +309,14 @@ def _value(value: Any, other: Any = _NOTHING, cls: str = "val", where: str = "")
     if where:  # a JSON document: the paths where it differs, above the value
         lines = ((("jpath", where),), *lines)
     return Cell(lines=lines, cls=cls, sort=_sort_token(value))
+
+
+def _side_value(pair: Mapping[str, Any], side: str, cell: Cell) -> Cell:
+    """A changed value's cell, with a second line saying when its rule cannot read it."""
+    if not unreadable_on(pair, side):
+        return cell
+    note: tuple[Seg, ...] = (("v-empty", "unreadable"),)
+    return replace(cell, lines=(*cell.lines, note), title="no rule can read this value")
 
 
 def _head(*labels: str, sortable: bool = True, num: Sequence[int] = ()) -> tuple[Cell, ...]:
@@ -583,8 +592,8 @@ def _changed_section(t: TableResult, sample_cap: int) -> Section | None:
                     continue
                 left, right = pair.get("left"), pair.get("right")
                 where = json_where(left, right) if name in json_names else ""
-                row.append(_value(left, right, "val chg l", where))
-                row.append(_value(right, left, "val chg r", where))
+                row.append(_side_value(pair, "left", _value(left, right, "val chg l", where)))
+                row.append(_side_value(pair, "right", _value(right, left, "val chg r", where)))
             body.append(row)
         table = _table("Changed rows", [top, sub], body, "diff")
     return Section("changed", SAMPLE_TITLES["changed"], total, note, table)

@@ -19,7 +19,6 @@ from dbdiff.report.formatting import (
     column_rows,
     counted,
     display_key,
-    display_pair,
     display_value,
     escape_controls,
     failure_example,
@@ -27,6 +26,7 @@ from dbdiff.report.formatting import (
     is_validation_run,
     json_columns,
     json_where,
+    marked_pair,
     option_rows,
     pair_name,
     safe_text,
@@ -199,6 +199,9 @@ def _values_case(t: TableResult, column: str, mismatches: int) -> _Case:
     if not mismatches:
         return _Case(name)
     message = f"{fmt_count(mismatches)} of {counted(t.summary.matched, 'matched row')} differ in {column}"
+    unreadable = next((c.unreadable for c in t.columns if c.name == column), 0)
+    if unreadable:
+        message += f" ({fmt_count(unreadable)} holding a value its rule cannot read)"
     lines: list[str] = []
     json_names = json_columns(t)
     for sample in t.samples.changed:
@@ -207,7 +210,7 @@ def _values_case(t: TableResult, column: str, mismatches: int) -> _Case:
             continue
         if len(lines) == _BODY_SAMPLES:
             break
-        left, right = display_pair(pair.get("left"), pair.get("right"), _VALUE_LIMIT)
+        left, right = marked_pair(pair, _VALUE_LIMIT)
         where = json_where(pair.get("left"), pair.get("right")) if column in json_names else ""
         lines.append(
             f"{display_key(sample.get('key', {}), _VALUE_LIMIT)}: "

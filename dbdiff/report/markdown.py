@@ -24,7 +24,6 @@ from dbdiff.report.formatting import (
     column_rows,
     counted,
     display_key,
-    display_pair,
     display_value,
     escape_controls,
     failure_example,
@@ -34,6 +33,7 @@ from dbdiff.report.formatting import (
     is_validation_run,
     json_columns,
     json_where,
+    marked_pair,
     pair_name,
     run_headline,
     safe_text,
@@ -255,7 +255,7 @@ def _sample_blocks(t: TableResult, sample_cap: int) -> Iterable[_Block]:
             for name in order:
                 if name in diffs:
                     pair = diffs[name]
-                    shown = display_pair(pair.get("left"), pair.get("right"), _VALUE_LIMIT)
+                    shown = marked_pair(pair, _VALUE_LIMIT)
                     left, right = md(shown[0]), md(shown[1])
                     where = json_where(pair.get("left"), pair.get("right")) if name in json_names else ""
                     column = md(name) + (f"<br>{md(where)}" if where else "")

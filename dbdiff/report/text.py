@@ -20,7 +20,6 @@ from dbdiff.report.formatting import (
     check_rows,
     counted,
     display_key,
-    display_pair,
     display_value,
     escape_controls,
     failure_example,
@@ -30,6 +29,7 @@ from dbdiff.report.formatting import (
     is_validation_run,
     json_columns,
     json_where,
+    marked_pair,
     pair_name,
     run_headline,
     safe_text,
@@ -277,7 +277,7 @@ class _Printer:
         for sample in samples:
             key = display_key(sample.get("key", {}), _VALUE_LIMIT)
             for name, pair in sample.get("diffs", {}).items():
-                left, right = display_pair(pair.get("left"), pair.get("right"), _VALUE_LIMIT)
+                left, right = marked_pair(pair, _VALUE_LIMIT)
                 where = json_where(pair.get("left"), pair.get("right")) if name in json_names else ""
                 table.add_row(
                     self.text(key),

@@ -530,14 +530,17 @@ def test_one_megabyte_of_text_differing_in_its_last_character(zones, mysql, pg, 
     assert result.table().summary.matched == 3
 
 
-def test_interval_with_months_fails_loudly_naming_the_column(zones, mysql, pg, unique_name):
+def test_interval_with_months_is_an_unreadable_value_of_its_column(zones, mysql, pg, unique_name):
+    # Once an error that stopped the run; an unreadable value is data (issue 9.12).
     table = unique_name("mon")
     mysql.execute(f"CREATE TABLE {table} (id INT PRIMARY KEY, span TIME)")
     pg.execute(f"CREATE TABLE {table} (id INT PRIMARY KEY, span INTERVAL)")
     mysql.execute(f"INSERT INTO {table} VALUES (1, '01:00:00')")
     pg.execute(f"INSERT INTO {table} VALUES (1, '1 mon')")
-    with pytest.raises(RuleError, match=r"'span' \(interval\).*right side"):
-        dbdiff.diff(mysql.url, pg.url, table=table)
+    result = dbdiff.diff(mysql.url, pg.url, table=table)
+    assert result.exit_code == 1
+    (sample,) = result.table().samples.changed
+    assert sample["diffs"]["span"] == {"left": "01:00:00", "right": "1 mon", "unreadable": "right"}
 
 
 def test_zero_date_policy_error_refuses_zero_dates(zones, mysql, pg, unique_name):
@@ -547,8 +550,12 @@ def test_zero_date_policy_error_refuses_zero_dates(zones, mysql, pg, unique_name
     mysql.execute(f"INSERT INTO {table} VALUES (1, '0000-00-00')")
     pg.execute(f"INSERT INTO {table} VALUES (1, NULL)")
     assert dbdiff.diff(mysql.url, pg.url, table=table).status == "identical"
-    with pytest.raises(RuleError, match="'d'"):
-        dbdiff.diff(mysql.url, pg.url, table=table, column_rules={"d": ("date", {"zero_date": "error"})})
+    # Refused: the zero date is a value the rule cannot read, so the row differs (issue 9.12).
+    refused = dbdiff.diff(
+        mysql.url, pg.url, table=table, column_rules={"d": ("date", {"zero_date": "error"})}
+    )
+    assert refused.table().samples.changed[0]["diffs"]["d"]["unreadable"] == "left"
+    assert refused.table().columns[0].unreadable == 1
 
 
 def test_leniency_is_opt_in_per_column(zones, mysql, pg, unique_name):

@@ -117,18 +117,20 @@ def test_dst_wall_times_compare_as_postgresql_loaded_them(mysql, pg, unique_name
     assert changed_ids(mysql, pg, t, column_rules=zone) == [3]  # 12:00 EDT is 16:00 UTC, not 17:00
 
 
-def test_a_value_no_rule_can_read_is_named_with_its_row(mysql, pg, unique_name):
+def test_a_key_value_no_rule_can_read_is_named_with_its_row(mysql, pg, unique_name):
+    # A compared value no rule can read is an "unreadable" difference (test_value_rules.py); a key
+    # value cannot be matched at all, so it still stops the run, naming the row.
     from dbdiff.errors import RuleError
 
     t = unique_name("invdate")
     mysql.execute(
         "SET SESSION sql_mode = 'ALLOW_INVALID_DATES'",
-        f"CREATE TABLE {t} (id INT PRIMARY KEY, d DATE)",
-        f"INSERT INTO {t} VALUES (1, '2024-01-01'), (2, '2024-02-30'), (3, '2024-03-01')",
+        f"CREATE TABLE {t} (d DATE PRIMARY KEY, v INT)",
+        f"INSERT INTO {t} VALUES ('2024-01-01', 1), ('2024-02-30', 2), ('2024-03-01', 3)",
     )
-    pg.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, d DATE)", f"INSERT INTO {t} VALUES (1, '2024-01-01')")
+    pg.execute(f"CREATE TABLE {t} (d DATE PRIMARY KEY, v INT)", f"INSERT INTO {t} VALUES ('2024-01-01', 1)")
     with pytest.raises(
-        RuleError, match=r"column 'd' \(date\) on the left side .* \(row id=2: '2024-02-30'\)"
+        RuleError, match=r"column 'd' \(date\) on the left side .* \(row d='2024-02-30': '2024-02-30'\)"
     ):
         dbdiff.diff(mysql.url, pg.url, table=t)
 

@@ -200,3 +200,71 @@ def test_a_query_the_server_refuses_is_not_retried(mysql, pg, unique_name, caplo
         right.close()
     assert info.value.retryable is False
     assert not [r for r in caplog.records if "retry" in r.getMessage()]
+
+
+@pytest.fixture
+def unreadable_tables(mysql, pg, unique_name):
+    t = unique_name("unread")
+    mysql.execute(
+        "SET SESSION sql_mode = 'ALLOW_INVALID_DATES'",
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, d DATE, doc LONGTEXT)",
+        f"INSERT INTO {t} VALUES (1, '2024-02-30', '{{\"a\": 1}}'), (2, '2024-01-01', '{{oops'), "
+        "(3, '2024-01-02', '[1]'), (4, '2024-04-31', '[2]'), (5, '2024-01-03', '[3]')",
+    )
+    pg.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, d DATE, doc JSONB)",
+        f"INSERT INTO {t} VALUES (1, '2024-03-01', '{{\"a\": 1}}'), (2, '2024-01-01', NULL), "
+        "(3, '2024-01-02', '[1]'), (4, NULL, '[2]'), (5, '2024-01-03', '[3]')",
+    )
+    return t
+
+
+def test_a_value_no_rule_can_read_is_an_unreadable_difference(mysql, pg, unreadable_tables):
+    t = unreadable_tables
+    results = [dbdiff.diff(mysql.url, pg.url, table=t, chunk_size=size) for size in (1, 2, 100)]
+    for result in results:
+        table = result.table()
+        assert result.status == "different" and result.exit_code == 1
+        assert table.summary.matched == 5 and table.summary.changed == 3
+        stats = {c.name: (c.mismatches, c.unreadable) for c in table.columns}
+        assert stats == {"d": (2, 2), "doc": (1, 1)}
+        assert [(s["key"], s["diffs"]) for s in table.samples.changed] == [
+            ({"id": 1}, {"d": {"left": "2024-02-30", "right": "2024-03-01", "unreadable": "left"}}),
+            ({"id": 2}, {"doc": {"left": "{oops", "right": None, "unreadable": "left"}}),  # not NULL
+            ({"id": 4}, {"d": {"left": "2024-04-31", "right": None, "unreadable": "left"}}),
+        ]
+    data = results[0].to_dict()
+    assert data["tables"][0]["columns"][0] == {"name": "d", "mismatches": 2, "unreadable": 2}
+    assert dbdiff.DiffResult.from_dict(data).to_dict() == data
+    changed = results[0].changed()  # every changed row, its raw values as read
+    assert changed.get_column("d_left").to_list() == ["2024-02-30", "2024-01-01", "2024-04-31"]
+    # Two unreadable values never equal each other: the same table on both sides differs.
+    same = dbdiff.diff(mysql.url, mysql.url, table=t).table()
+    assert [(s["key"]["id"], s["diffs"]["d"]["unreadable"]) for s in same.samples.changed] == [
+        (1, "both"),
+        (4, "both"),
+    ]
+
+
+def _visible(report: str) -> str:
+    """A report's text without markup (HTML highlights the differing part of a value in a span)."""
+    import re
+
+    return re.sub(r"<[^>]+>", "", report)
+
+
+def test_unreadable_values_in_every_report_and_never_when_masked(mysql, pg, unreadable_tables, tmp_path):
+    from dbdiff.report import render
+
+    t = unreadable_tables
+    result = dbdiff.diff(mysql.url, pg.url, table=t)
+    masked = dbdiff.diff(mysql.url, pg.url, table=t, mask=["d", "doc"])
+    assert masked.table().samples.changed[0]["diffs"]["d"]["unreadable"] == "left"
+    for fmt in ("text", "markdown", "html", "junit"):
+        shown = _visible(render(result, fmt))
+        assert "2024-02-30" in shown and "unreadable" in shown, fmt
+        hidden = _visible(render(masked, fmt))
+        assert "unreadable" in hidden, fmt
+        for raw in ("2024-02-30", "2024-04-31", "oops"):
+            assert raw not in hidden, (fmt, raw)
+    assert "2024-02-30" not in masked.to_json() and "oops" not in masked.to_json()
