@@ -68,17 +68,32 @@ def _side_exprs(frame: pl.DataFrame, plan: DiffPlan, side: str, masks: dict[int,
         exprs.append(pl.col(_side_column(pair, side).name).alias(f"rk{i}{sfx}"))
         exprs.append(_normalized(frame, pair, side).alias(f"k{i}"))
     for j, pair in enumerate(plan.columns):
-        raw = pl.col(_side_column(pair, side).name)
         mask = masks.get(j)
+        # A masked column's raw values wait under `__raw{j}` (see `_masked`).
+        raw = pl.col(_side_column(pair, side).name if mask is None else f"__raw{j}")
         exprs.append(raw.alias(f"r{j}{sfx}"))
-        if mask is None:
-            exprs.append(_normalized(frame, pair, side).alias(f"n{j}{sfx}"))
-            exprs.append(pl.lit(False).alias(f"u{j}{sfx}"))
-        else:
-            readable = pl.when(pl.lit(mask)).then(None).otherwise(raw)
-            exprs.append(_normalized(frame, pair, side, readable).alias(f"n{j}{sfx}"))
-            exprs.append(pl.lit(mask).alias(f"u{j}{sfx}"))
+        exprs.append(_normalized(frame, pair, side).alias(f"n{j}{sfx}"))
+        exprs.append((pl.lit(False) if mask is None else pl.lit(mask)).alias(f"u{j}{sfx}"))
     return exprs
+
+
+def _masked(frame: pl.DataFrame, names: dict[int, str], masks: dict[int, pl.Series]) -> pl.DataFrame:
+    """`frame` with the values `masks` flag set to NULL (the raw column kept as `__raw{j}`).
+
+    Eagerly, in a frame of its own: inside one expression polars may push a normalizer's cast
+    into both branches of a `when`, and the cast would meet the unreadable value anyway."""
+    columns: list[pl.Expr | pl.Series] = []
+    for j, mask in masks.items():
+        name = names[j]
+        if frame.schema[name] == pl.Binary:
+            # A NULL keeps its bytes in the buffer, and the UTF-8 check of a cast reads them all.
+            values = frame.get_column(name).to_list()
+            cleared = [None if bad else v for v, bad in zip(values, mask.to_list(), strict=True)]
+            fresh: pl.Expr | pl.Series = pl.Series(name, cleared, dtype=pl.Binary)
+        else:
+            fresh = pl.when(pl.lit(mask)).then(None).otherwise(pl.col(name)).alias(name)
+        columns += [pl.col(name).alias(f"__raw{j}"), fresh]
+    return frame.with_columns(columns)
 
 
 def _prepare_unreadable(frame: pl.DataFrame, plan: DiffPlan, side: str, exc: Exception) -> pl.DataFrame:
@@ -97,14 +112,16 @@ def _prepare_unreadable(frame: pl.DataFrame, plan: DiffPlan, side: str, exc: Exc
             continue
         except _FAILURES:
             pass
-        masks[j] = _unreadable_mask(frame, pair, side)
+        masks[j] = _unreadable_mask(frame, pair, side, j)
+    names = {j: _side_column(plan.columns[j], side).name for j in masks}
+    masked = _masked(frame, names, masks)
     try:
-        return frame.select(_side_exprs(frame, plan, side, masks))
+        return masked.select(_side_exprs(masked, plan, side, masks))
     except _FAILURES as again:  # pragma: no cover - every failing row was flagged
         raise _locate_failure(frame, plan, side, again) from None
 
 
-def _unreadable_mask(frame: pl.DataFrame, pair: ColumnPlan, side: str) -> pl.Series:
+def _unreadable_mask(frame: pl.DataFrame, pair: ColumnPlan, side: str, j: int) -> pl.Series:
     """True for each value of the column its rule cannot read."""
     column = _side_column(pair, side)
     raw = pl.col(column.name)
@@ -116,9 +133,9 @@ def _unreadable_mask(frame: pl.DataFrame, pair: ColumnPlan, side: str) -> pl.Ser
             mask = frame.select((raw.is_not_null() & ~test.fill_null(False)).alias("u")).to_series()
 
     def fails(part: pl.DataFrame, flagged: pl.Series) -> bool:
-        readable = pl.when(pl.lit(flagged)).then(None).otherwise(raw)
         try:
-            part.select(_normalized(part, pair, side, readable))
+            readable = _masked(part, {j: column.name}, {j: flagged})
+            readable.select(_normalized(readable, pair, side))
         except _FAILURES:
             return True
         return False
@@ -169,11 +186,10 @@ def _check_keys(prepared: pl.DataFrame, plan: DiffPlan, side: str) -> None:
             )
 
 
-def _normalized(frame: pl.DataFrame, pair: ColumnPlan, side: str, raw: pl.Expr | None = None) -> pl.Expr:
+def _normalized(frame: pl.DataFrame, pair: ColumnPlan, side: str) -> pl.Expr:
     column = _side_column(pair, side)
     norm = get_normalizer(pair.choice.normalizer)
-    source = pl.col(column.name) if raw is None else raw
-    return norm.convert(source, column, frame.schema[column.name], pair.choice.params)
+    return norm.convert(pl.col(column.name), column, frame.schema[column.name], pair.choice.params)
 
 
 def _locate_failure(frame: pl.DataFrame, plan: DiffPlan, side: str, exc: Exception) -> RuleError:

@@ -477,10 +477,18 @@ def _text_derive(left: Column, right: Column, params: Params) -> dict[str, Any]:
     return {}
 
 
+def _utf8_readable(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr | None:
+    """Bytes (MySQL `*_bin` text) are readable when they are UTF-8."""
+    if dtype != pl.Binary:
+        return None
+    return expr.map_batches(lambda values: _each_readable(values, bytes.decode), return_dtype=pl.Boolean)
+
+
 @normalizer(
     "text",
     params={"rstrip": False, "ignore_case": False, "trim": False, "empty_as_null": False},
     derive=_text_derive,
+    readable=_utf8_readable,
 )
 def text(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """Strings compared exactly, code point by code point ('abc' != 'ABC', 'a ' != 'a', '' != NULL).
@@ -505,7 +513,7 @@ def text(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> p
     return expr
 
 
-@normalizer("set")
+@normalizer("set", readable=_utf8_readable)
 def set_(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """MySQL SET ('a,c') vs PostgreSQL text[]/enum[] ({a,c}) or text: compared as sets of labels.
 

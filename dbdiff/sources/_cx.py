@@ -38,7 +38,7 @@ _DETERMINISTIC = re.compile(r"MySqlError \{ ERROR \d+ \(|db error: ERROR:", re.I
 _TRANSIENT = re.compile(
     r"ERROR (?:1040|1053|1205|1213|1317|3024) |deadlock|lock wait timeout|statement timeout|"
     r"could not serialize|too many connections|connection slots|out of memory|shutdown|"
-    r"canceling statement|terminating connection",
+    r"canceling statement|terminating connection|shared memory|no space left|disk full|temporary file",
     re.IGNORECASE,
 )
 

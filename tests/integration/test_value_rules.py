@@ -268,3 +268,17 @@ def test_unreadable_values_in_every_report_and_never_when_masked(mysql, pg, unre
         for raw in ("2024-02-30", "2024-04-31", "oops"):
             assert raw not in hidden, (fmt, raw)
     assert "2024-02-30" not in masked.to_json() and "oops" not in masked.to_json()
+
+
+def test_float_tolerance_allows_for_the_rounding_of_the_operands(mysql, pg, unique_name):
+    t = unique_name("fcent")
+    mysql.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, v DOUBLE)",
+        f"INSERT INTO {t} VALUES (1, 2919.00), (2, 2919.00), (3, 1e6), (4, 0.1)",
+    )
+    pg.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, v DOUBLE PRECISION)",
+        f"INSERT INTO {t} VALUES (1, 2919.01), (2, 2919.02), (3, 1000000.01), (4, 0.11)",
+    )
+    # In binary, 2919.01 - 2919.00 is 0.010000000000218: still within abs_tol=0.01 as users read it.
+    assert changed_ids(mysql, pg, t, column_rules={"v": ("float", {"abs_tol": 0.01})}) == [2]
