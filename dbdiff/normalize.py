@@ -916,7 +916,11 @@ def _wall_time_to_utc(value: pl.Expr, zone: str) -> pl.Expr:
 
     polars' zone database stops applying DST rules after 2099, while PostgreSQL extends a zone's
     last rule (the POSIX TZ string of its TZif file) to every year: from `_ZONE_RULES_YEAR` on,
-    wall times are resolved with Python's zoneinfo, which reads that rule too."""
+    wall times are resolved with Python's zoneinfo, which reads that rule too. PostgreSQL's
+    'infinity' and '-infinity' (the largest and smallest values polars holds) stay themselves."""
+    infinite = (value.dt.year() > 262_000) | (value.dt.year() < -262_000)
+    wall = value
+    value = pl.when(infinite).then(None).otherwise(value)  # no zone arithmetic at the very edge
     local = value.dt.replace_time_zone(zone, ambiguous="latest", non_existent="null")
     before = (value - pl.duration(days=1)).dt.replace_time_zone(zone, ambiguous="latest", non_existent="null")
     # The offsets are millisecond durations: subtracting them must not cut the microseconds.
@@ -927,7 +931,8 @@ def _wall_time_to_utc(value: pl.Expr, zone: str) -> pl.Expr:
     far = value.map_batches(
         lambda wall: _far_wall_times_to_utc(wall, zone), return_dtype=pl.Datetime("us"), is_elementwise=True
     )
-    return pl.when(value.dt.year() >= _ZONE_RULES_YEAR).then(far).otherwise(near).cast(pl.Datetime("us"))
+    resolved = pl.when(value.dt.year() >= _ZONE_RULES_YEAR).then(far).otherwise(near)
+    return pl.when(infinite).then(wall).otherwise(resolved).cast(pl.Datetime("us"))
 
 
 #: From this year on, a zone's offsets come from its last rule, which repeats every 400 years

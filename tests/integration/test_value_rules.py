@@ -106,7 +106,7 @@ def test_assume_zone_applies_dst_in_every_year_as_postgresql_does(mysql, pg, uni
 
 def test_assume_zone_beyond_year_9999_between_postgresql_tables(pg, unique_name):
     t = unique_name("dstfar")
-    walls = _berlin_wall_times([2024, 2100, 12000, 200000])
+    walls = [*_berlin_wall_times([2024, 2100, 12000, 200000]), "infinity", "-infinity"]
     rows = list(enumerate(walls, start=1))
     pg.execute(f"CREATE TABLE {t}_l (id INT PRIMARY KEY, v TIMESTAMP)")
     pg.execute(f"CREATE TABLE {t}_r (id INT PRIMARY KEY, v TIMESTAMPTZ)")
