@@ -39,7 +39,8 @@ def _side_column(pair: ColumnPlan, side: str) -> Any:
     return pair.left if side == "left" else pair.right
 
 
-_FAILURES = (pl.exceptions.PolarsError, ArithmeticError, ValueError)
+# A polars panic (a value at the edge of its datetime range, say) is a value it cannot read too.
+_FAILURES = (pl.exceptions.PolarsError, pl.exceptions.PanicException, ArithmeticError, ValueError)
 
 
 def prepare_side(
@@ -198,7 +199,7 @@ def _locate_failure(frame: pl.DataFrame, plan: DiffPlan, side: str, exc: Excepti
         column = _side_column(pair, side)
         try:
             frame.select(_normalized(frame, pair, side))
-        except (pl.exceptions.PolarsError, ArithmeticError, ValueError) as inner:
+        except _FAILURES as inner:
             # The reader's message quotes the value: it is data of this column, like the value itself.
             q = Quoted()
             detail = q.value(pair.name, str(inner).strip().splitlines()[0][:300])
@@ -221,7 +222,7 @@ def _where_it_is(frame: pl.DataFrame, plan: DiffPlan, pair: ColumnPlan, side: st
     def fails(part: pl.DataFrame) -> bool:
         try:
             part.select(_normalized(part, pair, side))
-        except (pl.exceptions.PolarsError, ArithmeticError, ValueError):
+        except _FAILURES:
             return True
         return False
 
