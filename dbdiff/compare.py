@@ -433,13 +433,31 @@ def user_frame(stored: pl.DataFrame, plan: DiffPlan, kind: str) -> pl.DataFrame:
 
 
 def first_by_key(frame: pl.DataFrame, plan: DiffPlan, limit: int, prefix: str = "") -> pl.DataFrame:
-    """The `limit` rows with the smallest normalized keys: chunking never changes which are kept."""
+    """The `limit` rows with the smallest normalized keys: chunking never changes which are kept.
+
+    The rows own their data (see `detach`), so keeping them keeps nothing else alive.
+    """
     from dbdiff.presentation import key_order
 
     order = key_order(plan, prefix)
     if frame.height <= limit:
-        return frame.sort(order, nulls_last=False)
-    return frame.sort(order, nulls_last=False).head(limit)
+        return detach(frame.sort(order, nulls_last=False))
+    return detach(frame.sort(order, nulls_last=False).head(limit))
+
+
+def detach(frame: pl.DataFrame) -> pl.DataFrame:
+    """A copy of a few rows that holds only their own data.
+
+    Rows filtered, sorted or sliced out of a polars frame share its string buffers (string views
+    point into them), so three samples kept from a chunk would keep the whole chunk's text in
+    memory for the rest of the run. Export to Arrow copies the viewed strings into buffers of
+    their own; the polars frame read back from it holds nothing more.
+    """
+    if frame.height == 0:
+        return frame.clear()
+    detached = pl.from_arrow(frame.to_arrow())
+    assert isinstance(detached, pl.DataFrame)
+    return detached
 
 
 def changed_samples(frame: pl.DataFrame, plan: DiffPlan) -> list[dict[str, Any]]:
