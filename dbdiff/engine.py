@@ -71,6 +71,9 @@ from dbdiff.values import bound_samples, changed_names, encode_value, frame_rows
 
 log = logging.getLogger("dbdiff")
 
+# How many per-chunk sample frames a run keeps before it folds them into the first rows.
+_FOLD_AT = 32
+
 
 class Progress(Protocol):
     """Receives progress events; the CLI shows a bar, notebooks use tqdm, CI shows nothing."""
@@ -351,6 +354,7 @@ class DiffRun:
             t.unreadable = [a + b for a, b in zip(t.unreadable, outcome.unreadable, strict=True)]
             if outcome.changed.height and limit:
                 t.changed_samples.append(first_by_key(outcome.changed, self.plan, limit))
+                self._fold(t.changed_samples)
             for side, dups in (("left", left_dups), ("right", right_dups)):
                 t.duplicate_keys[side] += dups.height
                 if dups.height and limit:
@@ -367,6 +371,14 @@ class DiffRun:
                 entry = self.totals.lossy.setdefault((side, j), [0, message, []])
                 entry[0] += rows.height
                 entry[2].append(head)
+                self._fold(entry[2])
+
+    def _fold(self, frames: list[pl.DataFrame]) -> None:
+        """Once a list of kept samples is long, keep only its first rows, so that what a run keeps
+        does not grow with the number of chunks (called under the lock)."""
+        if len(frames) > _FOLD_AT:
+            merged = pl.concat([utc_zones(f) for f in frames], how="vertical_relaxed")
+            frames[:] = [first_by_key(merged, self.plan, self.options.sample_limit)]
 
     def _warnings(self) -> tuple[dict[str, Any], ...]:
         limit = self.options.sample_limit
