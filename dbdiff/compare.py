@@ -450,12 +450,12 @@ def detach(frame: pl.DataFrame) -> pl.DataFrame:
 
     Rows filtered, sorted or sliced out of a polars frame share its string buffers (string views
     point into them), so three samples kept from a chunk would keep the whole chunk's text in
-    memory for the rest of the run. Export to Arrow copies the viewed strings into buffers of
-    their own; the polars frame read back from it holds nothing more.
+    memory for the rest of the run. Export to Arrow's plain (non-view) strings copies the viewed
+    bytes into buffers of their own; the polars frame read back from it holds nothing more.
     """
     if frame.height == 0:
         return frame.clear()
-    detached = pl.from_arrow(frame.to_arrow())
+    detached = pl.from_arrow(frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
     assert isinstance(detached, pl.DataFrame)
     return detached
 
