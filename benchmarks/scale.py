@@ -1,19 +1,29 @@
 """Peak memory and time of `dbdiff diff` on MariaDB vs PostgreSQL at several table sizes.
 
-For each size N it builds an `orders` table of N rows in both servers (a database of its own,
-dropped at the end unless --keep), plants differences on the PostgreSQL side, then measures in
-fresh subprocesses, one at a time:
+For each size N it builds an 11-column `orders` table of N rows in both servers (a database of its
+own, dropped at the end unless --keep): BIGINT key, INT, ENUM, TINYINT(1), DECIMAL(12,2), DOUBLE,
+DATETIME(6), TIMESTAMP(6), VARCHAR(255), JSON and CHAR(36) uuid in MariaDB; bigint, integer, text,
+boolean, numeric(12,2), double precision, timestamp(6), timestamptz(6), varchar(255), jsonb and
+uuid in PostgreSQL. Both servers generate the rows from the id alone (INSERT ... SELECT over
+seq_1_to_N / generate_series), so the sides agree without a client round trip. On the PostgreSQL
+side 100 rows are deleted, 100 added and 0.1% of the rows changed in one column each (the column
+cycling through all ten). Then it measures in fresh subprocesses, one at a time:
 
 * `connectorx alone`: connectorx reading both whole tables (the same SELECT lists dbdiff uses),
-  the floor any connectorx-based tool stands on;
-* `dbdiff diff` at the given chunk sizes and worker counts: wall time and peak RSS.
+  the floor any connectorx-based tool stands on (skip it with --no-reader);
+* `dbdiff diff` at the given chunk sizes and worker counts, with the dbdiff of each --code
+  checkout (e.g. `--code before=/path/to/old after=.`): wall time and peak RSS (the kernel's
+  high-water mark of the process).
 
-Each dbdiff run is checked against the planted differences: it must report exactly those rows
-and columns, with the same summary at every chunk size and worker count.
+Each dbdiff run is checked against the planted differences: exact counts (only-left, only-right,
+changed, matched, mismatches per column) and the first samples by key, with the same summary in
+every run.
 
-    python benchmarks/scale.py --rows 1000000 10000000 --out benchmarks/results.md
+    python benchmarks/scale.py --rows 1000000 10000000 --out benchmarks/RESULTS.md
+    python benchmarks/scale.py --rows 10000000 --keep ...   # then --reuse: no rebuild
 
-Needs the servers of tests/conftest.py (DBDIFF_TEST_MYSQL_URL / DBDIFF_TEST_PG_URL).
+Needs the servers of tests/conftest.py (DBDIFF_TEST_MYSQL_URL / DBDIFF_TEST_PG_URL); the database
+is `dbdiff_bench` unless DBDIFF_BENCH_DB names another.
 """
 
 from __future__ import annotations
