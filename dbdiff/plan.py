@@ -182,6 +182,12 @@ def choose_key(left: TableSchema, right: TableSchema, key: Sequence[str] | None)
                 )
             if match.left.name in chosen:
                 raise KeyColumnError(f"key column {name!r} is named twice")
+            if "spatial" in (match.left.family, match.right.family):
+                raise KeyColumnError(
+                    f"key column {name!r} is a geometry ({match.left.native_type} vs "
+                    f"{match.right.native_type}): geometries have no order to chunk by",
+                    hint="name other key columns with --key COL",
+                )
             chosen.append(match.left.name)
         return chosen
     for side, schema in (("left", left), ("right", right)):

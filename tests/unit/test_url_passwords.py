@@ -188,8 +188,8 @@ def _pieces(password: str) -> set[str]:
     return pieces
 
 
-def assert_no_piece(password: str, texts: list[str]) -> None:
-    pieces = _pieces(password)
+def assert_no_piece(password: str, texts: list[str], baseline: frozenset[str] = frozenset()) -> None:
+    pieces = _pieces(password) - baseline
     for text in texts:
         for piece in pieces:
             assert piece not in text, (password, piece, text)
@@ -214,14 +214,29 @@ def test_no_text_carries_a_piece_of_the_password(passwords):
 @given(password=PASSWORDS, encode=st.booleans(), side=st.sampled_from(["left", "right"]))
 def test_no_cli_output_or_log_line_carries_a_piece_of_the_password(password, encode, side, caplog):
     embedded = quote(password, safe="") if encode else password
+    code, texts = _cli_texts(embedded, side, caplog)
+    # Refused as ambiguous (2) or refused by the server on port 1 (3); never a crash.
+    assert code in (2, 3), texts
+    assert "internal error" not in texts[0]
+    # What the drivers say whatever the password ("… on that host …") proves nothing.
+    assert_no_piece(password, texts, _cli_baseline(side, caplog))
+
+
+def _cli_texts(embedded: str, side: str, caplog) -> tuple[int, list[str]]:
     url = f"mysql://app:{embedded}@127.0.0.1:1/shop"
     other = "postgresql://postgres@127.0.0.1:1/shop"
     args = [url, other] if side == "left" else [other, url]
     caplog.clear()
     with caplog.at_level(logging.DEBUG, logger="dbdiff"):
         result = CliRunner().invoke(cli, ["diff", *args, "--table", "t"])
-    # Refused as ambiguous (2) or refused by the server on port 1 (3); never a crash.
-    assert result.exit_code in (2, 3), result.output
-    assert "internal error" not in result.output
-    texts = [result.output, caplog.text, repr(result.exception)]
-    assert_no_piece(password, texts)
+    return result.exit_code, [result.output, caplog.text, repr(result.exception)]
+
+
+_CLI_BASELINES: dict[str, frozenset[str]] = {}
+
+
+def _cli_baseline(side: str, caplog) -> frozenset[str]:
+    if side not in _CLI_BASELINES:
+        text = "\n".join(_cli_texts("x", side, caplog)[1])
+        _CLI_BASELINES[side] = frozenset(text[i : i + 4] for i in range(len(text) - 3))
+    return _CLI_BASELINES[side]
