@@ -112,6 +112,8 @@ def test_a_password_both_in_the_url_and_the_query_is_a_usage_error(mysql, pg, ta
     proc = dbdiff_cli("diff", mysql.url, url, "--table", tables[0])
     assert proc.returncode == 2, proc.stderr
     assert "gives the password twice" in proc.stderr
+    # The message reads whole: redaction does not eat the words that follow the parameter's name.
+    assert proc.stderr.rstrip().endswith("as a query parameter)"), proc.stderr
     assert "Hunter2Zq" not in proc.stderr and "Other9Zq" not in proc.stderr
 
 
