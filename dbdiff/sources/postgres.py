@@ -8,6 +8,7 @@ NULL). Sessions are read-only.
 from __future__ import annotations
 
 import decimal
+import os
 import re
 from typing import Any
 
@@ -199,6 +200,10 @@ class PostgresSource(ServerSource):
 
     def __init__(self, url: SourceURL) -> None:
         super().__init__(url, PostgresDialect())
+        for name, value in url.params:
+            # psycopg may never open it (no SSL on the server); connectorx fails on every read.
+            if name == "sslrootcert" and value != "system" and not os.path.isfile(value):
+                raise URLError(f"the file of ?sslrootcert= in a postgresql URL does not exist: {value!r}")
 
     def _open(self) -> Any:
         import psycopg

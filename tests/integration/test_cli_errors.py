@@ -167,6 +167,15 @@ def test_a_postgresql_url_parameter_libpq_refuses_is_a_usage_error(mysql, pg, ta
     assert_clean_error(proc, 2, "query parameter")
 
 
+def test_a_missing_sslrootcert_file_is_a_usage_error(mysql, pg, tables, tmp_path):
+    # psycopg never opened it (the server has no SSL); connectorx failed on every chunk read.
+    sep = "&" if "?" in pg.url else "?"
+    url = pg.url + sep + f"sslrootcert={tmp_path / 'no-such-root.crt'}"
+    proc = dbdiff_cli("diff", mysql.url, url, "--table", tables)
+    assert_clean_error(proc, 2, "sslrootcert", "does not exist")
+    assert "warning" not in proc.stderr
+
+
 def test_a_mysql_prefer_socket_value_connectorx_refuses_is_a_usage_error(mysql, pg, tables):
     # PyMySQL ignores it; connectorx failed on every chunk read (retries, then exit 3).
     sep = "&" if "?" in mysql.url else "?"
