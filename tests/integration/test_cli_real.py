@@ -125,6 +125,15 @@ def test_mysql_query_parameters_are_checked_too(mysql, pg, tables):
     assert proc.returncode == 0, proc.stderr
 
 
+def test_a_refused_query_parameter_names_the_side_of_its_url(mysql, pg, tables):
+    proc = dbdiff_cli("diff", pg.url, pg.url + "?gssencmode=disable", "--table", tables[0])
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("dbdiff: error: right URL: dbdiff does not take the query"), proc.stderr
+    proc = dbdiff_cli("validate", mysql.url + "?charset=utf8mb4", "--table", tables[0])
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("dbdiff: error: source URL: dbdiff does not take"), proc.stderr
+
+
 # --- 9.2: passwords of every shape, through the real CLI and a real report ------------------------
 
 # Shaped like the p@ss#word and p@ss/w?rd, with no piece any message holds anyway.
