@@ -73,7 +73,7 @@ def diff(
         aggregate=[aggregate] if isinstance(aggregate, str) else list(aggregate),
     )
     reporter = _progress(progress)
-    left_source, right_source = open_source(left), open_source(right)
+    left_source, right_source = _open("left", left), _open("right", right)
     try:
         with hiding_masked_values(mask):
             result = run_diff(
@@ -125,7 +125,7 @@ def validate(
     """
     from dbdiff.validation import validate_source
 
-    opened = open_source(source)
+    opened = _open("source", source)
     try:
         with hiding_masked_values(mask):
             result = validate_source(
@@ -168,7 +168,7 @@ def infer_schema(
     """A starting pandera YAML schema for `table` (dtypes, nullability, observed ranges and value sets)."""
     from dbdiff.validation import infer_schema as infer
 
-    opened = open_source(source)
+    opened = _open("source", source)
     try:
         return infer(
             opened,
@@ -186,6 +186,18 @@ def infer_schema(
     finally:
         if not isinstance(source, Source):
             opened.close()
+
+
+def _open(side: str, url: str | SourceURL | Source) -> Source:
+    """The source `url` names; a URL it refuses (a query parameter, ...) is an error naming the side."""
+    from dbdiff.errors import URLError
+
+    try:
+        return open_source(url)
+    except URLError as exc:
+        if exc.message.startswith(f"{side} URL: "):
+            raise
+        raise URLError(f"{side} URL: {exc.message}", hint=exc.hint) from None
 
 
 def _progress(progress: Progress | bool | None) -> Progress | None:

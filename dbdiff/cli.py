@@ -634,6 +634,7 @@ def rules_command(left_dialect: str, right_dialect: str, rule_files: Sequence[st
 @_rules_option
 @click.option("--rule", "rule_overrides", multiple=True, metavar="COL=NAME[:K=V,...]", help="As for diff.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_mask_option
 @handle_errors
 def explain_command(
     left_url: str | None,
@@ -649,6 +650,7 @@ def explain_command(
     rule_files: Sequence[str],
     rule_overrides: Sequence[str],
     fmt: str,
+    mask: Sequence[str],
 ) -> None:
     """Show the plan for a diff without reading any row: column pairs, rules, casts and chunks.
 
@@ -678,11 +680,15 @@ def explain_command(
     left, right = open_source(left_url), open_source(right_url)
     try:
         plan = build_plan(left, right, options)
+        from dbdiff.mask import masked_columns
+
+        masked = masked_columns(plan.all_pairs, _split_names(mask))
         left_sql, right_sql = getattr(left, "sql", None), getattr(right, "sql", None)
         described = describe_plan(
             plan,
             left_cast=left_sql.select_expr if left_sql is not None else None,
             right_cast=right_sql.select_expr if right_sql is not None else None,
+            hide_keys=bool(masked & set(plan.key_names)),
         )
     finally:
         left.close()

@@ -458,10 +458,12 @@ def describe_plan(
     *,
     left_cast: Callable[[Column], str] | None = None,
     right_cast: Callable[[Column], str] | None = None,
+    hide_keys: bool = False,
 ) -> dict[str, Any]:
     """The plan as plain data for `dbdiff explain`: pairs, rules, SELECT-list casts and chunks.
 
     A cast is shown only when a side reads the column through an expression (`... AS name`).
+    With `hide_keys` (a key column is masked), chunk boundaries show `<masked>` for key values.
     """
 
     def cast(fn: Callable[[Column], str] | None, column: Column) -> str | None:
@@ -471,8 +473,9 @@ def describe_plan(
     def bound(key_range: KeyRange) -> str:
         if key_range.empty:
             return "(no rows)"
-        lower = "start" if key_range.lower is None else key_literal(key_range.lower)
-        upper = "end" if key_range.upper is None else key_literal(key_range.upper)
+        shown = (lambda _: "<masked>") if hide_keys else key_literal
+        lower = "start" if key_range.lower is None else shown(key_range.lower)
+        upper = "end" if key_range.upper is None else shown(key_range.upper)
         return f"[{lower}, {upper})"
 
     return {

@@ -19,6 +19,7 @@ from dbdiff.errors import (
     ConnectionFailure,
     DbdiffError,
     TableNotFoundError,
+    URLError,
     UsageError,
     scrub,
 )
@@ -144,6 +145,10 @@ class MySQLSource(ServerSource):
 
     def __init__(self, url: SourceURL) -> None:
         super().__init__(url, MySQLDialect())
+        for name, value in url.params:
+            # The catalog connection ignores it; connectorx would fail on every chunk read.
+            if name == "prefer_socket" and value not in ("true", "false"):
+                raise URLError(f"?prefer_socket= in a mysql URL takes true or false, not {value!r}")
 
     def _open(self) -> Any:
         import pymysql

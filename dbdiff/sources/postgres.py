@@ -8,10 +8,11 @@ NULL). Sessions are read-only.
 from __future__ import annotations
 
 import decimal
+import os
 import re
 from typing import Any
 
-from dbdiff.errors import ConnectionFailure, DbdiffError, TableNotFoundError, UsageError, scrub
+from dbdiff.errors import ConnectionFailure, DbdiffError, TableNotFoundError, URLError, UsageError, scrub
 from dbdiff.schema import Column, TableSchema
 from dbdiff.sources import _cx
 from dbdiff.sources.base import SQLDialect, register_source
@@ -167,6 +168,14 @@ class PostgresDialect(SQLDialect):
         return f"{name}::text AS {name}"
 
 
+#: libpq's and the server's words for a connection parameter they cannot take (a bad
+#: ?sslmode=, ?connect_timeout=, or a setting in ?options= the server does not know).
+_BAD_PARAMETER = (
+    r"invalid \w+ value|bad value for \w+|invalid integer value .* for connection option"
+    r"|unrecognized configuration parameter|invalid value for parameter|invalid connection option"
+)
+
+
 @register_source("postgresql")
 class PostgresSource(ServerSource):
     """A PostgreSQL database."""
@@ -191,6 +200,10 @@ class PostgresSource(ServerSource):
 
     def __init__(self, url: SourceURL) -> None:
         super().__init__(url, PostgresDialect())
+        for name, value in url.params:
+            # psycopg may never open it (no SSL on the server); connectorx fails on every read.
+            if name == "sslrootcert" and value != "system" and not os.path.isfile(value):
+                raise URLError(f"the file of ?sslrootcert= in a postgresql URL does not exist: {value!r}")
 
     def _open(self) -> Any:
         import psycopg
@@ -230,6 +243,15 @@ class PostgresSource(ServerSource):
                 ConnectionFailure(
                     f"PostgreSQL at {where} refused the login for user {self.url.user!r}: {detail}",
                     hint="check the user and password in the URL",
+                ),
+                True,
+            )
+        # A URL parameter libpq or the server cannot take is configuration, not a runtime failure.
+        if sql is None and re.search(_BAD_PARAMETER, detail):
+            return (
+                URLError(
+                    f"PostgreSQL at {where} does not take a query parameter of the URL: {detail}",
+                    hint="fix or remove the URL's query parameter (?sslmode=, ?options=, ...)",
                 ),
                 True,
             )

@@ -199,11 +199,13 @@ def _parse_server_url(scheme: str, rest: str) -> SourceURL:
             )
         if name == "user":
             if user is not None:
-                raise URLError(f"the {scheme} URL gives the user twice (before '@' and as ?user=)")
+                raise URLError(f"the {scheme} URL gives the user twice (before '@' and as a query parameter)")
             user = value
         elif name == "password":
             if password is not None:
-                raise URLError(f"the {scheme} URL gives the password twice (after 'user:' and as ?password=)")
+                raise URLError(
+                    f"the {scheme} URL gives the password twice (after 'user:' and as a query parameter)"
+                )
             password = value
         else:
             params.append((key, value))

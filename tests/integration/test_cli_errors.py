@@ -150,6 +150,40 @@ def test_bad_option_value(mysql, pg, tables):
     assert_clean_error(proc, 2, "--chunk-size")
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sslmode=bogus",
+        "connect_timeout=abc",
+        "keepalives=x",
+        "target_session_attrs=bogus",
+        "options=-c%20no_such_setting%3D1",
+    ],
+)
+def test_a_postgresql_url_parameter_libpq_refuses_is_a_usage_error(mysql, pg, tables, query):
+    # A value libpq or the server cannot take is configuration (exit 2), not a failure to reach it.
+    sep = "&" if "?" in pg.url else "?"
+    proc = dbdiff_cli("diff", mysql.url, with_password(pg.url) + sep + query, "--table", tables)
+    assert_clean_error(proc, 2, "query parameter")
+
+
+def test_a_missing_sslrootcert_file_is_a_usage_error(mysql, pg, tables, tmp_path):
+    # psycopg never opened it (the server has no SSL); connectorx failed on every chunk read.
+    sep = "&" if "?" in pg.url else "?"
+    url = pg.url + sep + f"sslrootcert={tmp_path / 'no-such-root.crt'}"
+    proc = dbdiff_cli("diff", mysql.url, url, "--table", tables)
+    assert_clean_error(proc, 2, "sslrootcert", "does not exist")
+    assert "warning" not in proc.stderr
+
+
+def test_a_mysql_prefer_socket_value_connectorx_refuses_is_a_usage_error(mysql, pg, tables):
+    # PyMySQL ignores it; connectorx failed on every chunk read (retries, then exit 3).
+    sep = "&" if "?" in mysql.url else "?"
+    proc = dbdiff_cli("diff", mysql.url + sep + "prefer_socket=yes", pg.url, "--table", tables)
+    assert_clean_error(proc, 2, "prefer_socket", "true or false")
+    assert "warning" not in proc.stderr
+
+
 # --- a connection that drops mid-run ---------------------------------------------------------
 
 

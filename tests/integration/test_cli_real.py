@@ -112,6 +112,8 @@ def test_a_password_both_in_the_url_and_the_query_is_a_usage_error(mysql, pg, ta
     proc = dbdiff_cli("diff", mysql.url, url, "--table", tables[0])
     assert proc.returncode == 2, proc.stderr
     assert "gives the password twice" in proc.stderr
+    # The message reads whole: redaction does not eat the words that follow the parameter's name.
+    assert proc.stderr.rstrip().endswith("as a query parameter)"), proc.stderr
     assert "Hunter2Zq" not in proc.stderr and "Other9Zq" not in proc.stderr
 
 
@@ -121,6 +123,15 @@ def test_mysql_query_parameters_are_checked_too(mysql, pg, tables):
     assert "does not take the query parameter 'charset'" in proc.stderr
     proc = dbdiff_cli("diff", mysql.url + "?prefer_socket=false", pg.url, "--table", tables[0])
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_refused_query_parameter_names_the_side_of_its_url(mysql, pg, tables):
+    proc = dbdiff_cli("diff", pg.url, pg.url + "?gssencmode=disable", "--table", tables[0])
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("dbdiff: error: right URL: dbdiff does not take the query"), proc.stderr
+    proc = dbdiff_cli("validate", mysql.url + "?charset=utf8mb4", "--table", tables[0])
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("dbdiff: error: source URL: dbdiff does not take"), proc.stderr
 
 
 # --- 9.2: passwords of every shape, through the real CLI and a real report ------------------------
@@ -307,3 +318,28 @@ def test_the_no_rule_example_is_a_rule_file_that_works(mysql, pg, unique_name, t
     rule_file.write_text(example.group(0) + "\n")
     proc = dbdiff_cli("diff", mysql.url, pg.url, "--table", t, "--rules", str(rule_file))
     assert proc.returncode == 0, proc.stderr
+
+
+# --- explain --mask: chunk boundaries are key values ------------------------------------------------
+
+
+def test_explain_with_a_masked_key_shows_no_key_value_at_chunk_boundaries(mysql, pg, unique_name):
+    table = unique_name("ex_mask")
+    emails = [f"person{i:02d}.secretmail@corp.example" for i in range(6)]
+    for server in (mysql, pg):
+        server.execute(
+            f"CREATE TABLE {table} (email VARCHAR(100) PRIMARY KEY, n INT)",
+            f"INSERT INTO {table} VALUES " + ", ".join(f"('{e}', {i})" for i, e in enumerate(emails)),
+        )
+    for fmt in ("text", "json"):
+        args = ("explain", mysql.url, pg.url, "--table", table, "--chunk-size", "2", "--format", fmt)
+        plain = dbdiff_cli(*args)
+        assert plain.returncode == 0, plain.stderr
+        assert "secretmail" in plain.stdout  # boundaries do show key values without --mask
+        masked = dbdiff_cli(*args, "--mask", "email")
+        assert masked.returncode == 0, masked.stderr
+        assert "secretmail" not in masked.stdout + masked.stderr
+        assert "<masked>" in masked.stdout
+    # A masked column that is not the key leaves the boundaries as they are.
+    other = dbdiff_cli("explain", mysql.url, pg.url, "--table", table, "--chunk-size", "2", "--mask", "n")
+    assert other.returncode == 0 and "secretmail" in other.stdout, other.stderr
