@@ -120,6 +120,10 @@ class PostgresDialect(SQLDialect):
             elements = ", ".join("NULL" if v is None else self._quoted(str(v)) for v in value)
             return f"ARRAY[{elements}]::{column.native_type}" if value else f"'{{}}'::{column.native_type}"
         text = format(value, "f") if isinstance(value, decimal.Decimal) else str(value)
+        if isinstance(value, decimal.Decimal) and column.family in ("integer", "year", "float"):
+            # A shared boundary from the other side's DECIMAL key ('3.00'): a quoted literal would
+            # be read as this column's type and rejected; a numeric constant compares exactly.
+            return text
         if column.family == "decimal":
             if not re.fullmatch(r"-?\d+(\.\d+)?", text):
                 raise UsageError(f"not a decimal key value: {text!r}")

@@ -198,3 +198,16 @@ def test_non_finite_postgresql_keys_bound_mysql_chunks(mysql, pg, unique_name, p
         assert table.summary.only_right == len(special) and table.summary.only_left == 0
         assert table.summary.rows_right == len(finite + special)
         same_table(dbdiff.diff(pg.url, pg.url, table=t, chunk_size=chunk_size), len(finite + special))
+
+
+def test_a_mysql_decimal_key_chunks_a_postgresql_integer_key(mysql, pg, unique_name):
+    # DECIMAL(10,2) ids migrated to INTEGER: MariaDB's boundaries ('3.00') are shared with the
+    # integer side, where a quoted '3.00' is no integer and PostgreSQL refused the chunk query.
+    t = unique_name("dec_int")
+    rows = [(i, i % 5) for i in range(-5, 20)]
+    mysql.execute(f"CREATE TABLE {t} (id DECIMAL(10,2) PRIMARY KEY, v INT)")
+    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s)", rows)
+    pg.execute(f"CREATE TABLE {t} (id INTEGER PRIMARY KEY, v INT)")
+    pg.executemany(f"INSERT INTO {t} VALUES (%s, %s)", rows)
+    for left, right in ((mysql.url, pg.url), (pg.url, mysql.url)):
+        same_table(dbdiff.diff(left, right, table=t, chunk_size=2, workers=2), len(rows))
