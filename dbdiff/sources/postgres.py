@@ -14,7 +14,7 @@ from typing import Any
 from dbdiff.errors import ConnectionFailure, DbdiffError, TableNotFoundError, UsageError, scrub
 from dbdiff.schema import Column, TableSchema
 from dbdiff.sources import _cx
-from dbdiff.sources.base import SQLDialect, register_source
+from dbdiff.sources.base import INFINITIES, SQLDialect, register_source
 from dbdiff.sources.server import ServerSource, tables_hint
 from dbdiff.sources.urls import SourceURL
 
@@ -130,6 +130,8 @@ class PostgresDialect(SQLDialect):
             # money has no comparison with numeric; the cast from numeric ignores lc_monetary.
             return f"CAST({text} AS money)" if dict(column.extra).get("typname") == "money" else text
         quoted = self._quoted(text)
+        if column.family in _DATED and text in INFINITIES:
+            return f"{quoted}::{_DATED[column.family]}"
         casts = {"date": "date", "datetime": "timestamp", "timestamp": "timestamptz", "uuid": "uuid"}
         if column.family == "timestamp":
             return f"{quoted[:-1]}+00:00'::timestamptz"
@@ -171,6 +173,32 @@ class PostgresDialect(SQLDialect):
         return f"{name}::text AS {name}"
 
 
+#: The casts of PostgreSQL's date and time keys, which may hold 'infinity' and '-infinity'.
+_DATED = {"date": "date", "datetime": "timestamp", "timestamp": "timestamptz"}
+
+
+def _load_infinities(con: Any) -> None:
+    """Read 'infinity' and '-infinity' dates and timestamps (key boundaries) as those words.
+
+    Python's dates cannot hold them (psycopg raises "date too large"). As text they still sort
+    where PostgreSQL puts them among ISO dates ('-infinity' first, 'infinity' last), turn back
+    into the same literal here, and tell the other side's dialect where such a bound falls.
+    """
+    from psycopg.types.datetime import DateLoader, TimestampLoader, TimestamptzLoader
+
+    bases = {"date": DateLoader, "timestamp": TimestampLoader, "timestamptz": TimestamptzLoader}
+    for typname, base in bases.items():
+
+        class Loader(base):  # type: ignore[valid-type, misc]
+            def load(self, data: Any) -> Any:
+                text = bytes(data)
+                if text in (b"infinity", b"-infinity"):
+                    return text.decode()
+                return super().load(data)
+
+        con.adapters.register_loader(typname, Loader)
+
+
 @register_source("postgresql")
 class PostgresSource(ServerSource):
     """A PostgreSQL database."""
@@ -204,7 +232,7 @@ class PostgresSource(ServerSource):
         params["options"] = " ".join(
             p for p in (params.get("options"), "-c default_transaction_read_only=on -c TimeZone=UTC") if p
         )
-        return psycopg.connect(
+        con = psycopg.connect(
             host=self.url.host,
             port=self.url.port or 5432,
             user=self.url.user or "postgres",
@@ -213,6 +241,8 @@ class PostgresSource(ServerSource):
             autocommit=True,
             **params,
         )
+        _load_infinities(con)
+        return con
 
     def _driver_error(self) -> type[Exception]:
         import psycopg

@@ -211,3 +211,25 @@ def test_a_mysql_decimal_key_chunks_a_postgresql_integer_key(mysql, pg, unique_n
     pg.executemany(f"INSERT INTO {t} VALUES (%s, %s)", rows)
     for left, right in ((mysql.url, pg.url), (pg.url, mysql.url)):
         same_table(dbdiff.diff(left, right, table=t, chunk_size=2, workers=2), len(rows))
+
+
+def test_postgresql_infinite_date_and_timestamp_keys_are_chunk_bounds(mysql, pg, unique_name):
+    # 'infinity' and '-infinity' keys on PostgreSQL are chunk boundaries that Python's dates cannot
+    # hold: reading them stopped the run ("date too large"). They are rows only PostgreSQL has.
+    for mysql_type, pg_type, first in (
+        ("DATE", "DATE", "2020-01-01"),
+        ("DATETIME(6)", "TIMESTAMP", "2020-01-01 00:00:00"),
+        ("TIMESTAMP(6)", "TIMESTAMPTZ", "2020-01-01 00:00:00"),
+    ):
+        t = unique_name("infkey")
+        rows = [(first[:-1] + str(i + 1), i) for i in range(5)]
+        mysql.execute(f"CREATE TABLE {t} (k {mysql_type} PRIMARY KEY, v INT)")
+        with mysql._connect(mysql.database) as con, con.cursor() as cur:
+            cur.execute("SET time_zone = '+00:00'")
+            cur.executemany(f"INSERT INTO {t} VALUES (%s, %s)", rows)
+        pg.execute(f"CREATE TABLE {t} (k {pg_type} PRIMARY KEY, v INT)")
+        pg.executemany(f"INSERT INTO {t} VALUES (%s, %s)", [*rows, ("infinity", 9), ("-infinity", 8)])
+        for (left, right), only in (((mysql.url, pg.url), "only_right"), ((pg.url, mysql.url), "only_left")):
+            result = dbdiff.diff(left, right, table=t, chunk_size=1, workers=2)
+            summary = result.table().summary
+            assert (summary.matched, getattr(summary, only), summary.changed) == (5, 2, 0), summary
