@@ -139,6 +139,18 @@ class PostgresDialect(SQLDialect):
             return f"{quoted}::{casts[column.family]}"
         return quoted
 
+    def compare(self, expr: str, op: str, value: Any, column: Column) -> str:
+        ceiling = _mysql_date_ceiling(value) if column.family in _DATED else None
+        if ceiling is None:
+            return super().compare(expr, op, value, column)
+        # A MySQL zero or partial date ('0000-00-00', '2020-01-00') from the other side's
+        # boundaries: no PostgreSQL date equals it, and it sits just below `ceiling`.
+        if op == "=":
+            return "1 = 0"
+        if column.family != "date" and ceiling not in INFINITIES:
+            ceiling += " 00:00:00"
+        return f"{expr} {'>=' if op[0] == '>' else '<'} {self.literal(ceiling, column)}"
+
     def _quoted(self, text: str) -> str:
         if "\x00" in text:
             raise UsageError("a key value holds a NUL character, which PostgreSQL text cannot hold")
@@ -175,6 +187,34 @@ class PostgresDialect(SQLDialect):
 
 #: The casts of PostgreSQL's date and time keys, which may hold 'infinity' and '-infinity'.
 _DATED = {"date": "date", "datetime": "timestamp", "timestamp": "timestamptz"}
+
+
+def _mysql_date_ceiling(value: Any) -> str | None:
+    """The first valid date after a date MySQL holds but PostgreSQL cannot (a zero year, month or
+    day, or a day past the month's end), as 'YYYY-MM-DD'; None for every other value."""
+    import calendar
+    import datetime as dt
+
+    if not isinstance(value, str):
+        return None
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?", value, re.S)
+    if match is None:
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    if year == 0:
+        return "0001-01-01"
+    if month == 0:
+        return f"{year:04d}-01-01"
+    if month > 12:
+        return f"{year + 1:04d}-01-01" if year < 9999 else "infinity"
+    if day == 0:
+        return f"{year:04d}-{month:02d}-01"
+    last = calendar.monthrange(year, month)[1]
+    if day <= last:
+        return None
+    if (year, month) == (9999, 12):
+        return "infinity"
+    return (dt.date(year, month, last) + dt.timedelta(days=1)).isoformat()
 
 
 def _load_infinities(con: Any) -> None:

@@ -233,3 +233,22 @@ def test_postgresql_infinite_date_and_timestamp_keys_are_chunk_bounds(mysql, pg,
             result = dbdiff.diff(left, right, table=t, chunk_size=1, workers=2)
             summary = result.table().summary
             assert (summary.matched, getattr(summary, only), summary.changed) == (5, 2, 0), summary
+
+
+def test_mysql_zero_and_partial_date_keys_are_chunk_bounds_on_postgresql(mysql, pg, unique_name):
+    # '0000-00-00', '2020-00-00' and '2020-01-00' in a MariaDB key (compared as text, as the key
+    # error's hint advises) became chunk bounds that PostgreSQL refused: exit 3 after retries.
+    t = unique_name("zerodate")
+    dates = ["0000-00-00", "0000-00-00", "2020-00-00", "2020-01-00", "2020-01-01", "2021-05-05"]
+    rows = [(d, i) for i, d in enumerate(dates)]
+    mysql.execute(f"CREATE TABLE {t} (d DATE NOT NULL, id INT NOT NULL, PRIMARY KEY (d, id))")
+    with mysql._connect(mysql.database) as con, con.cursor() as cur:
+        cur.execute("SET sql_mode = ''")
+        cur.executemany(f"INSERT INTO {t} VALUES (%s, %s)", rows)
+    pg.execute(f"CREATE TABLE {t} (d DATE NOT NULL, id INT NOT NULL, PRIMARY KEY (d, id))")
+    pg.executemany(f"INSERT INTO {t} VALUES (%s, %s)", rows[4:])
+    text = {"d": ("text", {})}
+    for (left, right), only in (((mysql.url, pg.url), "only_left"), ((pg.url, mysql.url), "only_right")):
+        result = dbdiff.diff(left, right, table=t, chunk_size=1, workers=2, column_rules=text)
+        summary = result.table().summary
+        assert (summary.matched, getattr(summary, only)) == (2, 4), summary
