@@ -197,6 +197,17 @@ class SQLDialect(abc.ABC):
         return self.quote(table)
 
 
+#: PostgreSQL's infinite dates and timestamps, as its key boundaries carry them (see postgres.py).
+INFINITIES = {"-infinity": -1, "infinity": 1}
+
+
+def infinite_date_rank(value: Any, column: Any) -> int | None:
+    """-1 or 1 for a '-infinity' or 'infinity' bound of a date or time key, else None."""
+    if column.family in ("date", "datetime", "timestamp") and isinstance(value, str):
+        return INFINITIES.get(value)
+    return None
+
+
 def non_finite_rank(value: Any) -> int | None:
     """Where a non-finite float or decimal sorts in PostgreSQL: -1 for -Infinity, 1 for Infinity,
     2 for NaN (above everything); None for every other value."""

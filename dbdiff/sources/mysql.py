@@ -28,6 +28,7 @@ from dbdiff.sources import _cx
 from dbdiff.sources.base import (
     KeyRange,
     SQLDialect,
+    infinite_date_rank,
     non_finite_rank,
     register_source,
 )
@@ -107,6 +108,8 @@ class MySQLDialect(SQLDialect):
 
     def compare(self, expr: str, op: str, value: Any, column: Column) -> str:
         rank = non_finite_rank(value)
+        if rank is None:
+            rank = infinite_date_rank(value, column)  # PostgreSQL's 'infinity' dates: no MySQL date
         if rank is None:
             return super().compare(expr, op, value, column)
         # A bound from a PostgreSQL side that MySQL cannot hold (its floats and decimals are all

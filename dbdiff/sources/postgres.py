@@ -15,7 +15,7 @@ from typing import Any
 from dbdiff.errors import ConnectionFailure, DbdiffError, TableNotFoundError, URLError, UsageError, scrub
 from dbdiff.schema import Column, TableSchema
 from dbdiff.sources import _cx
-from dbdiff.sources.base import SQLDialect, register_source
+from dbdiff.sources.base import INFINITIES, SQLDialect, register_source
 from dbdiff.sources.server import ServerSource, tables_hint
 from dbdiff.sources.urls import SourceURL
 
@@ -121,18 +121,36 @@ class PostgresDialect(SQLDialect):
             elements = ", ".join("NULL" if v is None else self._quoted(str(v)) for v in value)
             return f"ARRAY[{elements}]::{column.native_type}" if value else f"'{{}}'::{column.native_type}"
         text = format(value, "f") if isinstance(value, decimal.Decimal) else str(value)
+        if isinstance(value, decimal.Decimal) and column.family in ("integer", "year", "float"):
+            # A shared boundary from the other side's DECIMAL key ('3.00'): a quoted literal would
+            # be read as this column's type and rejected; a numeric constant compares exactly.
+            return text
         if column.family == "decimal":
             if not re.fullmatch(r"-?\d+(\.\d+)?", text):
                 raise UsageError(f"not a decimal key value: {text!r}")
             # money has no comparison with numeric; the cast from numeric ignores lc_monetary.
             return f"CAST({text} AS money)" if dict(column.extra).get("typname") == "money" else text
         quoted = self._quoted(text)
+        if column.family in _DATED and text in INFINITIES:
+            return f"{quoted}::{_DATED[column.family]}"
         casts = {"date": "date", "datetime": "timestamp", "timestamp": "timestamptz", "uuid": "uuid"}
         if column.family == "timestamp":
             return f"{quoted[:-1]}+00:00'::timestamptz"
         if column.family in casts:
             return f"{quoted}::{casts[column.family]}"
         return quoted
+
+    def compare(self, expr: str, op: str, value: Any, column: Column) -> str:
+        ceiling = _mysql_date_ceiling(value) if column.family in _DATED else None
+        if ceiling is None:
+            return super().compare(expr, op, value, column)
+        # A MySQL zero or partial date ('0000-00-00', '2020-01-00') from the other side's
+        # boundaries: no PostgreSQL date equals it, and it sits just below `ceiling`.
+        if op == "=":
+            return "1 = 0"
+        if column.family != "date" and ceiling not in INFINITIES:
+            ceiling += " 00:00:00"
+        return f"{expr} {'>=' if op[0] == '>' else '<'} {self.literal(ceiling, column)}"
 
     def _quoted(self, text: str) -> str:
         if "\x00" in text:
@@ -176,6 +194,60 @@ _BAD_PARAMETER = (
 )
 
 
+#: The casts of PostgreSQL's date and time keys, which may hold 'infinity' and '-infinity'.
+_DATED = {"date": "date", "datetime": "timestamp", "timestamp": "timestamptz"}
+
+
+def _mysql_date_ceiling(value: Any) -> str | None:
+    """The first valid date after a date MySQL holds but PostgreSQL cannot (a zero year, month or
+    day, or a day past the month's end), as 'YYYY-MM-DD'; None for every other value."""
+    import calendar
+    import datetime as dt
+
+    if not isinstance(value, str):
+        return None
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?", value, re.S)
+    if match is None:
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    if year == 0:
+        return "0001-01-01"
+    if month == 0:
+        return f"{year:04d}-01-01"
+    if month > 12:
+        return f"{year + 1:04d}-01-01" if year < 9999 else "infinity"
+    if day == 0:
+        return f"{year:04d}-{month:02d}-01"
+    last = calendar.monthrange(year, month)[1]
+    if day <= last:
+        return None
+    if (year, month) == (9999, 12):
+        return "infinity"
+    return (dt.date(year, month, last) + dt.timedelta(days=1)).isoformat()
+
+
+def _load_infinities(con: Any) -> None:
+    """Read 'infinity' and '-infinity' dates and timestamps (key boundaries) as those words.
+
+    Python's dates cannot hold them (psycopg raises "date too large"). As text they still sort
+    where PostgreSQL puts them among ISO dates ('-infinity' first, 'infinity' last), turn back
+    into the same literal here, and tell the other side's dialect where such a bound falls.
+    """
+    from psycopg.types.datetime import DateLoader, TimestampLoader, TimestamptzLoader
+
+    bases = {"date": DateLoader, "timestamp": TimestampLoader, "timestamptz": TimestamptzLoader}
+    for typname, base in bases.items():
+
+        class Loader(base):  # type: ignore[valid-type, misc]
+            def load(self, data: Any) -> Any:
+                text = bytes(data)
+                if text in (b"infinity", b"-infinity"):
+                    return text.decode()
+                return super().load(data)
+
+        con.adapters.register_loader(typname, Loader)
+
+
 @register_source("postgresql")
 class PostgresSource(ServerSource):
     """A PostgreSQL database."""
@@ -213,7 +285,7 @@ class PostgresSource(ServerSource):
         params["options"] = " ".join(
             p for p in (params.get("options"), "-c default_transaction_read_only=on -c TimeZone=UTC") if p
         )
-        return psycopg.connect(
+        con = psycopg.connect(
             host=self.url.host,
             port=self.url.port or 5432,
             user=self.url.user or "postgres",
@@ -222,6 +294,8 @@ class PostgresSource(ServerSource):
             autocommit=True,
             **params,
         )
+        _load_infinities(con)
+        return con
 
     def _driver_error(self) -> type[Exception]:
         import psycopg

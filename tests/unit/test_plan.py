@@ -297,3 +297,17 @@ def test_every_column_is_paired_once_or_listed(left, right):
             assert m.right.name.lower() == fold and lf[fold] == rf[fold] == 1
         elif m.left and not m.right:
             assert m.left.name not in right
+
+
+def test_mysql_zero_and_partial_date_bounds_compare_on_postgresql():
+    d = PostgresDialect()
+    date = Column("d", "date", "date", nullable=False)
+    ts = Column("t", "timestamp", "datetime", nullable=False)
+    assert d.compare('"d"', ">=", "2020-01-00", date) == "\"d\" >= '2020-01-01'::date"
+    assert d.compare('"d"', "<", "2020-00-00", date) == "\"d\" < '2020-01-01'::date"
+    assert d.compare('"d"', "=", "0000-00-00", date) == "1 = 0"
+    assert d.compare('"d"', ">", "0000-00-00", date) == "\"d\" >= '0001-01-01'::date"
+    assert d.compare('"t"', "<", "2020-02-31 10:00:00", ts) == "\"t\" < '2020-03-01 00:00:00'::timestamp"
+    assert d.compare('"t"', ">=", "9999-12-32 00:00:00", ts) == "\"t\" >= 'infinity'::timestamp"
+    assert d.compare('"d"', ">=", "2020-02-29", date) == "\"d\" >= '2020-02-29'::date"
+    assert d.compare('"d"', ">=", "-infinity", date) == "\"d\" >= '-infinity'::date"
