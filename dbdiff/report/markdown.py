@@ -9,7 +9,7 @@ cut at a row boundary and replaced by an explicit "N more ... omitted" line. No 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -163,11 +163,20 @@ class _Block:
 def _write_pair(out: _Writer, t: TableResult, sample_cap: int) -> bool:
     """Write one pair's `<details>`; False when not even its opening fits."""
     summary = f"{_ICONS.get(t.status, '')} {pair_name(t)} · {table_headline(t)}"
+    rest = "\n_… the rest of this pair omitted to stay under the size limit._\n\n"
+    return _write_details(out, summary, lambda: _pair_blocks(t, sample_cap), "of this pair", rest)
+
+
+def _write_details(
+    out: _Writer, summary: str, blocks: Callable[[], Iterable[_Block]], of_what: str, rest: str
+) -> bool:
+    """One `<details>` of blocks, cut where the budget ends (saying how many rows were left out,
+    or `rest` when a whole block's intro or outro did not fit); False when not even its opening fits."""
     if not out.add(f"<details><summary>{_html(summary)}</summary>\n\n"):
         return False
-    blocks = list(_pair_blocks(t, sample_cap))
-    remaining = sum(len(b.rows) for b in blocks)
-    for block in blocks:
+    made = list(blocks())
+    remaining = sum(len(b.rows) for b in made)
+    for block in made:
         if not out.add(block.intro):
             break
         written = 0
@@ -180,10 +189,7 @@ def _write_pair(out: _Writer, t: TableResult, sample_cap: int) -> bool:
             break
         out.add(block.outro)
     if out.full:
-        if remaining:
-            out.force(_omitted(remaining, "row", "rows", "of this pair"))
-        else:
-            out.force("\n_… the rest of this pair omitted to stay under the size limit._\n\n")
+        out.force(_omitted(remaining, "row", "rows", of_what) if remaining else rest)
     out.force("</details>\n\n")
     return True
 
@@ -377,26 +383,7 @@ def _validation_run(out: _Writer, result: DiffResult, max_bytes: int) -> str:
 
 def _write_checked_table(out: _Writer, t: TableResult) -> bool:
     summary = f"{_CHECK_ICONS.get(t.status, '')} {t.left_table} · {check_headline(t)}"
-    if not out.add(f"<details><summary>{_html(summary)}</summary>\n\n"):
-        return False
-    blocks = list(_checked_blocks(t))
-    remaining = sum(len(b.rows) for b in blocks)
-    for block in blocks:
-        if not out.add(block.intro):
-            break
-        written = 0
-        for row in block.rows:
-            if not out.add(row):
-                break
-            written += 1
-        remaining -= written
-        if out.full:
-            break
-        out.add(block.outro)
-    if out.full:
-        out.force(_omitted(remaining, "row", "rows", "of this table") if remaining else "\n")
-    out.force("</details>\n\n")
-    return True
+    return _write_details(out, summary, lambda: _checked_blocks(t), "of this table", "\n")
 
 
 def _checked_blocks(t: TableResult) -> Iterable[_Block]:

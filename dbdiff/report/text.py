@@ -8,7 +8,7 @@ inject rich markup nor terminal escape sequences.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dbdiff.report.formatting import (
@@ -121,41 +121,39 @@ class _Printer:
             self.validation_run(result)
             return
         c = self.console
-        status = result.status
-        c.print(
-            self.text(STATUS_LABELS.get(status, status).upper(), _STYLES.get(status, "bold"))
-            + self.text("  ")
-            + self.text(run_headline(result))
-        )
-        c.print(self.text(f"{safe_text(result.left.url)} ⇄ {safe_text(result.right.url)}", "dim"))
-        c.print(
-            self.text(
-                f"started {result.started_at or 'unknown'} · took {fmt_duration(result.duration_s)}"
-                f" · dbdiff {result.dbdiff_version or 'unknown'}",
-                "dim",
-            )
+        self.header(
+            result,
+            STATUS_LABELS,
+            run_headline(result),
+            f"{safe_text(result.left.url)} ⇄ {safe_text(result.right.url)}",
         )
         for table in result.tables:
             c.print()
             self.pair(table)
 
-    # --- a validation run: one source, its checks; no diff words ---
-
-    def validation_run(self, result: DiffResult) -> None:
-        c = self.console
+    def header(self, result: DiffResult, labels: Mapping[str, str], headline: str, sources: str) -> None:
+        """The run's first three lines: status and headline, what was read, when and how long."""
         status = result.status
-        c.print(
-            self.text(VALIDATION_LABELS.get(status, status).upper(), _STYLES.get(status, "bold"))
+        self.console.print(
+            self.text(labels.get(status, status).upper(), _STYLES.get(status, "bold"))
             + self.text("  ")
-            + self.text(validation_headline(result))
+            + self.text(headline)
         )
-        c.print(self.text(f"validated {safe_text(result.left.url)}", "dim"))
-        c.print(
+        self.console.print(self.text(sources, "dim"))
+        self.console.print(
             self.text(
                 f"started {result.started_at or 'unknown'} · took {fmt_duration(result.duration_s)}"
                 f" · dbdiff {result.dbdiff_version or 'unknown'}",
                 "dim",
             )
+        )
+
+    # --- a validation run: one source, its checks; no diff words ---
+
+    def validation_run(self, result: DiffResult) -> None:
+        c = self.console
+        self.header(
+            result, VALIDATION_LABELS, validation_headline(result), f"validated {safe_text(result.left.url)}"
         )
         for table in result.tables:
             c.print()
