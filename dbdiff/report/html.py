@@ -163,22 +163,31 @@ def render_html(result: DiffResult, *, sample_cap: int = 100) -> str:
     if is_validation_run(result):
         return _render_validation(result, csp, styles, sample_cap)
     context = {
+        **_page_context(result, csp, styles, sample_cap),
         "eyebrow": "dbdiff reconciliation report",
         "single_source": False,
-        "examples_limit": fmt_count(EXAMPLES_LIMIT),
         "title": _title(result),
+        "status_label": STATUS_LABELS.get(result.status, result.status),
+        "headline": pairs_phrase(result),
+        "banner": _banner_stats(result),
+        "overview": _overview_table(result) if len(result.tables) > 1 else None,
+        "pairs": [_pair_view(t, i, sample_cap) for i, t in enumerate(result.tables, 1)],
+        "summary": _summary_payload(result, sample_cap),
+    }
+    return environment().get_template("report.html.j2").render(context)
+
+
+def _page_context(result: DiffResult, csp: str, styles: Sequence[str], sample_cap: int) -> dict[str, Any]:
+    """What every page shows whatever the run: assets, sources, run details and limits."""
+    return {
+        "examples_limit": fmt_count(EXAMPLES_LIMIT),
         "csp": csp,
         # Our own package files, never data: inserted verbatim so their CSP hashes match.
         "css": trusted_asset(*styles),
         "js": trusted_asset("report.js"),
         "status": result.status,
-        "status_label": STATUS_LABELS.get(result.status, result.status),
-        "headline": pairs_phrase(result),
-        "banner": _banner_stats(result),
         "left": _source_view(result.left),
         "right": _source_view(result.right),
-        "overview": _overview_table(result) if len(result.tables) > 1 else None,
-        "pairs": [_pair_view(t, i, sample_cap) for i, t in enumerate(result.tables, 1)],
         "meta": _meta(result),
         "version": result.dbdiff_version or "unknown",
         "started_at": result.started_at or "unknown",
@@ -187,9 +196,7 @@ def render_html(result: DiffResult, *, sample_cap: int = 100) -> str:
         "sample_cap": fmt_count(sample_cap),
         "sample_limit": _sample_limit(result.options),
         "value_limit": fmt_count(VALUE_LIMIT),
-        "summary": _summary_payload(result, sample_cap),
     }
-    return environment().get_template("report.html.j2").render(context)
 
 
 # --- values ---
@@ -811,29 +818,15 @@ def _render_validation(result: DiffResult, csp: str, styles: Sequence[str], samp
     what = names[0] if len(names) == 1 else f"{fmt_count(len(names))} tables"
     label = VALIDATION_LABELS.get(result.status, result.status)
     context = {
+        **_page_context(result, csp, styles, sample_cap),
         "eyebrow": "dbdiff validation report",
         "single_source": True,
-        "examples_limit": fmt_count(EXAMPLES_LIMIT),
         "title": f"dbdiff validate: {label} · {what}",
-        "csp": csp,
-        "css": trusted_asset(*styles),
-        "js": trusted_asset("report.js"),
-        "status": result.status,
         "status_label": label,
         "headline": validation_headline(result),
         "banner": banner,
-        "left": _source_view(result.left),
-        "right": _source_view(result.right),
         "overview": None,
         "pairs": [_checked_view(table, i) for i, table in enumerate(result.tables, 1)],
-        "meta": _meta(result),
-        "version": result.dbdiff_version or "unknown",
-        "started_at": result.started_at or "unknown",
-        "duration": fmt_duration(result.duration_s),
-        "options": _options_table(result.options),
-        "sample_cap": fmt_count(sample_cap),
-        "sample_limit": _sample_limit(result.options),
-        "value_limit": fmt_count(VALUE_LIMIT),
         "summary": _validation_payload(result),
     }
     return environment().get_template("report.html.j2").render(context)
