@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dbdiff.errors import RuleError
-from dbdiff.normalize import NORMALIZERS, _canonical_json_deep, canonical_json, get_normalizer
+from dbdiff.jsontext import _canonical_json_deep, canonical_json
+from dbdiff.normalize import NORMALIZERS, get_normalizer
 from dbdiff.schema import Column
 
 
