@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dbdiff.engine import DiffOptions, Progress, run_diff
+from dbdiff.engine import run_diff
 from dbdiff.mask import check_mask, hiding_masked_values, mask_result
+from dbdiff.options import DiffOptions
+from dbdiff.progress import Progress
 from dbdiff.result import DiffResult
 from dbdiff.sources.base import Source, open_source
 from dbdiff.sources.urls import SourceURL

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from dbdiff import __version__
+from dbdiff._version import __version__
 from dbdiff.errors import DbdiffError, UsageError, scrub
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -661,7 +661,8 @@ def explain_command(
     if not left_url or not right_url:
         raise UsageError("two source URLs are needed", hint="dbdiff explain LEFT_URL RIGHT_URL --table T")
     _check_urls(left=left_url, right=right_url)
-    from dbdiff.engine import DiffOptions, build_plan
+    from dbdiff.engine import build_plan
+    from dbdiff.options import DiffOptions
     from dbdiff.plan import describe_plan
     from dbdiff.sources.base import open_source
 

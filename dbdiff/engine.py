@@ -12,13 +12,13 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import polars as pl
 
-from dbdiff import __version__
+from dbdiff._version import __version__
 from dbdiff.compare import (
     SUFFIX,
     changed_frame,
@@ -40,12 +40,12 @@ from dbdiff.compare import (
     user_frame,
     utc_zones,
 )
-from dbdiff.errors import ConnectionFailure, ExtractionError, UsageError, WhereRejected
+from dbdiff.errors import ConnectionFailure, ExtractionError, WhereRejected
 from dbdiff.normalize import get_normalizer
+from dbdiff.options import DiffOptions
 from dbdiff.plan import (
     ChunkTask,
     DiffPlan,
-    Override,
     boundaries_shareable,
     canonical_bounds,
     choose_key,
@@ -53,6 +53,7 @@ from dbdiff.plan import (
     plan_chunks,
 )
 from dbdiff.presentation import key_order_sql, present, present_keys
+from dbdiff.progress import NoProgress, Progress
 from dbdiff.result import (
     ColumnPair,
     ColumnStat,
@@ -66,105 +67,13 @@ from dbdiff.result import (
 from dbdiff.rules import RuleSet, load_rules
 from dbdiff.sources.base import KeyRange, Source
 from dbdiff.store import ResultStore
-from dbdiff.validation import SchemaSpec, Validator, describe_schema
+from dbdiff.validation import Validator
 from dbdiff.values import bound_samples, changed_names, encode_value, frame_rows
 
 log = logging.getLogger("dbdiff")
 
 # How many per-chunk sample frames a run keeps before it folds them into the first rows.
 _FOLD_AT = 32
-
-
-class Progress(Protocol):
-    """Receives progress events; the CLI shows a bar, notebooks use tqdm, CI shows nothing."""
-
-    def start(self, total: int, description: str) -> None: ...
-
-    def advance(self, steps: int = 1) -> None: ...
-
-    def finish(self) -> None: ...
-
-
-class NoProgress:
-    def start(self, total: int, description: str) -> None:
-        pass
-
-    def advance(self, steps: int = 1) -> None:
-        pass
-
-    def finish(self) -> None:
-        pass
-
-
-@dataclass(frozen=True)
-class DiffOptions:
-    """Everything a diff can be told; the CLI flags map onto these one to one."""
-
-    table: str
-    right_table: str | None = None
-    key: Sequence[str] = ()
-    columns: Sequence[str] = ()
-    exclude: Sequence[str] = ()
-    where: str | None = None
-    right_where: str | None = None
-    chunk_size: int = 100_000
-    workers: int = 4
-    sample_limit: int = 100
-    rules: Sequence[str] = ()
-    overrides: Mapping[str, Override] = field(default_factory=dict)
-    retries: int = 2
-    memory_limit: str | None = None
-    # Invariants (dbdiff.validation): a pandera schema for both sides or one per side, and columns
-    # whose count/sum/min/max must agree between the sides.
-    schema: SchemaSpec = None
-    left_schema: SchemaSpec = None
-    right_schema: SchemaSpec = None
-    aggregate: Sequence[str] = ()
-
-    def __post_init__(self) -> None:
-        if self.chunk_size < 1:
-            raise UsageError(f"--chunk-size must be at least 1, not {self.chunk_size}")
-        if self.workers < 1:
-            raise UsageError(f"--workers must be at least 1, not {self.workers}")
-        if self.sample_limit < 0:
-            raise UsageError(f"--sample-limit must not be negative, not {self.sample_limit}")
-        if not self.table:
-            raise UsageError("a table name is required (--table)")
-
-    def public(self) -> dict[str, Any]:
-        """The options as reports show them."""
-        return {
-            "table": self.table,
-            "right_table": self.right_table or self.table,
-            "key": list(self.key),
-            "columns": list(self.columns),
-            "exclude": list(self.exclude),
-            "where": self.where,
-            "right_where": self.right_where,
-            "chunk_size": self.chunk_size,
-            "workers": self.workers,
-            "sample_limit": self.sample_limit,
-            "rules": [str(r) for r in self.rules],
-            **self._validation_options(),
-        }
-
-    def _validation_options(self) -> dict[str, Any]:
-        # Only when set, so reports of runs without checks stay as they were.
-        shown: dict[str, Any] = {
-            name: describe_schema(getattr(self, name))
-            for name in ("schema", "left_schema", "right_schema")
-            if getattr(self, name) is not None
-        }
-        if self.aggregate:
-            shown["aggregate"] = list(self.aggregate)
-        return shown
-
-    def schemas(self) -> dict[str, SchemaSpec]:
-        """The schema each side is checked against (a side's own schema wins over `schema`)."""
-        return {
-            "left": self.left_schema if self.left_schema is not None else self.schema,
-            "right": self.right_schema if self.right_schema is not None else self.schema,
-        }
 
 
 def build_plan(left: Source, right: Source, options: DiffOptions, rules: RuleSet | None = None) -> DiffPlan:

@@ -4,7 +4,28 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import Any, Protocol
+
+
+class Progress(Protocol):
+    """Receives progress events; the CLI shows a bar, notebooks use tqdm, CI shows nothing."""
+
+    def start(self, total: int, description: str) -> None: ...
+
+    def advance(self, steps: int = 1) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class NoProgress:
+    def start(self, total: int, description: str) -> None:
+        pass
+
+    def advance(self, steps: int = 1) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
 
 
 def wants_progress(stream: Any = None) -> bool:

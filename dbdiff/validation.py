@@ -1184,7 +1184,7 @@ def validate_source(
     """
     import time
 
-    from dbdiff import __version__
+    from dbdiff._version import __version__
     from dbdiff.store import ResultStore
 
     if workers < 1:

@@ -149,3 +149,59 @@ def unique_name() -> Callable[[str], str]:
         return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
     return make
+
+
+# --- JSON snapshots: DBDIFF_JSON_SNAPSHOT=DIR writes every DiffResult a test builds, as its JSON
+# report with run-specific parts (times, random table and database names, temp paths) blanked, so
+# two commits' suites can be compared byte for byte (scripts/compare_json_snapshots.py).
+
+_SNAPSHOT_DIR = os.environ.get("DBDIFF_JSON_SNAPSHOT")
+
+
+def _snapshot_text(result: Any) -> str:
+    import json
+    import re
+
+    try:
+        data = json.loads(result.to_json())
+    except Exception as exc:  # a result that can't be written is itself worth comparing
+        return f"unwritable: {type(exc).__name__}"
+    data["started_at"] = data["duration_s"] = None
+    for table in data.get("tables", ()):
+        for name in list(table.get("stats", {})):
+            if name == "seconds" or name.startswith("read_seconds"):
+                table["stats"][name] = None
+    text = json.dumps(data, indent=1, sort_keys=False, ensure_ascii=False)
+    text = re.sub(r"dbdiff_t_[0-9a-f]{10}", "dbdiff_t_X", text)
+    text = re.sub(r"_[0-9a-f]{8}\b", "_X", text)
+    text = re.sub(r"/tmp/[^\s\"']*?pytest-\d+/", "/TMP/", text)
+    return re.sub(r"dbdiff-[a-z0-9_]{6,}", "dbdiff-X", text)
+
+
+if _SNAPSHOT_DIR:
+
+    @pytest.fixture(autouse=True)
+    def _json_snapshot(request: pytest.FixtureRequest) -> Iterator[None]:
+        import pathlib
+        import re
+
+        from dbdiff.result import DiffResult
+
+        built: list[Any] = []
+        original = DiffResult.__post_init__
+
+        def record(self: Any) -> None:
+            original(self)
+            built.append(self)
+
+        DiffResult.__post_init__ = record  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            DiffResult.__post_init__ = original  # type: ignore[method-assign]
+        if built:
+            texts = sorted({_snapshot_text(r) for r in built})
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[:200]
+            out = pathlib.Path(_SNAPSHOT_DIR) / f"{name}.json"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text("\n=====\n".join(texts), encoding="utf-8")

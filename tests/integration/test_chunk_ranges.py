@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dbdiff.engine import DiffOptions, run_diff
+from dbdiff.engine import run_diff
+from dbdiff.options import DiffOptions
 from dbdiff.rules import RuleSet, load_rules
 from dbdiff.schema import TableSchema
 from dbdiff.sources.base import Source, open_source

@@ -179,8 +179,9 @@ def test_a_geometry_pair_without_rule_suggests_a_rule_that_runs(mysql, pg, uniqu
 
 
 def test_a_query_the_server_refuses_is_not_retried(mysql, pg, unique_name, caplog):
-    from dbdiff.engine import DiffOptions, run_diff
+    from dbdiff.engine import run_diff
     from dbdiff.errors import ExtractionError
+    from dbdiff.options import DiffOptions
     from dbdiff.sources.base import open_source
 
     t = unique_name("refused")

@@ -487,7 +487,8 @@ def test_parquet_file_through_the_cli(tmp_path):
 
 
 def test_uniqueness_goes_to_the_store_only_when_normalization_can_merge_keys():
-    from dbdiff.engine import DiffOptions, build_plan
+    from dbdiff.engine import build_plan
+    from dbdiff.options import DiffOptions
     from dbdiff.validation import keys_may_cross_chunks
 
     frame = pl.DataFrame({"code": ["a", "b"], "v": [1, 2]})
