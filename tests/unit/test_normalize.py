@@ -316,7 +316,7 @@ def test_time_and_interval_as_signed_microseconds():
 
 
 def test_wall_times_keep_their_microseconds_and_dst_after_2099():
-    from dbdiff.normalize import _wall_time_to_utc
+    from dbdiff.normalize.temporal import _wall_time_to_utc
 
     walls = [
         dt.datetime(2024, 6, 1, 12, 0, 0, 123456),
