@@ -10,32 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dbdiff.report.display import display_key, marked_pair
 from dbdiff.report.formatting import (
     STATUS_LABELS,
     VALIDATION_LABELS,
     check_headline,
     check_name,
     check_rows,
-    counted,
-    display_key,
     failure_example,
-    fmt_count,
-    fmt_duration,
-    fmt_percent,
     is_validation_run,
-    json_columns,
-    json_where,
-    marked_pair,
-    pair_name,
     run_headline,
-    safe_text,
     status_label,
     table_headline,
-    table_warnings,
-    top_columns,
     validation_headline,
 )
+from dbdiff.report.json_paths import json_columns, json_where
+from dbdiff.report.redaction import safe_text
 from dbdiff.report.templating import environment, trusted_asset
+from dbdiff.report.views import pair_name, table_warnings, top_columns
+from dbdiff.report.words import counted, fmt_count, fmt_duration, fmt_percent
 
 if TYPE_CHECKING:
     from dbdiff.result import DiffResult, TableResult

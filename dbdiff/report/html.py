@@ -19,43 +19,43 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from dbdiff.report.card import render_card_html
+from dbdiff.report.display import (
+    control_escape,
+    display_key,
+    first_difference,
+    is_control,
+    is_truncated,
+    unreadable_on,
+)
 from dbdiff.report.formatting import (
-    SAMPLE_TITLES,
     STATUS_LABELS,
     VALIDATION_LABELS,
-    WARNINGS_NOTE,
-    changed_columns,
     check_counts,
     check_headline,
     check_rows,
-    column_rows,
-    control_escape,
-    display_key,
     failure_example,
-    first_difference,
-    fmt_count,
-    fmt_duration,
-    fmt_percent,
-    is_control,
-    is_truncated,
     is_validation_run,
-    json_columns,
-    json_where,
-    key_columns,
-    option_rows,
-    pair_name,
     pairs_phrase,
-    row_columns,
-    safe_text,
-    sample_total,
     table_headline,
-    table_warnings,
     totals,
-    unreadable_on,
     validation_failure_count,
     validation_headline,
 )
+from dbdiff.report.json_paths import json_columns, json_where
+from dbdiff.report.redaction import option_rows, safe_text
 from dbdiff.report.templating import asset, csp_hash, environment, trusted_asset
+from dbdiff.report.views import (
+    SAMPLE_TITLES,
+    WARNINGS_NOTE,
+    changed_columns,
+    column_rows,
+    key_columns,
+    pair_name,
+    row_columns,
+    sample_total,
+    table_warnings,
+)
+from dbdiff.report.words import fmt_count, fmt_duration, fmt_percent
 
 if TYPE_CHECKING:
     from dbdiff.result import DiffResult, TableResult

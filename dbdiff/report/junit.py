@@ -14,28 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dbdiff.report.display import display_key, display_value, escape_controls, marked_pair
 from dbdiff.report.formatting import (
     check_rows,
-    column_rows,
-    counted,
-    display_key,
-    display_value,
-    escape_controls,
     failure_example,
-    fmt_count,
     is_validation_run,
-    json_columns,
-    json_where,
-    marked_pair,
-    option_rows,
-    pair_name,
-    safe_text,
     status_label,
-    table_warnings,
-    truncate,
     validation_failure_count,
-    warning_example,
 )
+from dbdiff.report.json_paths import json_columns, json_where
+from dbdiff.report.redaction import option_rows, safe_text
+from dbdiff.report.views import column_rows, pair_name, table_warnings, warning_example
+from dbdiff.report.words import counted, fmt_count, truncate
 
 if TYPE_CHECKING:
     from dbdiff.result import DiffResult, TableResult

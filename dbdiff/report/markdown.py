@@ -13,38 +13,32 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dbdiff.report.display import display_key, display_value, escape_controls, marked_pair
 from dbdiff.report.formatting import (
-    SAMPLE_TITLES,
     STATUS_LABELS,
     VALIDATION_LABELS,
-    changed_columns,
     check_counts,
     check_headline,
     check_rows,
-    column_rows,
-    counted,
-    display_key,
-    display_value,
-    escape_controls,
     failure_example,
-    fmt_count,
-    fmt_duration,
-    fmt_percent,
     is_validation_run,
-    json_columns,
-    json_where,
-    marked_pair,
-    pair_name,
     run_headline,
-    safe_text,
-    sample_total,
     table_headline,
-    table_warnings,
-    truncate,
     validation_failure_count,
     validation_headline,
+)
+from dbdiff.report.json_paths import json_columns, json_where
+from dbdiff.report.redaction import safe_text
+from dbdiff.report.views import (
+    SAMPLE_TITLES,
+    changed_columns,
+    column_rows,
+    pair_name,
+    sample_total,
+    table_warnings,
     warning_example,
 )
+from dbdiff.report.words import counted, fmt_count, fmt_duration, fmt_percent, truncate
 
 if TYPE_CHECKING:
     from dbdiff.result import DiffResult, TableResult

@@ -13,7 +13,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from dbdiff.report.formatting import escape_controls
+from dbdiff.report.display import escape_controls
 
 if TYPE_CHECKING:
     import jinja2

@@ -11,36 +11,30 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from dbdiff.report.display import display_key, display_value, escape_controls, marked_pair
 from dbdiff.report.formatting import (
-    SAMPLE_TITLES,
     STATUS_LABELS,
     VALIDATION_LABELS,
     check_headline,
     check_name,
     check_rows,
-    counted,
-    display_key,
-    display_value,
-    escape_controls,
     failure_example,
-    fmt_count,
-    fmt_duration,
-    fmt_percent,
     is_validation_run,
-    json_columns,
-    json_where,
-    marked_pair,
-    pair_name,
     run_headline,
-    safe_text,
-    sample_total,
     table_headline,
+    validation_headline,
+)
+from dbdiff.report.json_paths import json_columns, json_where
+from dbdiff.report.redaction import safe_text
+from dbdiff.report.views import (
+    SAMPLE_TITLES,
+    pair_name,
+    sample_total,
     table_warnings,
     top_columns,
-    truncate,
-    validation_headline,
     warning_example,
 )
+from dbdiff.report.words import counted, fmt_count, fmt_duration, fmt_percent, truncate
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dbdiff.presentation import _decimal_order_sql, _json_text, decimal_order_token
-from dbdiff.report.formatting import display_value
+from dbdiff.report.display import display_value
 from dbdiff.report.html import value_segments
 from dbdiff.values import SAMPLE_VALUE_LIMIT, bound_value
 

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dbdiff.report.formatting import (
-    display_key,
-    display_value,
-    escape_controls,
-    fmt_count,
-    fmt_duration,
-    fmt_percent,
-    truncate,
-)
+from dbdiff.report.display import display_key, display_value, escape_controls
+from dbdiff.report.words import fmt_count, fmt_duration, fmt_percent, truncate
 
 
 def test_fmt_count() -> None:

@@ -28,7 +28,7 @@ def test_a_change_at_the_end_of_a_long_value_is_shown(name: str) -> None:
 
 
 def test_both_sides_are_cut_at_the_same_place() -> None:
-    from dbdiff.report.formatting import display_pair
+    from dbdiff.report.display import display_pair
 
     left, right = display_pair("a" * 300 + "X" + "b" * 300, "a" * 300 + "Y" + "b" * 300, 60)
     assert left.startswith("…" + "a" * 20 + "X") and right.startswith("…" + "a" * 20 + "Y")
@@ -39,7 +39,7 @@ def test_both_sides_are_cut_at_the_same_place() -> None:
 
 
 def test_a_cut_quoted_value_keeps_its_escapes() -> None:
-    from dbdiff.report.formatting import display_pair
+    from dbdiff.report.display import display_pair
 
     left, right = display_pair("a" * 200 + "\x1b[31m \n", "a" * 200 + "\x1b[32m \n", 50)
     assert left == "…" + "a" * 17 + '\\x1b[31m \\n" (207 chars, from character 184)'
@@ -47,7 +47,7 @@ def test_a_cut_quoted_value_keeps_its_escapes() -> None:
 
 
 def test_json_paths() -> None:
-    from dbdiff.report.formatting import json_paths, json_where
+    from dbdiff.report.json_paths import json_paths, json_where
 
     assert json_paths(fx.WIDE_JSON_LEFT, fx.WIDE_JSON_RIGHT) == (["$.a.b[2]", "$.d.e"], 2)
     assert json_paths('{"a": 1, "b c": [1]}', '{"a": 1.0, "b c": [1, 2], "new": null}') == (
@@ -85,7 +85,7 @@ def test_html_names_the_paths_and_the_differing_columns_of_each_row() -> None:
 
 
 def test_hostile_and_deep_json_never_breaks_a_report() -> None:
-    from dbdiff.report.formatting import json_paths
+    from dbdiff.report.json_paths import json_paths
 
     result = fx.wide_result()
     table = result.tables[0]
@@ -110,7 +110,7 @@ def test_hostile_and_deep_json_never_breaks_a_report() -> None:
 
 
 def test_bounded_sample_values_are_cut_around_their_difference() -> None:
-    from dbdiff.report.formatting import display_pair
+    from dbdiff.report.display import display_pair
     from dbdiff.values import bound_value
 
     for tail in ("", "b" * 5_000):  # the difference at the very end, and in the middle

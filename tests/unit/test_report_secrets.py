@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dbdiff.report import RENDERERS, render_card_html, summary_line
-from dbdiff.report.formatting import is_secret_name, option_rows, redact_options
+from dbdiff.report.redaction import is_secret_name, option_rows, redact_options
 from tests import report_fixtures as fx
 
 EVERY_RENDERING = {
