@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from dbdiff.presentation import _decimal_order_sql, _json_text, decimal_order_token
 from dbdiff.report.display import display_value
-from dbdiff.report.html import value_segments
+from dbdiff.report.html_values import value_segments
 from dbdiff.values import SAMPLE_VALUE_LIMIT, bound_value
 
 _decimals = st.decimals(

@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from dbdiff.report.html import VALUE_LIMIT, render_card_html, render_html, value_segments
+from dbdiff.report.html import render_card_html, render_html
+from dbdiff.report.html_values import VALUE_LIMIT, value_segments
 from tests import report_fixtures as fx
 
 ALLOWED_TAGS = fx.ALLOWED_TAGS
