@@ -149,6 +149,7 @@ def describe_normalizers() -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def unsupported(name: str, column: Column, dtype: pl.DataType) -> RuleError:
+    """The error for a column whose delivered dtype normalizer `name` has no reading for."""
     return RuleError(
         f"normalizer {name!r} cannot read column {column.name!r} of type {column.native_type} "
         f"(arrives as {dtype})",
@@ -157,10 +158,12 @@ def unsupported(name: str, column: Column, dtype: pl.DataType) -> RuleError:
 
 
 def is_integer(dtype: pl.DataType) -> bool:
+    """True for any signed or unsigned integer dtype."""
     return dtype.is_integer()
 
 
 def is_string(dtype: pl.DataType) -> bool:
+    """True for text (not bytes)."""
     return dtype == pl.String
 
 
@@ -182,6 +185,8 @@ def checked(value: pl.Expr, valid: pl.Expr, raw: pl.Expr, what: str, dtype: Any)
 
 
 def one_of(name: str, key: str, allowed: tuple[str, ...]) -> Check:
+    """A parameter check: `key` must be one of `allowed`."""
+
     def check(params: Params) -> None:
         if params.get(key) not in allowed:
             raise RuleError(

@@ -91,14 +91,17 @@ def sort_token(value: Any) -> str | None:
 
 
 def text_cell(text: str, cls: str = "", **kwargs: Any) -> Cell:
+    """A cell of plain text."""
     return Cell(lines=((("", text),),), cls=cls, **kwargs)
 
 
 def count_cell(n: int, *, emphasize: bool = False) -> Cell:
+    """A count, right-aligned; `emphasize` marks a non-zero one (a difference)."""
     return text_cell(fmt_count(n), "num" + (" nz" if emphasize and n else ""), sort=str(n))
 
 
 def value_cell(value: Any, other: Any = NOTHING, cls: str = "val", where: str = "") -> Cell:
+    """A sample value, highlighted against `other`; a JSON document shows `where` it differs above it."""
     lines: tuple[tuple[Seg, ...], ...] = (value_segments(value, other),)
     if where:  # a JSON document: the paths where it differs, above the value
         lines = ((("jpath", where),), *lines)
@@ -114,6 +117,7 @@ def side_value_cell(pair: Mapping[str, Any], side: str, cell: Cell) -> Cell:
 
 
 def head_cells(*labels: str, sortable: bool = True, num: Sequence[int] = ()) -> tuple[Cell, ...]:
+    """A header row; `num` columns are right-aligned, and every column sorts unless `sortable` is off."""
     return tuple(
         text_cell(label, "num" if i in num else "", sort_col=i if sortable else None)
         for i, label in enumerate(labels)
@@ -123,6 +127,7 @@ def head_cells(*labels: str, sortable: bool = True, num: Sequence[int] = ()) -> 
 def data_table(
     label: str, head: Sequence[Sequence[Cell]], body: Sequence[Sequence[Cell]], cls: str = ""
 ) -> Table:
+    """A sortable data table, with a filter box once it has enough rows."""
     classes = ["data", "sortable", *cls.split()]
     if len(body) >= FILTER_MIN_ROWS:
         classes.append("filterable")

@@ -71,6 +71,7 @@ def _sticky_key_cell(keys: Sequence[str], key: Mapping[str, Any]) -> Cell:
 
 
 def changed_section(t: TableResult, sample_cap: int) -> Section | None:
+    """Changed rows: the key, the columns that differ, then left and right of each column."""
     if not t.summary.changed and not t.samples.changed:
         return None
     shown, total, note = _shown(t, "changed", sample_cap)
@@ -115,6 +116,7 @@ def _chip(name: str, comma: bool) -> tuple[Seg, ...]:
 
 
 def rows_section(t: TableResult, kind: str, sample_cap: int) -> Section | None:
+    """Rows only on one side (`kind` is `only_left` or `only_right`) with their values."""
     if not getattr(t.summary, kind) and not getattr(t.samples, kind):
         return None
     shown, total, note = _shown(t, kind, sample_cap)
@@ -135,6 +137,7 @@ def rows_section(t: TableResult, kind: str, sample_cap: int) -> Section | None:
 
 
 def duplicates_section(t: TableResult, sample_cap: int) -> Section | None:
+    """Keys that occur more than once on a side, with how many rows hold each."""
     s = t.summary
     if not (s.duplicate_keys_left or s.duplicate_keys_right or t.samples.duplicates):
         return None
@@ -158,6 +161,7 @@ def duplicates_section(t: TableResult, sample_cap: int) -> Section | None:
 
 
 def null_keys_section(t: TableResult, sample_cap: int) -> Section | None:
+    """Rows whose key has a NULL, which are reported and never paired."""
     s = t.summary
     if not (s.null_keys_left or s.null_keys_right or t.samples.null_keys):
         return None
@@ -181,6 +185,7 @@ def null_keys_section(t: TableResult, sample_cap: int) -> Section | None:
 
 
 def validation_section(t: TableResult) -> Section | None:
+    """The failed checks of a diff run, with examples."""
     v = t.validation
     if v.passed and not v.failures:
         return None
@@ -206,6 +211,7 @@ def validation_section(t: TableResult) -> Section | None:
 
 
 def warnings_section(t: TableResult) -> Section | None:
+    """Values that compare equal only because a rule reads them leniently."""
     rows = table_warnings(t)
     if not rows:
         return None
@@ -251,6 +257,7 @@ def _failure_examples(examples: Sequence[Mapping[str, Any]], check: str = "") ->
 
 
 def checks_section(t: TableResult) -> Section | None:
+    """Every check of a validation run, passed or failed, with examples of failures."""
     rows = check_rows(t)
     if not rows:
         if t.validation.passed:
