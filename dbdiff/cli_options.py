@@ -72,7 +72,7 @@ class OptionsCommand(OnceCommand):
         registry = tuple(RENDERERS.values())
         if self._built is None or self._built[0] != registry:
             self._built = (registry, self._build_params())
-        own = [p for p in super().get_params(ctx)]
+        own = super().get_params(ctx)
         arguments = [p for p in own if isinstance(p, click.Argument)]
         return [*arguments, *self._built[1], *(p for p in own if not isinstance(p, click.Argument))]
 

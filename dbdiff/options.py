@@ -63,6 +63,10 @@ class Option:
     minimum: int | None = None
     required: str = ""  # what is missing, when the option must be given: "a table name"
 
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"an option's kind is one of {', '.join(KINDS)}, not {self.kind!r}")
+
 
 @dataclass(frozen=True)
 class Offered:
@@ -98,12 +102,16 @@ def offered(cls: type, command: str) -> Iterator[Offered]:
         yield Offered(
             name=f.name,
             option=spec,
-            flag=spec.flag or "--" + f.name.replace("_", "-"),
+            flag=_flag(f.name, spec),
             dest=spec.dest or f.name,
             keyword=spec.keyword or f.name,
             help=text.format(verb=verb, Verb=verb.capitalize()),
             default=None if f.default_factory is not dataclasses.MISSING else f.default,
         )
+
+
+def _flag(name: str, spec: Option) -> str:
+    return spec.flag or "--" + name.replace("_", "-")
 
 
 T = TypeVar("T", bound="_Options")
@@ -122,7 +130,7 @@ class _Options:
             if spec is None:
                 continue
             value = getattr(self, f.name)
-            flag = spec.flag or "--" + f.name.replace("_", "-")
+            flag = _flag(f.name, spec)
             if spec.required and not value:
                 raise UsageError(f"{spec.required} is required ({flag})")
             if spec.minimum is not None and value < spec.minimum:
@@ -185,12 +193,13 @@ def takes_options(cls: type[_Options]) -> Callable[[F], F]:
 
     def decorate(func: F) -> F:
         own = inspect.signature(func)
+        types = {f.name: f.type for f in dataclasses.fields(cls)}
         options = [
             inspect.Parameter(
                 item.keyword,
                 inspect.Parameter.KEYWORD_ONLY,
                 default=inspect.Parameter.empty if item.default is dataclasses.MISSING else item.default,
-                annotation=_API_TYPES.get(item.option.kind, _field_types(cls)[item.name]),
+                annotation=_API_TYPES.get(item.option.kind, types[item.name]),
             )
             for item in offered(cls, cls.COMMAND)
         ]
@@ -218,10 +227,6 @@ def takes_options(cls: type[_Options]) -> Callable[[F], F]:
         return checked  # type: ignore[return-value]
 
     return decorate
-
-
-def _field_types(cls: type) -> dict[str, Any]:
-    return {f.name: f.type for f in dataclasses.fields(cls)}
 
 
 # --- the groups -----------------------------------------------------------------------------------
