@@ -3,6 +3,10 @@
 Exit codes (DESIGN.md principle 8): 0 identical and every check passed; 1 differences or failed
 checks; 2 usage, config or rule error; 3 runtime failure; 130 interrupted. Errors are one line on
 stderr (with a hint when there is one), never a traceback, and never a password.
+
+The options of diff, validate, infer-schema, explain and report are declared once in
+`dbdiff.options` and built into click options by `dbdiff.cli_options`; the report flags and
+`--format` choices come from the renderer registry (`dbdiff.report.register_renderer`).
 """
 
 from __future__ import annotations
