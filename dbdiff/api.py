@@ -1,45 +1,37 @@
-"""The Python API: `dbdiff.diff(left, right, table=...)` returns a `DiffResult`."""
+"""The Python API: `dbdiff.diff(left, right, table=...)` returns a `DiffResult`.
+
+The keyword options of `diff`, `validate` and `infer_schema` are the fields of `DiffOptions`,
+`ValidateOptions` and `InferOptions` (dbdiff.options), where each is declared and checked once;
+`diff_with`, `validate_with` and `infer_with` take such an options object directly (the CLI does).
+Reports are written with `dbdiff.report.write(result, fmt, path)`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from dbdiff.engine import run_diff
 from dbdiff.mask import check_mask, hiding_masked_values, mask_result
-from dbdiff.options import DiffOptions
+from dbdiff.options import DiffOptions, InferOptions, ValidateOptions, takes_options
+from dbdiff.plan import DiffPlan
 from dbdiff.progress import Progress
 from dbdiff.result import DiffResult
 from dbdiff.sources.base import Source, open_source
 from dbdiff.sources.urls import SourceURL
-from dbdiff.validation import SchemaSpec
 
-Override = str | tuple[str, Mapping[str, Any]]
+SourceLike = str | SourceURL | Source
 
 
+@takes_options(DiffOptions)
 def diff(
-    left: str | SourceURL | Source,
-    right: str | SourceURL | Source,
+    left: SourceLike,
+    right: SourceLike,
     *,
-    table: str,
-    right_table: str | None = None,
-    key: str | Sequence[str] | None = None,
-    columns: Sequence[str] | None = None,
-    exclude: Sequence[str] = (),
-    where: str | None = None,
-    right_where: str | None = None,
-    chunk_size: int = 100_000,
-    workers: int = 4,
-    sample_limit: int = 100,
-    rules: Sequence[str] = (),
-    column_rules: Mapping[str, Override] | None = None,
     progress: Progress | bool | None = None,
     workdir: str | None = None,
-    schema: SchemaSpec = None,
-    left_schema: SchemaSpec = None,
-    right_schema: SchemaSpec = None,
-    aggregate: Sequence[str] = (),
-    mask: Sequence[str] = (),
+    **options: Any,
 ) -> DiffResult:
     """Compare `table` in two sources and return the result; differences are data, never raised.
 
@@ -54,152 +46,153 @@ def diff(
     `result.table().validation` (see docs/validation.md). `mask` names columns whose values the
     reports show only as keyed hashes (see `dbdiff.mask`).
     """
-    keys = [key] if isinstance(key, str) else list(key or ())
-    overrides = _overrides(column_rules)
-    options = DiffOptions(
-        table=table,
-        right_table=right_table,
-        key=keys,
-        columns=list(columns or ()),
-        exclude=list(exclude),
-        where=where,
-        right_where=right_where,
-        chunk_size=chunk_size,
-        workers=workers,
-        sample_limit=sample_limit,
-        rules=list(rules),
-        overrides=overrides,
-        schema=schema,
-        left_schema=left_schema,
-        right_schema=right_schema,
-        aggregate=[aggregate] if isinstance(aggregate, str) else list(aggregate),
+    return diff_with(
+        left, right, DiffOptions.from_keywords(options), progress=_progress(progress), workdir=workdir
     )
-    reporter = _progress(progress)
-    left_source, right_source = _open("left", left), _open("right", right)
-    try:
-        with hiding_masked_values(mask):
-            result = run_diff(
-                left_source,
-                right_source,
-                options,
-                progress=reporter,
-                workdir=workdir,
-                on_plan=lambda plan: check_mask(plan.all_pairs, mask),  # a typo fails before any row is read
-            )
-        return mask_result(result, mask)
-    finally:
-        # Sources the caller handed in stay open; the ones opened here are closed.
-        if not isinstance(left, Source):
-            left_source.close()
-        if not isinstance(right, Source):
-            right_source.close()
 
 
-def _overrides(column_rules: Mapping[str, Override] | None) -> dict[str, tuple[str, dict[str, Any]]]:
-    return {
-        name: (value, {}) if isinstance(value, str) else (value[0], dict(value[1]))
-        for name, value in (column_rules or {}).items()
-    }
-
-
-def validate(
-    source: str | SourceURL | Source,
+def diff_with(
+    left: SourceLike,
+    right: SourceLike,
+    options: DiffOptions,
     *,
-    table: str,
-    schema: SchemaSpec = None,
-    key: str | Sequence[str] | None = None,
-    columns: Sequence[str] | None = None,
-    exclude: Sequence[str] = (),
-    where: str | None = None,
-    chunk_size: int = 100_000,
-    workers: int = 4,
-    sample_limit: int = 100,
-    rules: Sequence[str] = (),
-    column_rules: Mapping[str, Override] | None = None,
+    progress: Progress | None = None,
+    workdir: str | None = None,
+) -> DiffResult:
+    """`diff` with its options already built."""
+    with _opened("left", left) as left_source, _opened("right", right) as right_source:
+        return _masked(
+            options.mask,
+            lambda on_plan: run_diff(
+                left_source, right_source, options, progress=progress, workdir=workdir, on_plan=on_plan
+            ),
+        )
+
+
+@takes_options(ValidateOptions)
+def validate(
+    source: SourceLike,
+    *,
     progress: Progress | bool | None = None,
     workdir: str | None = None,
-    mask: Sequence[str] = (),
+    **options: Any,
 ) -> DiffResult:
     """Check `table` in one source against `schema` and the built-in invariants, chunk by chunk.
 
     Values are normalized as in a diff (each column paired with itself). The result renders like a
     diff's; `result.table().validation` holds the failures and `result.exit_code` is 0 or 1.
     """
+    return validate_with(
+        source, ValidateOptions.from_keywords(options), progress=_progress(progress), workdir=workdir
+    )
+
+
+def validate_with(
+    source: SourceLike,
+    options: ValidateOptions,
+    *,
+    progress: Progress | None = None,
+    workdir: str | None = None,
+) -> DiffResult:
+    """`validate` with its options already built."""
+    with _opened("source", source) as opened:
+        return _masked(
+            options.mask,
+            lambda on_plan: _run_validate(
+                opened, options, progress=progress, workdir=workdir, on_plan=on_plan
+            ),
+        )
+
+
+def _run_validate(
+    source: Source,
+    options: ValidateOptions,
+    *,
+    progress: Progress | None,
+    workdir: str | None,
+    on_plan: Callable[[DiffPlan], None],
+) -> DiffResult:
+    """The validator's run (its own runner until validate runs through the engine's)."""
     from dbdiff.validation import validate_source
 
-    opened = _open("source", source)
-    try:
-        with hiding_masked_values(mask):
-            result = validate_source(
-                opened,
-                table=table,
-                schema=schema,
-                key=[key] if isinstance(key, str) else list(key or ()),
-                columns=list(columns or ()),
-                exclude=list(exclude),
-                where=where,
-                chunk_size=chunk_size,
-                workers=workers,
-                sample_limit=sample_limit,
-                rules=list(rules),
-                overrides=_overrides(column_rules),
-                progress=_progress(progress),
-                workdir=workdir,
-                on_plan=lambda plan: check_mask(plan.all_pairs, mask),
-            )
-        return mask_result(result, mask)
-    finally:
-        if not isinstance(source, Source):
-            opened.close()
+    return validate_source(
+        source,
+        table=options.table,
+        schema=options.schema,
+        key=options.key,
+        columns=options.columns,
+        exclude=options.exclude,
+        where=options.where,
+        chunk_size=options.chunk_size,
+        workers=options.workers,
+        sample_limit=options.sample_limit,
+        rules=options.rules,
+        overrides=options.overrides,
+        aggregate=options.aggregate,
+        progress=progress,
+        workdir=workdir,
+        on_plan=on_plan,
+    )
 
 
-def infer_schema(
-    source: str | SourceURL | Source,
-    *,
-    table: str,
-    key: str | Sequence[str] | None = None,
-    columns: Sequence[str] | None = None,
-    exclude: Sequence[str] = (),
-    where: str | None = None,
-    chunk_size: int = 100_000,
-    workers: int = 4,
-    rules: Sequence[str] = (),
-    column_rules: Mapping[str, Override] | None = None,
-    max_values: int = 20,
-) -> str:
+@takes_options(InferOptions)
+def infer_schema(source: SourceLike, **options: Any) -> str:
     """A starting pandera YAML schema for `table` (dtypes, nullability, observed ranges and value sets)."""
+    return infer_with(source, InferOptions.from_keywords(options))
+
+
+def infer_with(source: SourceLike, options: InferOptions) -> str:
+    """`infer_schema` with its options already built."""
+    with _opened("source", source) as opened:
+        return _run_infer(opened, options)
+
+
+def _run_infer(source: Source, options: InferOptions) -> str:
+    """The profiler's run (its own runner until infer-schema runs through the engine's)."""
     from dbdiff.validation import infer_schema as infer
 
-    opened = _open("source", source)
-    try:
-        return infer(
-            opened,
-            table=table,
-            key=[key] if isinstance(key, str) else list(key or ()),
-            columns=list(columns or ()),
-            exclude=list(exclude),
-            where=where,
-            chunk_size=chunk_size,
-            workers=workers,
-            rules=list(rules),
-            overrides=_overrides(column_rules),
-            max_values=max_values,
-        )
-    finally:
-        if not isinstance(source, Source):
-            opened.close()
+    return infer(
+        source,
+        table=options.table,
+        key=options.key,
+        columns=options.columns,
+        exclude=options.exclude,
+        where=options.where,
+        chunk_size=options.chunk_size,
+        workers=options.workers,
+        rules=options.rules,
+        overrides=options.overrides,
+        max_values=options.max_values,
+    )
 
 
-def _open(side: str, url: str | SourceURL | Source) -> Source:
-    """The source `url` names; a URL it refuses (a query parameter, ...) is an error naming the side."""
+def _masked(mask: Any, run: Callable[[Callable[[DiffPlan], None]], DiffResult]) -> DiffResult:
+    """`run(on_plan)` with the `mask` columns hidden: a misspelt one fails once the plan is made,
+    before any row is read; values quoted by errors and logs are hidden while it runs."""
+    with hiding_masked_values(mask):
+        result = run(lambda plan: check_mask(plan.all_pairs, mask))
+    return mask_result(result, mask)
+
+
+@contextlib.contextmanager
+def _opened(side: str, url: SourceLike) -> Iterator[Source]:
+    """The source `url` names, closed afterwards unless the caller handed in an open `Source`;
+    a URL it refuses (a query parameter, ...) is an error naming the side."""
     from dbdiff.errors import URLError
 
+    if isinstance(url, Source):
+        yield url
+        return
     try:
-        return open_source(url)
+        source = open_source(url)
     except URLError as exc:
         if exc.message.startswith(f"{side} URL: "):
             raise
         raise URLError(f"{side} URL: {exc.message}", hint=exc.hint) from None
+    try:
+        yield source
+    finally:
+        source.close()
 
 
 def _progress(progress: Progress | bool | None) -> Progress | None:

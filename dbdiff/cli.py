@@ -3,6 +3,10 @@
 Exit codes (DESIGN.md principle 8): 0 identical and every check passed; 1 differences or failed
 checks; 2 usage, config or rule error; 3 runtime failure; 130 interrupted. Errors are one line on
 stderr (with a hint when there is one), never a traceback, and never a password.
+
+The options of diff, validate, infer-schema, explain and report are declared once in
+`dbdiff.options` and built into click options by `dbdiff.cli_options`; the report flags and
+`--format` choices come from the renderer registry (`dbdiff.report.register_renderer`).
 """
 
 from __future__ import annotations
@@ -10,14 +14,26 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from dbdiff._version import __version__
+from dbdiff.cli_options import OnceCommand, OptionsCommand, read_options
 from dbdiff.errors import DbdiffError, UsageError, scrub
+from dbdiff.options import (
+    DIFF,
+    EXPLAIN,
+    INFER,
+    REPORT,
+    VALIDATE,
+    DiffOptions,
+    InferOptions,
+    OutputOptions,
+    ValidateOptions,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,37 +104,8 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class _OnceCommand(click.Command):
-    """A command that refuses a single-valued option given twice, instead of silently taking the
-    last one (`--table a --table b` would compare only b)."""
-
-    def make_parser(self, ctx: click.Context) -> Any:
-        parser = super().make_parser(ctx)
-        parse = parser.parse_args
-
-        def parse_args(args: list[str]) -> Any:
-            opts, rest, order = parse(args=args)
-            seen: set[str] = set()
-            for param in order:
-                if not isinstance(param, click.Option) or param.multiple or param.count or param.is_flag:
-                    continue
-                if param.name in seen:
-                    name = max(param.opts, key=len)
-                    _fail(f"{name} is given more than once; it takes one value", 2)
-                seen.add(str(param.name))
-            return opts, rest, order
-
-        parser.parse_args = parse_args  # type: ignore[method-assign]
-        return parser
-
-
 class _Group(click.Group):
-    command_class = _OnceCommand
-
-
-def _split_names(values: Iterable[str]) -> list[str]:
-    """`--columns a,b --columns c` -> ['a', 'b', 'c']."""
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+    command_class = OnceCommand
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -127,77 +114,21 @@ def cli() -> None:
     """dbdiff: prove two copies of a data set agree, and show exactly where they don't."""
 
 
-def _output_options(func: F) -> F:
-    options = [
-        click.option(
-            "--json",
-            "json_path",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Write the JSON report (schema_version 1) to FILE.",
-        ),
-        click.option(
-            "--html",
-            "html_path",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Write the self-contained HTML report to FILE.",
-        ),
-        click.option(
-            "--markdown",
-            "markdown_path",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Write a Markdown summary (for CI job summaries) to FILE.",
-        ),
-        click.option(
-            "--junit",
-            "junit_path",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Write JUnit XML (one testcase per table and check) to FILE.",
-        ),
-        click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(["text", "json", "markdown"]),
-            default="text",
-            show_default=True,
-            help="What to print on stdout.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+def emit(result: Any, output: OutputOptions) -> None:
+    """Write every requested report file and print the stdout view."""
+    from dbdiff.report import render, write
 
-
-def emit(
-    result: Any,
-    *,
-    fmt: str,
-    json_path: Path | None,
-    html_path: Path | None,
-    markdown_path: Path | None,
-    junit_path: Path | None,
-    quiet: bool = False,
-) -> None:
-    """Write every requested file and print the stdout view."""
-    from dbdiff.report import render
-
-    outputs = {"json": json_path, "html": html_path, "markdown": markdown_path, "junit": junit_path}
-    for kind, path in outputs.items():
-        if path is None:
-            continue
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(render(result, kind), encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write the {kind} report to {str(path)!r}: {exc.strerror}") from None
-    if quiet:
+    for fmt, path in output.reports.items():
+        write(result, fmt, path)
+    if output.quiet:
         return
     try:
-        if fmt == "text":
+        if output.fmt == "text":
             from dbdiff.report.text import render_text
 
             render_text(result, _console())
         else:
-            click.echo(render(result, fmt))
+            click.echo(render(result, output.fmt))
         sys.stdout.flush()
     except BrokenPipeError:
         # Whoever reads stdout stopped early (`dbdiff diff ... | head -1`): the run is complete and
@@ -217,125 +148,17 @@ def _console() -> Any:
     return _Console()
 
 
-def _schema_options(func: F) -> F:
-    """`--schema`, `--left-schema`, `--right-schema`, `--aggregate` (dbdiff.validation)."""
-    options = [
-        click.option("--schema", help="A pandera YAML schema checked on every chunk of both sides."),
-        click.option(
-            "--left-schema", help="A pandera YAML schema for the left side only (wins over --schema)."
-        ),
-        click.option(
-            "--right-schema", help="A pandera YAML schema for the right side only (wins over --schema)."
-        ),
-        click.option(
-            "--aggregate",
-            multiple=True,
-            help="A column whose count, sum, min and max must agree between the sides (repeatable).",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+def _progress(output: OutputOptions) -> Any:
+    from dbdiff.progress import RichProgress, wants_progress
+
+    return RichProgress() if (not output.no_progress and wants_progress()) else None
 
 
-# Options several commands share, declared once.
-_key_option = click.option(
-    "--key", "-k", multiple=True, help="Key column (repeat for a composite key). Default: the primary key."
-)
-_exclude_option = click.option(
-    "--exclude", "-x", multiple=True, help="Leave these columns out (repeat, or comma-separate)."
-)
-_rules_option = click.option(
-    "--rules",
-    "rule_files",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="An extra rule file (YAML); its rules win over the defaults.",
-)
-
-
-def _chunk_options(func: F) -> F:
-    func = click.option(
-        "--workers", type=int, default=4, show_default=True, help="Chunks in flight at once."
-    )(func)
-    return click.option("--chunk-size", type=int, default=100_000, show_default=True, help="Rows per chunk.")(
-        func
-    )
-
-
-def _mask_option(func: F) -> F:
-    return click.option(
-        "--mask",
-        "mask",
-        multiple=True,
-        metavar="COL",
-        help="Show only keyed hashes of this column's values in every report (repeat, or comma-separate).",
-    )(func)
-
-
-@cli.command("diff")
+@cli.command(DIFF, cls=OptionsCommand, options=(DiffOptions, OutputOptions))
 @click.argument("left_url", required=False, envvar="DBDIFF_LEFT_URL")
 @click.argument("right_url", required=False, envvar="DBDIFF_RIGHT_URL")
-@click.option("--table", "-t", required=True, help="The table to compare (schema.table allowed).")
-@click.option("--right-table", help="The table's name on the right side, when it differs.")
-@_key_option
-@click.option(
-    "--columns", "-c", multiple=True, help="Compare only these columns (repeat, or comma-separate)."
-)
-@_exclude_option
-@click.option("--where", help="A SQL condition applied on both sides (e.g. \"created_at < '2026-01-01'\").")
-@click.option("--right-where", help="A different condition for the right side.")
-@_chunk_options
-@click.option("--sample-limit", type=int, default=100, show_default=True, help="Samples kept per kind.")
-@_rules_option
-@click.option(
-    "--rule",
-    "rule_overrides",
-    multiple=True,
-    metavar="COL=NAME[:K=V,...]",
-    help=(
-        "Compare one column with another normalizer or parameters (repeat). Leniency is opt-in here: "
-        "--rule amount=float:abs_tol=0.01,rel_tol=1e-9 (float tolerance), "
-        "--rule name=text:ignore_case=true,rstrip=true,trim=true,empty_as_null=true, "
-        "--rule created=:assume_zone=Europe/Berlin (zone of a naive DATETIME; an empty NAME keeps "
-        "the column's rule), --rule d=:zero_date=error, --rule id=:swap=true (UUID_TO_BIN(u, 1)). "
-        "See `dbdiff rules`."
-    ),
-)
-@_schema_options
-@_mask_option
-@_output_options
-@click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing on stdout (files and exit code only).")
 @handle_errors
-def diff_command(
-    left_url: str | None,
-    right_url: str | None,
-    table: str,
-    right_table: str | None,
-    key: Sequence[str],
-    columns: Sequence[str],
-    exclude: Sequence[str],
-    where: str | None,
-    right_where: str | None,
-    chunk_size: int,
-    workers: int,
-    sample_limit: int,
-    rule_files: Sequence[str],
-    rule_overrides: Sequence[str],
-    schema: str | None,
-    left_schema: str | None,
-    right_schema: str | None,
-    aggregate: Sequence[str],
-    mask: Sequence[str],
-    fmt: str,
-    json_path: Path | None,
-    html_path: Path | None,
-    markdown_path: Path | None,
-    junit_path: Path | None,
-    no_progress: bool,
-    quiet: bool,
-) -> None:
+def diff_command(left_url: str | None, right_url: str | None, **flags: Any) -> None:
     """Compare TABLE in LEFT_URL and RIGHT_URL, row by row and column by column.
 
     URLs: mysql://user:pass@host:3306/db, postgresql://user:pass@host:5432/db, duckdb:///file.duckdb,
@@ -345,41 +168,11 @@ def diff_command(
     if not left_url or not right_url:
         raise UsageError("two source URLs are needed", hint="dbdiff diff LEFT_URL RIGHT_URL --table T")
     _check_urls(left=left_url, right=right_url)
-    from dbdiff.api import diff
-    from dbdiff.progress import RichProgress, wants_progress
+    from dbdiff.api import diff_with
 
-    progress = RichProgress() if (not no_progress and wants_progress()) else None
-    result = diff(
-        left_url,
-        right_url,
-        table=table,
-        right_table=right_table,
-        key=_split_names(key),
-        columns=_split_names(columns),
-        exclude=_split_names(exclude),
-        where=where,
-        right_where=right_where,
-        chunk_size=chunk_size,
-        workers=workers,
-        sample_limit=sample_limit,
-        rules=list(rule_files),
-        column_rules=_column_rules(rule_overrides),
-        progress=progress,
-        schema=schema,
-        left_schema=left_schema,
-        right_schema=right_schema,
-        aggregate=_split_names(aggregate),
-        mask=_split_names(mask),
-    )
-    emit(
-        result,
-        fmt=fmt,
-        json_path=json_path,
-        html_path=html_path,
-        markdown_path=markdown_path,
-        junit_path=junit_path,
-        quiet=quiet,
-    )
+    options, output = read_options(DiffOptions, DIFF, flags), read_options(OutputOptions, DIFF, flags)
+    result = diff_with(left_url, right_url, options, progress=_progress(output))
+    emit(result, output)
     raise SystemExit(result.exit_code)
 
 
@@ -414,43 +207,10 @@ def demo_command(directory: Path, chunk_size: int) -> None:
 # --- invariants: validate and infer-schema (dbdiff.validation) ---------------------------------------
 
 
-@cli.command("validate")
+@cli.command(VALIDATE, cls=OptionsCommand, options=(ValidateOptions, OutputOptions))
 @click.argument("url", required=False, envvar="DBDIFF_LEFT_URL")
-@click.option("--table", "-t", required=True, help="The table to check (schema.table allowed).")
-@click.option("--schema", help="A pandera YAML schema checked on every chunk.")
-@_key_option
-@click.option("--columns", "-c", multiple=True, help="Check only these columns (repeat, or comma-separate).")
-@_exclude_option
-@click.option("--where", help="A SQL condition selecting the rows to check.")
-@_chunk_options
-@click.option("--sample-limit", type=int, default=100, show_default=True, help="Examples kept per check.")
-@_rules_option
-@_mask_option
-@_output_options
-@click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing on stdout (files and exit code only).")
 @handle_errors
-def validate_command(
-    url: str | None,
-    table: str,
-    schema: str | None,
-    key: Sequence[str],
-    columns: Sequence[str],
-    exclude: Sequence[str],
-    where: str | None,
-    chunk_size: int,
-    workers: int,
-    sample_limit: int,
-    rule_files: Sequence[str],
-    mask: Sequence[str],
-    fmt: str,
-    json_path: Path | None,
-    html_path: Path | None,
-    markdown_path: Path | None,
-    junit_path: Path | None,
-    no_progress: bool,
-    quiet: bool,
-) -> None:
+def validate_command(url: str | None, **flags: Any) -> None:
     """Check TABLE in URL against a pandera schema and the built-in invariants, chunk by chunk.
 
     Built-in checks always run: key not NULL, key unique (across chunks), rows read = rows counted.
@@ -459,55 +219,19 @@ def validate_command(
     if not url:
         raise UsageError("a source URL is needed", hint="dbdiff validate URL --table T --schema FILE")
     _check_urls(source=url)
-    from dbdiff.api import validate
-    from dbdiff.progress import RichProgress, wants_progress
+    from dbdiff.api import validate_with
 
-    progress = RichProgress() if (not no_progress and wants_progress()) else None
-    result = validate(
-        url,
-        table=table,
-        schema=schema,
-        key=_split_names(key),
-        columns=_split_names(columns),
-        exclude=_split_names(exclude),
-        where=where,
-        chunk_size=chunk_size,
-        workers=workers,
-        sample_limit=sample_limit,
-        rules=list(rule_files),
-        progress=progress,
-        mask=_split_names(mask),
+    options, output = (
+        read_options(ValidateOptions, VALIDATE, flags),
+        read_options(OutputOptions, VALIDATE, flags),
     )
-    emit(
-        result,
-        fmt=fmt,
-        json_path=json_path,
-        html_path=html_path,
-        markdown_path=markdown_path,
-        junit_path=junit_path,
-        quiet=quiet,
-    )
+    result = validate_with(url, options, progress=_progress(output))
+    emit(result, output)
     raise SystemExit(result.exit_code)
 
 
-@cli.command("infer-schema")
+@cli.command(INFER, cls=OptionsCommand, options=(InferOptions,))
 @click.argument("url", required=False, envvar="DBDIFF_LEFT_URL")
-@click.option("--table", "-t", required=True, help="The table to profile (schema.table allowed).")
-@_key_option
-@click.option(
-    "--columns", "-c", multiple=True, help="Profile only these columns (repeat, or comma-separate)."
-)
-@_exclude_option
-@click.option("--where", help="A SQL condition selecting the rows to profile.")
-@_chunk_options
-@click.option(
-    "--max-values",
-    type=click.IntRange(min=0),
-    default=20,
-    show_default=True,
-    help="Text columns with at most this many distinct values get an isin check.",
-)
-@_rules_option
 @click.option(
     "--output",
     "-o",
@@ -516,19 +240,7 @@ def validate_command(
     help="Write the schema to FILE instead of stdout.",
 )
 @handle_errors
-def infer_schema_command(
-    url: str | None,
-    table: str,
-    key: Sequence[str],
-    columns: Sequence[str],
-    exclude: Sequence[str],
-    where: str | None,
-    chunk_size: int,
-    workers: int,
-    max_values: int,
-    rule_files: Sequence[str],
-    output: Path | None,
-) -> None:
+def infer_schema_command(url: str | None, output: Path | None, **flags: Any) -> None:
     """Write a starting pandera YAML schema for TABLE in URL, from its data, for people to edit.
 
     Dtypes are those of the normalized values a diff checks; ranges and value sets are what the
@@ -537,20 +249,9 @@ def infer_schema_command(
     if not url:
         raise UsageError("a source URL is needed", hint="dbdiff infer-schema URL --table T")
     _check_urls(source=url)
-    from dbdiff.api import infer_schema
+    from dbdiff.api import infer_with
 
-    text = infer_schema(
-        url,
-        table=table,
-        key=_split_names(key),
-        columns=_split_names(columns),
-        exclude=_split_names(exclude),
-        where=where,
-        chunk_size=chunk_size,
-        workers=workers,
-        rules=list(rule_files),
-        max_values=max_values,
-    )
+    text = infer_with(url, read_options(InferOptions, INFER, flags))
     if output is None:
         click.echo(text, nl=False)
         return
@@ -563,19 +264,6 @@ def infer_schema_command(
 
 
 # --- rules and explain -------------------------------------------------------------------------
-
-
-def _column_rules(specs: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
-    """`--rule COL=NAME[:k=v,...]` flags as the API's `column_rules`."""
-    from dbdiff.rules import parse_override
-
-    overrides: dict[str, tuple[str, dict[str, Any]]] = {}
-    for spec in specs:
-        column, override = parse_override(spec)
-        if column in overrides:  # "Email" and email may be two columns: the plan resolves names
-            raise UsageError(f"--rule names column {column!r} twice")
-        overrides[column] = override
-    return overrides
 
 
 @cli.command("rules")
@@ -620,38 +308,12 @@ def rules_command(left_dialect: str, right_dialect: str, rule_files: Sequence[st
         click.echo(f"  {item['name']}" + (f" ({params})" if params else "") + f": {first}")
 
 
-@cli.command("explain")
+@cli.command(EXPLAIN, cls=OptionsCommand, options=(DiffOptions,))
 @click.argument("left_url", required=False, envvar="DBDIFF_LEFT_URL")
 @click.argument("right_url", required=False, envvar="DBDIFF_RIGHT_URL")
-@click.option("--table", "-t", required=True, help="The table to compare (schema.table allowed).")
-@click.option("--right-table", help="The table's name on the right side, when it differs.")
-@_key_option
-@click.option("--columns", "-c", multiple=True, help="Compare only these columns.")
-@_exclude_option
-@click.option("--where", help="A SQL condition applied on both sides.")
-@click.option("--right-where", help="A different condition for the right side.")
-@click.option("--chunk-size", type=int, default=100_000, show_default=True, help="Rows per chunk.")
-@_rules_option
-@click.option("--rule", "rule_overrides", multiple=True, metavar="COL=NAME[:K=V,...]", help="As for diff.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@_mask_option
 @handle_errors
-def explain_command(
-    left_url: str | None,
-    right_url: str | None,
-    table: str,
-    right_table: str | None,
-    key: Sequence[str],
-    columns: Sequence[str],
-    exclude: Sequence[str],
-    where: str | None,
-    right_where: str | None,
-    chunk_size: int,
-    rule_files: Sequence[str],
-    rule_overrides: Sequence[str],
-    fmt: str,
-    mask: Sequence[str],
-) -> None:
+def explain_command(left_url: str | None, right_url: str | None, fmt: str, **flags: Any) -> None:
     """Show the plan for a diff without reading any row: column pairs, rules, casts and chunks.
 
     Reads only metadata: the catalogs, row counts and chunk boundaries.
@@ -662,28 +324,16 @@ def explain_command(
         raise UsageError("two source URLs are needed", hint="dbdiff explain LEFT_URL RIGHT_URL --table T")
     _check_urls(left=left_url, right=right_url)
     from dbdiff.engine import build_plan
-    from dbdiff.options import DiffOptions
     from dbdiff.plan import describe_plan
     from dbdiff.sources.base import open_source
 
-    options = DiffOptions(
-        table=table,
-        right_table=right_table,
-        key=_split_names(key),
-        columns=_split_names(columns),
-        exclude=_split_names(exclude),
-        where=where,
-        right_where=right_where,
-        chunk_size=chunk_size,
-        rules=list(rule_files),
-        overrides=_column_rules(rule_overrides),
-    )
+    options = read_options(DiffOptions, EXPLAIN, flags)
     left, right = open_source(left_url), open_source(right_url)
     try:
         plan = build_plan(left, right, options)
         from dbdiff.mask import masked_columns
 
-        masked = masked_columns(plan.all_pairs, _split_names(mask))
+        masked = masked_columns(plan.all_pairs, options.mask)
         left_sql, right_sql = getattr(left, "sql", None), getattr(right, "sql", None)
         described = describe_plan(
             plan,
@@ -713,7 +363,7 @@ def explain_command(
     if plan.only_right:
         click.echo(f"only on the right: {', '.join(plan.only_right)}")
     shared = "shared by both sides" if plan.shared_boundaries else "each side its own (key order differs)"
-    click.echo(f"chunks: {len(plan.chunks)} of about {chunk_size} rows; boundaries {shared}")
+    click.echo(f"chunks: {len(plan.chunks)} of about {options.chunk_size} rows; boundaries {shared}")
     for chunk in described["chunks"][:20]:
         click.echo(
             f"  #{chunk['index']}: {chunk['left']}"
@@ -723,20 +373,10 @@ def explain_command(
         click.echo(f"  ... {len(described['chunks']) - 20} more")
 
 
-@cli.command("report")
+@cli.command(REPORT, cls=OptionsCommand, options=(OutputOptions,))
 @click.argument("result_path", metavar="RESULT.json", type=click.Path(path_type=Path))
-@_output_options
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing on stdout (files and exit code only).")
 @handle_errors
-def report_command(
-    result_path: Path,
-    fmt: str,
-    json_path: Path | None,
-    html_path: Path | None,
-    markdown_path: Path | None,
-    junit_path: Path | None,
-    quiet: bool,
-) -> None:
+def report_command(result_path: Path, **flags: Any) -> None:
     """Re-render a saved JSON result (from `dbdiff diff --json`) without touching a database.
 
     Writes the reports asked for and prints the stdout view, then exits with the saved result's
@@ -746,15 +386,7 @@ def report_command(
     from dbdiff.result import load_result
 
     result = load_result(result_path)
-    emit(
-        result,
-        fmt=fmt,
-        json_path=json_path,
-        html_path=html_path,
-        markdown_path=markdown_path,
-        junit_path=junit_path,
-        quiet=quiet,
-    )
+    emit(result, read_options(OutputOptions, REPORT, flags))
     raise SystemExit(result.exit_code)
 
 

@@ -1,50 +1,407 @@
-"""What a run can be told: the options of diff, validate and infer-schema."""
+"""What a run can be told: the options of diff, validate, infer-schema and explain, each declared once.
+
+Every option is a field of one group -- what to read (`ReadingOptions`), how to compare
+(`ComparingOptions`), which checks run (`CheckOptions`), what infer-schema profiles
+(`ProfilingOptions`), where the output goes (`OutputOptions`) -- and its metadata, an `Option`,
+holds its help text, CLI flag, short alias and the commands that take it. The click options
+(`dbdiff.cli_options`) and the keyword parameters of `dbdiff.diff`/`validate`/`infer_schema`
+(`takes_options`) are built from these fields, and `_Options.__post_init__` is the one place
+values are checked. `DiffOptions`, `ValidateOptions` and `InferOptions` compose the groups: they
+are what the engine receives.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+import functools
+import inspect
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from dbdiff.errors import UsageError
-from dbdiff.plan import Override
-from dbdiff.validation import SchemaSpec, describe_schema
+from dbdiff.names import did_you_mean
+
+if TYPE_CHECKING:
+    from dbdiff.plan import Override
+    from dbdiff.validation import SchemaSpec
+
+# The commands that take options; each option names those that offer it.
+DIFF, EXPLAIN, VALIDATE, INFER, REPORT = "diff", "explain", "validate", "infer-schema", "report"
+_TWO_SIDES = (DIFF, EXPLAIN)
+_READ = (DIFF, EXPLAIN, VALIDATE, INFER)
+_RUN = (DIFF, VALIDATE, INFER)  # explain reads no rows
+_CHECK = (DIFF, VALIDATE)
+_OUTPUT = (DIFF, VALIDATE, REPORT)
+
+#: What each command does to the rows, as its help texts say it ("The table to {verb}").
+VERBS = {DIFF: "compare", EXPLAIN: "compare", VALIDATE: "check", INFER: "profile"}
+
+#: How an option's value is given. "value": one value; "int": a whole number; "names": column
+#: names, repeatable and comma-separable on the command line, a str or a sequence in the API;
+#: "files": rule files, repeatable; "overrides": per-column rules (`--rule COL=NAME[:K=V,...]`,
+#: `column_rules=` in the API); "flag": an on/off switch; "reports" and "format": the report files
+#: and the stdout view, one flag or choice per renderer in `dbdiff.report`'s registry.
+KINDS = ("value", "int", "names", "files", "overrides", "flag", "reports", "format")
 
 
 @dataclass(frozen=True)
-class DiffOptions:
-    """Everything a diff can be told; the CLI flags map onto these one to one."""
+class Option:
+    """How one field is offered: its help, flag and alias, the commands that take it, its bounds."""
 
-    table: str
-    right_table: str | None = None
-    key: Sequence[str] = ()
-    columns: Sequence[str] = ()
-    exclude: Sequence[str] = ()
-    where: str | None = None
-    right_where: str | None = None
-    chunk_size: int = 100_000
-    workers: int = 4
-    sample_limit: int = 100
-    rules: Sequence[str] = ()
-    overrides: Mapping[str, Override] = field(default_factory=dict)
-    retries: int = 2
-    memory_limit: str | None = None
-    # Invariants (dbdiff.validation): a pandera schema for both sides or one per side, and columns
-    # whose count/sum/min/max must agree between the sides.
-    schema: SchemaSpec = None
-    left_schema: SchemaSpec = None
-    right_schema: SchemaSpec = None
-    aggregate: Sequence[str] = ()
+    help: str  # may say {verb}/{Verb}: what the command does to the rows
+    commands: tuple[str, ...]
+    kind: str = "value"
+    flag: str = ""  # default: --field-name
+    short: str | None = None
+    dest: str = ""  # click's parameter name; default: the field's
+    keyword: str = ""  # the API's keyword; default: the field's
+    help_one_side: str = ""  # the help of commands that read one side, when it differs
+    metavar: str | None = None
+    minimum: int | None = None
+    required: str = ""  # what is missing, when the option must be given: "a table name"
 
     def __post_init__(self) -> None:
-        if self.chunk_size < 1:
-            raise UsageError(f"--chunk-size must be at least 1, not {self.chunk_size}")
-        if self.workers < 1:
-            raise UsageError(f"--workers must be at least 1, not {self.workers}")
-        if self.sample_limit < 0:
-            raise UsageError(f"--sample-limit must not be negative, not {self.sample_limit}")
-        if not self.table:
-            raise UsageError("a table name is required (--table)")
+        if self.kind not in KINDS:
+            raise ValueError(f"an option's kind is one of {', '.join(KINDS)}, not {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Offered:
+    """One option as one command offers it: names resolved, help worded for the command."""
+
+    name: str
+    option: Option
+    flag: str
+    dest: str
+    keyword: str
+    help: str
+    default: Any  # dataclasses.MISSING when required; None for a default built by a factory
+
+
+def option(
+    default: Any = dataclasses.MISSING, *, factory: Callable[[], Any] | None = None, **spec: Any
+) -> Any:
+    """A dataclass field offered as an option; `spec` is the `Option` (help, commands, kind, ...)."""
+    meta = {"option": Option(**spec)}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def offered(cls: type, command: str) -> Iterator[Offered]:
+    """The options `command` takes among the fields of option class `cls`, in declaration order."""
+    verb = VERBS.get(command, "")
+    for f in dataclasses.fields(cls):
+        spec: Option | None = f.metadata.get("option")
+        if spec is None or command not in spec.commands:
+            continue
+        text = (spec.help_one_side if command not in _TWO_SIDES else "") or spec.help
+        yield Offered(
+            name=f.name,
+            option=spec,
+            flag=_flag(f.name, spec),
+            dest=spec.dest or f.name,
+            keyword=spec.keyword or f.name,
+            help=text.format(verb=verb, Verb=verb.capitalize()),
+            default=None if f.default_factory is not dataclasses.MISSING else f.default,
+        )
+
+
+def _flag(name: str, spec: Option) -> str:
+    return spec.flag or "--" + name.replace("_", "-")
+
+
+T = TypeVar("T", bound="_Options")
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Options:
+    """The base of every option group: values are checked here, once, whoever builds them."""
+
+    #: The command whose options these are (its help wording and the API keywords it takes).
+    COMMAND: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            spec: Option | None = f.metadata.get("option")
+            if spec is None:
+                continue
+            value = getattr(self, f.name)
+            flag = _flag(f.name, spec)
+            if spec.required and not value:
+                raise UsageError(f"{spec.required} is required ({flag})")
+            if spec.minimum is not None and value < spec.minimum:
+                bound = "must not be negative" if spec.minimum == 0 else f"must be at least {spec.minimum}"
+                raise UsageError(f"{flag} {bound}, not {value}")
+
+    @classmethod
+    def from_keywords(cls: type[T], keywords: Mapping[str, Any]) -> T:
+        """The options a Python caller's keywords give (checked against the names by `takes_options`)."""
+        values = {}
+        for item in offered(cls, cls.COMMAND):
+            if item.keyword in keywords:
+                values[item.name] = _API_VALUES.get(item.option.kind, _same)(keywords[item.keyword])
+        return cls(**values)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _as_list(value: Any) -> list[Any]:
+    """None, one name (or path), or several, as a list: `key="id"` means `key=["id"]`."""
+    if value is None:
+        return []
+    if isinstance(value, (str, os.PathLike)):
+        return [value]
+    return list(value)
+
+
+def _as_overrides(value: Mapping[str, Any] | None) -> dict[str, tuple[str, dict[str, Any]]]:
+    """`{"amount": ("float", {"abs_tol": 0.01}), "name": "text"}` with every override a pair."""
+    return {
+        name: (rule, {}) if isinstance(rule, str) else (rule[0], dict(rule[1]))
+        for name, rule in (value or {}).items()
+    }
+
+
+_API_VALUES: dict[str, Callable[[Any], Any]] = {
+    "names": _as_list,
+    "files": _as_list,
+    "overrides": _as_overrides,
+}
+
+# The annotations keyword parameters show (help(), completion) where they accept more than the field holds.
+_API_TYPES = {
+    "names": "str | Sequence[str] | None",
+    "files": "str | os.PathLike[str] | Sequence[str | os.PathLike[str]]",
+    "overrides": "Mapping[str, str | tuple[str, Mapping[str, Any]]] | None",
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def takes_options(cls: type[_Options]) -> Callable[[F], F]:
+    """Give an API function taking `**options` the keyword parameters of option class `cls`.
+
+    The function's signature (what `help()` and notebook completion show) and docstring list
+    every option; a keyword that is none of them is a TypeError that suggests the closest name.
+    """
+
+    def decorate(func: F) -> F:
+        own = inspect.signature(func)
+        types = {f.name: f.type for f in dataclasses.fields(cls)}
+        options = [
+            inspect.Parameter(
+                item.keyword,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=inspect.Parameter.empty if item.default is dataclasses.MISSING else item.default,
+                annotation=_API_TYPES.get(item.option.kind, types[item.name]),
+            )
+            for item in offered(cls, cls.COMMAND)
+        ]
+        positional = [p for p in own.parameters.values() if p.kind is p.POSITIONAL_OR_KEYWORD]
+        keyword = [p for p in own.parameters.values() if p.kind is p.KEYWORD_ONLY]
+        signature = own.replace(parameters=[*positional, *options, *keyword])
+        names = list(signature.parameters)
+
+        @functools.wraps(func)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            for word in kwargs:
+                if word not in signature.parameters:
+                    hint = did_you_mean(word, names)
+                    message = f"{func.__name__}() got an unexpected keyword argument {word!r}"
+                    raise TypeError(f"{message}; {hint}" if hint else message)
+            try:
+                signature.bind(*args, **kwargs)
+            except TypeError as exc:
+                raise TypeError(f"{func.__name__}() {exc}") from None
+            return func(*args, **kwargs)
+
+        checked.__signature__ = signature  # type: ignore[attr-defined]
+        lines = "\n".join(f"    {item.keyword}: {item.help}" for item in offered(cls, cls.COMMAND))
+        checked.__doc__ = f"{func.__doc__ or ''}\n\nOptions:\n\n{lines}\n"
+        return checked  # type: ignore[return-value]
+
+    return decorate
+
+
+# --- the groups -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadingOptions(_Options):
+    """Which rows of which table each side reads, and how."""
+
+    table: str = option(
+        help="The table to {verb} (schema.table allowed).",
+        commands=_READ,
+        short="-t",
+        required="a table name",
+    )
+    right_table: str | None = option(
+        None, help="The table's name on the right side, when it differs.", commands=_TWO_SIDES
+    )
+    key: Sequence[str] = option(
+        (),
+        help="Key column (repeat for a composite key). Default: the primary key.",
+        commands=_READ,
+        kind="names",
+        short="-k",
+    )
+    columns: Sequence[str] = option(
+        (),
+        help="{Verb} only these columns (repeat, or comma-separate).",
+        commands=_READ,
+        kind="names",
+        short="-c",
+    )
+    exclude: Sequence[str] = option(
+        (),
+        help="Leave these columns out (repeat, or comma-separate).",
+        commands=_READ,
+        kind="names",
+        short="-x",
+    )
+    where: str | None = option(
+        None,
+        help="A SQL condition applied on both sides (e.g. \"created_at < '2026-01-01'\").",
+        help_one_side="A SQL condition selecting the rows to {verb}.",
+        commands=_READ,
+    )
+    right_where: str | None = option(
+        None, help="A different condition for the right side.", commands=_TWO_SIDES
+    )
+    chunk_size: int = option(100_000, help="Rows per chunk.", commands=_READ, kind="int", minimum=1)
+    workers: int = option(4, help="Chunks in flight at once.", commands=_RUN, kind="int", minimum=1)
+    retries: int = option(
+        2,
+        help="Times a chunk read that lost its connection is tried again.",
+        commands=_RUN,
+        kind="int",
+        minimum=0,
+    )
+    memory_limit: str | None = option(
+        None,
+        help="Memory the result store may use before it spills to disk (DuckDB's memory_limit, e.g. 2GB).",
+        commands=_RUN,
+        metavar="SIZE",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComparingOptions(_Options):
+    """How values are normalized and compared, and how much of what differs is kept and shown."""
+
+    sample_limit: int = option(
+        100,
+        help="Samples kept per kind.",
+        help_one_side="Examples kept per check.",
+        commands=_CHECK,
+        kind="int",
+        minimum=0,
+    )
+    rules: Sequence[str] = option(
+        (),
+        help="An extra rule file (YAML); its rules win over the defaults.",
+        commands=_READ,
+        kind="files",
+        dest="rule_files",
+    )
+    overrides: Mapping[str, Override] = option(
+        factory=dict,
+        help=(
+            "Compare one column with another normalizer or parameters (repeat). Leniency is opt-in here: "
+            "--rule amount=float:abs_tol=0.01,rel_tol=1e-9 (float tolerance), "
+            "--rule name=text:ignore_case=true,rstrip=true,trim=true,empty_as_null=true, "
+            "--rule created=:assume_zone=Europe/Berlin (zone of a naive DATETIME; an empty NAME keeps "
+            "the column's rule), --rule d=:zero_date=error, --rule id=:swap=true (UUID_TO_BIN(u, 1)). "
+            "See `dbdiff rules`."
+        ),
+        commands=_READ,
+        kind="overrides",
+        flag="--rule",
+        dest="rule_overrides",
+        keyword="column_rules",
+        metavar="COL=NAME[:K=V,...]",
+    )
+    mask: Sequence[str] = option(
+        (),
+        help="Show only keyed hashes of this column's values in every report (repeat, or comma-separate).",
+        commands=(DIFF, VALIDATE, EXPLAIN),
+        kind="names",
+        metavar="COL",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckOptions(_Options):
+    """Invariants checked on the chunks a run reads (dbdiff.validation)."""
+
+    schema: SchemaSpec = option(
+        None,
+        help="A pandera YAML schema checked on every chunk of both sides.",
+        help_one_side="A pandera YAML schema checked on every chunk.",
+        commands=_CHECK,
+    )
+    left_schema: SchemaSpec = option(
+        None, help="A pandera YAML schema for the left side only (wins over --schema).", commands=(DIFF,)
+    )
+    right_schema: SchemaSpec = option(
+        None, help="A pandera YAML schema for the right side only (wins over --schema).", commands=(DIFF,)
+    )
+    aggregate: Sequence[str] = option(
+        (),
+        help="A column whose count, sum, min and max must agree between the sides (repeatable).",
+        commands=(DIFF,),
+        kind="names",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfilingOptions(_Options):
+    """What infer-schema writes into the schema it proposes."""
+
+    max_values: int = option(
+        20,
+        help="Text columns with at most this many distinct values get an isin check.",
+        commands=(INFER,),
+        kind="int",
+        minimum=0,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputOptions(_Options):
+    """Where a command's result goes: report files, the stdout view, the progress bar."""
+
+    reports: Mapping[str, Path] = option(
+        factory=dict, help="The report files, by format.", commands=_OUTPUT, kind="reports"
+    )
+    fmt: str = option(
+        "text", help="What to print on stdout.", commands=_OUTPUT, kind="format", flag="--format"
+    )
+    no_progress: bool = option(False, help="Never show a progress bar.", commands=_CHECK, kind="flag")
+    quiet: bool = option(
+        False,
+        help="Print nothing on stdout (files and exit code only).",
+        commands=_OUTPUT,
+        kind="flag",
+        short="-q",
+    )
+
+
+# --- what each command receives (groups listed last first: dataclass fields follow the reverse MRO) --
+
+
+@dataclass(frozen=True, kw_only=True)
+class DiffOptions(CheckOptions, ComparingOptions, ReadingOptions):
+    """Everything a diff can be told; the CLI flags map onto these one to one."""
+
+    COMMAND: ClassVar[str] = DIFF
 
     def public(self) -> dict[str, Any]:
         """The options as reports show them."""
@@ -64,6 +421,8 @@ class DiffOptions:
         }
 
     def _validation_options(self) -> dict[str, Any]:
+        from dbdiff.validation import describe_schema
+
         # Only when set, so reports of runs without checks stay as they were.
         shown: dict[str, Any] = {
             name: describe_schema(getattr(self, name))
@@ -82,38 +441,15 @@ class DiffOptions:
         }
 
 
-@dataclass(frozen=True)
-class ValidateOptions:
+@dataclass(frozen=True, kw_only=True)
+class ValidateOptions(CheckOptions, ComparingOptions, ReadingOptions):
     """What `dbdiff validate` can be told: one source's table, its schema and the built-in checks."""
 
-    table: str
-    schema: SchemaSpec = None
-    key: Sequence[str] = ()
-    columns: Sequence[str] = ()
-    exclude: Sequence[str] = ()
-    where: str | None = None
-    chunk_size: int = 100_000
-    workers: int = 4
-    sample_limit: int = 100
-    rules: Sequence[str] = ()
-    overrides: Mapping[str, Override] = field(default_factory=dict)
-    aggregate: Sequence[str] = ()
-    retries: int = 2
-    memory_limit: str | None = None
+    COMMAND: ClassVar[str] = VALIDATE
 
 
-@dataclass(frozen=True)
-class InferOptions:
+@dataclass(frozen=True, kw_only=True)
+class InferOptions(ProfilingOptions, ComparingOptions, ReadingOptions):
     """What `dbdiff infer-schema` can be told."""
 
-    table: str
-    key: Sequence[str] = ()
-    columns: Sequence[str] = ()
-    exclude: Sequence[str] = ()
-    where: str | None = None
-    chunk_size: int = 100_000
-    workers: int = 4
-    rules: Sequence[str] = ()
-    overrides: Mapping[str, Override] = field(default_factory=dict)
-    max_values: int = 20
-    retries: int = 2
+    COMMAND: ClassVar[str] = INFER

@@ -2,18 +2,23 @@
 
     >>> from dbdiff.report import render
     >>> html = render(result, "html")
+    >>> write(result, "junit", "reports/junit.xml")
 
 The renderer modules import jinja2 and rich inside their functions, so importing this package
-stays cheap. `register_renderer` adds a format (a plugin, a company template).
+stays cheap. `register_renderer` adds a format (a plugin, a company template): it gets a CLI flag
+(`--NAME FILE`) and `write(result, NAME, path)` with no other edit.
 """
 
 from __future__ import annotations
 
-import difflib
+import os
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dbdiff.errors import UsageError
+from dbdiff.names import close_match
 from dbdiff.report.html import render_card_html, render_html
 from dbdiff.report.junit import render_junit
 from dbdiff.report.markdown import render_markdown
@@ -26,6 +31,7 @@ Renderer = Callable[["DiffResult"], str]
 
 __all__ = [
     "RENDERERS",
+    "RegisteredRenderer",
     "Renderer",
     "register_renderer",
     "render",
@@ -37,6 +43,7 @@ __all__ = [
     "render_plain_text",
     "render_text",
     "summary_line",
+    "write",
 ]
 
 
@@ -64,13 +71,55 @@ def render_json(result: DiffResult) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-RENDERERS: dict[str, Renderer] = {
-    "html": render_html,
-    "markdown": render_markdown,
-    "junit": render_junit,
-    "json": render_json,
-    "text": render_plain_text,
-}
+@dataclass(frozen=True)
+class RegisteredRenderer:
+    """A format in the registry: its renderer, and how the command line offers it."""
+
+    name: str
+    renderer: Renderer
+    flag: str | None  # the CLI flag that writes this rendering to a file (--html FILE)
+    help: str
+    stdout: bool  # whether `--format` can print it
+
+    def __call__(self, result: DiffResult) -> str:
+        return self.renderer(result)
+
+    @property
+    def dest(self) -> str:
+        """The name of the flag's value among a command's parameters."""
+        return self.name.replace("-", "_") + "_path"
+
+
+#: Format name -> renderer, in the order the CLI lists their flags and `--format` choices.
+RENDERERS: dict[str, RegisteredRenderer] = {}
+
+
+def register_renderer(
+    name: str, renderer: Renderer, *, flag: str | bool = True, help: str = "", stdout: bool = False
+) -> None:
+    """Make `renderer` available as format `name` (replacing any renderer of that name).
+
+    The format gets a CLI flag that writes it to a file -- `--NAME FILE` unless `flag` names
+    another or is False -- on every command that writes reports, and `write(result, name, path)`
+    in the API; `stdout=True` also offers it as a `--format` choice. No edit to the CLI is needed.
+    """
+    if flag is True:
+        flag = f"--{name}"
+    if isinstance(flag, str) and not flag.startswith("--"):
+        raise ValueError(f"a renderer's flag starts with '--', not {flag!r}")
+    RENDERERS[name] = RegisteredRenderer(
+        name, renderer, flag or None, help or f"Write the {name} report to FILE.", stdout
+    )
+
+
+register_renderer("json", render_json, help="Write the JSON report (schema_version 1) to FILE.", stdout=True)
+register_renderer("html", render_html, help="Write the self-contained HTML report to FILE.")
+register_renderer(
+    "markdown", render_markdown, help="Write a Markdown summary (for CI job summaries) to FILE.", stdout=True
+)
+register_renderer("junit", render_junit, help="Write JUnit XML (one testcase per table and check) to FILE.")
+# The CLI's `--format text` is the terminal view (rich); this plain rendering is the API's.
+register_renderer("text", render_plain_text, flag=False)
 
 
 # Names people reach for; only used to suggest the real one.
@@ -84,20 +133,28 @@ _ALIASES = {
 }
 
 
-def register_renderer(name: str, renderer: Renderer) -> None:
-    """Make `renderer` available as format `name` (replacing any renderer of that name)."""
-    RENDERERS[name] = renderer
-
-
 def render(result: DiffResult, fmt: str) -> str:
     """`result` rendered in format `fmt` (html, markdown, junit, json, text)."""
     renderer = RENDERERS.get(fmt)
     if renderer is None:
         known = ", ".join(sorted(RENDERERS))
         alias = _ALIASES.get(fmt.lower())
-        close = (
-            [alias] if alias in RENDERERS else difflib.get_close_matches(fmt.lower(), list(RENDERERS), n=1)
-        )
-        hint = f"did you mean {close[0]!r}? known formats: {known}" if close else f"known formats: {known}"
+        close = alias if alias in RENDERERS else close_match(fmt.lower(), RENDERERS)
+        hint = f"did you mean {close!r}? known formats: {known}" if close else f"known formats: {known}"
         raise UsageError(f"unknown report format {fmt!r}", hint=hint)
     return renderer(result)
+
+
+def write(result: DiffResult, fmt: str, path: str | os.PathLike[str]) -> Path:
+    """Write `result` rendered in format `fmt` to the file `path` (making its folder); return the path.
+
+    A file that can't be written is a `UsageError` (exit code 2) naming the format and the path.
+    """
+    text = render(result, fmt)
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write the {fmt} report to {str(target)!r}: {exc.strerror}") from None
+    return target
