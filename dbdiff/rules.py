@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dbdiff.catalog import FAMILIES, Column
 from dbdiff.errors import RuleError
 from dbdiff.normalize import get_normalizer
-from dbdiff.schema import FAMILIES, Column
 
 #: Integer bounds a condition may set on a column's precision, scale, length and fractional seconds.
 _BOUND_KEYS = (

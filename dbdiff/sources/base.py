@@ -16,9 +16,9 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from dbdiff.catalog import Column, TableCatalog
 from dbdiff.errors import ColumnError, URLError
 from dbdiff.result import SourceInfo
-from dbdiff.schema import Column, TableSchema
 from dbdiff.sources.urls import SourceURL, parse_url
 
 KeyValue = tuple[Any, ...]
@@ -60,7 +60,7 @@ class Source(abc.ABC):
         """The server's (or library's) version string."""
 
     @abc.abstractmethod
-    def introspect(self, table: str) -> TableSchema:
+    def introspect(self, table: str) -> TableCatalog:
         """Columns, native types and primary key of `table`; `TableNotFoundError` if it isn't there."""
 
     @abc.abstractmethod

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import duckdb
 import pyarrow as pa
 
+from dbdiff.catalog import Column, TableCatalog
 from dbdiff.errors import (
     ColumnError,
     ConnectionFailure,
@@ -41,7 +42,6 @@ from dbdiff.errors import (
     UsageError,
     WhereRejected,
 )
-from dbdiff.schema import Column, TableSchema
 from dbdiff.sources.base import (
     KeyRange,
     KeyValue,
@@ -293,7 +293,7 @@ class DuckDBBackedSource(Source):
     def server_version(self) -> str:
         return f"duckdb {duckdb.__version__}"
 
-    def introspect(self, table: str) -> TableSchema:
+    def introspect(self, table: str) -> TableCatalog:
         relation = self.resolve(table)
         rows = self._fetch(
             "SELECT column_name, data_type, is_nullable FROM duckdb_columns() "
@@ -308,7 +308,7 @@ class DuckDBBackedSource(Source):
                 found = self._fetch(f"SELECT enum_range(NULL::{data_type})", context=f"reading {name!r}")
                 values = tuple(found[0][0])
             columns.append(duckdb_column(name, data_type, bool(nullable), values))
-        return TableSchema(
+        return TableCatalog(
             name=table, columns=tuple(columns), primary_key=self._primary_key(relation, columns)
         )
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from dbdiff.catalog import Column, TableCatalog
 from dbdiff.errors import (
     ConnectionFailure,
     DbdiffError,
@@ -23,7 +24,6 @@ from dbdiff.errors import (
     UsageError,
     scrub,
 )
-from dbdiff.schema import Column, TableSchema
 from dbdiff.sources import _cx
 from dbdiff.sources.base import (
     KeyRange,
@@ -224,7 +224,7 @@ class MySQLSource(ServerSource):
             return schema, name
         return str(self.url.database), table
 
-    def introspect(self, table: str) -> TableSchema:
+    def introspect(self, table: str) -> TableCatalog:
         schema, name = self._split(table)
         rows = self._query(
             "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_MAXIMUM_LENGTH, "
@@ -255,7 +255,7 @@ class MySQLSource(ServerSource):
         ]
         json_columns = self._json_checked_columns(schema, name)
         columns = tuple(_column(r, json_columns) for r in rows)
-        return TableSchema(name=table, columns=columns, primary_key=tuple(pk))
+        return TableCatalog(name=table, columns=columns, primary_key=tuple(pk))
 
     def _json_checked_columns(self, schema: str, name: str) -> set[str]:
         """Columns MariaDB declares JSON (LONGTEXT + CHECK json_valid); MySQL 8 has a JSON type."""

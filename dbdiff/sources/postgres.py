@@ -12,8 +12,8 @@ import os
 import re
 from typing import Any
 
+from dbdiff.catalog import Column, TableCatalog
 from dbdiff.errors import ConnectionFailure, DbdiffError, TableNotFoundError, URLError, UsageError, scrub
-from dbdiff.schema import Column, TableSchema
 from dbdiff.sources import _cx
 from dbdiff.sources.base import INFINITIES, SQLDialect, register_source
 from dbdiff.sources.server import ServerSource, tables_hint
@@ -354,11 +354,11 @@ class PostgresSource(ServerSource):
             )
         return ref
 
-    def introspect(self, table: str) -> TableSchema:
+    def introspect(self, table: str) -> TableCatalog:
         ref = self._regclass(table)
         rows = self._query(_COLUMNS_SQL, (ref,))
         pk = [r[0] for r in self._query(_PK_SQL, (ref,))]
-        return TableSchema(name=table, columns=tuple(_column(r) for r in rows), primary_key=tuple(pk))
+        return TableCatalog(name=table, columns=tuple(_column(r) for r in rows), primary_key=tuple(pk))
 
 
 def _column(row: tuple[Any, ...]) -> Column:

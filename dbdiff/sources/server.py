@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from dbdiff.catalog import Column
 from dbdiff.errors import ConnectionFailure, DbdiffError, URLError
-from dbdiff.schema import Column
 from dbdiff.sources import _cx
 from dbdiff.sources.base import (
     KeyRange,

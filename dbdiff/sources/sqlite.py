@@ -30,6 +30,7 @@ from urllib.parse import quote
 
 import pyarrow as pa
 
+from dbdiff.catalog import Column, TableCatalog
 from dbdiff.errors import (
     ColumnError,
     ConnectionFailure,
@@ -42,7 +43,6 @@ from dbdiff.errors import (
     UsageError,
     WhereRejected,
 )
-from dbdiff.schema import Column, TableSchema
 from dbdiff.sources.base import (
     KeyRange,
     KeyValue,
@@ -368,7 +368,7 @@ class SQLiteSource(Source):
 
     # -- Source --
 
-    def introspect(self, table: str) -> TableSchema:
+    def introspect(self, table: str) -> TableCatalog:
         name = self.resolve(table)
         rows = self._rows(
             'SELECT name, type, "notnull", pk FROM pragma_table_info(?) ORDER BY cid',
@@ -380,7 +380,7 @@ class SQLiteSource(Source):
             sqlite_column(col, declared or "", nullable=not notnull and not _is_rowid(declared, order, pk))
             for col, declared, notnull, order in rows
         )
-        return TableSchema(name=table, columns=columns, primary_key=tuple(col for _, col in sorted(pk)))
+        return TableCatalog(name=table, columns=columns, primary_key=tuple(col for _, col in sorted(pk)))
 
     def count_rows(self, table: str, where: str | None = None) -> int:
         name = self._resolve_checked(table, where)
