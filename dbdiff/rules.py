@@ -7,7 +7,6 @@ a malformed condition is a `RuleError` that says which file and which rule. YAML
 from __future__ import annotations
 
 import contextlib
-import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Any
 
 from dbdiff.catalog import FAMILIES, Column
 from dbdiff.errors import RuleError
+from dbdiff.names import did_you_mean
 from dbdiff.normalize import get_normalizer
 
 #: Integer bounds a condition may set on a column's precision, scale, length and fractional seconds.
@@ -309,8 +309,7 @@ def _condition(data: Any, where: str) -> Condition:
     families = _names(data.get("family"), where, "family")
     for family in families:
         if family not in FAMILIES:
-            close = difflib.get_close_matches(family, FAMILIES, n=1)
-            hint = (f"did you mean {close[0]!r}? " if close else "") + "families: " + ", ".join(FAMILIES)
+            hint = f"{did_you_mean(family, FAMILIES)} families: {', '.join(FAMILIES)}".lstrip()
             raise RuleError(f"{where}: unknown family {family!r}", hint=hint)
     dialects = _names(data.get("dialect"), where, "dialect")
     for dialect in dialects:
@@ -360,8 +359,7 @@ def _names(value: Any, where: str, key: str) -> tuple[str, ...]:
 def _reject_unknown(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
     for key in data:
         if key not in allowed:
-            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(sorted(allowed))
+            hint = did_you_mean(str(key), allowed) or "allowed: " + ", ".join(sorted(allowed))
             raise RuleError(f"{where}: unknown key {key!r}", hint=hint)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import abc
 import decimal
-import difflib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import pyarrow as pa
 
 from dbdiff.catalog import Column, TableCatalog
 from dbdiff.errors import ColumnError, URLError
+from dbdiff.names import did_you_mean
 from dbdiff.result import SourceInfo
 from dbdiff.sources.urls import SourceURL, parse_url
 
@@ -137,8 +137,7 @@ def open_source(url: str | SourceURL | Source) -> Source:
     factory = _REGISTRY.get(parsed.scheme)
     if factory is None:
         known = ", ".join(sorted(_REGISTRY))
-        close = difflib.get_close_matches(parsed.scheme, list(_REGISTRY), n=1)
-        hint = (f"did you mean {close[0]!r}? " if close else "") + f"known: {known}"
+        hint = f"{did_you_mean(parsed.scheme, _REGISTRY)} known: {known}".lstrip()
         raise URLError(f"no source handles the scheme {parsed.scheme!r}", hint=hint)
     return factory(parsed)
 

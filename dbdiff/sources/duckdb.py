@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
-import difflib
 import math
 import os
 import re
@@ -42,6 +41,7 @@ from dbdiff.errors import (
     UsageError,
     WhereRejected,
 )
+from dbdiff.names import did_you_mean
 from dbdiff.sources.base import (
     KeyRange,
     KeyValue,
@@ -375,10 +375,8 @@ class DuckDBBackedSource(Source):
             if len(found) == 1:
                 return found[0]
         names = [r.display for r in relations]
-        close = difflib.get_close_matches(table, names, n=1) or difflib.get_close_matches(
-            table.lower(), [n.lower() for n in names], n=1
-        )
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        mean = did_you_mean(table, names) or did_you_mean(table.lower(), [n.lower() for n in names])
+        hint = f"{mean} " if mean else ""
         if names:
             shown = ", ".join(names[:20]) + (f", ... ({len(names)} in all)" if len(names) > 20 else "")
             hint += f"available: {shown}"

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
-import difflib
 import math
 import os
 import re
@@ -43,6 +42,7 @@ from dbdiff.errors import (
     UsageError,
     WhereRejected,
 )
+from dbdiff.names import did_you_mean
 from dbdiff.sources.base import (
     KeyRange,
     KeyValue,
@@ -352,10 +352,8 @@ class SQLiteSource(Source):
         folded = [n for n in names if n.lower() == wanted.lower()]
         if len(folded) == 1:
             return folded[0]
-        close = difflib.get_close_matches(wanted, names, n=1) or difflib.get_close_matches(
-            wanted.lower(), [n.lower() for n in names], n=1
-        )
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        mean = did_you_mean(wanted, names) or did_you_mean(wanted.lower(), [n.lower() for n in names])
+        hint = f"{mean} " if mean else ""
         if names:
             hint += (
                 "available: "
