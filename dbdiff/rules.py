@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dbdiff.catalog import FAMILIES, Column
+from dbdiff.dialects import dialect_names
 from dbdiff.errors import RuleError
 from dbdiff.names import did_you_mean
 from dbdiff.normalize import get_normalizer
@@ -33,8 +34,6 @@ _CONDITION_KEYS = {"family", "type", "unsigned", "fixed", "collation", "dialect"
 _RULE_KEYS = {"name", "description", "left", "right", "normalizer", "params", "symmetric", "example"}
 _EXAMPLE_KEYS = {"left", "right", "equal"}
 _FILE_KEYS = {"version", "rules", "description"}
-#: The dialects sources report; a rule condition may name them.
-DIALECTS = ("mysql", "postgresql", "duckdb", "sqlite", "arrow", "parquet", "csv")
 
 
 @dataclass(frozen=True)
@@ -312,9 +311,10 @@ def _condition(data: Any, where: str) -> Condition:
             hint = f"{did_you_mean(family, FAMILIES)} families: {', '.join(FAMILIES)}".lstrip()
             raise RuleError(f"{where}: unknown family {family!r}", hint=hint)
     dialects = _names(data.get("dialect"), where, "dialect")
+    known = dialect_names()  # a condition may name any dialect a source reports
     for dialect in dialects:
-        if dialect not in DIALECTS:
-            raise RuleError(f"{where}: unknown dialect {dialect!r}", hint="dialects: " + ", ".join(DIALECTS))
+        if dialect not in known:
+            raise RuleError(f"{where}: unknown dialect {dialect!r}", hint="dialects: " + ", ".join(known))
     patterns = {}
     for key in ("type", "collation"):
         pattern = data.get(key)

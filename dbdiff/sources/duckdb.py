@@ -22,12 +22,13 @@ import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
 from dbdiff.catalog import Column, TableCatalog
+from dbdiff.dialects import Dialect, register_dialect
 from dbdiff.errors import (
     ColumnError,
     ConnectionFailure,
@@ -46,7 +47,6 @@ from dbdiff.sources.base import (
     KeyRange,
     KeyValue,
     Source,
-    SQLDialect,
     boundaries_query,
     chunk_query,
     null_keys_predicate,
@@ -125,8 +125,10 @@ def quote_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-class DuckDBDialect(SQLDialect):
-    """DuckDB quoting, literals and casts."""
+class DuckDBDialect(Dialect):
+    """DuckDB quoting, literals and casts (also those of Arrow, Parquet and CSV sources, read by DuckDB)."""
+
+    name = "duckdb"
 
     def quote(self, name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
@@ -191,6 +193,10 @@ class DuckDBDialect(SQLDialect):
         )
 
 
+register_dialect(DuckDBDialect())
+register_dialect(DuckDBDialect("arrow"))
+
+
 def _cast(text: str, target: str) -> str:
     return f"CAST({quote_string(text)} AS {target})"
 
@@ -241,8 +247,6 @@ class DuckDBBackedSource(Source):
 
     The connection is used by one thread at a time (a lock); DuckDB parallelizes each query itself.
     """
-
-    sql: ClassVar[DuckDBDialect] = DuckDBDialect()
 
     def __init__(self, url: SourceURL, con: duckdb.DuckDBPyConnection) -> None:
         super().__init__(url)

@@ -22,7 +22,6 @@ from dbdiff.sources.base import (
     KeyRange,
     KeyValue,
     Source,
-    SQLDialect,
     boundaries_query,
     chunk_query,
     null_keys_predicate,
@@ -39,7 +38,7 @@ class ServerSource(Source):
     #: taken into the URL's credentials by `parse_url`); any other is refused before connecting.
     url_params: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, url: SourceURL, dialect: SQLDialect) -> None:
+    def __init__(self, url: SourceURL) -> None:
         super().__init__(url)
         if not url.database:
             raise URLError(f"{url.redacted} names no database")
@@ -54,7 +53,6 @@ class ServerSource(Source):
                     f"dbdiff does not take the query parameter{shown} in a {url.scheme} URL",
                     hint=f"{mean} it takes: {known}".lstrip(),
                 )
-        self.sql = dialect
         self._conn: Any = None
         self._lock = threading.Lock()
         self._version: str | None = None

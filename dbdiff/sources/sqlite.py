@@ -24,12 +24,13 @@ import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import quote
 
 import pyarrow as pa
 
 from dbdiff.catalog import Column, TableCatalog
+from dbdiff.dialects import Dialect, register_dialect
 from dbdiff.errors import (
     ColumnError,
     ConnectionFailure,
@@ -47,7 +48,6 @@ from dbdiff.sources.base import (
     KeyRange,
     KeyValue,
     Source,
-    SQLDialect,
     boundaries_query,
     chunk_query,
     null_keys_predicate,
@@ -239,8 +239,10 @@ def _datetime_text(value: dt.datetime) -> str:
     return value.isoformat(sep=" ").rstrip("0").rstrip(".") if value.microsecond else value.isoformat(sep=" ")
 
 
-class SQLiteDialect(SQLDialect):
+class SQLiteDialect(Dialect):
     """SQLite quoting and literals; values are read raw and typed in Python (see the module docs)."""
+
+    name = "sqlite"
 
     def quote(self, name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
@@ -288,6 +290,9 @@ class SQLiteDialect(SQLDialect):
         )
 
 
+register_dialect(SQLiteDialect())
+
+
 # --- the source -------------------------------------------------------------------------------
 
 
@@ -299,7 +304,6 @@ class SQLiteSource(Source):
     """
 
     dialect = "sqlite"
-    sql: ClassVar[SQLiteDialect] = SQLiteDialect()
 
     def __init__(self, url: SourceURL | str) -> None:
         parsed = parse_url(url) if isinstance(url, str) else url
