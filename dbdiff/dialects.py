@@ -2,12 +2,12 @@
 
 Each source module defines its dialect (a `Dialect`: quoting, literals, and the casts a chunk read
 needs so nothing is lost on the way into Arrow) and registers it with `register_dialect`. Rule
-conditions (`dialect: mysql`) and `dbdiff explain` ask this registry; it never imports a source
-itself, so rules and planning stay free of drivers.
+conditions (`dialect: mysql`) and `dbdiff explain` ask this registry, which imports no source.
 
-The built-in dialects are known by name before their modules load (`BUILTIN`): naming one costs
-nothing, and the first `get_dialect` imports the module that registers it. A new built-in dialect
-is one module under `dbdiff/sources/` plus its line in `BUILTIN`; a plugin's module calls
+The built-in dialects are known by name before their modules load (`BUILTIN`): rules validate a
+name without loading any driver, and the first `get_dialect` of a built-in imports, by name, the
+module that registers it (as `open_source` does for URL schemes). A new built-in dialect is one
+module under `dbdiff/sources/` plus its line in `BUILTIN`; a plugin's module calls
 `register_dialect` when imported and needs no line at all.
 """
 
