@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dbdiff._version import __version__
+from dbdiff.result import use_views as _use_views
 
 __all__ = [
     "DiffResult",
@@ -27,7 +28,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from dbdiff.api import diff, infer_schema, validate
-    from dbdiff.result import DiffResult, SamplesOnlyWarning, TableResult, load_result
+    from dbdiff.result import DiffResult, SamplesOnlyWarning, TableResult, Views, load_result
 
 _LAZY = {
     "diff": "dbdiff.api",
@@ -47,3 +48,15 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     return getattr(importlib.import_module(module), name)
+
+
+def _notebook_views() -> Views:
+    """The report package's views of a result, loaded when a result is first shown, not here."""
+    from dbdiff.report import notebook
+
+    return notebook
+
+
+# The result model imports no renderer; wired here, every result shows itself however it was made
+# (by a run, from JSON, or unpickled).
+_use_views(_notebook_views)

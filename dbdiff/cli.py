@@ -334,11 +334,10 @@ def explain_command(left_url: str | None, right_url: str | None, fmt: str, **fla
         from dbdiff.mask import masked_columns
 
         masked = masked_columns(plan.all_pairs, options.mask)
-        left_sql, right_sql = getattr(left, "sql", None), getattr(right, "sql", None)
         described = describe_plan(
             plan,
-            left_cast=left_sql.select_expr if left_sql is not None else None,
-            right_cast=right_sql.select_expr if right_sql is not None else None,
+            left_cast=left.sql.select_expr,
+            right_cast=right.sql.select_expr,
             hide_keys=bool(masked & set(plan.key_names)),
         )
     finally:

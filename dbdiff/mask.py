@@ -19,9 +19,9 @@ import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from dbdiff.catalog import find_named
 from dbdiff.errors import ColumnError, DbdiffError, RuntimeFailure
 from dbdiff.result import DiffResult, Samples, TableResult, Validation, ValidationFailure
-from dbdiff.schema import find_named
 
 
 def check_mask(pairs: Sequence[Any], columns: Sequence[str]) -> None:

@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dbdiff.catalog import ORDER_STABLE_FAMILIES, Column, TableCatalog, find_named
 from dbdiff.errors import ColumnError, KeyColumnError, UsageError
 from dbdiff.rules import RuleChoice, RuleSet
-from dbdiff.schema import ORDER_STABLE_FAMILIES, Column, TableSchema, find_named
 from dbdiff.sources.base import KeyRange, KeyValue
 
 Override = tuple[str, Mapping[str, Any]]
@@ -105,7 +105,7 @@ class ColumnMatch:
         return f"{column.name!r} (only on the {side} side)"
 
 
-def match_columns(left: TableSchema, right: TableSchema) -> list[ColumnMatch]:
+def match_columns(left: TableCatalog, right: TableCatalog) -> list[ColumnMatch]:
     """Pair both sides' columns: by exact name first, then ignoring case where that is unambiguous.
 
     A column pairs with the other side's column of the same name; failing that, with the one
@@ -149,7 +149,7 @@ def resolve_column(
 
 
 def _not_paired(
-    name: str, match: ColumnMatch | None, what: str, left: TableSchema, right: TableSchema
+    name: str, match: ColumnMatch | None, what: str, left: TableCatalog, right: TableCatalog
 ) -> str:
     """Why `name` is not a column of both sides, in words."""
     if match is None:
@@ -167,7 +167,7 @@ def _not_paired(
     return message
 
 
-def choose_key(left: TableSchema, right: TableSchema, key: Sequence[str] | None) -> list[str]:
+def choose_key(left: TableCatalog, right: TableCatalog, key: Sequence[str] | None) -> list[str]:
     """The key columns (as the left side names them): as given, else the left primary key, else
     the right one."""
     matches = match_columns(left, right)
@@ -202,15 +202,15 @@ def choose_key(left: TableSchema, right: TableSchema, key: Sequence[str] | None)
     )
 
 
-def _columns_hint(schema: TableSchema) -> str:
+def _columns_hint(schema: TableCatalog) -> str:
     names = schema.column_names
     shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
     return f"columns of {schema.name}: {shown}"
 
 
 def pair_columns(
-    left: TableSchema,
-    right: TableSchema,
+    left: TableCatalog,
+    right: TableCatalog,
     *,
     key: Sequence[str],
     rules: RuleSet,

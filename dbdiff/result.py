@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from dbdiff.errors import ConfigError
+from dbdiff.errors import ConfigError, scrub
 
 if TYPE_CHECKING:
     import polars as pl
@@ -27,6 +27,41 @@ class FrameStore(Protocol):
     def has(self, table: str, kind: str) -> bool: ...
 
     def read(self, table: str, kind: str, *, raw: bool = False) -> pl.DataFrame: ...
+
+
+class Views(Protocol):
+    """How a result shows itself to people: the notebook card, the full HTML page, `show()`.
+
+    The data model imports no renderer: `dbdiff.report.notebook` implements these, and the package
+    face hands it over with `use_views`, so the report package loads on a result's first view.
+    """
+
+    def repr_mimebundle(
+        self, result: DiffResult, include: Collection[str] | None, exclude: Collection[str] | None
+    ) -> dict[str, Any]: ...
+
+    def repr_html(self, result: DiffResult) -> str: ...
+
+    def to_html(self, result: DiffResult) -> str: ...
+
+    def show(self, result: DiffResult, height: int) -> Any: ...
+
+    def check_headline(self, table: TableResult) -> str: ...
+
+
+_load_views: Callable[[], Views] | None = None
+
+
+def use_views(load: Callable[[], Views]) -> None:
+    """Say where results find their views: `load()` returns them, called when one is first needed."""
+    global _load_views
+    _load_views = load
+
+
+def _views() -> Views:
+    if _load_views is None:
+        raise RuntimeError("results have no views: the package face (dbdiff/__init__.py) sets them")
+    return _load_views()
 
 
 STATUSES = ("identical", "different", "error")
@@ -474,10 +509,8 @@ class DiffResult:
 
     def __repr__(self) -> str:
         if self.options.get("command") == "validate":  # one source checked: no diff words
-            from dbdiff.report.formatting import check_headline
-
             label = {"identical": "passed", "different": "failed"}.get(self.status, self.status)
-            tables = "; ".join(f"{t.left_table}: {check_headline(t)}" for t in self.tables)
+            tables = "; ".join(f"{t.left_table}: {_views().check_headline(t)}" for t in self.tables)
             return f"<DiffResult validate {label}: {tables}>"
         parts = []
         for t in self.tables:
@@ -493,35 +526,15 @@ class DiffResult:
     def _repr_mimebundle_(
         self, include: Collection[str] | None = None, exclude: Collection[str] | None = None
     ) -> dict[str, Any]:
-        """The short summary (text/plain), the card (text/html) and the counts as JSON.
-
-        The JSON goes under a vendor type by default: JupyterLab and VS Code rank plain
-        `application/json` above `text/html` and would show a JSON tree instead of the card.
-        Ask for `application/json` explicitly (`display(result, include=[...])`) to get it.
-        """
-        makers: dict[str, Callable[[], Any]] = {
-            "text/plain": self.__repr__,
-            "text/html": self._repr_html_,
-            SUMMARY_MIME: self.summary,
-        }
-        if include and JSON_MIME in include:
-            makers[JSON_MIME] = self.summary
-        return {
-            mime: make()
-            for mime, make in makers.items()
-            if (not include or mime in include) and not (exclude and mime in exclude)
-        }
+        """The short summary (text/plain), the card (text/html) and the counts as JSON."""
+        return _views().repr_mimebundle(self, include, exclude)
 
     def _repr_html_(self) -> str:
         """The compact notebook card: plain HTML and scoped CSS, no script."""
-        from dbdiff.report.card import render_card_html
-
-        return render_card_html(self)
+        return _views().repr_html(self)
 
     def summary(self) -> dict[str, Any]:
         """The run in brief as plain data: status, sources, and per table its counts (no samples)."""
-        from dbdiff.report.formatting import safe_text
-
         return {
             "schema_version": self.schema_version,
             "dbdiff_version": self.dbdiff_version,
@@ -529,15 +542,15 @@ class DiffResult:
             "duration_s": self.duration_s,
             "status": self.status,
             "exit_code": self.exit_code,
-            "left": {"url": safe_text(self.left.url), "dialect": self.left.dialect},
-            "right": {"url": safe_text(self.right.url), "dialect": self.right.dialect},
+            "left": {"url": scrub(self.left.url or ""), "dialect": self.left.dialect},
+            "right": {"url": scrub(self.right.url or ""), "dialect": self.right.dialect},
             "tables": [
                 {
                     "left_table": t.left_table,
                     "right_table": t.right_table,
                     "key": list(t.key),
                     "status": t.status,
-                    "error": safe_text(t.error) if t.error else None,
+                    "error": scrub(t.error) if t.error else None,
                     "summary": t.summary.to_dict(),
                     "columns": {c.name: c.mismatches for c in t.columns if c.mismatches},
                 }
@@ -547,62 +560,11 @@ class DiffResult:
 
     def to_html(self) -> str:
         """The full self-contained HTML report (the same page as `dbdiff diff --html`)."""
-        from dbdiff.report.html import render_html
+        return _views().to_html(self)
 
-        return render_html(self)
-
-    def show(self, *, height: int = 640) -> ReportFrame:
+    def show(self, *, height: int = 640) -> Any:
         """The full report for a notebook cell, in a sandboxed iframe `height` pixels tall."""
-        return ReportFrame(self.to_html(), height=height)
-
-
-SUMMARY_MIME = "application/vnd.dbdiff.summary+json"
-JSON_MIME = "application/json"
-
-
-@dataclass(frozen=True)
-class ReportFrame:
-    """A full HTML report shown in a notebook through `<iframe srcdoc>`.
-
-    The iframe keeps the report's CSS and script apart from the notebook's page, and its sandbox
-    (scripts, but no same-origin access) keeps the report from touching the notebook even if a
-    value ever slipped past escaping. Everything is inline, so it works offline.
-    """
-
-    html: str
-    height: int = 640
-
-    def __post_init__(self) -> None:
-        if isinstance(self.height, bool) or not isinstance(self.height, int) or self.height < 50:
-            raise ValueError(f"height must be a whole number of pixels >= 50, not {self.height!r}")
-
-    def _repr_html_(self) -> str:
-        from html import escape
-
-        return (
-            f'<iframe srcdoc="{escape(self.html, quote=True)}" sandbox="allow-scripts" '
-            f'title="dbdiff report" style="width: 100%; height: {self.height}px; '
-            'border: 1px solid #d0d7de; border-radius: 4px; background: #fff;"></iframe>'
-        )
-
-    def _repr_mimebundle_(
-        self, include: Collection[str] | None = None, exclude: Collection[str] | None = None
-    ) -> dict[str, Any]:
-        makers: dict[str, Callable[[], Any]] = {"text/plain": self.__repr__, "text/html": self._repr_html_}
-        return {
-            mime: make()
-            for mime, make in makers.items()
-            if (not include or mime in include) and not (exclude and mime in exclude)
-        }
-
-    def __repr__(self) -> str:
-        return f"<dbdiff report: {len(self.html):,} characters of HTML; .save(path) writes it to a file>"
-
-    def save(self, path: str | Path) -> Path:
-        """Write the report page to `path` (what `dbdiff diff --html` writes)."""
-        path = Path(path)
-        path.write_text(self.html, encoding="utf-8")
-        return path
+        return _views().show(self, height)
 
 
 def load_result(path: str | Path) -> DiffResult:

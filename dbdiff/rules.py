@@ -7,16 +7,17 @@ a malformed condition is a `RuleError` that says which file and which rule. YAML
 from __future__ import annotations
 
 import contextlib
-import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dbdiff.catalog import FAMILIES, Column
+from dbdiff.dialects import dialect_names
 from dbdiff.errors import RuleError
+from dbdiff.names import did_you_mean
 from dbdiff.normalize import get_normalizer
-from dbdiff.schema import FAMILIES, Column
 
 #: Integer bounds a condition may set on a column's precision, scale, length and fractional seconds.
 _BOUND_KEYS = (
@@ -33,8 +34,6 @@ _CONDITION_KEYS = {"family", "type", "unsigned", "fixed", "collation", "dialect"
 _RULE_KEYS = {"name", "description", "left", "right", "normalizer", "params", "symmetric", "example"}
 _EXAMPLE_KEYS = {"left", "right", "equal"}
 _FILE_KEYS = {"version", "rules", "description"}
-#: The dialects sources report; a rule condition may name them.
-DIALECTS = ("mysql", "postgresql", "duckdb", "sqlite", "arrow", "parquet", "csv")
 
 
 @dataclass(frozen=True)
@@ -309,13 +308,13 @@ def _condition(data: Any, where: str) -> Condition:
     families = _names(data.get("family"), where, "family")
     for family in families:
         if family not in FAMILIES:
-            close = difflib.get_close_matches(family, FAMILIES, n=1)
-            hint = (f"did you mean {close[0]!r}? " if close else "") + "families: " + ", ".join(FAMILIES)
+            hint = f"{did_you_mean(family, FAMILIES)} families: {', '.join(FAMILIES)}".lstrip()
             raise RuleError(f"{where}: unknown family {family!r}", hint=hint)
     dialects = _names(data.get("dialect"), where, "dialect")
+    known = dialect_names()  # a condition may name any dialect a source reports
     for dialect in dialects:
-        if dialect not in DIALECTS:
-            raise RuleError(f"{where}: unknown dialect {dialect!r}", hint="dialects: " + ", ".join(DIALECTS))
+        if dialect not in known:
+            raise RuleError(f"{where}: unknown dialect {dialect!r}", hint="dialects: " + ", ".join(known))
     patterns = {}
     for key in ("type", "collation"):
         pattern = data.get(key)
@@ -360,8 +359,7 @@ def _names(value: Any, where: str, key: str) -> tuple[str, ...]:
 def _reject_unknown(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
     for key in data:
         if key not in allowed:
-            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(sorted(allowed))
+            hint = did_you_mean(str(key), allowed) or "allowed: " + ", ".join(sorted(allowed))
             raise RuleError(f"{where}: unknown key {key!r}", hint=hint)
 
 

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from dbdiff.catalog import find_named
 from dbdiff.compare import SUFFIX, key_names, prepare_side, split_duplicates
 from dbdiff.errors import ColumnError, ConfigError, KeyColumnError, UsageError
 from dbdiff.plan import (
@@ -62,7 +63,6 @@ from dbdiff.result import (
     Validation,
     ValidationFailure,
 )
-from dbdiff.schema import find_named
 from dbdiff.values import encode_value, frame_rows
 
 if TYPE_CHECKING:

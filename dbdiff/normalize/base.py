@@ -20,9 +20,9 @@ from typing import Any
 
 import polars as pl
 
+from dbdiff.catalog import Column
 from dbdiff.errors import RuleError
 from dbdiff.names import did_you_mean
-from dbdiff.schema import Column
 
 Params = Mapping[str, Any]
 Convert = Callable[[pl.Expr, Column, pl.DataType, Params], pl.Expr]

@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 
+from dbdiff.catalog import Column
 from dbdiff.errors import RuleError
 from dbdiff.normalize.base import (
     Check,
@@ -19,7 +20,6 @@ from dbdiff.normalize.base import (
     normalizer,
     unsupported,
 )
-from dbdiff.schema import Column
 
 # --- integers and booleans -------------------------------------------------------------------
 

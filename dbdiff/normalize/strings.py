@@ -6,6 +6,7 @@ from typing import Any
 
 import polars as pl
 
+from dbdiff.catalog import Column
 from dbdiff.normalize.base import (
     Params,
     as_text,
@@ -14,7 +15,6 @@ from dbdiff.normalize.base import (
     normalizer,
     unsupported,
 )
-from dbdiff.schema import Column
 
 # --- text ------------------------------------------------------------------------------------
 

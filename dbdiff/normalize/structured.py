@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from dbdiff.catalog import Column
 from dbdiff.jsontext import canonical_json
 from dbdiff.normalize.base import (
     Params,
@@ -15,7 +16,6 @@ from dbdiff.normalize.base import (
     normalizer,
     unsupported,
 )
-from dbdiff.schema import Column
 
 # --- JSON ------------------------------------------------------------------------------------
 

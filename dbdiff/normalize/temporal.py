@@ -7,6 +7,7 @@ from typing import Any
 
 import polars as pl
 
+from dbdiff.catalog import Column
 from dbdiff.errors import RuleError
 from dbdiff.normalize.base import (
     Params,
@@ -16,7 +17,6 @@ from dbdiff.normalize.base import (
     one_of,
     unsupported,
 )
-from dbdiff.schema import Column
 
 # --- dates and times -------------------------------------------------------------------------
 

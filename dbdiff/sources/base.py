@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import abc
 import decimal
-import difflib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,9 +15,11 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from dbdiff.catalog import Column, TableCatalog
+from dbdiff.dialects import Dialect, builtin_modules, get_dialect
 from dbdiff.errors import ColumnError, URLError
+from dbdiff.names import did_you_mean
 from dbdiff.result import SourceInfo
-from dbdiff.schema import Column, TableSchema
 from dbdiff.sources.urls import SourceURL, parse_url
 
 KeyValue = tuple[Any, ...]
@@ -43,10 +44,16 @@ class KeyRange:
 class Source(abc.ABC):
     """One side of a diff: a database, a file, or an in-memory table."""
 
+    #: The name of the dialect the source speaks (see `dbdiff.dialects`); reports and rules use it.
     dialect: ClassVar[str]
 
     def __init__(self, url: SourceURL) -> None:
         self.url = url
+
+    @property
+    def sql(self) -> Dialect:
+        """The dialect object: the quoting, literals and read casts of this source's SQL."""
+        return get_dialect(self.dialect)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -60,7 +67,7 @@ class Source(abc.ABC):
         """The server's (or library's) version string."""
 
     @abc.abstractmethod
-    def introspect(self, table: str) -> TableSchema:
+    def introspect(self, table: str) -> TableCatalog:
         """Columns, native types and primary key of `table`; `TableNotFoundError` if it isn't there."""
 
     @abc.abstractmethod
@@ -137,8 +144,7 @@ def open_source(url: str | SourceURL | Source) -> Source:
     factory = _REGISTRY.get(parsed.scheme)
     if factory is None:
         known = ", ".join(sorted(_REGISTRY))
-        close = difflib.get_close_matches(parsed.scheme, list(_REGISTRY), n=1)
-        hint = (f"did you mean {close[0]!r}? " if close else "") + f"known: {known}"
+        hint = f"{did_you_mean(parsed.scheme, _REGISTRY)} known: {known}".lstrip()
         raise URLError(f"no source handles the scheme {parsed.scheme!r}", hint=hint)
     return factory(parsed)
 
@@ -147,54 +153,15 @@ def _load_builtin_sources() -> None:
     # Imported lazily so `import dbdiff` stays cheap and optional drivers load only when used.
     import importlib
 
-    for module in ("mysql", "postgres", "duckdb", "sqlite", "files"):
+    for module in builtin_modules():
         try:
-            importlib.import_module(f"dbdiff.sources.{module}")
+            importlib.import_module(module)
         except ModuleNotFoundError as exc:
-            if exc.name != f"dbdiff.sources.{module}":
+            if exc.name != module:
                 raise
 
 
 # --- SQL building shared by SQL sources ---------------------------------------------------------
-
-
-class SQLDialect(abc.ABC):
-    """Quoting, literals and casts of one SQL dialect: the pieces SQL building needs."""
-
-    @abc.abstractmethod
-    def quote(self, name: str) -> str:
-        """A quoted identifier."""
-
-    @abc.abstractmethod
-    def literal(self, value: Any, column: Column) -> str:
-        """A SQL literal for `value` (as read through `select_expr`) comparable with `column`."""
-
-    @abc.abstractmethod
-    def select_expr(self, column: Column) -> str:
-        """The SELECT-list expression that reads `column` into Arrow without loss, aliased to its name."""
-
-    def order_expr(self, column: Column) -> str:
-        """The expression key ranges and ordering compare on (the column itself by default)."""
-        return self.quote(column.name)
-
-    def compare(self, expr: str, op: str, value: Any, column: Column) -> str:
-        """`expr op value` as SQL, `op` one of = < <= > >= (a key range's bound against the column).
-
-        A dialect whose columns cannot hold some bound (MySQL has no NaN or infinity, which a
-        PostgreSQL side's boundaries may carry) overrides it to say where such a bound falls.
-        """
-        return f"{expr} {op} {self.literal(value, column)}"
-
-    def mod(self, dividend: str, divisor: str) -> str:
-        """`dividend` modulo `divisor` as SQL (dialects without MOD(), such as SQLite, override)."""
-        return f"MOD({dividend}, {divisor})"
-
-    def table_ref(self, table: str) -> str:
-        """A quoted table reference; `schema.table` is split on the first dot."""
-        if "." in table:
-            schema, name = table.split(".", 1)
-            return f"{self.quote(schema)}.{self.quote(name)}"
-        return self.quote(table)
 
 
 #: PostgreSQL's infinite dates and timestamps, as its key boundaries carry them (see postgres.py).
@@ -218,7 +185,7 @@ def non_finite_rank(value: Any) -> int | None:
     return None
 
 
-def range_predicate(dialect: SQLDialect, key: Sequence[Column], key_range: KeyRange) -> str:
+def range_predicate(dialect: Dialect, key: Sequence[Column], key_range: KeyRange) -> str:
     """A WHERE fragment selecting `key_range` (lexicographic on composite keys, NULL keys excluded)."""
     if key_range.empty:
         return "1 = 0"
@@ -232,7 +199,7 @@ def range_predicate(dialect: SQLDialect, key: Sequence[Column], key_range: KeyRa
     return " AND ".join(parts) or "1 = 1"
 
 
-def _tuple_compare(dialect: SQLDialect, key: Sequence[Column], value: KeyValue, op: str) -> str:
+def _tuple_compare(dialect: Dialect, key: Sequence[Column], value: KeyValue, op: str) -> str:
     # (a, b) >= (x, y) expanded to a > x OR (a = x AND b >= y): portable and index-friendly.
     strict = op[0]  # '>' or '<'
     exprs = [dialect.order_expr(c) for c in key]
@@ -252,7 +219,7 @@ def _tuple_compare(dialect: SQLDialect, key: Sequence[Column], value: KeyValue, 
 
 
 def chunk_query(
-    dialect: SQLDialect,
+    dialect: Dialect,
     table: str,
     columns: Sequence[Column],
     key: Sequence[Column],
@@ -270,7 +237,7 @@ def chunk_query(
 
 
 def boundaries_query(
-    dialect: SQLDialect, table: str, key: Sequence[Column], every: int, where: str | None
+    dialect: Dialect, table: str, key: Sequence[Column], every: int, where: str | None
 ) -> str:
     """Every `every`-th key in key order, computed inside the database with a window function.
 
@@ -297,6 +264,6 @@ def boundaries_query(
     )
 
 
-def null_keys_predicate(dialect: SQLDialect, key: Sequence[Column]) -> str:
+def null_keys_predicate(dialect: Dialect, key: Sequence[Column]) -> str:
     """Rows with a NULL in a key column (none when the catalog says no key column is nullable)."""
     return " OR ".join(f"{dialect.quote(c.name)} IS NULL" for c in key if c.nullable) or "1 = 0"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
-import difflib
 import math
 import os
 import re
@@ -23,11 +22,13 @@ import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
+from dbdiff.catalog import Column, TableCatalog
+from dbdiff.dialects import Dialect, register_dialect
 from dbdiff.errors import (
     ColumnError,
     ConnectionFailure,
@@ -41,12 +42,11 @@ from dbdiff.errors import (
     UsageError,
     WhereRejected,
 )
-from dbdiff.schema import Column, TableSchema
+from dbdiff.names import did_you_mean
 from dbdiff.sources.base import (
     KeyRange,
     KeyValue,
     Source,
-    SQLDialect,
     boundaries_query,
     chunk_query,
     null_keys_predicate,
@@ -125,8 +125,10 @@ def quote_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-class DuckDBDialect(SQLDialect):
-    """DuckDB quoting, literals and casts."""
+class DuckDBDialect(Dialect):
+    """DuckDB quoting, literals and casts (also those of Arrow, Parquet and CSV sources, read by DuckDB)."""
+
+    name = "duckdb"
 
     def quote(self, name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
@@ -191,6 +193,10 @@ class DuckDBDialect(SQLDialect):
         )
 
 
+register_dialect(DuckDBDialect())
+register_dialect(DuckDBDialect("arrow"))
+
+
 def _cast(text: str, target: str) -> str:
     return f"CAST({quote_string(text)} AS {target})"
 
@@ -242,8 +248,6 @@ class DuckDBBackedSource(Source):
     The connection is used by one thread at a time (a lock); DuckDB parallelizes each query itself.
     """
 
-    sql: ClassVar[DuckDBDialect] = DuckDBDialect()
-
     def __init__(self, url: SourceURL, con: duckdb.DuckDBPyConnection) -> None:
         super().__init__(url)
         self._con = con
@@ -293,7 +297,7 @@ class DuckDBBackedSource(Source):
     def server_version(self) -> str:
         return f"duckdb {duckdb.__version__}"
 
-    def introspect(self, table: str) -> TableSchema:
+    def introspect(self, table: str) -> TableCatalog:
         relation = self.resolve(table)
         rows = self._fetch(
             "SELECT column_name, data_type, is_nullable FROM duckdb_columns() "
@@ -308,7 +312,7 @@ class DuckDBBackedSource(Source):
                 found = self._fetch(f"SELECT enum_range(NULL::{data_type})", context=f"reading {name!r}")
                 values = tuple(found[0][0])
             columns.append(duckdb_column(name, data_type, bool(nullable), values))
-        return TableSchema(
+        return TableCatalog(
             name=table, columns=tuple(columns), primary_key=self._primary_key(relation, columns)
         )
 
@@ -375,10 +379,8 @@ class DuckDBBackedSource(Source):
             if len(found) == 1:
                 return found[0]
         names = [r.display for r in relations]
-        close = difflib.get_close_matches(table, names, n=1) or difflib.get_close_matches(
-            table.lower(), [n.lower() for n in names], n=1
-        )
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        mean = did_you_mean(table, names) or did_you_mean(table.lower(), [n.lower() for n in names])
+        hint = f"{mean} " if mean else ""
         if names:
             shown = ", ".join(names[:20]) + (f", ... ({len(names)} in all)" if len(names) > 20 else "")
             hint += f"available: {shown}"

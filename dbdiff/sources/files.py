@@ -21,14 +21,18 @@ from urllib.parse import parse_qsl
 
 import duckdb
 
+from dbdiff.dialects import register_dialect
 from dbdiff.errors import ExtractionError, URLError
 from dbdiff.sources.base import register_source
-from dbdiff.sources.duckdb import DuckDBBackedSource, Relation, quote_string
+from dbdiff.sources.duckdb import DuckDBBackedSource, DuckDBDialect, Relation, quote_string
 from dbdiff.sources.urls import SourceURL, parse_url
 
 __all__ = ["CSVSource", "FileSource", "ParquetSource"]
 
 _INTERNAL = "dbdiff_file"
+# DuckDB reads the files, so their SQL is DuckDB's, under their own names.
+register_dialect(DuckDBDialect("parquet"))
+register_dialect(DuckDBDialect("csv"))
 _GLOB_CHARS = frozenset("*?[")
 _QUERY = re.compile(r"[A-Za-z_]+=[^&=]*(?:&[A-Za-z_]+=[^&=]*)*")
 

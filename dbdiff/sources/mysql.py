@@ -15,6 +15,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from dbdiff.catalog import Column, TableCatalog
+from dbdiff.dialects import Dialect, register_dialect
 from dbdiff.errors import (
     ConnectionFailure,
     DbdiffError,
@@ -23,11 +25,9 @@ from dbdiff.errors import (
     UsageError,
     scrub,
 )
-from dbdiff.schema import Column, TableSchema
 from dbdiff.sources import _cx
 from dbdiff.sources.base import (
     KeyRange,
-    SQLDialect,
     infinite_date_rank,
     non_finite_rank,
     register_source,
@@ -83,7 +83,9 @@ _AS_TEXT = {"decimal", "date", "datetime", "timestamp", "time", "json", "uuid", 
 _JSON_CHECK = re.compile(r"json_valid\(`((?:[^`]|``)+)`\)", re.IGNORECASE)
 
 
-class MySQLDialect(SQLDialect):
+class MySQLDialect(Dialect):
+    name = "mysql"
+
     def quote(self, name: str) -> str:
         return "`" + name.replace("`", "``") + "`"
 
@@ -137,6 +139,9 @@ class MySQLDialect(SQLDialect):
         return name
 
 
+register_dialect(MySQLDialect())
+
+
 @register_source("mysql")
 class MySQLSource(ServerSource):
     """A MySQL 8 or MariaDB database."""
@@ -147,7 +152,7 @@ class MySQLSource(ServerSource):
     url_params = frozenset({"prefer_socket"})
 
     def __init__(self, url: SourceURL) -> None:
-        super().__init__(url, MySQLDialect())
+        super().__init__(url)
         for name, value in url.params:
             # The catalog connection ignores it; connectorx would fail on every chunk read.
             if name == "prefer_socket" and value not in ("true", "false"):
@@ -224,7 +229,7 @@ class MySQLSource(ServerSource):
             return schema, name
         return str(self.url.database), table
 
-    def introspect(self, table: str) -> TableSchema:
+    def introspect(self, table: str) -> TableCatalog:
         schema, name = self._split(table)
         rows = self._query(
             "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_MAXIMUM_LENGTH, "
@@ -255,7 +260,7 @@ class MySQLSource(ServerSource):
         ]
         json_columns = self._json_checked_columns(schema, name)
         columns = tuple(_column(r, json_columns) for r in rows)
-        return TableSchema(name=table, columns=columns, primary_key=tuple(pk))
+        return TableCatalog(name=table, columns=columns, primary_key=tuple(pk))
 
     def _json_checked_columns(self, schema: str, name: str) -> set[str]:
         """Columns MariaDB declares JSON (LONGTEXT + CHECK json_valid); MySQL 8 has a JSON type."""

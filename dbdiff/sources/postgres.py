@@ -12,10 +12,11 @@ import os
 import re
 from typing import Any
 
+from dbdiff.catalog import Column, TableCatalog
+from dbdiff.dialects import Dialect, register_dialect
 from dbdiff.errors import ConnectionFailure, DbdiffError, TableNotFoundError, URLError, UsageError, scrub
-from dbdiff.schema import Column, TableSchema
 from dbdiff.sources import _cx
-from dbdiff.sources.base import INFINITIES, SQLDialect, register_source
+from dbdiff.sources.base import INFINITIES, register_source
 from dbdiff.sources.server import ServerSource, tables_hint
 from dbdiff.sources.urls import SourceURL
 
@@ -98,7 +99,9 @@ WHERE i.indrelid = %s::regclass AND i.indisprimary ORDER BY k.ord
 """
 
 
-class PostgresDialect(SQLDialect):
+class PostgresDialect(Dialect):
+    name = "postgresql"
+
     def quote(self, name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
 
@@ -186,6 +189,9 @@ class PostgresDialect(SQLDialect):
         return f"{name}::text AS {name}"
 
 
+register_dialect(PostgresDialect())
+
+
 #: libpq's and the server's words for a connection parameter they cannot take (a bad
 #: ?sslmode=, ?connect_timeout=, or a setting in ?options= the server does not know).
 _BAD_PARAMETER = (
@@ -271,7 +277,7 @@ class PostgresSource(ServerSource):
     )
 
     def __init__(self, url: SourceURL) -> None:
-        super().__init__(url, PostgresDialect())
+        super().__init__(url)
         for name, value in url.params:
             # psycopg may never open it (no SSL on the server); connectorx fails on every read.
             if name == "sslrootcert" and value != "system" and not os.path.isfile(value):
@@ -354,11 +360,11 @@ class PostgresSource(ServerSource):
             )
         return ref
 
-    def introspect(self, table: str) -> TableSchema:
+    def introspect(self, table: str) -> TableCatalog:
         ref = self._regclass(table)
         rows = self._query(_COLUMNS_SQL, (ref,))
         pk = [r[0] for r in self._query(_PK_SQL, (ref,))]
-        return TableSchema(name=table, columns=tuple(_column(r) for r in rows), primary_key=tuple(pk))
+        return TableCatalog(name=table, columns=tuple(_column(r) for r in rows), primary_key=tuple(pk))
 
 
 def _column(row: tuple[Any, ...]) -> Column:

@@ -14,14 +14,14 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from dbdiff.catalog import Column
 from dbdiff.errors import ConnectionFailure, DbdiffError, URLError
-from dbdiff.schema import Column
+from dbdiff.names import did_you_mean
 from dbdiff.sources import _cx
 from dbdiff.sources.base import (
     KeyRange,
     KeyValue,
     Source,
-    SQLDialect,
     boundaries_query,
     chunk_query,
     null_keys_predicate,
@@ -38,24 +38,21 @@ class ServerSource(Source):
     #: taken into the URL's credentials by `parse_url`); any other is refused before connecting.
     url_params: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, url: SourceURL, dialect: SQLDialect) -> None:
+    def __init__(self, url: SourceURL) -> None:
         super().__init__(url)
         if not url.database:
             raise URLError(f"{url.redacted} names no database")
         for name, _ in url.params:
             if name not in self.url_params:
-                import difflib
-
-                close = difflib.get_close_matches(name.lower(), sorted(self.url_params), n=1)
                 known = ", ".join(["user", "password", *sorted(self.url_params)])
                 # After ?password=, an unencoded '&' starts what looks like a parameter: it may be
                 # a piece of the password, so its name is not shown then.
                 shown = "" if url.password_in_query else f" {name!r}"
+                mean = did_you_mean(name.lower(), self.url_params) if shown else ""
                 raise URLError(
                     f"dbdiff does not take the query parameter{shown} in a {url.scheme} URL",
-                    hint=(f"did you mean {close[0]!r}? " if close and shown else "") + f"it takes: {known}",
+                    hint=f"{mean} it takes: {known}".lstrip(),
                 )
-        self.sql = dialect
         self._conn: Any = None
         self._lock = threading.Lock()
         self._version: str | None = None
@@ -158,10 +155,8 @@ class ServerSource(Source):
 
 def tables_hint(name: str, tables: Sequence[str]) -> str:
     """A did-you-mean, or the tables there are, for a table that does not exist."""
-    import difflib
-
-    close = difflib.get_close_matches(name, list(tables), n=1)
-    if close:
-        return f"did you mean {close[0]!r}?"
+    mean = did_you_mean(name, tables)
+    if mean:
+        return mean
     shown = ", ".join(tables[:10]) + (", ..." if len(tables) > 10 else "")
     return f"tables: {shown}" if tables else "the database has no tables"

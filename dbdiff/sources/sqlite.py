@@ -18,18 +18,19 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
-import difflib
 import math
 import os
 import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import quote
 
 import pyarrow as pa
 
+from dbdiff.catalog import Column, TableCatalog
+from dbdiff.dialects import Dialect, register_dialect
 from dbdiff.errors import (
     ColumnError,
     ConnectionFailure,
@@ -42,12 +43,11 @@ from dbdiff.errors import (
     UsageError,
     WhereRejected,
 )
-from dbdiff.schema import Column, TableSchema
+from dbdiff.names import did_you_mean
 from dbdiff.sources.base import (
     KeyRange,
     KeyValue,
     Source,
-    SQLDialect,
     boundaries_query,
     chunk_query,
     null_keys_predicate,
@@ -239,8 +239,10 @@ def _datetime_text(value: dt.datetime) -> str:
     return value.isoformat(sep=" ").rstrip("0").rstrip(".") if value.microsecond else value.isoformat(sep=" ")
 
 
-class SQLiteDialect(SQLDialect):
+class SQLiteDialect(Dialect):
     """SQLite quoting and literals; values are read raw and typed in Python (see the module docs)."""
+
+    name = "sqlite"
 
     def quote(self, name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
@@ -288,6 +290,9 @@ class SQLiteDialect(SQLDialect):
         )
 
 
+register_dialect(SQLiteDialect())
+
+
 # --- the source -------------------------------------------------------------------------------
 
 
@@ -299,7 +304,6 @@ class SQLiteSource(Source):
     """
 
     dialect = "sqlite"
-    sql: ClassVar[SQLiteDialect] = SQLiteDialect()
 
     def __init__(self, url: SourceURL | str) -> None:
         parsed = parse_url(url) if isinstance(url, str) else url
@@ -352,10 +356,8 @@ class SQLiteSource(Source):
         folded = [n for n in names if n.lower() == wanted.lower()]
         if len(folded) == 1:
             return folded[0]
-        close = difflib.get_close_matches(wanted, names, n=1) or difflib.get_close_matches(
-            wanted.lower(), [n.lower() for n in names], n=1
-        )
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        mean = did_you_mean(wanted, names) or did_you_mean(wanted.lower(), [n.lower() for n in names])
+        hint = f"{mean} " if mean else ""
         if names:
             hint += (
                 "available: "
@@ -368,7 +370,7 @@ class SQLiteSource(Source):
 
     # -- Source --
 
-    def introspect(self, table: str) -> TableSchema:
+    def introspect(self, table: str) -> TableCatalog:
         name = self.resolve(table)
         rows = self._rows(
             'SELECT name, type, "notnull", pk FROM pragma_table_info(?) ORDER BY cid',
@@ -380,7 +382,7 @@ class SQLiteSource(Source):
             sqlite_column(col, declared or "", nullable=not notnull and not _is_rowid(declared, order, pk))
             for col, declared, notnull, order in rows
         )
-        return TableSchema(name=table, columns=columns, primary_key=tuple(col for _, col in sorted(pk)))
+        return TableCatalog(name=table, columns=columns, primary_key=tuple(col for _, col in sorted(pk)))
 
     def count_rows(self, table: str, where: str | None = None) -> int:
         name = self._resolve_checked(table, where)

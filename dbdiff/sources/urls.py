@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, unquote_to_bytes
 
 from dbdiff.errors import URLError
+from dbdiff.names import did_you_mean
 
 _SCHEME_ALIASES = {
     "mysql": "mysql",
@@ -117,10 +118,9 @@ def parse_url(text: str) -> SourceURL:
         raise URLError("the text before '://' in a source URL is not a URL scheme", hint=_KNOWN_SCHEMES)
     scheme = _SCHEME_ALIASES.get(scheme_text.lower())
     if scheme is None:
-        suggestion = _did_you_mean(scheme_text.lower(), list(_SCHEME_ALIASES))
         raise URLError(
             f"unknown URL scheme {scheme_text!r}",
-            hint=(f"did you mean {suggestion!r}? " if suggestion else "") + _KNOWN_SCHEMES,
+            hint=f"{did_you_mean(scheme_text.lower(), _SCHEME_ALIASES)} {_KNOWN_SCHEMES}".lstrip(),
         )
     if scheme in ("duckdb", "sqlite", "parquet", "csv"):
         # As in SQLAlchemy: sqlite:///relative.db -> 'relative.db'; sqlite:////abs.db -> '/abs.db'
@@ -271,10 +271,3 @@ def _parse_path(text: str) -> SourceURL:
         f"cannot tell what kind of source{shown} this is: not a URL with '://', nor a known file type",
         hint="use a URL (mysql://, postgresql://, duckdb:///, sqlite:///) or a .parquet/.csv path",
     )
-
-
-def _did_you_mean(word: str, choices: list[str]) -> str | None:
-    import difflib
-
-    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return found[0] if found else None

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dbdiff.catalog import TableCatalog
 from dbdiff.engine import run_diff
 from dbdiff.options import DiffOptions
 from dbdiff.rules import RuleSet, load_rules
-from dbdiff.schema import TableSchema
 from dbdiff.sources.base import Source, open_source
 
 pytestmark = pytest.mark.servers
@@ -424,7 +424,7 @@ class Recording(Source):
     def server_version(self) -> str:
         return self.inner.server_version()
 
-    def introspect(self, table: str) -> TableSchema:
+    def introspect(self, table: str) -> TableCatalog:
         return self.inner.introspect(table)
 
     def count_rows(self, table: str, where: str | None = None) -> int:

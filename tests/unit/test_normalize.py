@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dbdiff.catalog import Column
 from dbdiff.errors import RuleError
 from dbdiff.jsontext import _canonical_json_deep, canonical_json
 from dbdiff.normalize import NORMALIZERS, get_normalizer
-from dbdiff.schema import Column
 
 
 def col(native: str, family: str, **kw) -> Column:

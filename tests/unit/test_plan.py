@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dbdiff.catalog import Column, TableCatalog
 from dbdiff.errors import ColumnError, KeyColumnError, RuleError
 from dbdiff.plan import canonical_bound, choose_key, merge_boundaries, pair_columns, plan_chunks
 from dbdiff.rules import load_rules
-from dbdiff.schema import Column, TableSchema
 from dbdiff.sources.base import KeyRange, chunk_query, range_predicate
 from dbdiff.sources.mysql import MySQLDialect
 from dbdiff.sources.postgres import PostgresDialect
@@ -22,8 +22,8 @@ INT = Column("id", "int", "integer", nullable=False)
 NAME = Column("name", "varchar(20)", "string")
 
 
-def schema(*columns: Column, pk: tuple[str, ...] = ("id",)) -> TableSchema:
-    return TableSchema("t", columns, pk)
+def schema(*columns: Column, pk: tuple[str, ...] = ("id",)) -> TableCatalog:
+    return TableCatalog("t", columns, pk)
 
 
 def test_key_defaults_to_the_left_primary_key_then_the_right():
@@ -219,11 +219,11 @@ def test_which_key_rules_may_merge_distinct_raw_keys(normalizer, left, right, pa
     assert key_may_merge(pair) is merges
 
 
-def named(*names: str, pk: tuple[str, ...] = ("id",)) -> TableSchema:
-    return TableSchema("t", tuple(Column(n, "int", "integer") for n in names), pk)
+def named(*names: str, pk: tuple[str, ...] = ("id",)) -> TableCatalog:
+    return TableCatalog("t", tuple(Column(n, "int", "integer") for n in names), pk)
 
 
-def pairs_of(left: TableSchema, right: TableSchema, **kwargs):
+def pairs_of(left: TableCatalog, right: TableCatalog, **kwargs):
     return pair_columns(
         left, right, rules=load_rules(), left_dialect="mysql", right_dialect="postgresql", **kwargs
     )

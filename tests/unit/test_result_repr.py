@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from dbdiff.report import render, render_card_html
-from dbdiff.result import JSON_MIME, SUMMARY_MIME, DiffResult, ReportFrame
+from dbdiff.report.notebook import JSON_MIME, SUMMARY_MIME, ReportFrame
+from dbdiff.result import DiffResult
 from tests import report_fixtures as fx
 
 

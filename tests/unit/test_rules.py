@@ -8,6 +8,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from dbdiff.catalog import Column
 from dbdiff.cli import cli
 from dbdiff.errors import RuleError
 from dbdiff.normalize import NORMALIZERS
@@ -20,7 +21,6 @@ from dbdiff.rules import (
     render_rules_markdown,
     rules_dir,
 )
-from dbdiff.schema import Column
 
 ROOT = Path(__file__).resolve().parents[2]
 

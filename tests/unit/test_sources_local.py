@@ -24,8 +24,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dbdiff.catalog import Column
 from dbdiff.errors import ExtractionError, KeyColumnError, TableNotFoundError, URLError, UsageError
-from dbdiff.schema import Column
 from dbdiff.sources.base import KeyRange, Source, open_source
 from dbdiff.sources.duckdb import ArrowSource, DuckDBDialect, DuckDBSource, duckdb_column
 from dbdiff.sources.files import CSVSource, ParquetSource

@@ -1,7 +1,7 @@
-"""Dialect-free description of a table: columns, their native types and type families, and the key.
+"""The table catalog: a dialect-free description of a table's columns, native types, families and key.
 
 Sources translate their catalogs into these objects; everything after introspection (rules,
-planning, comparison, reports) sees only this model.
+planning, comparison, reports) sees only this model. (In dbdiff, "schema" means a pandera schema.)
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class Column:
 
 
 @dataclass(frozen=True)
-class TableSchema:
+class TableCatalog:
     """A table (or query) as one source sees it."""
 
     name: str
