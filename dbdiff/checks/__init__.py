@@ -25,7 +25,7 @@ from dbdiff.checks.base import (
     register_check,
 )
 from dbdiff.checks.spec import SchemaSpec, describe_schema, load_schema, load_schema_file
-from dbdiff.checks.suite import CheckSuite
+from dbdiff.checks.suite import ChecksPartial, CheckSuite
 
 __all__ = [
     "AGGREGATES",
@@ -40,6 +40,7 @@ __all__ = [
     "Check",
     "CheckSetup",
     "CheckSuite",
+    "ChecksPartial",
     "Chunk",
     "End",
     "Failed",
