@@ -113,7 +113,7 @@ def _run_validate(
     on_plan: Callable[[DiffPlan], None],
 ) -> DiffResult:
     """The validator's run (its own runner until validate runs through the engine's)."""
-    from dbdiff.validation import validate_source
+    from dbdiff.checks._runner_legacy import validate_source
 
     return validate_source(
         source,
@@ -149,7 +149,7 @@ def infer_with(source: SourceLike, options: InferOptions) -> str:
 
 def _run_infer(source: Source, options: InferOptions) -> str:
     """The profiler's run (its own runner until infer-schema runs through the engine's)."""
-    from dbdiff.validation import infer_schema as infer
+    from dbdiff.checks._runner_legacy import infer_schema as infer
 
     return infer(
         source,

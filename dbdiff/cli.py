@@ -204,7 +204,7 @@ def demo_command(directory: Path, chunk_size: int) -> None:
         click.echo(f"{kind} report: {path}")
 
 
-# --- invariants: validate and infer-schema (dbdiff.validation) ---------------------------------------
+# --- invariants: validate and infer-schema (dbdiff.checks) -------------------------------------------
 
 
 @cli.command(VALIDATE, cls=OptionsCommand, options=(ValidateOptions, OutputOptions))

@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from dbdiff._version import __version__
+from dbdiff.checks import CheckSuite
 from dbdiff.compare import (
     SUFFIX,
     changed_frame,
@@ -67,7 +68,6 @@ from dbdiff.result import (
 from dbdiff.rules import RuleSet, load_rules
 from dbdiff.sources.base import KeyRange, Source
 from dbdiff.store import ResultStore
-from dbdiff.validation import Validator
 from dbdiff.values import bound_samples, changed_names, encode_value, frame_rows
 
 log = logging.getLogger("dbdiff")
@@ -182,12 +182,11 @@ class DiffRun:
             j for j, p in enumerate(plan.columns) if get_normalizer(p.choice.normalizer).lossy is not None
         ]
         self._read_seconds = {"left": 0.0, "right": 0.0}
-        self.validator = Validator(
+        self.checks = CheckSuite(
             plan,
             schemas=options.schemas(),
             aggregate=options.aggregate,
             sample_limit=options.sample_limit,
-            store=store,
             prefix=store_prefix,
         )
 
@@ -225,8 +224,11 @@ class DiffRun:
         right = right_future.result()
         left_unique, left_dups = split_duplicates(left, self.plan, "left")
         right_unique, right_dups = split_duplicates(right, self.plan, "right")
-        self.validator.feed("left", left, left_dups)
-        self.validator.feed("right", right, right_dups)
+        left_checks = self.checks.feed("left", left, left_dups)
+        right_checks = self.checks.feed("right", right, right_dups)
+        with self._lock:  # chunks run on the pool's threads: one absorbs at a time
+            self.checks.absorb(left_checks, self.store)
+            self.checks.absorb(right_checks, self.store)
         self._note_lossy("left", left)
         self._note_lossy("right", right)
         if self._global:
@@ -515,7 +517,8 @@ class DiffRun:
         columns = tuple(
             ColumnStat(p.name, m, u) for p, m, u in zip(plan.columns, t.mismatches, t.unreadable, strict=True)
         )
-        validation, validation_stats = self.validator.finish(
+        validation, validation_stats = self.checks.finish(
+            self.store,
             rows_counted={"left": plan.rows_left, "right": plan.rows_right},
             null_keys={
                 side: (count, [{p.name: s["row"].get(p.name) for p in plan.key} for s in samples])

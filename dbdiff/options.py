@@ -25,8 +25,8 @@ from dbdiff.errors import UsageError
 from dbdiff.names import did_you_mean
 
 if TYPE_CHECKING:
+    from dbdiff.checks import SchemaSpec
     from dbdiff.plan import Override
-    from dbdiff.validation import SchemaSpec
 
 # The commands that take options; each option names those that offer it.
 DIFF, EXPLAIN, VALIDATE, INFER, REPORT = "diff", "explain", "validate", "infer-schema", "report"
@@ -339,7 +339,7 @@ class ComparingOptions(_Options):
 
 @dataclass(frozen=True, kw_only=True)
 class CheckOptions(_Options):
-    """Invariants checked on the chunks a run reads (dbdiff.validation)."""
+    """Invariants checked on the chunks a run reads (dbdiff.checks)."""
 
     schema: SchemaSpec = option(
         None,
@@ -421,7 +421,7 @@ class DiffOptions(CheckOptions, ComparingOptions, ReadingOptions):
         }
 
     def _validation_options(self) -> dict[str, Any]:
-        from dbdiff.validation import describe_schema
+        from dbdiff.checks import describe_schema
 
         # Only when set, so reports of runs without checks stay as they were.
         shown: dict[str, Any] = {

@@ -1,4 +1,4 @@
-"""Invariants (dbdiff.validation) on in-memory Arrow sources and local files: schemas, built-ins, outputs."""
+"""Invariants (dbdiff.checks) on in-memory Arrow sources and local files: schemas, built-ins, outputs."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ import pyarrow as pyarrow
 import pytest
 
 import dbdiff
+from dbdiff.checks import load_schema, load_schema_file
 from dbdiff.errors import ColumnError, ConfigError, KeyColumnError, UsageError
 from dbdiff.sources.duckdb import ArrowSource
-from dbdiff.validation import load_schema, load_schema_file
 
 N = 60
 
@@ -228,7 +228,7 @@ def test_frame_wide_check_reports_each_failing_row():
 
 
 def test_the_function_is_not_shadowed_by_the_module():
-    import dbdiff.validation
+    import dbdiff.checks
 
     assert callable(dbdiff.validate) and callable(dbdiff.infer_schema)
 
@@ -487,9 +487,9 @@ def test_parquet_file_through_the_cli(tmp_path):
 
 
 def test_uniqueness_goes_to_the_store_only_when_normalization_can_merge_keys():
+    from dbdiff.compare import keys_may_merge as keys_may_cross_chunks
     from dbdiff.engine import build_plan
     from dbdiff.options import DiffOptions
-    from dbdiff.validation import keys_may_cross_chunks
 
     frame = pl.DataFrame({"code": ["a", "b"], "v": [1, 2]})
     left, right = source(frame, ("code",)), source(frame, ("code",))
@@ -590,7 +590,7 @@ def test_decimal_aggregates_are_exact_past_28_digits_and_independent_of_chunking
 
 
 def test_decimal_aggregates_past_38_digits_are_exact():
-    from dbdiff.validation import _chunk_aggregate, _merge_aggregate
+    from dbdiff.checks.aggregates import _chunk_aggregate, _merge_aggregate
 
     values = ["9" * 37 + ".5"] * 3 + ["0.25"]
 
