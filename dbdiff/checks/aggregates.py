@@ -15,12 +15,12 @@ from typing import Any
 
 import polars as pl
 
+from dbdiff.catalog import find_named
 from dbdiff.checks.base import BOTH, Check, CheckSetup, Chunk, End, Failed, Found, register_check
 from dbdiff.checks.view import DECIMAL_TEXT, integral
 from dbdiff.compare import SUFFIX
 from dbdiff.errors import ColumnError
 from dbdiff.plan import ColumnPlan, DiffPlan
-from dbdiff.catalog import find_named
 from dbdiff.values import encode_value
 
 AGGREGATES = ("count", "sum", "min", "max")
