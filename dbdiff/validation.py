@@ -23,42 +23,29 @@ that can't load, names a column the view lacks, or whose dtype or check can't ap
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import contextlib
 import copy
-import dataclasses
 import datetime as dt
 import decimal
 import difflib
 import json
 import math
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from dbdiff.compare import SUFFIX, key_names, prepare_side, split_duplicates
-from dbdiff.errors import ColumnError, ConfigError, KeyColumnError, UsageError
+from dbdiff.compare import SUFFIX, key_names, split_duplicates
+from dbdiff.errors import ColumnError, ConfigError, UsageError
 from dbdiff.plan import (
     ColumnPlan,
     DiffPlan,
-    Override,
-    boundaries_shareable,
-    canonical_bounds,
-    choose_key,
     key_may_merge,
-    pair_columns,
-    plan_chunks,
 )
 from dbdiff.result import (
-    ColumnPair,
-    DiffResult,
-    SchemaComparison,
-    Summary,
-    TableResult,
     Validation,
     ValidationFailure,
 )
@@ -68,7 +55,6 @@ from dbdiff.values import encode_value, frame_rows
 if TYPE_CHECKING:
     from pandera.api.polars.container import DataFrameSchema
 
-    from dbdiff.sources.base import Source
     from dbdiff.store import ResultStore
 
 #: A schema as callers give it: a YAML/JSON file path, a pandera polars `DataFrameSchema`, or a
@@ -1043,233 +1029,6 @@ def _same(a: Any, b: Any, approximate: bool) -> bool:
     return bool(a == b)
 
 
-# --- one source: validate and infer-schema ----------------------------------------------------
-
-
-def _single_plan(
-    source: Source,
-    table: str,
-    *,
-    key: Sequence[str],
-    columns: Sequence[str],
-    exclude: Sequence[str],
-    where: str | None,
-    chunk_size: int,
-    rules: Sequence[str],
-    overrides: Mapping[str, Override] | None,
-) -> DiffPlan:
-    """A plan over one source: each column paired with itself, chunks in the source's own key order."""
-    from dbdiff.rules import load_rules
-
-    if chunk_size < 1:
-        raise UsageError(f"--chunk-size must be at least 1, not {chunk_size}")
-    schema = source.introspect(table)
-    ruleset = load_rules(rules, left_dialect=source.dialect, right_dialect=source.dialect)
-    try:
-        chosen = choose_key(schema, schema, key)
-    except KeyColumnError as exc:
-        if key:
-            raise
-        raise KeyColumnError(
-            f"no key found for {table!r}: it has no primary key",
-            hint="name the key columns with --key COL [--key COL2]",
-        ) from exc
-    key_plans, compared, _, _ = pair_columns(
-        schema,
-        schema,
-        key=chosen,
-        rules=ruleset,
-        left_dialect=source.dialect,
-        right_dialect=source.dialect,
-        columns=columns,
-        exclude=exclude,
-        overrides=overrides,
-    )
-    key_columns = [p.left for p in key_plans]
-    rows = source.count_rows(table, where)
-    bounds = canonical_bounds(source.key_boundaries(table, key_columns, chunk_size, where), key_columns)
-    # Each chunk in the source's own order (never re-sorted in Python, which orders strings otherwise).
-    chunks = plan_chunks(bounds, bounds, shared=False)
-    return DiffPlan(
-        left_table=table,
-        right_table=table,
-        key=key_plans,
-        columns=compared,
-        chunks=chunks,
-        rows_left=rows,
-        rows_right=rows,
-        shared_boundaries=boundaries_shareable(key_plans),
-        where=where,
-        right_where=where,
-    )
-
-
-def _read_chunks(
-    source: Source,
-    plan: DiffPlan,
-    workers: int,
-    consume: Callable[[pl.DataFrame], None],
-    progress: Any = None,
-) -> None:
-    """Read and normalize every chunk (at most `workers` in flight) and hand each to `consume`."""
-    columns = [p.left for p in plan.all_pairs]
-    key = [p.left for p in plan.key]
-
-    def one(task: Any) -> None:
-        arrow = source.read_chunk(plan.left_table, columns, key, task.left, plan.where)
-        consume(prepare_side(arrow, plan, "left"))
-
-    if progress is not None:
-        progress.start(len(plan.chunks), plan.left_table)
-    workers = max(1, min(workers, len(plan.chunks)))
-    with cf.ThreadPoolExecutor(workers, thread_name_prefix="dbdiff-validate") as pool:
-        pending: set[cf.Future[None]] = set()
-        try:
-            for task in plan.chunks:
-                pending.add(pool.submit(one, task))
-                if len(pending) >= workers:
-                    done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                    _finish_futures(done, progress)
-            done, pending = cf.wait(pending)
-            _finish_futures(done, progress)
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
-    if progress is not None:
-        progress.finish()
-
-
-def _finish_futures(done: set[cf.Future[None]], progress: Any) -> None:
-    for future in done:
-        future.result()
-        if progress is not None:
-            progress.advance(1)
-
-
-def _null_key_examples(source: Source, plan: DiffPlan, limit: int) -> tuple[int, list[dict[str, Any]]]:
-    key = [p.left for p in plan.key]
-    count, rows = source.read_null_keys(plan.left_table, key, key, plan.where, limit)
-    if not count:
-        return 0, []
-    frame = pl.from_arrow(rows)
-    assert isinstance(frame, pl.DataFrame)
-    examples = [{p.name: encode_value(row.get(p.left.name)) for p in plan.key} for row in frame_rows(frame)]
-    return count, examples
-
-
-def validate_source(
-    source: Source,
-    *,
-    table: str,
-    schema: SchemaSpec = None,
-    key: Sequence[str] = (),
-    columns: Sequence[str] = (),
-    exclude: Sequence[str] = (),
-    where: str | None = None,
-    chunk_size: int = 100_000,
-    workers: int = 4,
-    sample_limit: int = 100,
-    rules: Sequence[str] = (),
-    overrides: Mapping[str, Override] | None = None,
-    aggregate: Sequence[str] = (),
-    progress: Any = None,
-    workdir: str | None = None,
-    on_plan: Callable[[DiffPlan], None] | None = None,
-) -> DiffResult:
-    """Run the schema and the built-in invariants over one source, chunked; failures are data.
-
-    The result is a `DiffResult` whose two sides are the same source, so every report renders it;
-    its status is `identical` when every check passed and `different` when one failed.
-    """
-    import time
-
-    from dbdiff._version import __version__
-    from dbdiff.store import ResultStore
-
-    if workers < 1:
-        raise UsageError(f"--workers must be at least 1, not {workers}")
-    if sample_limit < 0:
-        raise UsageError(f"--sample-limit must not be negative, not {sample_limit}")
-    loaded = load_schema(schema)  # a bad schema fails before any query
-    started_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    clock = time.perf_counter()
-    info = source.info()
-    plan = _single_plan(
-        source,
-        table,
-        key=key,
-        columns=columns,
-        exclude=exclude,
-        where=where,
-        chunk_size=chunk_size,
-        rules=rules,
-        overrides=overrides,
-    )
-    if on_plan is not None:
-        on_plan(plan)  # e.g. a --mask typo fails here, before any row is read
-    store = ResultStore(workdir)
-    try:
-        validator = Validator(
-            plan,
-            sides=("left",),
-            schemas={"left": loaded},
-            aggregate=aggregate,
-            sample_limit=sample_limit,
-            store=store,
-        )
-        _read_chunks(source, plan, workers, lambda frame: validator.feed("left", frame), progress)
-        nulls, null_examples = _null_key_examples(source, plan, sample_limit)
-        validation, stats = validator.finish(
-            rows_counted={"left": plan.rows_left}, null_keys={"left": (nulls, null_examples)}
-        )
-        # A validation run lists every check it ran, so reports can say how many passed.
-        ran = validator.checks_run()
-        checks = tuple({"side": side, "column": column, "check": check} for side, column, check in ran)
-        validation = dataclasses.replace(validation, checks=checks)
-    finally:
-        store.close()
-    result_table = TableResult(
-        left_table=table,
-        right_table=table,
-        key=plan.key_names,
-        status="identical" if validation.passed else "different",
-        schema=SchemaComparison(
-            columns=tuple(
-                ColumnPair(
-                    name=p.name,
-                    left_type=p.left.native_type,
-                    right_type=p.left.native_type,
-                    rule=p.choice.label(),
-                )
-                for p in plan.all_pairs
-            )
-        ),
-        summary=Summary(
-            rows_left=validator.rows("left") + nulls,
-            duplicate_keys_left=validator.duplicated_keys("left"),
-            null_keys_left=nulls,
-        ),
-        validation=validation,
-        stats={"chunks": len(plan.chunks), "seconds": round(time.perf_counter() - clock, 3), **stats},
-    )
-    options: dict[str, Any] = {"command": "validate", "table": table, "key": list(plan.key_names)}
-    if schema is not None:
-        options["schema"] = describe_schema(schema)
-    if where:
-        options["where"] = where
-    options.update(chunk_size=chunk_size, sample_limit=sample_limit)
-    return DiffResult(
-        left=info,
-        right=info,
-        tables=(result_table,),
-        started_at=started_at.isoformat().replace("+00:00", "Z"),
-        duration_s=time.perf_counter() - clock,
-        dbdiff_version=__version__,
-        options=options,
-    )
-
-
 # --- infer-schema -----------------------------------------------------------------------------
 
 
@@ -1292,83 +1051,6 @@ def _orderable(dtype: pl.DataType) -> bool:
         or isinstance(dtype, (pl.Decimal, pl.Datetime, pl.Duration))
         or dtype in (pl.Date, pl.Time)
     )
-
-
-def infer_schema(
-    source: Source,
-    *,
-    table: str,
-    key: Sequence[str] = (),
-    columns: Sequence[str] = (),
-    exclude: Sequence[str] = (),
-    where: str | None = None,
-    chunk_size: int = 100_000,
-    workers: int = 4,
-    rules: Sequence[str] = (),
-    overrides: Mapping[str, Override] | None = None,
-    max_values: int = 20,
-) -> str:
-    """A starting pandera YAML schema from the data: dtypes, nullability, ranges and value sets.
-
-    Reads every chunk once. Text columns with at most `max_values` distinct values get an `isin`
-    check; numbers, dates and timestamps get an `in_range` of what was observed (decimal bounds
-    rounded outwards to integers, so the data always passes its own schema).
-    """
-    import pandera.polars as pa
-
-    plan = _single_plan(
-        source,
-        table,
-        key=key,
-        columns=columns,
-        exclude=exclude,
-        where=where,
-        chunk_size=chunk_size,
-        rules=rules,
-        overrides=overrides,
-    )
-    names = view_columns(plan, "left")
-    profiles: dict[str, _Profile] = {}
-    lock = threading.Lock()
-
-    def consume(prepared: pl.DataFrame) -> None:
-        view = view_frame(prepared, plan, "left")
-        for name in view.columns:
-            series = view.get_column(name)
-            stats = _profile_chunk(series, max_values)
-            with lock:
-                profile = profiles.setdefault(name, _Profile(dtype=series.dtype))
-                _merge_profile(profile, stats, max_values)
-
-    _read_chunks(source, plan, workers, consume)
-    nulls, _ = _null_key_examples(source, plan, 0)
-    key_names_ = [p.left.name for p in plan.key]
-    schema_columns = {}
-    for name, _, pair in names:
-        profile = profiles.get(name)
-        dtype = profile.dtype if profile else view_frame_dtype(plan, name)
-        checks = _inferred_checks(profile, dtype) if profile else []
-        is_key = name in key_names_
-        schema_columns[name] = pa.Column(
-            dtype,
-            checks=checks or None,
-            nullable=(not is_key) and bool(profile and profile.nulls),
-            unique=is_key and len(key_names_) == 1,
-            description=f"{pair.left.native_type}; normalized by {pair.choice.label()}",
-        )
-    schema = pa.DataFrameSchema(
-        schema_columns,
-        unique=key_names_ if len(key_names_) > 1 else None,
-        name=table,
-        description=f"inferred by dbdiff from {source.url.redacted} ({table}); edit before use",
-    )
-    header = (
-        f"# pandera schema for {table}, inferred by dbdiff infer-schema from {source.url.redacted}.\n"
-        "# Ranges and value sets are what the data held: edit them into the rules the data must obey.\n"
-    )
-    if nulls:
-        header += f"# {nulls} row(s) have a NULL key; they are left out of every profile.\n"
-    return header + _schema_yaml(schema)
 
 
 def _schema_yaml(schema: DataFrameSchema) -> str:
