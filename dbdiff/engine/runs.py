@@ -175,8 +175,10 @@ def _null_key_examples(plan: DiffPlan, side: Side, limit: int) -> tuple[int, lis
         return 0, []
     frame = pl.from_arrow(rows)
     assert isinstance(frame, pl.DataFrame)
-    examples = [{p.name: encode_value(row.get(p.left.name)) for p in plan.key} for row in frame_rows(frame)]
-    return count, examples
+    return count, [
+        {p.name: encode_value(row.get(c.name)) for p, c in zip(plan.key, side.key, strict=True)}
+        for row in frame_rows(frame)
+    ]
 
 
 def _now() -> str:
