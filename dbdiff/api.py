@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from dbdiff.engine import run_diff
+from dbdiff.engine import run_diff, run_infer, run_validate
 from dbdiff.mask import check_mask, hiding_masked_values, mask_result
 from dbdiff.options import DiffOptions, InferOptions, ValidateOptions, takes_options
 from dbdiff.plan import DiffPlan
@@ -98,41 +98,10 @@ def validate_with(
     with _opened("source", source) as opened:
         return _masked(
             options.mask,
-            lambda on_plan: _run_validate(
+            lambda on_plan: run_validate(
                 opened, options, progress=progress, workdir=workdir, on_plan=on_plan
             ),
         )
-
-
-def _run_validate(
-    source: Source,
-    options: ValidateOptions,
-    *,
-    progress: Progress | None,
-    workdir: str | None,
-    on_plan: Callable[[DiffPlan], None],
-) -> DiffResult:
-    """The validator's run (its own runner until validate runs through the engine's)."""
-    from dbdiff.checks._runner_legacy import validate_source
-
-    return validate_source(
-        source,
-        table=options.table,
-        schema=options.schema,
-        key=options.key,
-        columns=options.columns,
-        exclude=options.exclude,
-        where=options.where,
-        chunk_size=options.chunk_size,
-        workers=options.workers,
-        sample_limit=options.sample_limit,
-        rules=options.rules,
-        overrides=options.overrides,
-        aggregate=options.aggregate,
-        progress=progress,
-        workdir=workdir,
-        on_plan=on_plan,
-    )
 
 
 @takes_options(InferOptions)
@@ -144,26 +113,7 @@ def infer_schema(source: SourceLike, **options: Any) -> str:
 def infer_with(source: SourceLike, options: InferOptions) -> str:
     """`infer_schema` with its options already built."""
     with _opened("source", source) as opened:
-        return _run_infer(opened, options)
-
-
-def _run_infer(source: Source, options: InferOptions) -> str:
-    """The profiler's run (its own runner until infer-schema runs through the engine's)."""
-    from dbdiff.checks._runner_legacy import infer_schema as infer
-
-    return infer(
-        source,
-        table=options.table,
-        key=options.key,
-        columns=options.columns,
-        exclude=options.exclude,
-        where=options.where,
-        chunk_size=options.chunk_size,
-        workers=options.workers,
-        rules=options.rules,
-        overrides=options.overrides,
-        max_values=options.max_values,
-    )
+        return run_infer(opened, options)
 
 
 def _masked(mask: Any, run: Callable[[Callable[[DiffPlan], None]], DiffResult]) -> DiffResult:

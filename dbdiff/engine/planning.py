@@ -1,0 +1,180 @@
+"""One plan builder for a run of one side (validate, infer-schema) or two (diff, explain).
+
+It reads only metadata: each side's catalog, row count and chunk boundaries (both sides side by
+side on the executor); pairing, rules, the key and the chunk ranges come from `dbdiff.plan`,
+which does no IO.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol, TypeVar
+
+from dbdiff.engine.executor import Executor, using
+from dbdiff.engine.side import Side, sides_of
+from dbdiff.errors import KeyColumnError, WhereRejected
+from dbdiff.options import DiffOptions
+from dbdiff.plan import (
+    DiffPlan,
+    Override,
+    boundaries_shareable,
+    canonical_bounds,
+    choose_key,
+    pair_columns,
+    plan_chunks,
+)
+from dbdiff.rules import RuleSet, load_rules
+from dbdiff.schema import TableSchema
+from dbdiff.sources.base import KeyValue, Source
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class PlanOptions(Protocol):
+    """The options every plan reads (`DiffOptions`, `ValidateOptions` and `InferOptions` have them)."""
+
+    @property
+    def table(self) -> str: ...
+
+    @property
+    def where(self) -> str | None: ...
+
+    @property
+    def key(self) -> Sequence[str]: ...
+
+    @property
+    def columns(self) -> Sequence[str]: ...
+
+    @property
+    def exclude(self) -> Sequence[str]: ...
+
+    @property
+    def chunk_size(self) -> int: ...
+
+    @property
+    def rules(self) -> Sequence[str]: ...
+
+    @property
+    def overrides(self) -> Mapping[str, Override]: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class SideSpec:
+    """A side before planning: its source, table and condition, and the option that gave the condition."""
+
+    source: Source
+    table: str
+    where: str | None
+    where_option: str = "--where"
+
+
+def build_plan(
+    left: Source,
+    right: Source,
+    options: DiffOptions,
+    rules: RuleSet | None = None,
+    *,
+    executor: Executor | None = None,
+) -> DiffPlan:
+    """Introspect both sides, pair columns, choose rules and the key, and cut the key ranges."""
+    right_where = options.right_where if options.right_where is not None else options.where
+    specs = (
+        SideSpec(left, options.table, options.where),
+        SideSpec(
+            right,
+            options.right_table or options.table,
+            right_where,
+            "--right-where" if options.right_where is not None else "--where",
+        ),
+    )
+    return plan_sides(specs, options, rules=rules, executor=executor)
+
+
+def plan_one(source: Source, options: PlanOptions, *, executor: Executor | None = None) -> DiffPlan:
+    """The plan over one source: each column paired with itself, chunks in the source's own key order."""
+    return plan_sides((SideSpec(source, options.table, options.where),), options, executor=executor)
+
+
+def plan_sides(
+    specs: Sequence[SideSpec],
+    options: PlanOptions,
+    *,
+    rules: RuleSet | None = None,
+    executor: Executor | None = None,
+) -> DiffPlan:
+    """The plan of one or two sides (a one-side plan pairs the side with itself)."""
+    first, last = specs[0], specs[-1]
+    with using(executor, 2) as ex:
+        schemas = _each(ex, specs, lambda spec: spec.source.introspect(spec.table))
+        if rules is None:
+            rules = load_rules(
+                options.rules, left_dialect=first.source.dialect, right_dialect=last.source.dialect
+            )
+        key = _choose_key(schemas, options.key, first.table)
+        key_plans, compared, only_left, only_right = pair_columns(
+            schemas[0],
+            schemas[-1],
+            key=key,
+            rules=rules,
+            left_dialect=first.source.dialect,
+            right_dialect=last.source.dialect,
+            columns=options.columns,
+            exclude=options.exclude,
+            overrides=options.overrides,
+        )
+        plan = DiffPlan(
+            left_table=first.table,
+            right_table=last.table,
+            key=key_plans,
+            columns=compared,
+            only_left=only_left,
+            only_right=only_right,
+            shared_boundaries=boundaries_shareable(key_plans),
+            where=first.where,
+            right_where=last.where,
+        )
+        sides = sides_of(plan, [spec.source for spec in specs])
+        measured = _each(
+            ex,
+            list(zip(sides, specs, strict=True)),
+            lambda pair: _measure(pair[0], pair[1], options.chunk_size, named=len(specs) > 1),
+        )
+    (rows_left, left_bounds), (rows_right, right_bounds) = measured[0], measured[-1]
+    # One side keeps its chunks in its own order (never re-sorted in Python, which orders strings
+    # otherwise); two sides share boundaries when their key orders agree.
+    shared = plan.shared_boundaries and len(specs) > 1
+    chunks = plan_chunks(left_bounds, right_bounds, shared=shared)
+    return dataclasses.replace(plan, chunks=chunks, rows_left=rows_left, rows_right=rows_right)
+
+
+def _each(executor: Executor, items: Sequence[T], fn: Callable[[T], R]) -> tuple[R, ...]:
+    """`fn` of one item, or of two side by side."""
+    if len(items) == 1:
+        return (fn(items[0]),)
+    return executor.both(lambda: fn(items[0]), lambda: fn(items[1]))
+
+
+def _choose_key(schemas: Sequence[TableSchema], key: Sequence[str], table: str) -> list[str]:
+    try:
+        return choose_key(schemas[0], schemas[-1], key)
+    except KeyColumnError as exc:
+        if key or len(schemas) > 1:
+            raise
+        raise KeyColumnError(
+            f"no key found for {table!r}: it has no primary key",
+            hint="name the key columns with --key COL [--key COL2]",
+        ) from exc
+
+
+def _measure(side: Side, spec: SideSpec, chunk_size: int, *, named: bool) -> tuple[int, list[KeyValue]]:
+    """A side's row count and chunk boundaries; with `named`, a rejected condition names its side."""
+    try:
+        rows = side.source.count_rows(side.table, side.where)
+        bounds = side.source.key_boundaries(side.table, side.key, chunk_size, side.where)
+    except WhereRejected as exc:
+        if not named:
+            raise
+        raise exc.for_side(side.name, side.source.dialect, spec.where_option) from None
+    return rows, canonical_bounds(bounds, side.key)
