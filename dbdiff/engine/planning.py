@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, TypeVar
 
+from dbdiff.catalog import TableCatalog
 from dbdiff.engine.executor import Executor, using
 from dbdiff.engine.side import Side, sides_of
 from dbdiff.errors import KeyColumnError, WhereRejected
@@ -25,7 +26,6 @@ from dbdiff.plan import (
     plan_chunks,
 )
 from dbdiff.rules import RuleSet, load_rules
-from dbdiff.schema import TableSchema
 from dbdiff.sources.base import KeyValue, Source
 
 T = TypeVar("T")
@@ -107,15 +107,15 @@ def plan_sides(
     """The plan of one or two sides (a one-side plan pairs the side with itself)."""
     first, last = specs[0], specs[-1]
     with using(executor, 2) as ex:
-        schemas = _each(ex, specs, lambda spec: spec.source.introspect(spec.table))
+        catalogs = _each(ex, specs, lambda spec: spec.source.introspect(spec.table))
         if rules is None:
             rules = load_rules(
                 options.rules, left_dialect=first.source.dialect, right_dialect=last.source.dialect
             )
-        key = _choose_key(schemas, options.key, first.table)
+        key = _choose_key(catalogs, options.key, first.table)
         key_plans, compared, only_left, only_right = pair_columns(
-            schemas[0],
-            schemas[-1],
+            catalogs[0],
+            catalogs[-1],
             key=key,
             rules=rules,
             left_dialect=first.source.dialect,
@@ -156,11 +156,11 @@ def _each(executor: Executor, items: Sequence[T], fn: Callable[[T], R]) -> tuple
     return executor.both(lambda: fn(items[0]), lambda: fn(items[1]))
 
 
-def _choose_key(schemas: Sequence[TableSchema], key: Sequence[str], table: str) -> list[str]:
+def _choose_key(catalogs: Sequence[TableCatalog], key: Sequence[str], table: str) -> list[str]:
     try:
-        return choose_key(schemas[0], schemas[-1], key)
+        return choose_key(catalogs[0], catalogs[-1], key)
     except KeyColumnError as exc:
-        if key or len(schemas) > 1:
+        if key or len(catalogs) > 1:
             raise
         raise KeyColumnError(
             f"no key found for {table!r}: it has no primary key",

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from dbdiff.catalog import Column
 from dbdiff.errors import ConnectionFailure, ExtractionError
 from dbdiff.plan import DiffPlan
-from dbdiff.schema import Column
 from dbdiff.sources.base import KeyRange, Source
 
 log = logging.getLogger("dbdiff")
