@@ -35,10 +35,6 @@ def key_names(plan: DiffPlan) -> list[str]:
     return [f"k{i}" for i in range(len(plan.key))]
 
 
-def _side_column(pair: ColumnPlan, side: str) -> Any:
-    return pair.left if side == "left" else pair.right
-
-
 # A polars panic (a value at the edge of its datetime range, say) is a value it cannot read too.
 _FAILURES = (pl.exceptions.PolarsError, pl.exceptions.PanicException, ArithmeticError, ValueError)
 
@@ -66,12 +62,12 @@ def _side_exprs(frame: pl.DataFrame, plan: DiffPlan, side: str, masks: dict[int,
     sfx = SUFFIX[side]
     exprs: list[pl.Expr] = []
     for i, pair in enumerate(plan.key):
-        exprs.append(pl.col(_side_column(pair, side).name).alias(f"rk{i}{sfx}"))
+        exprs.append(pl.col(pair.on(side).name).alias(f"rk{i}{sfx}"))
         exprs.append(_normalized(frame, pair, side).alias(f"k{i}"))
     for j, pair in enumerate(plan.columns):
         mask = masks.get(j)
         # A masked column's raw values wait under `__raw{j}` (see `_masked`).
-        raw = pl.col(_side_column(pair, side).name if mask is None else f"__raw{j}")
+        raw = pl.col(pair.on(side).name if mask is None else f"__raw{j}")
         exprs.append(raw.alias(f"r{j}{sfx}"))
         exprs.append(_normalized(frame, pair, side).alias(f"n{j}{sfx}"))
         exprs.append((pl.lit(False) if mask is None else pl.lit(mask)).alias(f"u{j}{sfx}"))
@@ -114,7 +110,7 @@ def _prepare_unreadable(frame: pl.DataFrame, plan: DiffPlan, side: str, exc: Exc
         except _FAILURES:
             pass
         masks[j] = _unreadable_mask(frame, pair, side, j)
-    names = {j: _side_column(plan.columns[j], side).name for j in masks}
+    names = {j: plan.columns[j].on(side).name for j in masks}
     masked = _masked(frame, names, masks)
     try:
         return masked.select(_side_exprs(masked, plan, side, masks))
@@ -124,7 +120,7 @@ def _prepare_unreadable(frame: pl.DataFrame, plan: DiffPlan, side: str, exc: Exc
 
 def _unreadable_mask(frame: pl.DataFrame, pair: ColumnPlan, side: str, j: int) -> pl.Series:
     """True for each value of the column its rule cannot read."""
-    column = _side_column(pair, side)
+    column = pair.on(side)
     raw = pl.col(column.name)
     norm = get_normalizer(pair.choice.normalizer)
     mask = pl.Series("u", [False] * frame.height, dtype=pl.Boolean)
@@ -175,7 +171,7 @@ def _check_keys(prepared: pl.DataFrame, plan: DiffPlan, side: str) -> None:
     for i, pair in enumerate(plan.key):
         lost = prepared.filter(pl.col(f"k{i}").is_null() & pl.col(f"rk{i}{sfx}").is_not_null())
         if lost.height:
-            column = _side_column(pair, side)
+            column = pair.on(side)
             q = Quoted()
             example = q.value(pair.name, repr(encode_value(lost.get_column(f"rk{i}{sfx}")[0])))
             raise RuleError(
@@ -188,7 +184,7 @@ def _check_keys(prepared: pl.DataFrame, plan: DiffPlan, side: str) -> None:
 
 
 def _normalized(frame: pl.DataFrame, pair: ColumnPlan, side: str) -> pl.Expr:
-    column = _side_column(pair, side)
+    column = pair.on(side)
     norm = get_normalizer(pair.choice.normalizer)
     return norm.convert(pl.col(column.name), column, frame.schema[column.name], pair.choice.params)
 
@@ -196,7 +192,7 @@ def _normalized(frame: pl.DataFrame, pair: ColumnPlan, side: str) -> pl.Expr:
 def _locate_failure(frame: pl.DataFrame, plan: DiffPlan, side: str, exc: Exception) -> RuleError:
     """Normalize column by column to name the one that failed."""
     for pair in plan.all_pairs:
-        column = _side_column(pair, side)
+        column = pair.on(side)
         try:
             frame.select(_normalized(frame, pair, side))
         except _FAILURES as inner:
@@ -236,10 +232,8 @@ def _where_it_is(frame: pl.DataFrame, plan: DiffPlan, pair: ColumnPlan, side: st
         else:
             lo = mid
     row = frame.row(lo, named=True)
-    key = ", ".join(
-        f"{k.name}={q.value(k.name, repr(encode_value(row[_side_column(k, side).name])))}" for k in plan.key
-    )
-    value = encode_value(row[_side_column(pair, side).name])
+    key = ", ".join(f"{k.name}={q.value(k.name, repr(encode_value(row[k.on(side).name])))}" for k in plan.key)
+    value = encode_value(row[pair.on(side).name])
     shown = repr(value) if not isinstance(value, str) or len(value) <= 80 else repr(value[:80] + "...")
     return f" (row {key}: {q.value(pair.name, shown)})"
 
@@ -254,7 +248,7 @@ def lossy_rows(prepared: pl.DataFrame, plan: DiffPlan, side: str) -> list[tuple[
         if norm.lossy is None:
             continue
         raw = f"r{j}{sfx}"
-        flagged = norm.lossy(pl.col(raw), _side_column(pair, side), prepared.schema[raw], pair.choice.params)
+        flagged = norm.lossy(pl.col(raw), pair.on(side), prepared.schema[raw], pair.choice.params)
         if flagged is None:
             continue
         mask, message = flagged

@@ -46,6 +46,10 @@ class ColumnPlan:
     right: Column
     choice: RuleChoice
 
+    def on(self, side: str) -> Column:
+        """The pair's column on `side` ("left" or "right")."""
+        return self.left if side == "left" else self.right
+
 
 @dataclass(frozen=True)
 class ChunkTask:

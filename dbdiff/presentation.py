@@ -83,7 +83,7 @@ def _present_pair(
 
 
 def _shown(expr: pl.Expr, pair: ColumnPlan, side: str, dtype: pl.DataType, for_json: bool) -> pl.Expr:
-    column = pair.left if side == "left" else pair.right
+    column = pair.on(side)
     params: dict[str, Any] = {**pair.choice.params}
     params.update({k: v for k, v in _FOLDING.items() if k in params})
     name = pair.choice.normalizer

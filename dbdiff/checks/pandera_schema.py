@@ -30,7 +30,7 @@ from dbdiff.checks.base import (
 )
 from dbdiff.checks.spec import first_line
 from dbdiff.checks.uniqueness import StoredUnique
-from dbdiff.checks.view import side_column, view_columns
+from dbdiff.checks.view import view_columns
 from dbdiff.errors import ColumnError, ConfigError
 
 if TYPE_CHECKING:
@@ -123,8 +123,8 @@ class PanderaSchema(Check):
         if any(c.lower() == lowered for c in others):
             return f"the {side} side has but the other side lacks, so it is not read"
         for _, _, pair in view_columns(plan, side):
-            if pair.name.lower() == lowered or side_column(pair, side).name.lower() == lowered:
-                return f"is spelled {side_column(pair, side).name!r} on the {side} side"
+            if pair.name.lower() == lowered or pair.on(side).name.lower() == lowered:
+                return f"is spelled {pair.on(side).name!r} on the {side} side"
         if len(self.setup.sides) == 1:
             return "the table does not have (or --exclude/--columns leave out)"
         return "is not compared (missing, excluded, or outside --columns)"

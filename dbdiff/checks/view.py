@@ -28,16 +28,11 @@ from dbdiff.values import encode_value
 DECIMAL_TEXT = r"^-?\d+(\.\d+)?$"
 
 
-def side_column(pair: ColumnPlan, side: str) -> Any:
-    """The pair's column on `side`."""
-    return pair.left if side == "left" else pair.right
-
-
 def view_columns(plan: DiffPlan, side: str) -> list[tuple[str, str, ColumnPlan]]:
     """(the side's column name, the internal normalized column, its plan) for key then compared columns."""
     sfx = SUFFIX[side]
-    out = [(side_column(p, side).name, f"k{i}", p) for i, p in enumerate(plan.key)]
-    out += [(side_column(p, side).name, f"n{j}{sfx}", p) for j, p in enumerate(plan.columns)]
+    out = [(p.on(side).name, f"k{i}", p) for i, p in enumerate(plan.key)]
+    out += [(p.on(side).name, f"n{j}{sfx}", p) for j, p in enumerate(plan.columns)]
     return out
 
 
@@ -109,7 +104,7 @@ def _refuse_rounding(
     bad = text.filter(number & ((digits > scale) | cast.is_null()))
     if bad.is_empty():
         return
-    declared = side_column(pair, side)
+    declared = pair.on(side)
     raise ConfigError(
         f"column {name!r} ({declared.native_type}) holds {bad[0]!r}, which has more digits than "
         f"its declared type allows: checking it as Decimal(38, {scale}) would round it",
