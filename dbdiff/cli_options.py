@@ -117,7 +117,10 @@ def _click_options(item: Offered) -> list[click.Option]:
         return [click.Option(names, is_flag=True, help=item.help)]
     settings: dict[str, Any] = {"help": item.help, "metavar": spec.metavar}
     if spec.kind == "int":
-        settings.update(type=int, default=item.default, show_default=True)
+        bounded = spec.click_range and spec.minimum is not None
+        settings.update(
+            type=click.IntRange(min=spec.minimum) if bounded else int, default=item.default, show_default=True
+        )
     elif spec.kind in ("names", "overrides"):
         settings.update(multiple=True)
     elif spec.kind == "files":

@@ -61,6 +61,7 @@ class Option:
     help_one_side: str = ""  # the help of commands that read one side, when it differs
     metavar: str | None = None
     minimum: int | None = None
+    click_range: bool = False  # the CLI refuses a value below `minimum` as click does, its message and help
     required: str = ""  # what is missing, when the option must be given: "a table name"
 
     def __post_init__(self) -> None:
@@ -207,6 +208,7 @@ def takes_options(cls: type[_Options]) -> Callable[[F], F]:
         keyword = [p for p in own.parameters.values() if p.kind is p.KEYWORD_ONLY]
         signature = own.replace(parameters=[*positional, *options, *keyword])
         names = list(signature.parameters)
+        bind = _binder(func.__name__, signature)
 
         @functools.wraps(func)
         def checked(*args: Any, **kwargs: Any) -> Any:
@@ -215,10 +217,7 @@ def takes_options(cls: type[_Options]) -> Callable[[F], F]:
                     hint = did_you_mean(word, names)
                     message = f"{func.__name__}() got an unexpected keyword argument {word!r}"
                     raise TypeError(f"{message}; {hint}" if hint else message)
-            try:
-                signature.bind(*args, **kwargs)
-            except TypeError as exc:
-                raise TypeError(f"{func.__name__}() {exc}") from None
+            bind(*args, **kwargs)
             return func(*args, **kwargs)
 
         checked.__signature__ = signature  # type: ignore[attr-defined]
@@ -227,6 +226,24 @@ def takes_options(cls: type[_Options]) -> Callable[[F], F]:
         return checked  # type: ignore[return-value]
 
     return decorate
+
+
+def _binder(name: str, signature: inspect.Signature) -> Callable[..., None]:
+    """A function `name` of `signature` that does nothing: a call it refuses raises the TypeError
+    Python words ("diff() missing 1 required keyword-only argument: 'table'"), as it did when the
+    API functions spelled their parameters out."""
+    params, star = [], False
+    for param in signature.parameters.values():
+        if param.kind is param.KEYWORD_ONLY and not star:
+            params.append("*")
+            star = True
+        params.append(
+            param.name if param.default is param.empty else f"{param.name}=_defaults[{param.name!r}]"
+        )
+    defaults = {p.name: p.default for p in signature.parameters.values()}
+    space: dict[str, Any] = {"_defaults": defaults}
+    exec(f"def {name}({', '.join(params)}): pass", space)  # the names are Python identifiers
+    return space[name]
 
 
 # --- the groups -----------------------------------------------------------------------------------
@@ -371,6 +388,7 @@ class ProfilingOptions(_Options):
         commands=(INFER,),
         kind="int",
         minimum=0,
+        click_range=True,  # as infer-schema always has
     )
 
 
@@ -453,3 +471,8 @@ class InferOptions(ProfilingOptions, ComparingOptions, ReadingOptions):
     """What `dbdiff infer-schema` can be told."""
 
     COMMAND: ClassVar[str] = INFER
+
+    def __post_init__(self) -> None:
+        # infer-schema has always read with at least one worker whatever --workers says.
+        object.__setattr__(self, "workers", max(1, self.workers))
+        super().__post_init__()

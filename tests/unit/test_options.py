@@ -139,3 +139,28 @@ def test_an_unknown_keyword_suggests_the_closest():
         dbdiff.diff("sqlite:///a.db", "sqlite:///b.db", table="t", chunksize=10)
     with pytest.raises(TypeError, match="'table'"):
         dbdiff.validate("sqlite:///a.db")
+
+
+def test_a_misused_api_call_is_worded_as_python_words_it():
+    cases = [
+        (lambda: dbdiff.diff("a", "b", "t"), "diff() takes 2 positional arguments but 3 were given"),
+        (lambda: dbdiff.diff("a", "b"), "diff() missing 1 required keyword-only argument: 'table'"),
+        (lambda: dbdiff.diff("a", table="t"), "diff() missing 1 required positional argument: 'right'"),
+        (lambda: dbdiff.validate("a", "t"), "validate() takes 1 positional argument but 2 were given"),
+    ]
+    for call, message in cases:
+        with pytest.raises(TypeError) as info:
+            call()
+        assert str(info.value) == message
+
+
+def test_infer_schema_keeps_its_max_values_range_and_any_workers(urls):
+    result = CliRunner().invoke(cli, ["infer-schema", urls[0], "-t", "t", "--max-values", "-1"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--max-values': -1 is not in the range x>=0." in result.output
+    assert "[default: 20; x>=0]" in CliRunner().invoke(cli, ["infer-schema", "--help"]).output
+    for workers in ("0", "-3"):  # read with one worker, as infer-schema always has
+        result = CliRunner().invoke(cli, ["infer-schema", urls[0], "-t", "t", "--workers", workers])
+        assert result.exit_code == 0 and "schema_type: polars_dataframe" in result.output, result.output
+    assert "schema_type" in dbdiff.infer_schema(urls[0], table="t", workers=0)
+
