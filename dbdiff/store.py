@@ -30,6 +30,8 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from dbdiff.errors import UsageError
+
 _HOLDERS = "holders"
 _PENDING = "pending-"
 
@@ -52,9 +54,14 @@ class ResultStore:
         self._memory_limit = memory_limit
         self._lock = threading.Lock()
         self._tables: set[str] = set()
-        self._con: duckdb.DuckDBPyConnection | None = duckdb.connect(
-            str(self.path / "store.duckdb"), config=self._config(writer=True)
-        )
+        try:
+            self._con: duckdb.DuckDBPyConnection | None = duckdb.connect(
+                str(self.path / "store.duckdb"), config=self._config(writer=True)
+            )
+        except duckdb.ParserException as exc:  # a --memory-limit DuckDB cannot read
+            shutil.rmtree(self.path, ignore_errors=True)
+            detail = str(exc).removeprefix("Parser Error: ")
+            raise UsageError(f"--memory-limit {memory_limit!r} is not a size: {detail}") from None
         self._con.execute("SET TimeZone = 'UTC'")
         self._sealed = False
         self._hold()

@@ -164,3 +164,12 @@ def test_infer_schema_keeps_its_max_values_range_and_any_workers(urls):
         assert result.exit_code == 0 and "schema_type: polars_dataframe" in result.output, result.output
     assert "schema_type" in dbdiff.infer_schema(urls[0], table="t", workers=0)
 
+
+def test_a_memory_limit_duckdb_cannot_read_is_a_usage_error(urls, tmp_path):
+    result = CliRunner().invoke(cli, ["diff", *urls, "-t", "t", "--memory-limit", "lots"])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("dbdiff: error: --memory-limit 'lots' is not a size")
+    workdir = tmp_path / "work"
+    with pytest.raises(UsageError, match="--memory-limit '100' is not a size"):
+        dbdiff.diff(*urls, table="t", memory_limit="100", workdir=str(workdir))
+    assert list(workdir.iterdir()) == []  # the store's directory went with it
