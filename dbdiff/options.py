@@ -153,8 +153,9 @@ def _same(value: Any) -> Any:
 
 
 def _as_list(value: Any) -> list[Any]:
-    """None, one name (or path), or several, as a list: `key="id"` means `key=["id"]`."""
-    if value is None:
+    """None, one name (or path), or several, as a list: `key="id"` means `key=["id"]`, and `""`
+    names none, as it always has (and as `--columns ""` does)."""
+    if value is None or value == "":
         return []
     if isinstance(value, (str, os.PathLike)):
         return [value]

@@ -173,3 +173,10 @@ def test_a_memory_limit_duckdb_cannot_read_is_a_usage_error(urls, tmp_path):
     with pytest.raises(UsageError, match="--memory-limit '100' is not a size"):
         dbdiff.diff(*urls, table="t", memory_limit="100", workdir=str(workdir))
     assert list(workdir.iterdir()) == []  # the store's directory went with it
+
+
+def test_an_empty_string_names_no_column_and_no_rule_file(urls):
+    result = dbdiff.diff(*urls, table="t", key="", columns="", exclude="", mask="", rules="", aggregate="")
+    assert result.exit_code == 1 and [c.name for c in result.table().columns] == ["v"]
+    assert dbdiff.validate(urls[0], table="t", columns="", rules="").exit_code == 0
+    assert "schema_type" in dbdiff.infer_schema(urls[0], table="t", columns="", exclude="")
