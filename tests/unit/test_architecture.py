@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from dbdiff.checks import CHECKS
-from dbdiff.dialects import DIALECTS
+from dbdiff.checks.base import registered
+from dbdiff.dialects import BUILTIN, DIALECTS, get_dialect
 from dbdiff.normalize import NORMALIZERS
 from dbdiff.report import RENDERERS
 
@@ -23,7 +24,14 @@ def _examples() -> list[str]:
 
 @pytest.fixture
 def registries() -> Iterator[None]:
-    """The examples register names; they are gone again after the test."""
+    """The examples register names; they are gone again after the test.
+
+    Built-in checks and dialects register when first used: load them before looking, or the
+    built-ins the examples load would count as the examples' and go with them (importing their
+    modules again would not bring them back)."""
+    registered()
+    for name in BUILTIN:
+        get_dialect(name)
     before = {id(r): set(r) for r in (NORMALIZERS, CHECKS, RENDERERS, DIALECTS)}
     yield
     for registry in (NORMALIZERS, CHECKS, RENDERERS, DIALECTS):
