@@ -14,11 +14,48 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from dbdiff.errors import ConfigError, scrub
+from dbdiff.result_parts import (
+    VERDICTS,
+    Breach,
+    ColumnPair,
+    ColumnStat,
+    Samples,
+    SchemaComparison,
+    SourceInfo,
+    Summary,
+    Validation,
+    ValidationFailure,
+    Verdict,
+)
 
 if TYPE_CHECKING:
     import polars as pl
 
 SCHEMA_VERSION = 1
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "STATUSES",
+    "VERDICTS",
+    "Breach",
+    "ColumnPair",
+    "ColumnStat",
+    "DiffResult",
+    "FrameStore",
+    "Samples",
+    "SamplesOnlyWarning",
+    "SchemaComparison",
+    "SourceInfo",
+    "Summary",
+    "TableResult",
+    "Validation",
+    "ValidationFailure",
+    "Verdict",
+    "Views",
+    "load_result",
+    "table_status",
+    "use_views",
+]
 
 
 class FrameStore(Protocol):
@@ -72,217 +109,6 @@ class SamplesOnlyWarning(UserWarning):
 
 
 @dataclass(frozen=True)
-class SourceInfo:
-    """A source as reports show it: the redacted URL, never the password."""
-
-    url: str
-    dialect: str
-    server_version: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"url": self.url, "dialect": self.dialect, "server_version": self.server_version}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SourceInfo:
-        return cls(url=data["url"], dialect=data["dialect"], server_version=data.get("server_version", ""))
-
-
-@dataclass(frozen=True)
-class ColumnPair:
-    """A compared column: both native types and the rule that normalizes them."""
-
-    name: str
-    left_type: str
-    right_type: str
-    rule: str
-    right_name: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "name": self.name,
-            "left_type": self.left_type,
-            "right_type": self.right_type,
-            "rule": self.rule,
-        }
-        if self.right_name and self.right_name != self.name:
-            data["right_name"] = self.right_name
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ColumnPair:
-        return cls(
-            name=data["name"],
-            left_type=data["left_type"],
-            right_type=data["right_type"],
-            rule=data["rule"],
-            right_name=data.get("right_name"),
-        )
-
-
-@dataclass(frozen=True)
-class SchemaComparison:
-    only_left: tuple[str, ...] = ()
-    only_right: tuple[str, ...] = ()
-    columns: tuple[ColumnPair, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "only_left": list(self.only_left),
-            "only_right": list(self.only_right),
-            "columns": [c.to_dict() for c in self.columns],
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SchemaComparison:
-        return cls(
-            only_left=tuple(data.get("only_left", ())),
-            only_right=tuple(data.get("only_right", ())),
-            columns=tuple(ColumnPair.from_dict(c) for c in data.get("columns", ())),
-        )
-
-
-@dataclass(frozen=True)
-class Summary:
-    """Row counts. `null_keys_*` extends the contract: rows whose key has a NULL cannot be matched.
-
-    `duplicate_keys_*` counts the distinct keys that occur more than once on a side;
-    `duplicate_key_rows_*` (also an extension) counts the rows of a side whose key is duplicated
-    on either side: such rows are reported, never paired. Every row is counted exactly once:
-    rows_left == matched + only_left + duplicate_key_rows_left + null_keys_left (and so on the right).
-    """
-
-    rows_left: int = 0
-    rows_right: int = 0
-    matched: int = 0
-    only_left: int = 0
-    only_right: int = 0
-    changed: int = 0
-    duplicate_keys_left: int = 0
-    duplicate_keys_right: int = 0
-    null_keys_left: int = 0
-    null_keys_right: int = 0
-    duplicate_key_rows_left: int = 0
-    duplicate_key_rows_right: int = 0
-
-    @property
-    def differences(self) -> int:
-        return (
-            self.only_left
-            + self.only_right
-            + self.changed
-            + self.duplicate_keys_left
-            + self.duplicate_keys_right
-            + self.null_keys_left
-            + self.null_keys_right
-        )
-
-    def to_dict(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Summary:
-        return cls(**{k: int(v) for k, v in data.items() if k in cls.__dataclass_fields__})
-
-
-@dataclass(frozen=True)
-class ColumnStat:
-    """A compared column's count of matched rows that differ in it; `unreadable` (extends the
-    contract, written when not 0) counts those in which a side's value no rule can read."""
-
-    name: str
-    mismatches: int
-    unreadable: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"name": self.name, "mismatches": self.mismatches}
-        if self.unreadable:
-            data["unreadable"] = self.unreadable
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ColumnStat:
-        return cls(data["name"], int(data["mismatches"]), int(data.get("unreadable", 0)))
-
-
-@dataclass(frozen=True)
-class Samples:
-    """Capped examples per kind; every value already JSON-encoded."""
-
-    only_left: tuple[dict[str, Any], ...] = ()  # {"key": {...}, "row": {...}}
-    only_right: tuple[dict[str, Any], ...] = ()
-    changed: tuple[dict[str, Any], ...] = ()  # {"key": {...}, "diffs": {col: {"left": v, "right": v}}}
-    duplicates: tuple[dict[str, Any], ...] = ()  # {"side": "left", "key": {...}, "count": n}
-    null_keys: tuple[dict[str, Any], ...] = ()  # {"side": "left", "row": {...}}
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "only_left": list(self.only_left),
-            "only_right": list(self.only_right),
-            "changed": list(self.changed),
-            "duplicates": list(self.duplicates),
-        }
-        if self.null_keys:
-            data["null_keys"] = list(self.null_keys)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Samples:
-        return cls(**{k: tuple(data.get(k, ())) for k in cls.__dataclass_fields__})
-
-
-@dataclass(frozen=True)
-class ValidationFailure:
-    side: str
-    column: str | None
-    check: str
-    count: int
-    examples: tuple[dict[str, Any], ...] = ()  # {"key": {...}, "value": v}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "side": self.side,
-            "column": self.column,
-            "check": self.check,
-            "count": self.count,
-            "examples": list(self.examples),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ValidationFailure:
-        return cls(
-            side=data["side"],
-            column=data.get("column"),
-            check=data["check"],
-            count=int(data["count"]),
-            examples=tuple(data.get("examples", ())),
-        )
-
-
-@dataclass(frozen=True)
-class Validation:
-    passed: bool = True
-    failures: tuple[ValidationFailure, ...] = ()
-    #: Every check that ran, failed or not: {"side", "column", "check"} named as failures name them.
-    checks: tuple[dict[str, Any], ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"passed": self.passed, "failures": [f.to_dict() for f in self.failures]}
-        if self.checks:
-            data["checks"] = [dict(c) for c in self.checks]
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> Validation:
-        if not data:
-            return cls()
-        return cls(
-            passed=bool(data.get("passed", True)),
-            failures=tuple(ValidationFailure.from_dict(f) for f in data.get("failures", ())),
-            checks=tuple(dict(c) for c in data.get("checks", ()) if isinstance(c, Mapping)),
-        )
-
-
-@dataclass(frozen=True)
 class TableResult:
     """The outcome for one table pair."""
 
@@ -300,6 +126,12 @@ class TableResult:
     #: Values equal only because a rule reads them leniently (a TINYINT(1) 2 as true): never a
     #: difference, never the exit code. {"side", "column", "check", "count", "message", "examples"}.
     warnings: tuple[dict[str, Any], ...] = ()
+    #: The thresholds' verdict on this table (set by `dbdiff run`; JSON `verdict` and `breaches`).
+    verdict: Verdict | None = None
+    #: "left" or "right" when the table exists on that side only (a run's catalog difference).
+    only_on: str | None = None
+    #: The incremental window a run checked (since, until, updated_column, min_age, key counts).
+    window: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -318,6 +150,12 @@ class TableResult:
             data["warnings"] = [dict(w) for w in self.warnings]
         if self.stats:
             data["stats"] = dict(self.stats)
+        if self.only_on is not None:
+            data["only_on"] = self.only_on
+        if self.window is not None:
+            data["window"] = dict(self.window)
+        if self.verdict is not None:
+            data.update(self.verdict.to_dict())
         return data
 
     @classmethod
@@ -335,6 +173,9 @@ class TableResult:
             validation=Validation.from_dict(data.get("validation")),
             stats=dict(data.get("stats", {})),
             warnings=tuple(dict(w) for w in data.get("warnings", ())),
+            verdict=Verdict.from_dict(data),
+            only_on=data.get("only_on"),
+            window=data.get("window"),
         )
 
 
@@ -350,6 +191,13 @@ class DiffResult:
     dbdiff_version: str
     options: Mapping[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
+    #: The thresholds' verdict on the run (`dbdiff run`; JSON `verdict` and `breaches` beside
+    #: `status`); None for a plain diff or validate.
+    verdict: Verdict | None = None
+    #: The last runs of the check file, newest last and this run included (JSON `history`):
+    #: {"run_id", "started_at", "duration_s", "verdict", "status", "tables": {left_table: {"verdict",
+    #: "status", "rows_left", "rows_right", "changed", "only_left", "only_right"}}}.
+    history: tuple[Mapping[str, Any], ...] = ()
     _store: FrameStore | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -368,7 +216,12 @@ class DiffResult:
 
     @property
     def exit_code(self) -> int:
-        """The CLI's exit code for this result: 0 identical, 1 different, 3 a table errored."""
+        """The CLI's exit code for this result: 0 identical, 1 different, 3 a table errored.
+
+        A run judged by thresholds exits by its verdict: 0 pass or warn, 1 fail (3 still when a
+        table errored: the job is broken, whatever the data says)."""
+        if self.verdict is not None and self.status != "error":
+            return 1 if self.verdict.level == "fail" else 0
         return {"identical": 0, "different": 1, "error": 3}[self.status]
 
     @property
@@ -475,10 +328,13 @@ class DiffResult:
             "left": self.left.to_dict(),
             "right": self.right.to_dict(),
             "status": self.status,
+            **(self.verdict.to_dict() if self.verdict is not None else {}),
             "tables": [t.to_dict() for t in self.tables],
         }
         if self.options:
             data["options"] = dict(self.options)
+        if self.history:
+            data["history"] = [dict(h) for h in self.history]
         return data
 
     def to_json(self, *, indent: int | None = 2) -> str:
@@ -505,6 +361,8 @@ class DiffResult:
             duration_s=float(data.get("duration_s", 0.0)),
             dbdiff_version=data.get("dbdiff_version", ""),
             options=dict(data.get("options", {})),
+            verdict=Verdict.from_dict(data),
+            history=tuple(dict(h) for h in data.get("history", ())),
         )
 
     def __repr__(self) -> str:
