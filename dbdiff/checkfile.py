@@ -10,6 +10,7 @@ option added to diff is accepted here without being listed. docs/checkfile.md is
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -161,6 +162,8 @@ class _Parser:
     def __init__(self, path: Path, shown: str, environ: Mapping[str, str]) -> None:
         self.path, self.shown, self.environ = path, shown, environ
         self.base = path.resolve().parent
+        #: (context, option) -> the line that set it, for errors found once options are merged.
+        self.places: dict[tuple[str, str], int | None] = {}
 
     def checkfile(self, data: Any, raw: bytes) -> CheckFile:
         if data is None:
@@ -193,7 +196,9 @@ class _Parser:
         if memory_limit is not None and not isinstance(memory_limit, str):
             raise Located(line_of(run, "memory_limit"), "run: memory_limit must be a size such as '4GB'")
         thresholds = self.thresholds(data, "thresholds").over(DEFAULT_THRESHOLDS)
-        defaults = self.options(data.get("defaults"), line_of(data, "defaults"), "defaults", match_names)
+        defaults = self.options(data.get("defaults"), line_of(data, "defaults"), "defaults")
+        if "match_names" in _option_keys():  # the file's mode pairs columns too
+            defaults.setdefault("match_names", match_names)
         history, history_in_source = self.history(data)
         return CheckFile(
             path=self.path,
@@ -288,7 +293,7 @@ class _Parser:
         entries: list[TableEntry] = []
         seen: dict[tuple[str, str], int] = {}
         for index, (item, line) in enumerate(zip(items, items.lines, strict=True), start=1):
-            entry = self.entry(item, line, index, defaults, thresholds, match_names)
+            entry = self.entry(item, line, index, defaults, thresholds)
             for claim, written in _claims(entry, match_names):
                 if claim in seen:
                     raise Located(line, f"table {written!r} is listed twice (first at line {seen[claim]})")
@@ -303,11 +308,11 @@ class _Parser:
         index: int,
         defaults: Mapping[str, Any],
         thresholds: Thresholds,
-        match: str,
     ) -> TableEntry:
         if isinstance(item, str):
             if not item.strip():
                 raise Located(line, f"tables: entry #{index} is an empty name")
+            self.check_options(defaults, f"table {item!r}", line)
             return TableEntry(item, None, None, (), dict(defaults), thresholds, line)
         if not isinstance(item, YamlMap):
             raise Located(line, f"tables: entry #{index} must be a name, a pattern or a mapping")
@@ -348,7 +353,8 @@ class _Parser:
         unknown = [k for k in item if k not in _ENTRY_KEYS and k not in _option_keys()]
         if unknown:
             _reject_unknown(item, (*_ENTRY_KEYS, *_option_keys()), context)
-        options = {**defaults, **self.options(option_data, line, context, match, base=False)}
+        options = {**defaults, **self.options(option_data, line, context)}
+        self.check_options(options, context, line)
         table_thresholds = (
             self.thresholds(item, "thresholds", f"{context}: ") if "thresholds" in item else Thresholds()
         )
@@ -364,29 +370,36 @@ class _Parser:
 
     # -- diff options --
 
-    def options(
-        self, data: Any, line: int | None, context: str, match_names: str, base: bool = True
-    ) -> dict[str, Any]:
-        """Diff options as API keywords, each checked for its type, then all by `DiffOptions`."""
+    def options(self, data: Any, line: int | None, context: str) -> dict[str, Any]:
+        """Diff options as API keywords, each checked for its type (`check_options` checks them
+        together, once a table's are merged over the defaults). Remembers where each was set."""
         if data is None:
             data = YamlMap()
         if not isinstance(data, YamlMap):
             raise Located(line, f"{context}: must be a mapping of diff options")
-        known = _option_keys()
-        _reject_unknown(data, known, context)
+        _reject_unknown(data, _option_keys(), context)
         items = {item.keyword: item for item in offered(DiffOptions, DIFF)}
         options: dict[str, Any] = {}
         for key, value in data.items():
             options[key] = self.option_value(items[key], value, line_of(data, key), context)
-        if base and "match_names" in items and "match_names" not in options:
-            options["match_names"] = match_names  # the file's mode pairs columns too
+            self.places[(context, key)] = line_of(data, key)
+        return options
+
+    def check_options(self, options: Mapping[str, Any], context: str, line: int) -> None:
+        """Build `DiffOptions` from a table's options: its error names the option's own line (and
+        says `defaults` when the table took it from there), in the check file's words."""
         try:
             DiffOptions.from_keywords({"table": "x", **options})
-        except UsageError as exc:
-            raise Located(line, f"{context}: {exc.message}", hint=exc.hint) from None
-        except (TypeError, ValueError) as exc:
-            raise Located(line, f"{context}: {exc}") from None
-        return options
+        except (UsageError, TypeError, ValueError) as exc:
+            message, hint = (exc.message, exc.hint) if isinstance(exc, UsageError) else (str(exc), None)
+            for item in offered(DiffOptions, DIFF):
+                if item.keyword in options and item.flag in message.split():
+                    message = message.replace(item.flag, item.keyword)
+                    if (context, item.keyword) not in self.places:
+                        context = "defaults"
+                    line = self.places.get((context, item.keyword)) or line
+                    break
+            raise Located(line, f"{context}: {message}", hint=hint) from None
 
     def option_value(self, item: Any, value: Any, line: int | None, context: str) -> Any:
         key, kind = item.keyword, item.option.kind
@@ -401,7 +414,13 @@ class _Parser:
                 value = [value]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise Located(line, f"{here} must be a name or a list of names")
-            return [self.relative(v) for v in value] if kind == "files" else list(value)
+            if kind == "names":
+                return list(value)
+            return (
+                [self.rule_file(v, line, here) for v in value]
+                if key == "rules"
+                else [self.relative(v) for v in value]
+            )
         if kind == "overrides":
             return self.overrides(value, line, here)
         if "SchemaSpec" in annotation:
@@ -411,6 +430,8 @@ class _Parser:
             if not Path(resolved).is_file():
                 raise Located(line, f"{here}: schema file {value!r} does not exist")
             return resolved
+        if isinstance(value, (datetime.date, datetime.datetime)) and annotation.startswith("str"):
+            value = value.isoformat()  # `since: 2026-12-01 10:00` is a YAML timestamp, meant as text
         if (
             annotation.startswith("str")
             and not isinstance(value, str)
@@ -420,6 +441,18 @@ class _Parser:
         if annotation.startswith("Mapping") and not isinstance(value, Mapping):
             raise Located(line, f"{here} must be a mapping")
         return dict(value) if isinstance(value, Mapping) else value
+
+    def rule_file(self, value: str, line: int | None, here: str) -> str:
+        """A rule file, relative to the check file, loaded once now so that a typo in it is found
+        before any connection."""
+        from dbdiff.rules import load_rule_file
+
+        resolved = self.relative(value)
+        try:
+            load_rule_file(resolved)
+        except RuleError as exc:
+            raise Located(line, f"{here}: {exc.message}", hint=exc.hint) from None
+        return resolved
 
     def overrides(self, value: Any, line: int | None, here: str) -> dict[str, Any]:
         """`column_rules`: {col: "float:abs_tol=0.01"} (the --rule form) or

@@ -40,6 +40,11 @@ def verdict_data(result: DiffResult) -> dict[str, object]:
     }
 
 
+def table_name(table: TableResult) -> str:
+    """A table as the monitors name it: its left name (the right one for a right-only table)."""
+    return table.left_table or table.right_table
+
+
 def write_verdict_file(result: DiffResult, path: str | Path) -> None:
     """Write the verdict file (JSON) atomically."""
     text = json.dumps(verdict_data(result), indent=2, ensure_ascii=False) + "\n"
@@ -158,7 +163,7 @@ def prometheus_text(result: DiffResult) -> str:
 
 
 def _table_series(table: TableResult, run: dict[str, str]) -> Iterable[tuple[str, str]]:
-    labels = {**run, "table": table.left_table}
+    labels = {**run, "table": table_name(table)}
     for side, rows in (("left", table.summary.rows_left), ("right", table.summary.rows_right)):
         yield "dbdiff_table_rows", _series("dbdiff_table_rows", {**labels, "side": side}, rows)
     values = metric_values(table)

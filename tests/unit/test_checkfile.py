@@ -166,7 +166,7 @@ def test_relative_paths_are_relative_to_the_check_file(tmp_path: Path) -> None:
         ),
         (
             MINIMAL + "defaults: {chunk_size: 0}\ntables: [a]\n",
-            "line 3: defaults: --chunk-size must be at least 1, not 0",
+            "line 3: defaults: chunk_size must be at least 1, not 0",
         ),
         (
             MINIMAL + "tables:\n  - name: a\n    key: {id: 1}\n",
@@ -289,6 +289,27 @@ def test_bad_check_files_are_one_line_naming_file_and_line(tmp_path: Path, text:
     message = error(tmp_path, text, env={**ENV, "EMPTY": ""})
     assert message.startswith(str(tmp_path / "dbdiff.yaml")), message
     assert expected in message, message
+
+
+def test_options_are_checked_merged_and_errors_point_at_the_option(tmp_path: Path) -> None:
+    # A default every table overrides is never used alone: no error.
+    cf = load(tmp_path, MINIMAL + "defaults: {chunk_size: 0}\ntables:\n  - name: a\n    chunk_size: 5\n")
+    assert cf.tables[0].options["chunk_size"] == 5
+    text = MINIMAL + "tables:\n  - name: a\n    key: id\n    chunk_size: 0\n"
+    assert error(tmp_path, text).endswith("line 6: table 'a': chunk_size must be at least 1, not 0")
+    # A YAML timestamp given to a text option is the text the user wrote.
+    cf = load(tmp_path, MINIMAL + "tables:\n  - name: a\n    where: 2026-12-01\n")
+    assert cf.tables[0].options["where"] == "2026-12-01"
+
+
+def test_rule_and_schema_files_are_checked_before_any_connection(tmp_path: Path) -> None:
+    text = MINIMAL + "tables:\n  - name: a\n    rules: my-rules.yaml\n"
+    assert "line 5: table 'a': rules: rule file" in error(tmp_path, text)
+    assert "does not exist" in error(tmp_path, text)
+    (tmp_path / "my-rules.yaml").write_text("rules:\n  - name: r\n    left: {family: integer}\n")
+    assert "rule 'r' has no 'right'" in error(tmp_path, text)
+    text = MINIMAL + "defaults: {schema: nope.yaml}\ntables: [a]\n"
+    assert error(tmp_path, text).endswith("line 3: defaults: schema: schema file 'nope.yaml' does not exist")
 
 
 def test_missing_and_unreadable_files(tmp_path: Path) -> None:
