@@ -497,8 +497,14 @@ def _option_keys() -> tuple[str, ...]:
 def _reject_unknown(data: YamlMap, allowed: Sequence[str], context: str) -> None:
     for key in data:
         if key not in allowed:
-            hint = _NOT_TABLE_OPTIONS.get(key) if key in _NOT_TABLE_OPTIONS and context else None
-            hint = hint or did_you_mean(key.replace("-", "_"), allowed) or "allowed: " + ", ".join(allowed)
+            hint = did_you_mean(key.replace("-", "_"), allowed)
+            if context and key in _NOT_TABLE_OPTIONS:
+                hint = _NOT_TABLE_OPTIONS[key]
+            elif not context and not hint and key in _option_keys():
+                hint = "a diff option: set it under defaults: (every table) or in a table entry"
+            elif context == "defaults" and key == "thresholds":
+                hint = "thresholds for every table are a top-level key"
+            hint = hint or "allowed: " + ", ".join(allowed)
             suffix = f" in {context}" if context else ""
             raise Located(line_of(data, key), f"unknown key {key!r}{suffix}", hint=hint)
 

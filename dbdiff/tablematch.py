@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dbdiff import _names_fallback
 from dbdiff import names as _names
@@ -37,6 +37,10 @@ class TablePair:
     left: str
     right: str
     entry: TableEntry
+
+    def keywords(self) -> dict[str, Any]:
+        """The keywords of `dbdiff.diff` (and `DiffOptions.from_keywords`) for this pair."""
+        return {**self.entry.options, "table": self.left, "right_table": self.right}
 
 
 def same(name: str, written: str | None, mode: str) -> bool:

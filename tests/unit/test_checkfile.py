@@ -9,6 +9,7 @@ import pytest
 
 from dbdiff.checkfile import CheckFile, TablePair, load_checkfile, resolve_tables
 from dbdiff.errors import ConfigError
+from dbdiff.options import DiffOptions
 from dbdiff.thresholds import DEFAULT_THRESHOLDS
 
 ENV = {"DBDIFF_LEFT_URL": "mysql://app:s3cret@db1:3306/shop", "DBDIFF_RIGHT_URL": "postgresql://pg@db2/shop"}
@@ -158,6 +159,14 @@ def test_relative_paths_are_relative_to_the_check_file(tmp_path: Path) -> None:
         (
             MINIMAL + "history: {url: x.duckdb, in_source: true}\ntables: [a]\n",
             "unknown key 'in_source' in history (did you mean 'in_source_database'?)",
+        ),
+        (
+            MINIMAL + "tables: [a]\nchunk_size: 5\n",
+            "line 4: unknown key 'chunk_size' (a diff option: set it under defaults:",
+        ),
+        (
+            MINIMAL + "defaults: {thresholds: {}}\ntables: [a]\n",
+            "unknown key 'thresholds' in defaults (thresholds for every table",
         ),
         # wrong types
         (
@@ -341,6 +350,10 @@ def pairs(
 ) -> tuple[list[tuple[str, str, int]], list[str], list[str]]:
     both, only_left, only_right = resolve_tables(cf, left, right)
     assert all(isinstance(p, TablePair) for p in both)
+    for pair in both:
+        keywords = pair.keywords()
+        assert (keywords["table"], keywords["right_table"]) == (pair.left, pair.right)
+        assert DiffOptions.from_keywords(keywords).table == pair.left
     return [(p.left, p.right, p.entry.line) for p in both], only_left, only_right
 
 
