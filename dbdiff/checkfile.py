@@ -244,9 +244,10 @@ class _Parser:
 
     def relative(self, value: str) -> str:
         """A path (not a URL) relative to the check file's directory, so cron can run from anywhere."""
-        if "://" in value or Path(value).expanduser().is_absolute():
+        if "://" in value:
             return value
-        return str(self.base / value)
+        path = Path(value).expanduser()
+        return str(path if path.is_absolute() else self.base / path)
 
     def history(self, data: YamlMap) -> tuple[str | None, bool]:
         value = data.get("history", True)

@@ -48,9 +48,13 @@ def same(name: str, written: str | None, mode: str) -> bool:
 
 
 def _glob(name: str, pattern: str, mode: str) -> bool:
-    return fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(
-        name_key(name, mode), name_key(pattern, mode)
-    )
+    """fnmatch, as written; then ignoring case (modes case and convention); then both under the
+    naming convention (convention)."""
+    if fnmatch.fnmatchcase(name, pattern):
+        return True
+    if mode != "exact" and fnmatch.fnmatchcase(name.casefold(), pattern.casefold()):
+        return True
+    return mode == "convention" and fnmatch.fnmatchcase(name_key(name, mode), name_key(pattern, mode))
 
 
 def entry_matches(entry: TableEntry, name: str, mode: str) -> bool:

@@ -437,3 +437,19 @@ def test_the_reference_example_loads(tmp_path: Path) -> None:
     example = DOCS.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
     cf = load(tmp_path, example)
     assert [e.line for e in cf.tables] == [15, 16, 19]
+
+
+@pytest.mark.parametrize(
+    ("mode", "chosen"),
+    [
+        ("exact", ["billing_a"]),
+        ("case", ["Billing_2024", "billing_a"]),
+        ("convention", ["Billing_2024", "BillingItem", "billing_a"]),
+    ],
+)
+def test_patterns_match_names_under_the_mode(tmp_path: Path, mode: str, chosen: list[str]) -> None:
+    cf = load(tmp_path, MINIMAL + f"match_names: {mode}\ntables: ['billing_*']\n")
+    both, only_left, only_right = resolve_tables(
+        cf, ["Billing_2024", "BillingItem", "billing_a", "orders"], ["billing_a"]
+    )
+    assert sorted([p.left for p in both] + only_left) == chosen and only_right == []
