@@ -452,4 +452,4 @@ def test_patterns_match_names_under_the_mode(tmp_path: Path, mode: str, chosen: 
     both, only_left, only_right = resolve_tables(
         cf, ["Billing_2024", "BillingItem", "billing_a", "orders"], ["billing_a"]
     )
-    assert sorted([p.left for p in both] + only_left) == chosen and only_right == []
+    assert sorted([p.left for p in both] + only_left) == sorted(chosen) and only_right == []
