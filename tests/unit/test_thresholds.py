@@ -218,3 +218,35 @@ def test_parse_limit_accepts_null_as_no_limit_and_percent_forms() -> None:
         parse_limit({"fail": "2.5 %"}, "x: ")
     assert Limit(fail=0.5).shown("fail") == "50%"  # built by hand, without its text
     assert Limit(fail=0.5).exceeded("fail", 3, 5) and not Limit(fail=0.5).exceeded("fail", 2, 5)
+
+
+def test_a_real_diff_judged_end_to_end() -> None:
+    import polars as pl
+
+    import dbdiff
+    from dbdiff.monitor import prometheus_text
+    from dbdiff.sources.duckdb import ArrowSource
+
+    def source(rows: dict) -> ArrowSource:
+        return ArrowSource({"orders": pl.DataFrame(rows)}, primary_keys={"orders": ["id"]})
+
+    left = source({"id": [1, 2, 3, 4], "note": ["a", "b", "c", "d"]})
+    right = source({"id": [1, 2, 3, 5], "note": ["a", "B", "c", "e"]})
+    res = dbdiff.diff(left, right, table="orders")
+    assert metric_values(res.table()) == {
+        **dict.fromkeys(METRICS, 0),
+        "changed": 1,
+        "only_left": 1,
+        "only_right": 1,
+    }
+    strict = with_verdicts(res, DEFAULT_THRESHOLDS)
+    assert strict.verdict is not None and strict.verdict.level == "fail" and strict.exit_code == 1
+    assert {b.metric for b in strict.verdict.breaches} == {"changed", "only_left", "only_right"}
+    tolerant = with_verdicts(
+        res, limits(changed={"warn": 0}, only_left={"fail": "25%"}, only_right={"warn": 0})
+    )
+    assert tolerant.verdict is not None and tolerant.verdict.level == "warn" and tolerant.exit_code == 0
+    assert tolerant.status == "different" and tolerant.changed().height == 1  # still every row
+    assert 'dbdiff_table_differences{checkfile="",table="orders",kind="only_left"} 1' in prometheus_text(
+        tolerant
+    )
