@@ -125,8 +125,15 @@ class CheckFile:
 # --- loading ----------------------------------------------------------------------------------------
 
 
-def load_checkfile(path: str | Path, *, environ: Mapping[str, str] | None = None) -> CheckFile:
-    """Read and check a check file; every problem is one `ConfigError` naming the file and line."""
+def load_checkfile(
+    path: str | Path, *, environ: Mapping[str, str] | None = None, resolve_sources: bool = True
+) -> CheckFile:
+    """Read and check a check file; every problem is one `ConfigError` naming the file and line.
+
+    `environ` replaces `os.environ` for `{env: NAME}`. `resolve_sources=False` is for commands that
+    connect to neither source (`dbdiff history`, `dbdiff dashboard`): an unset variable of `left` or
+    `right` is then no error, and that URL is "" (everything else is checked as always).
+    """
     import os
 
     shown = str(path)
@@ -142,7 +149,8 @@ def load_checkfile(path: str | Path, *, environ: Mapping[str, str] | None = None
     try:
         text = raw.decode("utf-8")
         data = yaml_lines.load(text)
-        return _Parser(path, shown, environ if environ is not None else os.environ).checkfile(data, raw)
+        parser = _Parser(path, shown, environ if environ is not None else os.environ, resolve_sources)
+        return parser.checkfile(data, raw)
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{shown}: not UTF-8 text (byte {exc.start})") from None
     except yaml.MarkedYAMLError as exc:
@@ -159,8 +167,9 @@ def load_checkfile(path: str | Path, *, environ: Mapping[str, str] | None = None
 class _Parser:
     """Turns the parsed YAML into a `CheckFile`; raises `Located` (line, message)."""
 
-    def __init__(self, path: Path, shown: str, environ: Mapping[str, str]) -> None:
+    def __init__(self, path: Path, shown: str, environ: Mapping[str, str], resolve_sources: bool) -> None:
         self.path, self.shown, self.environ = path, shown, environ
+        self.resolve_sources = resolve_sources
         self.base = path.resolve().parent
         #: (context, option) -> the line that set it, for errors found once options are merged.
         self.places: dict[tuple[str, str], int | None] = {}
@@ -228,6 +237,8 @@ class _Parser:
             if not isinstance(name, str) or not name:
                 raise Located(line, f"{context}{key}: env must name an environment variable")
             value = self.environ.get(name, "")
+            if not value.strip() and not self.resolve_sources and key in ("left", "right"):
+                return ""
             if not value.strip():
                 state = "is empty" if name in self.environ else "is not set"
                 raise Located(line, f"{context}{key}: environment variable {name} {state}")

@@ -336,6 +336,20 @@ def test_a_password_in_an_env_url_never_shows_in_errors(tmp_path: Path) -> None:
     assert "line 1: left:" in message
 
 
+def test_commands_that_connect_to_no_source_need_not_resolve_them(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "left: {env: NOPE}\nright: {env: DBDIFF_RIGHT_URL}\nhistory: {url: {env: H}}\ntables: [a]\n"
+    )
+    cf = load_checkfile(path, environ={"H": "h.duckdb", **ENV}, resolve_sources=False)
+    assert (cf.left_url, cf.right_url, cf.history) == (
+        "",
+        ENV["DBDIFF_RIGHT_URL"],
+        str(tmp_path / "h.duckdb"),
+    )
+    with pytest.raises(ConfigError, match="line 3: history: url: environment variable H is not set"):
+        load_checkfile(path, environ=ENV, resolve_sources=False)
+
+
 def test_environ_defaults_to_the_process_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DBDIFF_TEST_RIGHT", "postgresql://pg@h/db")
     path = write(tmp_path, "left: a.parquet\nright: {env: DBDIFF_TEST_RIGHT}\ntables: [a]\n")
