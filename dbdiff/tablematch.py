@@ -48,13 +48,14 @@ def same(name: str, written: str | None, mode: str) -> bool:
 
 
 def _glob(name: str, pattern: str, mode: str) -> bool:
-    """fnmatch, as written; then ignoring case (modes case and convention); then both under the
-    naming convention (convention)."""
+    """fnmatch, as written; then ignoring case (modes case and convention); then, under convention,
+    against the name in snake_case ("billing_*" chooses BillingItem). The pattern itself is never
+    converted: a naming convention has no rule for `*`."""
     if fnmatch.fnmatchcase(name, pattern):
         return True
     if mode != "exact" and fnmatch.fnmatchcase(name.casefold(), pattern.casefold()):
         return True
-    return mode == "convention" and fnmatch.fnmatchcase(name_key(name, mode), name_key(pattern, mode))
+    return mode == "convention" and fnmatch.fnmatchcase(name_key(name, mode), pattern.casefold())
 
 
 def entry_matches(entry: TableEntry, name: str, mode: str) -> bool:
