@@ -187,13 +187,12 @@ def parse_limit(spec: Any, where: str, *, fractions: bool = True) -> Limit:
 
 
 def _show(value: Any) -> str:
-    return (
-        repr(value)
-        if isinstance(value, str)
-        else str(value).lower()
-        if isinstance(value, bool)
-        else str(value)
-    )
+    """A YAML value as the user wrote it: 'ten' quoted, true as true, 1.5 as 1.5."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
 
 
 # --- judging -------------------------------------------------------------------------------------
