@@ -39,16 +39,23 @@ class _Loader(yaml.SafeLoader):
 
 
 def _construct_map(loader: _Loader, node: yaml.MappingNode) -> YamlMap:
+    own = {id(key) for key, _ in node.value}  # a merge key (`<<: *defaults`) brings the others
     loader.flatten_mapping(node)
     data = YamlMap()
     data.line, data.lines = node.start_mark.line + 1, {}
+    merged: set[str] = set()
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if not isinstance(key, str):
             raise Located(line, f"the key {key!r} is not a name (quote it)")
-        if key in data:
+        if key in data and key not in merged:
             raise Located(line, f"the key {key!r} is given twice (first at line {data.lines[key]})")
+        # Merged pairs come first, in PyYAML's order: the later wins, and the mapping's own last.
+        if id(key_node) in own:
+            merged.discard(key)
+        else:
+            merged.add(key)
         data[key] = loader.construct_object(value_node, deep=True)
         data.lines[key] = line
     return data

@@ -116,6 +116,22 @@ def test_defaults_when_keys_are_left_out(tmp_path: Path) -> None:
     assert plain(cf.tables[0].options) == {}
 
 
+def test_yaml_anchors_and_merge_keys_share_options(tmp_path: Path) -> None:
+    text = MINIMAL + textwrap.dedent(
+        """\
+        tables:
+          - name: a
+            <<: &shared {chunk_size: 5, key: [id]}
+          - name: b
+            <<: [*shared, {where: "x > 1", chunk_size: 9}]
+            key: [other]
+        """
+    )
+    a, b = load(tmp_path, text).tables
+    assert plain(a.options) == {"chunk_size": 5, "key": ["id"]}
+    assert plain(b.options) == {"chunk_size": 5, "key": ["other"], "where": "x > 1"}
+
+
 def test_history_forms(tmp_path: Path) -> None:
     assert load(tmp_path, MINIMAL + "history: false\ntables: [a]\n").history is None
     url = "postgresql://hist@h/history"
