@@ -301,7 +301,8 @@ class _Parser:
         if items is None:
             raise Located(data.line, "no 'tables'", hint="list the tables to compare, or '*' for every table")
         if not isinstance(items, YamlList) or not items:
-            raise Located(line_of(data, "tables"), "tables: must be a list of names, patterns or pairs")
+            hint = f"write tables: [{items!r}]" if isinstance(items, str) else None
+            raise Located(line_of(data, "tables"), "tables: must be a list of names, patterns or pairs", hint)
         entries: list[TableEntry] = []
         seen: dict[tuple[str, str], int] = {}
         for index, (item, line) in enumerate(zip(items, items.lines, strict=True), start=1):

@@ -291,6 +291,10 @@ def test_relative_paths_are_relative_to_the_check_file(tmp_path: Path) -> None:
         (MINIMAL, "no 'tables'"),
         (MINIMAL + "tables: []\n", "line 3: tables: must be a list"),
         (
+            MINIMAL + "tables: '*'\n",
+            "line 3: tables: must be a list of names, patterns or pairs (write tables: ['*'])",
+        ),
+        (
             MINIMAL + "tables:\n  - name: a\n    left: a\n    right: b\n",
             "line 4: table 'a': give either 'name' or 'left' and 'right', not both",
         ),
