@@ -503,3 +503,31 @@ def test_patterns_match_names_under_the_mode(tmp_path: Path, mode: str, chosen: 
         cf, ["Billing_2024", "BillingItem", "billing_a", "orders"], ["billing_a"]
     )
     assert sorted([p.left for p in both] + only_left) == sorted(chosen) and only_right == []
+
+
+def test_a_file_shaped_like_dbdiff_init_writes_loads(tmp_path: Path) -> None:
+    """What `dbdiff init` writes (comments, env URLs, explicit pairs with keys, tables on one side
+    commented out) loads as it is."""
+    text = """\
+        # A dbdiff check file, started by `dbdiff init` from the two catalogs: edit it, then `dbdiff run`.
+        version: 1
+        # The left URL holds a password, which a check file never does: export it as
+        # DBDIFF_LEFT_URL='mysql://app:***@db1:3306/shop' (with the real password).
+        left: {env: DBDIFF_LEFT_URL}
+        right: postgresql://pg@db2/shop
+        match_names: convention
+        # thresholds:
+        #   changed: {warn: 0, fail: "0.1%"}
+        tables:
+          - name: customers
+            key: [id]
+          - left: InvoiceLine
+            right: invoice_line
+            key: [InvoiceLineId]  # the right side's primary key: the left side has none
+          # - name: audit_log  # only on the left: no table of the other side pairs
+        """
+    cf = load(tmp_path, text)
+    assert [(e.pattern, e.left, e.right, plain(e.options)) for e in cf.tables] == [
+        ("customers", None, None, {"key": ["id"]}),
+        (None, "InvoiceLine", "invoice_line", {"key": ["InvoiceLineId"]}),
+    ]
