@@ -368,6 +368,8 @@ class _DuckDBBackend(Backend):
             try:
                 return duckdb.connect(str(self.path))
             except duckdb.IOException as exc:
+                if "not a valid DuckDB database" in str(exc):
+                    raise ConfigError(f"the history {self.location} is not a DuckDB database file") from None
                 if "lock" not in str(exc).lower():
                     raise
                 if time.monotonic() >= deadline:

@@ -344,6 +344,8 @@ def test_history_command(recorded: Path) -> None:
     one_line_error(dbdiff_cli("history", "nightly.yaml", "--table", "bills", cwd=recorded), 2, "'bills'")
     one_line_error(dbdiff_cli("history", str(recorded / "none.history.duckdb")), 2, "no history at")
     one_line_error(dbdiff_cli("history", "ftp://x/y"), 2, "history URL: unknown URL scheme 'ftp'")
+    (recorded / "text.duckdb").write_text("not a database")
+    one_line_error(dbdiff_cli("history", "text.duckdb", cwd=recorded), 2, "is not a DuckDB database file")
     assert dbdiff_cli("history", "nightly.yaml", "--last", "0", cwd=recorded).returncode == 2
 
 
