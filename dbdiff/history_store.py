@@ -76,6 +76,7 @@ TABLE_FIELDS = (
     "breaches",
     *COUNTS,
 )
+COLUMN_FIELDS = ("run_id", "table_index", "column_name", "mismatches", "unreadable")
 
 DDL = (
     """CREATE TABLE IF NOT EXISTS dbdiff_history_meta (
@@ -122,14 +123,13 @@ def backend_for(target: str, lock_wait_s: float) -> Backend:
 _WHERE = "a history is a DuckDB file (a path), or a postgresql:// or mysql:// URL"
 
 
-COLUMN_FIELDS = ("run_id", "table_index", "column_name", "mismatches", "unreadable")
-
-
 class Backend:
     """One kind of store: how to connect, its SQL's placeholders, and its errors."""
 
     location: str
     placeholder = "%s"
+    #: Which schema `information_schema` is asked about: the one the store's tables go into.
+    in_schema = ""
 
     def connect(self) -> Any:
         raise NotImplementedError
@@ -205,9 +205,6 @@ class Backend:
         )
         return bool(found[0][0])
 
-    #: Which schema `information_schema` is asked about: the one the store's tables go into.
-    in_schema = ""
-
     def begin(self, con: Any) -> None:
         """Transactions start implicitly (psycopg, PyMySQL without autocommit)."""
 
@@ -220,15 +217,7 @@ class Backend:
         for statement in DDL:
             cur.execute(statement)
         cur.execute(self.insert_if_absent(), ("schema_version", str(SCHEMA_VERSION)))
-        found = cur.query(
-            "SELECT meta_value FROM dbdiff_history_meta WHERE meta_key = ?", ("schema_version",)
-        )
-        version = int(found[0][0])
-        if version > SCHEMA_VERSION:
-            raise ConfigError(
-                f"the history at {self.location} was written by a newer dbdiff (store version {version})",
-                hint=f"this dbdiff reads store version {SCHEMA_VERSION}: upgrade dbdiff",
-            )
+        version = self._version(cur)
         for step in range(version, SCHEMA_VERSION):
             for statement in MIGRATIONS[step]:
                 cur.execute(statement)
@@ -237,6 +226,19 @@ class Backend:
                 "UPDATE dbdiff_history_meta SET meta_value = ? WHERE meta_key = ?",
                 (str(SCHEMA_VERSION), "schema_version"),
             )
+
+    def _version(self, cur: _Cursor) -> int:
+        """The store's schema version; a newer one than this dbdiff reads is refused, never misread."""
+        found = cur.query(
+            "SELECT meta_value FROM dbdiff_history_meta WHERE meta_key = ?", ("schema_version",)
+        )
+        version = int(found[0][0]) if found else SCHEMA_VERSION
+        if version > SCHEMA_VERSION:
+            raise ConfigError(
+                f"the history at {self.location} was written by a newer dbdiff (store version {version})",
+                hint=f"this dbdiff reads store version {SCHEMA_VERSION}: upgrade dbdiff",
+            )
+        return version
 
     def append(self, run: Row, tables: Sequence[Row], columns: Sequence[Row]) -> None:
         """A run, its tables and its columns, in one transaction."""
@@ -260,6 +262,7 @@ class Backend:
     ) -> tuple[list[Row], dict[str, list[Row]], dict[str, list[Row]]]:
         if not self.tables_exist(cur):
             return [], {}, {}
+        self._version(cur)
         where, params = "", tuple[str, ...]()
         if table is not None:
             named = "SELECT run_id FROM dbdiff_history_tables WHERE left_table = ? OR right_table = ?"

@@ -163,6 +163,8 @@ def test_schema_version_row_and_a_newer_store_refused(tmp_path: Path) -> None:
         con.execute("UPDATE dbdiff_history_meta SET meta_value = '99'")
     with pytest.raises(ConfigError, match=r"written by a newer dbdiff \(store version 99\)"):
         History.open(path)
+    with pytest.raises(ConfigError, match=r"written by a newer dbdiff"):
+        History.open(path, create=False).entries()  # a reader refuses it too
 
 
 APPENDER = textwrap.dedent(
