@@ -59,12 +59,7 @@ def history_entry(result: DiffResult, *, detail: bool = False) -> dict[str, Any]
     `detail=True` adds what `dbdiff history --json` shows besides: the check file and its hash, the
     breaches, and per table every count, the right table's name, `only_on`, the error and the
     per-column mismatches."""
-    return _entry(
-        _run_row(result, {}),
-        [_table_row(result, i) for i in range(len(result.tables))],
-        _column_rows(result),
-        detail,
-    )
+    return _entry(*_rows(result, {}), detail)
 
 
 # --- where a check file keeps its history (a stand-in) -------------------------------------
@@ -184,10 +179,7 @@ class History:
 
     def append(self, result: DiffResult, *, reports: Mapping[str, str] = {}) -> None:
         """Record a run, whole, in one transaction (a run already recorded is a UsageError)."""
-        run = _run_row(result, reports)
-        tables = [_table_row(result, i) for i in range(len(result.tables))]
-        columns = _column_rows(result)
-        self._backend.append(run, tables, columns)
+        self._backend.append(*_rows(result, reports))
 
     def entries(self, *, last: int | None = 20, table: str | None = None, detail: bool = False) -> list[dict]:
         """The last `last` runs (all when None), newest last, in `DiffResult.history`'s shape; with
@@ -275,11 +267,20 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _run_row(result: DiffResult, reports: Mapping[str, str]) -> dict[str, Any]:
+def _rows(
+    result: DiffResult, reports: Mapping[str, str]
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The run's row, its tables' rows and its differing columns' rows, as the store keeps them."""
+    run_id = run_id_of(result)  # once: without options["run_id"] it hashes the whole result
+    tables = [_table_row(result, i, run_id) for i in range(len(result.tables))]
+    return _run_row(result, reports, run_id), tables, _column_rows(result, run_id)
+
+
+def _run_row(result: DiffResult, reports: Mapping[str, str], run_id: str) -> dict[str, Any]:
     options = result.options
     now = datetime.now(timezone.utc)
     return {
-        "run_id": run_id_of(result),
+        "run_id": run_id,
         "started_at": result.started_at or _stamp(now),
         "started_utc": _stamp(_utc(result.started_at, fallback=now)),
         "recorded_at": _stamp(now),
@@ -303,10 +304,10 @@ def _breaches(verdict: Any) -> str | None:
     return json.dumps([b.to_dict() for b in verdict.breaches], ensure_ascii=False)
 
 
-def _table_row(result: DiffResult, index: int) -> dict[str, Any]:
+def _table_row(result: DiffResult, index: int, run_id: str) -> dict[str, Any]:
     t = result.tables[index]
     return {
-        "run_id": run_id_of(result),
+        "run_id": run_id,
         "table_index": index,
         "left_table": t.left_table,
         "right_table": t.right_table,
@@ -319,8 +320,7 @@ def _table_row(result: DiffResult, index: int) -> dict[str, Any]:
     }
 
 
-def _column_rows(result: DiffResult) -> list[dict[str, Any]]:
-    run_id = run_id_of(result)
+def _column_rows(result: DiffResult, run_id: str) -> list[dict[str, Any]]:
     return [
         {
             "run_id": run_id,
