@@ -52,7 +52,8 @@ def one_line_error(proc: subprocess.CompletedProcess[str], code: int, *needles: 
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A check file and its history of four nights, appended out of order."""
+    """A check file and its history of four nights, appended out of order. The check file's sources
+    name environment variables that are not set: reading the history must not need them."""
     directory = tmp_path_factory.mktemp("history")
     (directory / "nightly.yaml").write_text("left: {env: L}\nright: {env: R}\ntables: ['*']\n")
     store = History.open(directory / "nightly.history.duckdb")
@@ -150,6 +151,14 @@ def test_a_run_is_recorded_once(tmp_path: Path) -> None:
     assert len(store.entries()) == 1
     with duckdb.connect(str(tmp_path / "h.duckdb")) as con:
         assert con.execute("SELECT COUNT(*) FROM dbdiff_history_tables").fetchone() == (3,)
+
+
+def test_a_run_id_given_by_the_run_is_kept_and_an_empty_store_reads_empty(tmp_path: Path) -> None:
+    store = History.open(f"duckdb:///{tmp_path / 'h.duckdb'}")  # the URL form of a file
+    assert store.entries() == [] and store.frame().height == 0
+    assert store.frame().schema["changed"] == pl.Int64
+    store.append(hx.run(1, {"orders": (1, 0, 0, "warn")}, run_id="20261201T020000Z-1a2b3c"))
+    assert [e["run_id"] for e in History.open(tmp_path / "h.duckdb").entries()] == ["20261201T020000Z-1a2b3c"]
 
 
 def test_schema_version_row_and_a_newer_store_refused(tmp_path: Path) -> None:
