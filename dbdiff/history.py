@@ -114,12 +114,12 @@ def history_location(checkfile: str | Path) -> HistoryLocation:
             value = os.environ[name]
     if value is False:
         raise ConfigError(f"{text} turns history off (history: false): no runs are recorded")
-    if value is None:
+    if value is None or value is True:
         return HistoryLocation(str(path.parent / f"{path.stem}.history.duckdb"), last, in_source)
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{text}: history must be a path or a URL, not {value!r}")
-    if "://" not in value and not Path(value).is_absolute():
-        value = str(path.parent / value)
+    if "://" not in value and not Path(value).expanduser().is_absolute():
+        value = str(path.parent / Path(value).expanduser())
     return HistoryLocation(value, last, in_source)
 
 

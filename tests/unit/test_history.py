@@ -251,6 +251,7 @@ def test_where_a_check_file_keeps_its_history(tmp_path: Path, monkeypatch: pytes
         return where.target, where.last, where.in_source
 
     assert located("left: x\n") == (str(check.parent / "nightly.history.duckdb"), 20, False)
+    assert located("history: true\n") == (str(check.parent / "nightly.history.duckdb"), 20, False)
     assert located("history: h/runs.duckdb\nhistory_last: 5\n") == (
         str(check.parent / "h/runs.duckdb"),
         5,
