@@ -290,6 +290,8 @@ def test_a_compared_database_is_refused_as_the_store_unless_allowed(tmp_path: Pa
     assert "pw" not in str(caught.value) and "team:***@" in str(caught.value)
     with pytest.raises(ConfigError, match="is a database this run compares"):
         History.open(tmp_path / "same.duckdb", sources=[f"duckdb:///{tmp_path / 'same.duckdb'}"])
+    with pytest.raises(ConfigError, match="is a database this run compares"):
+        History.open(tmp_path / "same.duckdb", sources=[str(tmp_path / "same.duckdb")])  # a bare path too
     History.open(tmp_path / "same.duckdb", sources=[f"duckdb:///{tmp_path / 'same.duckdb'}"], in_source=True)
     History.open(tmp_path / "other.duckdb", sources=sources)
 
