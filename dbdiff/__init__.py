@@ -21,19 +21,23 @@ __all__ = [
     "TableResult",
     "__version__",
     "diff",
+    "history",
     "infer_schema",
     "load_result",
     "validate",
 ]
 
 if TYPE_CHECKING:
-    from dbdiff.api import diff, infer_schema, validate
+    from dbdiff.api import diff, history, infer_schema, validate
     from dbdiff.result import DiffResult, SamplesOnlyWarning, TableResult, Views, load_result
 
 _LAZY = {
     "diff": "dbdiff.api",
     "validate": "dbdiff.api",
     "infer_schema": "dbdiff.api",
+    # Once `dbdiff.history` (the store's module) is imported, the package attribute is that module:
+    # it is callable with the same signature (see dbdiff/history.py).
+    "history": "dbdiff.api",
     "DiffResult": "dbdiff.result",
     "TableResult": "dbdiff.result",
     "SamplesOnlyWarning": "dbdiff.result",

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from dbdiff.engine import run_diff, run_infer, run_validate
+from dbdiff.errors import UsageError
 from dbdiff.mask import check_mask, hiding_masked_values, mask_result
 from dbdiff.options import DiffOptions, InferOptions, ValidateOptions, takes_options
 from dbdiff.plan import DiffPlan
@@ -20,6 +22,9 @@ from dbdiff.progress import Progress
 from dbdiff.result import DiffResult
 from dbdiff.sources.base import Source, open_source
 from dbdiff.sources.urls import SourceURL
+
+if TYPE_CHECKING:
+    import polars as pl
 
 SourceLike = str | SourceURL | Source
 
@@ -114,6 +119,26 @@ def infer_with(source: SourceLike, options: InferOptions) -> str:
     """`infer_schema` with its options already built."""
     with _opened("source", source) as opened:
         return run_infer(opened, options)
+
+
+def history(
+    checkfile: str | Path = "dbdiff.yaml", *, table: str | None = None, last: int | None = None
+) -> pl.DataFrame:
+    """The runs a check file recorded, one row per run and table, oldest first (a polars DataFrame).
+
+    Reads only the history store (the check file's `history:`, by default the DuckDB file beside it;
+    a store's own path or URL works too), never the compared databases. `table` keeps the runs that
+    checked it, `last` the newest `last` runs. Columns: run_id, started_at (UTC), duration_s,
+    verdict, status, checkfile_sha256, table, right_table, table_verdict, table_status, only_on,
+    every summary count, unreadable and error.
+    """
+    from dbdiff.history import History, history_location
+
+    if last is not None and (isinstance(last, bool) or not isinstance(last, int) or last < 1):
+        raise UsageError(f"last must be a whole number of runs >= 1, not {last!r}")
+    where = history_location(checkfile)
+    with History.open(where.target, create=False) as store:
+        return store.frame(last=last, table=table)
 
 
 def _masked(mask: Any, run: Callable[[Callable[[DiffPlan], None]], DiffResult]) -> DiffResult:

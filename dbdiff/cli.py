@@ -389,6 +389,80 @@ def report_command(result_path: Path, **flags: Any) -> None:
     raise SystemExit(result.exit_code)
 
 
+# --- history and dashboard: they read the history store only, never the compared databases -------
+
+
+def _history_store(checkfile: str) -> Any:
+    """The store a check file's history is in (or the store a path or URL names), for reading."""
+    from dbdiff.history import History, history_location
+
+    where = history_location(checkfile)
+    if "://" in where.target:
+        _check_urls(history=where.target)  # its password is scrubbed from every later message
+    return where, History.open(where.target, create=False)
+
+
+@cli.command("history")
+@click.argument("checkfile", required=False, default="dbdiff.yaml")
+@click.option("--table", help="Only the runs that checked this table (its left or right name).")
+@click.option("--last", type=click.IntRange(min=1), help="The newest N runs (default: history_last, 20).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="A JSON list of runs, newest last, with per-table counts."
+)
+@handle_errors
+def history_command(checkfile: str, table: str | None, last: int | None, as_json: bool) -> None:
+    """Show the trend of CHECKFILE's runs (default dbdiff.yaml) from its history store.
+
+    One line per run, oldest first: start, verdict, duration and the changed, only-left and
+    only-right rows (summed over the tables, or of --table), marked ▲/▼ when they grew or shrank.
+    Connects to no compared database. Exit codes: 0 shown, 2 no history or a bad check file or URL,
+    3 the store could not be read.
+    """
+    import json
+
+    from dbdiff.report.history_text import render_history_text
+
+    where, store = _history_store(checkfile)
+    with store:
+        entries = store.entries(last=last or where.last, table=table, detail=as_json)
+    if as_json:
+        click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_history_text(entries, table=table, location=store.location), nl=False)
+
+
+@cli.command("dashboard")
+@click.argument("checkfile", required=False, default="dbdiff.yaml")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The directory to write index.html into (created when missing).",
+)
+@handle_errors
+def dashboard_command(checkfile: str, out: Path) -> None:
+    """Write a static HTML page of CHECKFILE's whole history (default dbdiff.yaml) to DIR/index.html.
+
+    Tables x runs coloured by verdict, trend charts and every run: one offline file with no script,
+    to publish as it is. Connects to no compared database.
+    """
+    from dbdiff.report.dashboard import render_dashboard
+
+    _, store = _history_store(checkfile)
+    with store:
+        entries = store.entries(last=None, detail=True)
+    html = render_dashboard(entries, title=f"dbdiff history: {Path(checkfile).name}", location=store.location)
+    target = out / "index.html"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        partial = out / ".index.html.tmp"
+        partial.write_text(html, encoding="utf-8")
+        os.replace(partial, target)
+    except OSError as exc:
+        raise UsageError(f"cannot write the dashboard to {str(target)!r}: {exc.strerror or exc}") from None
+    click.echo(f"dashboard written to {target} ({len(entries)} runs)", err=True)
+
+
 def _setup_logging() -> None:
     import logging
 

@@ -1,0 +1,128 @@
+"""History stores on the real servers: a PostgreSQL database of the test's own (the team store),
+a MariaDB one, concurrent writers creating and appending, and a real diff's run recorded."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+import dbdiff
+from dbdiff.errors import ConfigError
+from dbdiff.history import History, history_entry
+from dbdiff.sources.urls import parse_url
+from tests import history_fixtures as hx
+from tests.conftest import MYSQL_URL, PG_URL, MySQLServer, PostgresServer
+
+pytestmark = pytest.mark.servers
+
+
+@pytest.fixture(scope="module")
+def pg_store() -> Iterator[PostgresServer]:
+    server = PostgresServer(PG_URL)
+    yield server
+    server.drop()
+
+
+@pytest.fixture(scope="module")
+def mysql_store() -> Iterator[MySQLServer]:
+    server = MySQLServer(MYSQL_URL)
+    yield server
+    server.drop()
+
+
+def test_postgresql_store_reads_back_what_was_appended(pg_store: PostgresServer) -> None:
+    store = History.open(pg_store.url)
+    assert store.entries() == []
+    for night in hx.nights():
+        store.append(night, reports={"json": "out/run.json"})
+    again = History.open(pg_store.url, create=False)
+    assert again.entries(last=None) == [history_entry(r) for r in hx.nights()]
+    assert [e["tables"]["orders"]["changed"] for e in again.entries(table="orders", last=2)] == [12, 2]
+    assert again.entries(detail=True)[-1]["reports"] == {"json": "out/run.json"}
+    assert again.frame().height == 10
+    assert pg_store.execute("SELECT meta_key, meta_value FROM dbdiff_history_meta") == [
+        ("schema_version", "1")
+    ]
+    # Appended whole or not at all: a second append of a run leaves no stray rows.
+    with pytest.raises(Exception, match="already recorded"):
+        again.append(hx.nights()[0])
+    assert pg_store.execute("SELECT COUNT(*) FROM dbdiff_history_tables") == [(10,)]
+
+
+def test_postgresql_concurrent_writers_create_and_append(pg_store: PostgresServer) -> None:
+    """Eight writers open a fresh store at once (the tables are created once) and append 40 runs."""
+    fresh = PostgresServer(PG_URL)
+    try:
+        errors: list[BaseException] = []
+        start = threading.Barrier(8)
+
+        def writer(n: int) -> None:
+            try:
+                start.wait()
+                store = History.open(fresh.url)
+                for i in range(5):
+                    day = n * 5 + i + 1
+                    store.append(hx.run(day % 28 + 1, {"orders": (day, 0, 0, "pass")}, hour=day % 24))
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert errors == []
+        entries = History.open(fresh.url).entries(last=None)
+        assert sorted(e["tables"]["orders"]["changed"] for e in entries) == list(range(1, 41))
+        assert fresh.execute("SELECT COUNT(*) FROM dbdiff_history_meta") == [(1,)]
+    finally:
+        fresh.drop()
+
+
+def test_mysql_store_reads_back_what_was_appended(mysql_store: MySQLServer) -> None:
+    store = History.open(mysql_store.url)
+    for night in hx.nights()[:2]:
+        store.append(night)
+    assert History.open(mysql_store.url, create=False).entries() == [
+        history_entry(r) for r in hx.nights()[:2]
+    ]
+
+
+def test_a_real_diff_is_recorded(mysql, pg, pg_store: PostgresServer, tmp_path) -> None:
+    for server in (mysql, pg):
+        server.execute("CREATE TABLE hist_orders (id INT PRIMARY KEY, amount INT)")
+    mysql.execute("INSERT INTO hist_orders VALUES (1, 10), (2, 20), (3, 30)")
+    pg.execute("INSERT INTO hist_orders VALUES (1, 10), (2, 21), (4, 40)")
+    result = dbdiff.diff(mysql.url, pg.url, table="hist_orders")
+    for target in (pg_store.url, str(tmp_path / "real.duckdb")):
+        store = History.open(target)
+        store.append(result)
+        entry = store.entries(detail=True, table="hist_orders")[-1]
+        assert entry["status"] == "different" and entry["verdict"] is None
+        orders = entry["tables"]["hist_orders"]
+        assert (orders["changed"], orders["only_left"], orders["only_right"], orders["matched"]) == (
+            1,
+            1,
+            1,
+            2,
+        )
+        assert orders["columns"] == {"amount": {"mismatches": 1, "unreadable": 0}}
+        assert entry == history_entry(result, detail=True)
+
+
+def test_a_compared_database_as_the_store(pg_store: PostgresServer, pg) -> None:
+    with pytest.raises(ConfigError, match="is a database this run compares"):
+        History.open(pg.url, sources=[MYSQL_URL, pg.url])
+    # Allowed in so many words (`history: {url: ..., in_source_database: true}`).
+    store = History.open(pg.url, sources=[pg.url], in_source=True)
+    store.append(hx.nights()[0])
+    assert len(store.entries()) == 1
+
+
+def test_a_missing_database_is_a_config_error() -> None:
+    url = replace(parse_url(PG_URL), database="dbdiff_no_such_db_x").connection_url()
+    with pytest.raises(ConfigError, match="has no database 'dbdiff_no_such_db_x'"):
+        History.open(url)
