@@ -62,7 +62,7 @@ def history_entry(result: DiffResult, *, detail: bool = False) -> dict[str, Any]
     return _entry(*_rows(result, {}), detail)
 
 
-# --- where a check file keeps its history (a stand-in) -------------------------------------
+# --- where a check file keeps its history ---------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -77,50 +77,18 @@ class HistoryLocation:
 def history_location(checkfile: str | Path) -> HistoryLocation:
     """The history store a check file names (or the store itself, given a store's path or URL).
 
-    STAND-IN until `dbdiff.checkfile.load_checkfile` is on main: it reads only the `history:` and
-    `history_last:` keys, so `dbdiff history` and `dashboard` need neither the compared databases
-    nor their URLs' environment variables. The lead replaces it with `CheckFile.history`,
-    `CheckFile.history_last` and `CheckFile.history_in_source`.
+    The check file is read without its sources (`resolve_sources=False`), so `dbdiff history` and
+    `dbdiff dashboard` need neither the compared databases nor their URLs' environment variables.
     """
     text = str(checkfile)
     if "://" in text or text.endswith(".duckdb"):
         return HistoryLocation(text)
-    path = Path(checkfile)
-    try:
-        import yaml
+    from dbdiff.checkfile import load_checkfile
 
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"check file {text!r} does not exist") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read check file {text!r}: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"check file {text!r} is not valid YAML: {' '.join(str(exc).split())}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"check file {text!r} is not a mapping of keys")
-    last = data.get("history_last", 20)
-    if isinstance(last, bool) or not isinstance(last, int) or last < 1:
-        raise ConfigError(f"{text}: history_last must be a whole number of runs >= 1, not {last!r}")
-    value, in_source = data.get("history", None), False
-    if isinstance(value, dict):
-        in_source = bool(value.get("in_source_database", False))
-        value = value.get("url")
-        if isinstance(value, dict) and set(value) == {"env"}:
-            import os
-
-            name = str(value["env"])
-            if not os.environ.get(name):
-                raise ConfigError(f"{text}: history: environment variable {name!r} is not set")
-            value = os.environ[name]
-    if value is False:
+    check = load_checkfile(checkfile, resolve_sources=False)
+    if check.history is None:
         raise ConfigError(f"{text} turns history off (history: false): no runs are recorded")
-    if value is None or value is True:
-        return HistoryLocation(str(path.parent / f"{path.stem}.history.duckdb"), last, in_source)
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{text}: history must be a path or a URL, not {value!r}")
-    if "://" not in value and not Path(value).expanduser().is_absolute():
-        value = str(path.parent / Path(value).expanduser())
-    return HistoryLocation(value, last, in_source)
+    return HistoryLocation(check.history, check.history_last, check.history_in_source)
 
 
 # --- the store -------------------------------------------------------------------------------
