@@ -205,9 +205,8 @@ def _tables(tables: Sequence[TablePlan], only_left: Sequence[str], only_right: S
         lines += ["  " + line for line in notes + entry]
     for side, names in (("left", only_left), ("right", only_right)):
         for name in names:
-            lines.append(
-                f"  # - name: {_scalar(name)}  # only on the {side}: no table on the other side pairs with it"
-            )
+            note = f"only on the {side}: no table of the other side pairs"
+            lines.append(f"  # - name: {_scalar(name)}  # {note}")
     return lines
 
 
