@@ -112,12 +112,12 @@ def pair_names(
     check_mode(mode)
     mapping = dict(mapping or {})
     partner: dict[str, str] = {}
+    taken: set[str] = set()
 
     def join(a: str, b: str) -> None:
         partner[a] = b
         taken.add(b)
 
-    taken: set[str] = set()
     right_set = set(right)
     for name in left:
         target = mapping.get(name)
