@@ -3,9 +3,13 @@
 It lists both sides' base tables, detects how names were carried over (spelled alike, differing
 in case, or renamed from CamelCase to snake_case: `names.detect_convention` over the table names
 and every paired table's column names), pairs the tables, and writes each pair with its key.
-Tables present on one side only, and pairs with no key on either side, are written commented out
-with a note, so the file runs as written. A password is never written: a URL that holds one is
-replaced by `{env: DBDIFF_LEFT_URL}` (or RIGHT) with a comment saying what to export.
+Tables present on one side only, and pairs with no key on either side (or a key no rule
+compares), are written commented out with a note, so the file runs as written; a column no rule
+compares is noted (the run reports it and leaves it out), and likely renames among the columns
+left unpaired are suggested as a commented-out `map:`. Views are not listed (name them by hand).
+
+A password is never written: a URL that holds one is replaced by `{env: DBDIFF_LEFT_URL}` (or
+RIGHT) with a comment saying what to export.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from typing import Any
 import yaml
 
 from dbdiff.catalog import TableCatalog
-from dbdiff.errors import KeyColumnError, UsageError
-from dbdiff.names import MATCH_MODES, detect_convention, pair_names
-from dbdiff.plan import choose_key, match_columns
+from dbdiff.errors import KeyColumnError, RuleError, UsageError
+from dbdiff.names import MATCH_MODES, close_match, detect_convention, name_key, pair_names
+from dbdiff.plan import choose_key, match_columns, pair_columns
+from dbdiff.rules import RuleSet, load_rules
 from dbdiff.sources.base import Source, open_source
 from dbdiff.sources.urls import parse_url
 
@@ -39,6 +44,9 @@ class TablePlan:
     key_from: str  # "left" or "right": whose primary key it is
     only_left_columns: tuple[str, ...] = ()
     only_right_columns: tuple[str, ...] = ()
+    renames: tuple[tuple[str, str], ...] = ()  # guessed from similar names, written commented out
+    uncovered: tuple[str, ...] = ()  # columns no rule compares: the run reports and skips them
+    problem: str = ""  # why the pair is written commented out ("" when it runs as written)
 
 
 @dataclass(frozen=True)
@@ -122,27 +130,64 @@ def _survey(left: Source, right: Source) -> tuple[list[TablePlan], list[str], li
     modes = [table_mode] + [detect_convention(lc.column_names, rc.column_names) for lc, rc in catalogs]
     mode = max(modes, key=MATCH_MODES.index)
     mode = "case" if mode == "exact" else mode  # the check file's default, which pairs what exact does
-    tables = [_table_plan(lc, rc, mode, a, b) for (a, b), (lc, rc) in zip(paired, catalogs, strict=True)]
+    rules = load_rules(left_dialect=left.dialect, right_dialect=right.dialect)
+    dialects = (left.dialect, right.dialect)
+    tables = [
+        _table_plan(lc, rc, mode, (a, b), rules, dialects)
+        for (a, b), (lc, rc) in zip(paired, catalogs, strict=True)
+    ]
     only_left = [a for a, b in pairs if b is None and a is not None]
     only_right = [b for a, b in pairs if a is None and b is not None]
     return tables, only_left, only_right, mode
 
 
-def _table_plan(lc: TableCatalog, rc: TableCatalog, mode: str, left: str, right: str) -> TablePlan:
+def _table_plan(
+    lc: TableCatalog,
+    rc: TableCatalog,
+    mode: str,
+    names: tuple[str, str],
+    rules: RuleSet,
+    dialects: tuple[str, str],
+) -> TablePlan:
+    problem, uncovered = "", ()
     try:
         key = tuple(choose_key(lc, rc, None, match_names=mode))
     except KeyColumnError:
-        key = ()
-    from_left = bool(key) and list(key) == list(lc.primary_key)
+        key, problem = (), "neither side has a primary key: name the key columns (key: [COL]) and uncomment"
+    if key:
+        try:
+            pairing = pair_columns(
+                lc, rc, key=key, rules=rules, left_dialect=dialects[0], right_dialect=dialects[1],
+                match_names=mode, uncovered="skip",
+            )  # fmt: skip
+            uncovered = tuple(d["message"] for d in pairing.uncovered)
+        except RuleError as exc:
+            problem = f"{exc.message}: add a rule file (rules: [FILE]) or another key, and uncomment"
     matches = match_columns(lc, rc, mode)
+    only_left = tuple(m.left.name for m in matches if m.left is not None and m.right is None)
+    only_right = tuple(m.right.name for m in matches if m.right is not None and m.left is None)
     return TablePlan(
-        left=left,
-        right=right,
+        left=names[0],
+        right=names[1],
         key=key,
-        key_from="left" if from_left or not key else "right",
-        only_left_columns=tuple(m.left.name for m in matches if m.left is not None and m.right is None),
-        only_right_columns=tuple(m.right.name for m in matches if m.right is not None and m.left is None),
+        key_from="right" if key and list(key) != list(lc.primary_key) else "left",
+        only_left_columns=only_left,
+        only_right_columns=only_right,
+        renames=_renames(only_left, only_right),
+        uncovered=uncovered,
+        problem=problem,
     )
+
+
+def _renames(only_left: Sequence[str], only_right: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """Likely renames among the unpaired columns: names whose words are close (`Qty`, `qty_total`)."""
+    keys = {name_key(name, "convention"): name for name in only_right}
+    guesses: dict[str, str] = {}
+    for name in only_left:
+        found = close_match(name_key(name, "convention"), keys, cutoff=0.75)
+        if found is not None and keys[found] not in guesses.values():
+            guesses[name] = keys[found]
+    return tuple(guesses.items())
 
 
 def _header(urls: dict[str, str], parsed: dict[str, Any], mode: str) -> tuple[list[str], list[str]]:
@@ -199,9 +244,13 @@ def _tables(tables: Sequence[TablePlan], only_left: Sequence[str], only_right: S
                 + (_flow(table.only_right_columns) if table.only_right_columns else "none")
                 + "; pair renamed ones with map: {LeftName: right_name}"
             )
-        if not table.key:
-            notes.append("# neither side has a primary key: name the key columns (key: [COL]) and uncomment")
+        notes += [f"# {message}" for message in table.uncovered]
+        if table.problem:
+            notes.append(f"# {table.problem}")
             entry = ["# " + line for line in entry]
+        if table.renames:
+            guessed = ", ".join(f"{_scalar(a)}: {_scalar(b)}" for a, b in table.renames)
+            entry.append(f"#   map: {{{guessed}}}  # guessed from similar names: check, then uncomment")
         lines += ["  " + line for line in notes + entry]
     for side, names in (("left", only_left), ("right", only_right)):
         for name in names:

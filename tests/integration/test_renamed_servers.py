@@ -135,6 +135,10 @@ def test_init_detects_the_convention_and_pairs_every_table(shop, tmp_path):
     assert "map:" not in text.replace("map: {LeftName: right_name}", "")  # no hand-written map needed
     for only in ("# - name: AuditLog  # only on the left", "# - name: event  # only on the right"):
         assert only in text
+    assert (
+        "  # column 'Sku' (right side 'sku'): no rule compares mysql int(11) (integer) with postgresql "
+        "text (string); left out of the comparison\n  - left: Product\n"
+    ) in text
     # The diff of every pair the file names, with its match_names, finds the one planted change
     # (Product has a type no rule covers: `dbdiff run` skips it, see the next test; diff refuses it).
     changed = {}

@@ -161,6 +161,30 @@ def test_init_with_alike_names_writes_no_match_names_and_notes_unpaired_columns(
     assert "  key: [id]  # the right side's primary key: the left side has none\n" in swapped.text
 
 
+def test_init_guesses_renames_and_notes_types_no_rule_compares(tmp_path):
+    left = duckdb_file(
+        tmp_path / "l.duckdb",
+        "CREATE TABLE orders (id INT PRIMARY KEY, total_amt INT, note VARCHAR, tag INT)",
+        "CREATE TABLE keyed (k INT PRIMARY KEY, v INT)",
+    )
+    right = duckdb_file(
+        tmp_path / "r.duckdb",
+        "CREATE TABLE orders (id INT PRIMARY KEY, total_amount INT, remark VARCHAR, tag BLOB)",
+        "CREATE TABLE keyed (k BLOB PRIMARY KEY, v INT)",
+    )
+    started = starting_file(left, right)
+    assert [(t.left, t.renames, t.problem != "") for t in started.tables] == [
+        ("keyed", (), True),
+        ("orders", (("total_amt", "total_amount"),), False),  # note and remark are not alike
+    ]
+    text = started.text
+    guess = "  #   map: {total_amt: total_amount}  # guessed from similar names: check, then uncomment\n"
+    assert guess in text
+    assert "  # column 'tag': no rule compares duckdb integer (integer) with duckdb blob (binary)" in text
+    assert "  # no rule compares column 'k': duckdb integer (integer) vs duckdb blob (binary): add" in text
+    assert yaml.safe_load(text)["tables"] == [{"name": "orders", "key": ["id"]}]  # keyed is commented out
+
+
 def test_init_refuses_sources_that_share_no_table(tmp_path):
     left = duckdb_file(tmp_path / "l.duckdb", "CREATE TABLE a (id INT)")
     right = duckdb_file(tmp_path / "r.duckdb", "CREATE TABLE b (id INT)")
