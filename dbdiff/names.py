@@ -98,6 +98,15 @@ def _plural_s(part: str, i: int) -> bool:
     return part[i] == "s" and (i + 1 == len(part) or not part[i + 1].islower())
 
 
+def same_name(a: str, b: str, mode: str) -> bool:
+    """Whether two names may pair under `mode` (ambiguity aside): equal, or equal under the key of
+    a tier up to `mode` ("convention" includes "case": `aB` and `ab` are the same name under both)."""
+    check_mode(mode)
+    return a == b or any(
+        name_key(a, t) == name_key(b, t) for t in MATCH_MODES[1 : MATCH_MODES.index(mode) + 1]
+    )
+
+
 def pair_names(
     left: Sequence[str], right: Sequence[str], mode: str, mapping: Mapping[str, str] | None = None
 ) -> list[tuple[str | None, str | None]]:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dbdiff.names import MATCH_MODES, check_mode, detect_convention, name_key, pair_names
+from dbdiff.names import MATCH_MODES, check_mode, detect_convention, name_key, pair_names, same_name
 
 
 @pytest.mark.parametrize(
@@ -180,3 +180,11 @@ def test_convention_pairs_case_variants_first():
     left, right = ["aB", "a_b"], ["ab", "A_B"]
     assert pair_names(left, right, "case") == [("aB", "ab"), ("a_b", "A_B")]
     assert pair_names(left, right, "convention") == [("aB", "ab"), ("a_b", "A_B")]
+
+
+def test_same_name_follows_the_tiers():
+    assert same_name("orders", "orders", "exact") and not same_name("Orders", "orders", "exact")
+    assert same_name("Orders", "orders", "case") and not same_name("InvoiceLine", "invoice_line", "case")
+    assert same_name("InvoiceLine", "invoice_line", "convention")
+    assert same_name("aB", "ab", "convention")  # by case, though their convention keys differ
+    assert name_key("aB", "convention") != name_key("ab", "convention")
