@@ -130,9 +130,15 @@ def choose_key(
         names = [partners.get(id(column)) for column in own]
         if names and all(names):
             return [n.name for n in names if n is not None]
+    hint = "name the key columns with --key COL [--key COL2]"
+    if match_names != "convention" and (left.primary_key or right.primary_key):
+        try:
+            choose_key(left, right, None, match_names="convention", mapping=mapping)
+            hint = "the primary keys pair as spellings of the same words: try --match-names convention"
+        except KeyColumnError:
+            pass
     raise KeyColumnError(
-        f"no key found for {left.name!r}: neither side has a primary key that both sides share",
-        hint="name the key columns with --key COL [--key COL2]",
+        f"no key found for {left.name!r}: neither side has a primary key that both sides share", hint=hint
     )
 
 

@@ -175,7 +175,11 @@ def test_diff_match_names_convention_on_the_command_line(shop, tmp_path):
     assert "| UnitPrice → unit\\_price |" in (tmp_path / "r.md").read_text()
     # Without it, the renamed key pairs with nothing: one clear line, exit 2.
     plain = run_cli(*args)
-    assert plain.returncode == 2 and plain.stderr.startswith("dbdiff: error: no key found for 'InvoiceLine'")
+    assert plain.returncode == 2
+    assert plain.stderr == (
+        "dbdiff: error: no key found for 'InvoiceLine': neither side has a primary key that both sides "
+        "share (the primary keys pair as spellings of the same words: try --match-names convention)\n"
+    )
     explained = run_cli("explain", *args[1:], "--match-names", "convention")
     assert explained.returncode == 0, explained.stderr
     assert "    UnitPrice → unit_price: decimal(10,2) vs numeric(10,2) -> decimal" in explained.stdout

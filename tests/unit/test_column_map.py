@@ -60,8 +60,9 @@ def test_convention_pairs_camel_case_with_snake_case_and_finds_a_change():
 
 
 def test_the_default_case_mode_leaves_renamed_columns_unpaired_and_map_pairs_them():
-    with pytest.raises(KeyColumnError, match="no key found"):
+    with pytest.raises(KeyColumnError, match="no key found") as info:
         dbdiff.diff(camel(), snake(), table="InvoiceLine", right_table="invoice_line")
+    assert info.value.hint is not None and info.value.hint.endswith("try --match-names convention")
     result = dbdiff.diff(
         camel(),
         snake(),
