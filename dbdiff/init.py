@@ -23,7 +23,7 @@ import yaml
 
 from dbdiff.catalog import TableCatalog
 from dbdiff.errors import KeyColumnError, RuleError, UsageError
-from dbdiff.names import MATCH_MODES, close_match, detect_convention, name_key, pair_names
+from dbdiff.names import MATCH_MODES, close_match, detect_convention, name_key, pair_names, same_name
 from dbdiff.plan import choose_key, match_columns, pair_columns
 from dbdiff.rules import RuleSet, load_rules
 from dbdiff.sources.base import Source, open_source
@@ -111,7 +111,7 @@ def starting_file(left_url: str, right_url: str) -> StartingFile:
         right.close()
     tables, only_left, only_right, mode = found
     lines, env = _header(urls, parsed, mode)
-    lines += _tables(tables, only_left, only_right)
+    lines += _tables(tables, only_left, only_right, mode)
     text = "\n".join(lines) + "\n"
     return StartingFile(text, mode, tuple(tables), tuple(only_left), tuple(only_right), tuple(env))
 
@@ -139,6 +139,11 @@ def _survey(left: Source, right: Source) -> tuple[list[TablePlan], list[str], li
     only_left = [a for a, b in pairs if b is None and a is not None]
     only_right = [b for a, b in pairs if a is None and b is not None]
     return tables, only_left, only_right, mode
+
+
+def _alike(name: str, others: Sequence[str], mode: str) -> list[str]:
+    """The other side's tables `name` would pair with but for an ambiguity."""
+    return [other for other in others if same_name(name, other, mode)]
 
 
 def _table_plan(
@@ -223,7 +228,9 @@ def _header(urls: dict[str, str], parsed: dict[str, Any], mode: str) -> tuple[li
     return lines, env
 
 
-def _tables(tables: Sequence[TablePlan], only_left: Sequence[str], only_right: Sequence[str]) -> list[str]:
+def _tables(
+    tables: Sequence[TablePlan], only_left: Sequence[str], only_right: Sequence[str], mode: str
+) -> list[str]:
     lines: list[str] = []
     for table in tables:
         entry = (
@@ -252,9 +259,14 @@ def _tables(tables: Sequence[TablePlan], only_left: Sequence[str], only_right: S
             guessed = ", ".join(f"{_scalar(a)}: {_scalar(b)}" for a, b in table.renames)
             entry.append(f"#   map: {{{guessed}}}  # guessed from similar names: check, then uncomment")
         lines += ["  " + line for line in notes + entry]
-    for side, names in (("left", only_left), ("right", only_right)):
+    for side, names, others in (("left", only_left, only_right), ("right", only_right, only_left)):
         for name in names:
-            note = f"only on the {side}: no table of the other side pairs"
+            alike = _alike(name, others, mode)
+            note = (
+                f"only on the {side}: no table of the other side pairs"
+                if not alike
+                else f"on the {side}, named like {_flow(alike)}: pair it by hand (left: ..., right: ...)"
+            )
             lines.append(f"  # - name: {_scalar(name)}  # {note}")
     return lines
 

@@ -185,6 +185,31 @@ def test_init_guesses_renames_and_notes_types_no_rule_compares(tmp_path):
     assert yaml.safe_load(text)["tables"] == [{"name": "orders", "key": ["id"]}]  # keyed is commented out
 
 
+def test_init_leaves_ambiguous_tables_to_the_user(tmp_path):
+    # Two left tables are spellings of invoice_line: neither is guessed, both are noted.
+    left = duckdb_file(
+        tmp_path / "l.duckdb",
+        "CREATE TABLE OrderItem (Id INT PRIMARY KEY)",
+        "CREATE TABLE InvoiceLine (Id INT PRIMARY KEY)",
+        'CREATE TABLE "invoice-line" (Id INT PRIMARY KEY)',
+    )
+    right = duckdb_file(
+        tmp_path / "r.duckdb",
+        "CREATE TABLE order_item (id INT PRIMARY KEY)",
+        "CREATE TABLE invoice_line (id INT PRIMARY KEY)",
+    )
+    started = starting_file(left, right)
+    assert started.match_names == "convention"
+    assert [(t.left, t.right) for t in started.tables] == [("OrderItem", "order_item")]
+    assert started.only_left == ("InvoiceLine", "invoice-line") and started.only_right == ("invoice_line",)
+    text = started.text
+    hand = "pair it by hand (left: ..., right: ...)"
+    assert f"  # - name: InvoiceLine  # on the left, named like [invoice_line]: {hand}\n" in text
+    assert f"  # - name: invoice-line  # on the left, named like [invoice_line]: {hand}\n" in text
+    right_note = f"# on the right, named like [InvoiceLine, invoice-line]: {hand}\n"
+    assert f"  # - name: invoice_line  {right_note}" in text
+
+
 def test_init_refuses_sources_that_share_no_table(tmp_path):
     left = duckdb_file(tmp_path / "l.duckdb", "CREATE TABLE a (id INT)")
     right = duckdb_file(tmp_path / "r.duckdb", "CREATE TABLE b (id INT)")
