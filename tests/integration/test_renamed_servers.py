@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 import dbdiff
+from dbdiff.checkfile import load_checkfile, resolve_tables
 from dbdiff.engine import build_plan
 from dbdiff.errors import KeyColumnError, RuleError
 from dbdiff.options import DiffOptions
@@ -139,19 +140,25 @@ def test_init_detects_the_convention_and_pairs_every_table(shop, tmp_path):
         "  # column 'Sku' (right side 'sku'): no rule compares mysql int(11) (integer) with postgresql "
         "text (string); left out of the comparison\n  - left: Product\n"
     ) in text
-    # The diff of every pair the file names, with its match_names, finds the one planted change
-    # (Product has a type no rule covers: `dbdiff run` skips it, see the next test; diff refuses it).
+    # The file loads, pairs the tables of both catalogs as written, and every pair's diff (with the
+    # options the file gives it, match_names included) finds the one planted change. Product has a
+    # type no rule covers: `dbdiff run` skips it (see below); a plain diff refuses it.
+    checkfile = load_checkfile(out)
+    with open_source(left.url) as ls, open_source(right.url) as rs:
+        pairs, only_left, only_right = resolve_tables(checkfile, ls.list_tables(), rs.list_tables())
+    assert [(p.left, p.right) for p in pairs] == [(t["left"], t["right"]) for t in data["tables"]]
+    assert (only_left, only_right) == ([], [])
     changed = {}
-    for entry in data["tables"]:
-        options = {"table": entry["left"], "right_table": entry["right"], "key": entry["key"]}
-        if entry["left"] == "Product":
+    for pair in pairs:
+        keywords = pair.keywords()
+        assert keywords["match_names"] == "convention"
+        if pair.left == "Product":
             with pytest.raises(RuleError, match="no rule compares column 'Sku'"):
-                dbdiff.diff(left.url, right.url, match_names=data["match_names"], **options)
+                dbdiff.diff(left.url, right.url, **keywords)
             continue
-        result = dbdiff.diff(left.url, right.url, match_names=data["match_names"], **options)
-        table = result.table()
-        assert table.schema.only_left == () and table.schema.only_right == (), entry
-        changed[entry["left"]] = table.summary.changed
+        table = dbdiff.diff(left.url, right.url, **keywords).table()
+        assert table.schema.only_left == () and table.schema.only_right == (), pair
+        changed[pair.left] = table.summary.changed
     assert changed == {"Customer": 0, "Invoice": 0, "InvoiceLine": 1, "Versioned": 0}
 
 

@@ -242,6 +242,23 @@ def test_cli_init_writes_once_and_never_overwrites(shop, tmp_path):
     assert bad.exit_code == 2 and "right URL" in bad.output and not (tmp_path / "x.yaml").exists()
 
 
+def test_the_written_file_loads_and_pairs_its_tables(shop, tmp_path):
+    from dbdiff.checkfile import load_checkfile, resolve_tables
+
+    out = tmp_path / "dbdiff.yaml"
+    write_starting_file(*shop, out)
+    checkfile = load_checkfile(out)
+    assert (checkfile.left_url, checkfile.right_url, checkfile.match_names) == (*shop, "convention")
+    with open_source(shop[0]) as left, open_source(shop[1]) as right:
+        pairs, only_left, only_right = resolve_tables(checkfile, left.list_tables(), right.list_tables())
+    assert [(p.left, p.right, p.keywords()["key"]) for p in pairs] == [
+        ("Customer", "customer", ["CustomerId"]),
+        ("InvoiceLine", "invoice_line", ["InvoiceLineId"]),
+        ("Odd: #1", "odd: #1", ["Id"]),
+    ]
+    assert (only_left, only_right) == ([], [])  # commented-out tables are chosen by no entry
+
+
 def test_default_out_is_dbdiff_yaml_in_the_current_directory(shop, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     done = CliRunner().invoke(cli, ["init", *shop])
