@@ -47,7 +47,10 @@ def diff(
 
     `schema` (a pandera YAML file, a `pandera.polars.DataFrameSchema` or a `DataFrameModel`) is
     checked on every chunk of both sides, `left_schema`/`right_schema` on one side; `aggregate`
-    names columns whose count, sum, min and max must agree. Failed checks are in
+    names columns whose count, sum, min and max must agree. `map` pairs columns renamed on the way
+    (`{"UnitPrice": "unit_price"}`), and `match_names` says which names pair by themselves:
+    "exact", "case" (the default: also names differing only in case) or "convention" (also
+    UnitPrice with unit_price). Failed checks are in
     `result.table().validation` (see docs/validation.md). `mask` names columns whose values the
     reports show only as keyed hashes (see `dbdiff.mask`).
     """

@@ -352,7 +352,8 @@ def explain_command(left_url: str | None, right_url: str | None, fmt: str, **fla
     click.echo(f"key:   {', '.join(plan.key_names)}")
     for pair in described["columns"]:
         role = "key " if pair["key"] else "    "
-        click.echo(f"{role}{pair['name']}: {pair['left_type']} vs {pair['right_type']} -> {pair['rule']}")
+        name = f"{pair['name']} → {pair['right_name']}" if "right_name" in pair else pair["name"]
+        click.echo(f"{role}{name}: {pair['left_type']} vs {pair['right_type']} -> {pair['rule']}")
         if pair["left_cast"]:
             click.echo(f"        left reads  {pair['left_cast']}")
         if pair["right_cast"]:
@@ -461,6 +462,35 @@ def dashboard_command(checkfile: str, out: Path) -> None:
     except OSError as exc:
         raise UsageError(f"cannot write the dashboard to {str(target)!r}: {exc.strerror or exc}") from None
     click.echo(f"dashboard written to {target} ({len(entries)} runs)", err=True)
+
+
+# --- init: a starting check file (dbdiff.init) -------------------------------------------------
+
+
+@cli.command("init")
+@click.argument("left_url", required=False, envvar="DBDIFF_LEFT_URL")
+@click.argument("right_url", required=False, envvar="DBDIFF_RIGHT_URL")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("dbdiff.yaml"),
+    show_default=True,
+    help="The check file to write (never overwritten).",
+)
+@handle_errors
+def init_command(left_url: str | None, right_url: str | None, out: Path) -> None:
+    """Write a starting check file for LEFT_URL and RIGHT_URL from their catalogs.
+
+    Pairs the tables (detecting renames from CamelCase to snake_case), writes each pair with its
+    primary key, and comments out tables on one side only. A URL holding a password is written as
+    {env: DBDIFF_LEFT_URL} (or RIGHT), never with the password. Exit 2 if FILE exists.
+    """
+    if not left_url or not right_url:
+        raise UsageError("two source URLs are needed", hint="dbdiff init LEFT_URL RIGHT_URL [--out FILE]")
+    _check_urls(left=left_url, right=right_url)
+    from dbdiff.init import write_starting_file
+
+    click.echo(write_starting_file(left_url, right_url, out).summary(out))
 
 
 def _setup_logging() -> None:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from dbdiff.errors import UsageError
-from dbdiff.options import Offered, offered
+from dbdiff.options import Offered, offered, parse_mapping
 
 T = TypeVar("T")
 
@@ -121,10 +121,12 @@ def _click_options(item: Offered) -> list[click.Option]:
         settings.update(
             type=click.IntRange(min=spec.minimum) if bounded else int, default=item.default, show_default=True
         )
-    elif spec.kind in ("names", "overrides"):
+    elif spec.kind in ("names", "overrides", "mapping"):
         settings.update(multiple=True)
     elif spec.kind == "files":
         settings.update(multiple=True, type=click.Path(exists=True, dir_okay=False))
+    if spec.choices:  # checked by the options (one line with a did-you-mean), shown in the help
+        settings.update(default=item.default, show_default=True, metavar="[" + "|".join(spec.choices) + "]")
     if spec.required:
         settings.update(required=True)
     return [click.Option(names, **settings)]
@@ -153,6 +155,8 @@ def _read(item: Offered, flags: Mapping[str, Any]) -> Any:
         return list(value)
     if kind == "overrides":
         return column_rules(value)
+    if kind == "mapping":
+        return parse_mapping(value, item.flag)
     return value
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from dbdiff.errors import UsageError
-from dbdiff.names import did_you_mean
+from dbdiff.names import MATCH_MODES, did_you_mean
 
 if TYPE_CHECKING:
     from dbdiff.checks import SchemaSpec
@@ -43,8 +43,9 @@ VERBS = {DIFF: "compare", EXPLAIN: "compare", VALIDATE: "check", INFER: "profile
 #: names, repeatable and comma-separable on the command line, a str or a sequence in the API;
 #: "files": rule files, repeatable; "overrides": per-column rules (`--rule COL=NAME[:K=V,...]`,
 #: `column_rules=` in the API); "flag": an on/off switch; "reports" and "format": the report files
-#: and the stdout view, one flag or choice per renderer in `dbdiff.report`'s registry.
-KINDS = ("value", "int", "names", "files", "overrides", "flag", "reports", "format")
+#: and the stdout view, one flag or choice per renderer in `dbdiff.report`'s registry; "mapping":
+#: name pairs (`--map LEFT=RIGHT`, repeatable; `map={"LEFT": "RIGHT"}` in the API).
+KINDS = ("value", "int", "names", "files", "overrides", "flag", "reports", "format", "mapping")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Option:
     minimum: int | None = None
     click_range: bool = False  # the CLI refuses a value below `minimum` as click does, its message and help
     required: str = ""  # what is missing, when the option must be given: "a table name"
+    choices: tuple[str, ...] = ()  # the values it takes, when they are a few words
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -134,6 +136,13 @@ class _Options:
             flag = _flag(f.name, spec)
             if spec.required and not value:
                 raise UsageError(f"{spec.required} is required ({flag})")
+            if spec.choices and value not in spec.choices:
+                hint = did_you_mean(str(value).lower(), spec.choices)
+                raise UsageError(
+                    f"{flag} is one of {', '.join(spec.choices)}, not {value!r}", hint=hint or None
+                )
+            if spec.kind == "mapping":
+                _check_mapping(value, flag)
             if spec.minimum is not None and value < spec.minimum:
                 bound = "must not be negative" if spec.minimum == 0 else f"must be at least {spec.minimum}"
                 raise UsageError(f"{flag} {bound}, not {value}")
@@ -170,10 +179,41 @@ def _as_overrides(value: Mapping[str, Any] | None) -> dict[str, tuple[str, dict[
     }
 
 
+def _as_mapping(value: Mapping[str, str] | None) -> dict[str, str]:
+    """`{"UnitPrice": "unit_price"}` as a dict (None maps nothing); checked by `_check_mapping`."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise UsageError(f"map takes a mapping of left to right column names, not {type(value).__name__}")
+    return dict(value)
+
+
+def _check_mapping(value: Mapping[str, str], flag: str) -> None:
+    for left, right in value.items():
+        if not isinstance(left, str) or not isinstance(right, str) or not left or not right:
+            raise UsageError(f"{flag} pairs a left column name with a right one, not {left!r} with {right!r}")
+
+
+def parse_mapping(specs: Sequence[str], flag: str = "--map") -> dict[str, str]:
+    """`--map LEFT=RIGHT` flags as a dict; a malformed one or a left name given twice is a UsageError."""
+    mapping: dict[str, str] = {}
+    for spec in specs:
+        left, sep, right = spec.partition("=")
+        if not sep or not left.strip() or not right.strip() or "=" in right:
+            raise UsageError(
+                f"{flag} {spec!r} is not LEFT_COL=RIGHT_COL", hint=f"e.g. {flag} UnitPrice=unit_price"
+            )
+        if left.strip() in mapping:
+            raise UsageError(f"{flag} names left column {left.strip()!r} twice")
+        mapping[left.strip()] = right.strip()
+    return mapping
+
+
 _API_VALUES: dict[str, Callable[[Any], Any]] = {
     "names": _as_list,
     "files": _as_list,
     "overrides": _as_overrides,
+    "mapping": _as_mapping,
 }
 
 # The annotations keyword parameters show (help(), completion) where they accept more than the field holds.
@@ -181,6 +221,7 @@ _API_TYPES = {
     "names": "str | Sequence[str] | None",
     "files": "str | os.PathLike[str] | Sequence[str | os.PathLike[str]]",
     "overrides": "Mapping[str, str | tuple[str, Mapping[str, Any]]] | None",
+    "mapping": "Mapping[str, str] | None",
 }
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -262,6 +303,23 @@ class ReadingOptions(_Options):
     )
     right_table: str | None = option(
         None, help="The table's name on the right side, when it differs.", commands=_TWO_SIDES
+    )
+    map: Mapping[str, str] = option(
+        factory=dict,
+        help="Pair a left column with a right one of another name (repeat): --map UnitPrice=unit_price.",
+        commands=_TWO_SIDES,
+        kind="mapping",
+        dest="column_map",
+        metavar="LEFT_COL=RIGHT_COL",
+    )
+    match_names: str = option(
+        "case",
+        help=(
+            "How column names pair: exact (spelled alike), case (also names differing only in case), "
+            "convention (also UnitPrice with unit_price); a --map wins over all."
+        ),
+        commands=_TWO_SIDES,
+        choices=MATCH_MODES,
     )
     key: Sequence[str] = option(
         (),
@@ -450,6 +508,10 @@ class DiffOptions(CheckOptions, ComparingOptions, ReadingOptions):
         }
         if self.aggregate:
             shown["aggregate"] = list(self.aggregate)
+        if self.map:
+            shown["map"] = dict(self.map)
+        if self.match_names != "case":
+            shown["match_names"] = self.match_names
         return shown
 
     def schemas(self) -> dict[str, SchemaSpec]:

@@ -6,13 +6,20 @@ no IO, so plans can be built and checked in unit tests and shown by `dbdiff expl
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from dbdiff.catalog import ORDER_STABLE_FAMILIES, Column, TableCatalog, find_named
-from dbdiff.errors import ColumnError, KeyColumnError, UsageError
+from dbdiff.catalog import ORDER_STABLE_FAMILIES, Column, TableCatalog
+from dbdiff.catalog_diff import type_difference
+from dbdiff.column_match import (
+    ColumnMatch,
+    columns_hint,
+    match_columns,
+    not_paired,
+    resolve_column,
+)
+from dbdiff.errors import ColumnError, KeyColumnError
 from dbdiff.rules import RuleChoice, RuleSet
 from dbdiff.sources.base import KeyRange, KeyValue
 
@@ -74,6 +81,8 @@ class DiffPlan:
     shared_boundaries: bool = True
     where: str | None = None
     right_where: str | None = None
+    #: Catalog differences found while planning for `dbdiff run` (see `dbdiff.catalog_diff`).
+    differences: tuple[dict[str, Any], ...] = ()
 
     @property
     def key_names(self) -> tuple[str, ...]:
@@ -84,97 +93,17 @@ class DiffPlan:
         return self.key + self.columns
 
 
-@dataclass(frozen=True)
-class ColumnMatch:
-    """One column of either side with its partner on the other side, if it has one."""
-
-    left: Column | None
-    right: Column | None
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(c.name for c in (self.left, self.right) if c is not None))
-
-    @property
-    def paired(self) -> bool:
-        return self.left is not None and self.right is not None
-
-    def describe(self) -> str:
-        if self.left is not None and self.right is not None:
-            if self.left.name == self.right.name:
-                return repr(self.left.name)
-            return f"{self.left.name!r} (right side {self.right.name!r})"
-        side, column = ("left", self.left) if self.left is not None else ("right", self.right)
-        assert column is not None
-        return f"{column.name!r} (only on the {side} side)"
-
-
-def match_columns(left: TableCatalog, right: TableCatalog) -> list[ColumnMatch]:
-    """Pair both sides' columns: by exact name first, then ignoring case where that is unambiguous.
-
-    A column pairs with the other side's column of the same name; failing that, with the one
-    whose name differs only in case, but only when neither side has another column of that name
-    ignoring case (PostgreSQL can hold "Email" and email: then only exact names pair). Pairs come
-    in the left side's order, then the right side's unpaired columns.
-    """
-    right_exact = {c.name: c for c in right.columns}
-    left_folds = Counter(c.name.lower() for c in left.columns)
-    right_folds = Counter(c.name.lower() for c in right.columns)
-    right_by_fold = {c.name.lower(): c for c in right.columns}
-    matches: list[ColumnMatch] = []
-    used: set[str] = set()
-    for column in left.columns:
-        partner = right_exact.get(column.name)
-        fold = column.name.lower()
-        if partner is None and left_folds[fold] == 1 and right_folds[fold] == 1:
-            partner = right_by_fold[fold]
-        if partner is not None and partner.name not in used:
-            used.add(partner.name)
-            matches.append(ColumnMatch(column, partner))
-        else:
-            matches.append(ColumnMatch(column, None))
-    matches.extend(ColumnMatch(None, c) for c in right.columns if c.name not in used)
-    return matches
-
-
-def resolve_column(
-    name: str, matches: Sequence[ColumnMatch], what: str, error: type[UsageError] = ColumnError
-) -> ColumnMatch | None:
-    """The column a user-given name means (see `schema.find_named`); `error` when ambiguous."""
-    found = find_named(name, matches, lambda m: m.names)
-    if len(found) > 1:
-        raise error(
-            f"{what} {name!r} is ambiguous: it matches "
-            + " and ".join(m.describe() for m in found)
-            + " only ignoring case",
-            hint="spell the column name exactly as the table does: names differing in case are two columns",
-        )
-    return found[0] if found else None
-
-
-def _not_paired(
-    name: str, match: ColumnMatch | None, what: str, left: TableCatalog, right: TableCatalog
-) -> str:
-    """Why `name` is not a column of both sides, in words."""
-    if match is None:
-        return f"{what} {name!r} does not exist on the left and right side"
-    missing, schema = ("right", right) if match.left is not None else ("left", left)
-    message = f"{what} {name!r} does not exist on the {missing} side"
-    own = match.left or match.right
-    assert own is not None
-    variants = [c.name for c in schema.columns if c.name.lower() == own.name.lower()]
-    if variants:
-        message += (
-            f" (it has {' and '.join(repr(v) for v in variants)}: names that differ only in case "
-            "pair only when each side has just one of them)"
-        )
-    return message
-
-
-def choose_key(left: TableCatalog, right: TableCatalog, key: Sequence[str] | None) -> list[str]:
+def choose_key(
+    left: TableCatalog,
+    right: TableCatalog,
+    key: Sequence[str] | None,
+    *,
+    match_names: str = "case",
+    mapping: Mapping[str, str] | None = None,
+) -> list[str]:
     """The key columns (as the left side names them): as given, else the left primary key, else
-    the right one."""
-    matches = match_columns(left, right)
+    the right one; columns pair as `match_columns` says."""
+    matches = match_columns(left, right, match_names, mapping)
     if key:
         chosen: list[str] = []
         for name in key:
@@ -182,7 +111,8 @@ def choose_key(left: TableCatalog, right: TableCatalog, key: Sequence[str] | Non
             if match is None or match.left is None or match.right is None:
                 hint_schema = right if match is not None and match.left is not None else left
                 raise KeyColumnError(
-                    _not_paired(name, match, "key column", left, right), hint=_columns_hint(hint_schema)
+                    not_paired(name, match, "key column", left, right, match_names),
+                    hint=columns_hint(hint_schema),
                 )
             if match.left.name in chosen:
                 raise KeyColumnError(f"key column {name!r} is named twice")
@@ -200,16 +130,16 @@ def choose_key(left: TableCatalog, right: TableCatalog, key: Sequence[str] | Non
         names = [partners.get(id(column)) for column in own]
         if names and all(names):
             return [n.name for n in names if n is not None]
+    hint = "name the key columns with --key COL [--key COL2]"
+    if match_names != "convention" and (left.primary_key or right.primary_key):
+        try:
+            choose_key(left, right, None, match_names="convention", mapping=mapping)
+            hint = "the primary keys pair as spellings of the same words: try --match-names convention"
+        except KeyColumnError:
+            pass
     raise KeyColumnError(
-        f"no key found for {left.name!r}: neither side has a primary key that both sides share",
-        hint="name the key columns with --key COL [--key COL2]",
+        f"no key found for {left.name!r}: neither side has a primary key that both sides share", hint=hint
     )
-
-
-def _columns_hint(schema: TableCatalog) -> str:
-    names = schema.column_names
-    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-    return f"columns of {schema.name}: {shown}"
 
 
 def pair_columns(
@@ -223,20 +153,29 @@ def pair_columns(
     columns: Sequence[str] | None = None,
     exclude: Sequence[str] = (),
     overrides: Mapping[str, Override] | None = None,
-) -> tuple[tuple[ColumnPlan, ...], tuple[ColumnPlan, ...], tuple[str, ...], tuple[str, ...]]:
-    """(key pairs, compared pairs, columns only on the left, columns only on the right).
+    match_names: str = "case",
+    mapping: Mapping[str, str] | None = None,
+    uncovered: str = "error",
+) -> ColumnPairing:
+    """The key pairs, compared pairs, columns only on either side, and the pairs left out.
 
     Columns pair as `match_columns` says; every name the user gives (key, --columns, --exclude,
     rule overrides) resolves as `resolve_column` says: exactly, else ignoring case when that is
-    unambiguous, else an error naming the candidates.
+    unambiguous, else an error naming the candidates. A compared (non-key) pair no rule covers is a
+    `RuleError` with `uncovered="error"` (diff, explain); with "skip" (`dbdiff run`) it is left out
+    and described in `uncovered` as a catalog difference of kind "type".
     """
-    matches = match_columns(left, right)
+    if uncovered not in ("error", "skip"):
+        raise ValueError(f"uncovered is 'error' or 'skip', not {uncovered!r}")
+    matches = match_columns(left, right, match_names, mapping)
 
     def paired(name: str, what: str) -> ColumnMatch:
         match = resolve_column(name, matches, what)
         if match is None or not match.paired:
             hint_schema = right if match is not None and match.left is not None else left
-            raise ColumnError(_not_paired(name, match, what, left, right), hint=_columns_hint(hint_schema))
+            raise ColumnError(
+                not_paired(name, match, what, left, right, match_names), hint=columns_hint(hint_schema)
+            )
         return match
 
     key_matches = [paired(k, "key column") for k in key]
@@ -245,7 +184,7 @@ def pair_columns(
         match = resolve_column(name, matches, "--exclude column")
         if match is None:
             raise ColumnError(
-                f"--exclude names column {name!r}, which neither side has", hint=_columns_hint(left)
+                f"--exclude names column {name!r}, which neither side has", hint=columns_hint(left)
             )
         if any(match is k for k in key_matches):
             raise ColumnError(f"cannot exclude key column {name!r}")
@@ -278,13 +217,34 @@ def pair_columns(
         choice = rules.choose(lc, rc, left_dialect, right_dialect, rule_for.get(id(match)))
         return ColumnPlan(name=lc.name, left=lc, right=rc, choice=choice)
 
+    def covered(match: ColumnMatch) -> bool:
+        lc, rc = match.left, match.right
+        assert lc is not None and rc is not None
+        named = rule_for.get(id(match), ("", {}))[0]
+        return bool(named) or any(r.matches(lc, rc, left_dialect, right_dialect) for r in rules.rules)
+
+    left_out = [m for m in compared_matches if uncovered == "skip" and not covered(m)]
     key_plans = tuple(plan_for(m) for m in key_matches)
-    compared = tuple(plan_for(m) for m in compared_matches)
+    compared = tuple(plan_for(m) for m in compared_matches if not any(m is o for o in left_out))
+    differences = tuple(
+        type_difference(m.left, m.right, left_dialect, right_dialect) for m in left_out if m.left and m.right
+    )
     if columns:
-        return key_plans, compared, (), ()
+        return ColumnPairing(key_plans, compared, (), (), differences)
     only_left = tuple(m.left.name for m in matches if m.right is None and m.left and not skipped(m))
     only_right = tuple(m.right.name for m in matches if m.left is None and m.right and not skipped(m))
-    return key_plans, compared, only_left, only_right
+    return ColumnPairing(key_plans, compared, only_left, only_right, differences)
+
+
+class ColumnPairing(NamedTuple):
+    """What `pair_columns` found (it unpacks like a tuple)."""
+
+    key: tuple[ColumnPlan, ...]
+    compared: tuple[ColumnPlan, ...]
+    only_left: tuple[str, ...]
+    only_right: tuple[str, ...]
+    #: Pairs no rule covers, left out of the comparison (only with `uncovered="skip"`).
+    uncovered: tuple[dict[str, Any], ...] = ()
 
 
 def boundaries_shareable(key: Sequence[ColumnPlan]) -> bool:
@@ -491,6 +451,7 @@ def describe_plan(
         "columns": [
             {
                 "name": pair.name,
+                **({"right_name": pair.right.name} if pair.right.name != pair.name else {}),
                 "key": pair in plan.key,
                 "left_type": pair.left.native_type,
                 "right_type": pair.right.native_type,

@@ -108,6 +108,7 @@ def diff_table(
             )
             for p in plan.all_pairs
         ),
+        differences=plan.differences,
     )
     samples = Samples(
         only_left=tuple(only["left"]),

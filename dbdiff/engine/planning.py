@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from dbdiff.catalog import TableCatalog
+from dbdiff.catalog_diff import catalog_differences
 from dbdiff.engine.executor import Executor, using
 from dbdiff.engine.side import Side, sides_of
 from dbdiff.errors import KeyColumnError, WhereRejected
@@ -59,6 +60,12 @@ class PlanOptions(Protocol):
     @property
     def overrides(self) -> Mapping[str, Override]: ...
 
+    @property
+    def map(self) -> Mapping[str, str]: ...
+
+    @property
+    def match_names(self) -> str: ...
+
 
 @dataclasses.dataclass(frozen=True)
 class SideSpec:
@@ -77,8 +84,15 @@ def build_plan(
     rules: RuleSet | None = None,
     *,
     executor: Executor | None = None,
+    uncovered: str = "error",
+    catalog: bool = False,
 ) -> DiffPlan:
-    """Introspect both sides, pair columns, choose rules and the key, and cut the key ranges."""
+    """Introspect both sides, pair columns, choose rules and the key, and cut the key ranges.
+
+    `dbdiff run` plans with `uncovered="skip"`: a column pair no rule covers is left out and listed
+    in `plan.differences` (kind "type") instead of failing the table; with `catalog=True` the
+    nullability and primary-key differences of the two catalogs are listed there too.
+    """
     right_where = options.right_where if options.right_where is not None else options.where
     specs = (
         SideSpec(left, options.table, options.where),
@@ -89,7 +103,7 @@ def build_plan(
             "--right-where" if options.right_where is not None else "--where",
         ),
     )
-    return plan_sides(specs, options, rules=rules, executor=executor)
+    return plan_sides(specs, options, rules=rules, executor=executor, uncovered=uncovered, catalog=catalog)
 
 
 def plan_one(source: Source, options: PlanOptions, *, executor: Executor | None = None) -> DiffPlan:
@@ -103,6 +117,8 @@ def plan_sides(
     *,
     rules: RuleSet | None = None,
     executor: Executor | None = None,
+    uncovered: str = "error",
+    catalog: bool = False,
 ) -> DiffPlan:
     """The plan of one or two sides (a one-side plan pairs the side with itself)."""
     first, last = specs[0], specs[-1]
@@ -112,8 +128,9 @@ def plan_sides(
             rules = load_rules(
                 options.rules, left_dialect=first.source.dialect, right_dialect=last.source.dialect
             )
-        key = _choose_key(catalogs, options.key, first.table)
-        key_plans, compared, only_left, only_right = pair_columns(
+        naming: dict[str, Any] = {"match_names": options.match_names, "mapping": options.map}
+        key = _choose_key(catalogs, options.key, first.table, naming)
+        pairing = pair_columns(
             catalogs[0],
             catalogs[-1],
             key=key,
@@ -123,18 +140,24 @@ def plan_sides(
             columns=options.columns,
             exclude=options.exclude,
             overrides=options.overrides,
+            uncovered=uncovered,
+            **naming,
         )
         plan = DiffPlan(
             left_table=first.table,
             right_table=last.table,
-            key=key_plans,
-            columns=compared,
-            only_left=only_left,
-            only_right=only_right,
-            shared_boundaries=boundaries_shareable(key_plans),
+            key=pairing.key,
+            columns=pairing.compared,
+            only_left=pairing.only_left,
+            only_right=pairing.only_right,
+            shared_boundaries=boundaries_shareable(pairing.key),
             where=first.where,
             right_where=last.where,
+            differences=pairing.uncovered,
         )
+        if catalog:
+            found = catalog_differences(plan, catalogs[0], catalogs[-1])
+            plan = dataclasses.replace(plan, differences=plan.differences + found)
         sides = sides_of(plan, [spec.source for spec in specs])
         measured = _each(
             ex,
@@ -156,9 +179,11 @@ def _each(executor: Executor, items: Sequence[T], fn: Callable[[T], R]) -> tuple
     return executor.both(lambda: fn(items[0]), lambda: fn(items[1]))
 
 
-def _choose_key(catalogs: Sequence[TableCatalog], key: Sequence[str], table: str) -> list[str]:
+def _choose_key(
+    catalogs: Sequence[TableCatalog], key: Sequence[str], table: str, naming: Mapping[str, Any]
+) -> list[str]:
     try:
-        return choose_key(catalogs[0], catalogs[-1], key)
+        return choose_key(catalogs[0], catalogs[-1], key, **naming)
     except KeyColumnError as exc:
         if key or len(catalogs) > 1:
             raise

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from dbdiff.catalog import Column, TableCatalog
 from dbdiff.dialects import Dialect, builtin_modules, get_dialect
-from dbdiff.errors import ColumnError, URLError
+from dbdiff.errors import ColumnError, URLError, UsageError
 from dbdiff.names import did_you_mean
 from dbdiff.result import SourceInfo
 from dbdiff.sources.urls import SourceURL, parse_url
@@ -99,6 +99,17 @@ class Source(abc.ABC):
         self, table: str, columns: Sequence[Column], key: Sequence[Column], where: str | None, limit: int
     ) -> tuple[int, pa.Table]:
         """How many rows have a NULL in a key column, and up to `limit` of them."""
+
+    def list_tables(self) -> list[str]:
+        """The names of the source's base tables (views left out), as `introspect` takes them.
+
+        `dbdiff init` and `dbdiff run` pair the two sides' tables from these lists. A source that
+        cannot list its tables says so (a third-party source need not implement it).
+        """
+        raise UsageError(
+            f"{type(self).__name__} ({self.url.redacted}) cannot list its tables",
+            hint="name each table in the check file's `tables:` as left/right pairs",
+        )
 
     def ping(self) -> None:  # noqa: B027 - optional hook
         """Check, quickly and over a fresh connection, that the source is reachable.

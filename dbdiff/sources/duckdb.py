@@ -240,6 +240,7 @@ class Relation:
     schema: str
     name: str
     display: str
+    kind: str = "table"  # or "view"
 
 
 class DuckDBBackedSource(Source):
@@ -263,9 +264,9 @@ class DuckDBBackedSource(Source):
     def _list_relations(self) -> list[Relation]:
         """Every table and view a user may name."""
         rows = self._fetch(
-            "SELECT database_name, schema_name, table_name FROM duckdb_tables() "
+            "SELECT database_name, schema_name, table_name, 'table' FROM duckdb_tables() "
             "WHERE NOT internal AND database_name = current_database() "
-            "UNION ALL SELECT database_name, schema_name, view_name FROM duckdb_views() "
+            "UNION ALL SELECT database_name, schema_name, view_name, 'view' FROM duckdb_views() "
             "WHERE NOT internal AND database_name = current_database() ORDER BY 2, 3",
             context="listing tables",
         )
@@ -276,8 +277,9 @@ class DuckDBBackedSource(Source):
                 schema=schema,
                 name=name,
                 display=name if schema == "main" else f"{schema}.{name}",
+                kind=kind,
             )
-            for database, schema, name in rows
+            for database, schema, name, kind in rows
         ]
 
     def _primary_key(self, relation: Relation, columns: Sequence[Column]) -> tuple[str, ...]:
@@ -296,6 +298,10 @@ class DuckDBBackedSource(Source):
 
     def server_version(self) -> str:
         return f"duckdb {duckdb.__version__}"
+
+    def list_tables(self) -> list[str]:
+        """The base tables (schema main bare, others as schema.table); views are left out."""
+        return [r.display for r in self._list_relations() if r.kind == "table"]
 
     def introspect(self, table: str) -> TableCatalog:
         relation = self.resolve(table)

@@ -90,6 +90,14 @@ class FileSource(DuckDBBackedSource):
     def _list_relations(self) -> list[Relation]:
         return [self._relation]
 
+    def list_tables(self) -> list[str]:
+        """The file's one table, named after the file (or its directory): `orders.parquet` is orders."""
+        path = self.pattern
+        while _GLOB_CHARS & set(os.path.basename(path)) or os.path.basename(path) == "**":
+            path = os.path.dirname(path)
+        name = os.path.basename(path.rstrip(os.sep)) or "data"
+        return [name if os.path.isdir(path) else os.path.splitext(name)[0]]
+
     def resolve(self, table: str) -> Relation:
         """Every table name reads the file (the name is only a label)."""
         return self._relation

@@ -360,11 +360,32 @@ class PostgresSource(ServerSource):
             )
         return ref
 
+    def list_tables(self) -> list[str]:
+        """The base tables of the schemas on the search_path (set one with ?options=-c search_path=...).
+
+        Partitioned tables count once (their partitions are left out); views, materialized views
+        and foreign tables are left out. Tables of the current schema are named bare, those of
+        later schemas on the path as schema.table.
+        """
+        rows = self._query(
+            "SELECT n.nspname = current_schema(), n.nspname, c.relname FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') "
+            "AND NOT c.relispartition AND n.nspname = ANY(current_schemas(false))"
+        )
+        return [
+            name if current else f"{schema}.{name}" for current, schema, name in sorted(rows, key=_listed)
+        ]
+
     def introspect(self, table: str) -> TableCatalog:
         ref = self._regclass(table)
         rows = self._query(_COLUMNS_SQL, (ref,))
         pk = [r[0] for r in self._query(_PK_SQL, (ref,))]
         return TableCatalog(name=table, columns=tuple(_column(r) for r in rows), primary_key=tuple(pk))
+
+
+def _listed(row: tuple[Any, ...]) -> tuple[bool, str, str]:
+    current, schema, name = row
+    return (not current, str(schema), str(name))
 
 
 def _column(row: tuple[Any, ...]) -> Column:

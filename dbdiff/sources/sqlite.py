@@ -370,6 +370,14 @@ class SQLiteSource(Source):
 
     # -- Source --
 
+    def list_tables(self) -> list[str]:
+        """The database's tables (not views, not SQLite's own)."""
+        rows = self._rows(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+            context="listing tables",
+        )
+        return sorted(str(r[0]) for r in rows)
+
     def introspect(self, table: str) -> TableCatalog:
         name = self.resolve(table)
         rows = self._rows(

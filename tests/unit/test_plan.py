@@ -40,7 +40,7 @@ def test_columns_pair_case_insensitively_and_one_sided_columns_are_listed():
     left = schema(INT, NAME, Column("Extra", "int", "integer"))
     right = schema(INT, Column("NAME", "text", "string"), Column("other", "int", "integer"))
     rules = load_rules()
-    keys, compared, only_left, only_right = pair_columns(
+    keys, compared, only_left, only_right, _ = pair_columns(
         left, right, key=["id"], rules=rules, left_dialect="mysql", right_dialect="postgresql"
     )
     assert [k.name for k in keys] == ["id"]
@@ -232,11 +232,11 @@ def pairs_of(left: TableCatalog, right: TableCatalog, **kwargs):
 def test_a_case_variant_pairs_only_by_its_exact_name():
     left = named("id", "email")
     for right in (named("id", "Email", "email"), named("id", "email", "Email")):
-        _, compared, only_left, only_right = pairs_of(left, right, key=["id"])
+        _, compared, only_left, only_right, _ = pairs_of(left, right, key=["id"])
         assert [(c.left.name, c.right.name) for c in compared] == [("email", "email")]
         assert (only_left, only_right) == ((), ("Email",))
     # No exact partner and two candidates ignoring case: neither pairs, all are listed.
-    _, compared, only_left, only_right = pairs_of(
+    _, compared, only_left, only_right, _ = pairs_of(
         named("id", "EMAIL"), named("id", "Email", "email"), key=["id"]
     )
     assert compared == () and only_left == ("EMAIL",) and only_right == ("Email", "email")
@@ -244,9 +244,9 @@ def test_a_case_variant_pairs_only_by_its_exact_name():
 
 def test_user_names_resolve_exactly_then_unambiguously_ignoring_case():
     left, right = named("id", "Email", "email"), named("id", "Email", "email")
-    _, compared, _, _ = pairs_of(left, right, key=["ID"], columns=["Email"])
+    _, compared, _, _, _ = pairs_of(left, right, key=["ID"], columns=["Email"])
     assert [c.name for c in compared] == ["Email"]
-    _, compared, _, _ = pairs_of(
+    _, compared, _, _, _ = pairs_of(
         left, right, key=["id"], exclude=["email"], overrides={"Email": ("integer", {})}
     )
     assert [c.name for c in compared] == ["Email"]
