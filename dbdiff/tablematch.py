@@ -8,24 +8,18 @@ tables. Pairing itself is `dbdiff.names.pair_names`.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dbdiff import _names_fallback
-from dbdiff import names as _names
 from dbdiff.errors import ConfigError
-from dbdiff.names import did_you_mean
+from dbdiff.names import MATCH_MODES, did_you_mean, name_key, pair_names, same_name
 
 if TYPE_CHECKING:
     from dbdiff.checkfile import CheckFile, TableEntry
 
-# Part B's pairing (dbdiff.names); a stand-in until it lands (the lead swaps it).
-name_key: Callable[[str, str], str] = getattr(_names, "name_key", _names_fallback.name_key)
-pair_names: Callable[..., list[tuple[str | None, str | None]]] = getattr(
-    _names, "pair_names", _names_fallback.pair_names
-)
-MATCH_MODES: tuple[str, ...] = getattr(_names, "MATCH_MODES", _names_fallback.MATCH_MODES)
+__all__ = ["MATCH_MODES", "TablePair", "name_key", "pair_names", "resolve_tables", "same"]
+
 #: The characters that make a table name a pattern.
 WILDCARDS = frozenset("*?[")
 
@@ -44,7 +38,8 @@ class TablePair:
 
 
 def same(name: str, written: str | None, mode: str) -> bool:
-    return written is not None and (name == written or name_key(name, mode) == name_key(written, mode))
+    """Whether a table's `name` is the one an entry wrote, under `mode` (as `pair_names` pairs)."""
+    return written is not None and same_name(name, written, mode)
 
 
 def _glob(name: str, pattern: str, mode: str) -> bool:
