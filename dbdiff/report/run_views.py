@@ -9,11 +9,12 @@ hand-edited: the free-form parts (differences, window) are read leniently, never
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dbdiff.report.display import display_value, escape_controls
+from dbdiff.report.display import control_escape, display_value, escape_controls
 from dbdiff.report.redaction import safe_text
 from dbdiff.report.views import pair_name
 from dbdiff.report.words import counted, fmt_count, fmt_percent
@@ -36,6 +37,11 @@ _UNITS = {
     "warnings": ("value", "values"),
     "schema": ("difference", "differences"),
 }
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters and line breaks as visible escapes: a breach is one line."""
+    return re.sub(r"[\n\r\t]", lambda m: control_escape(m.group()), escape_controls(text))
 
 
 def verdict_label(verdict: Verdict | None) -> str:
@@ -71,9 +77,9 @@ def _number(value: Any) -> str:
 
 def breach_text(breach: Breach, table: TableResult | None = None) -> str:
     """`changed 12 rows > fail limit 10` (a limit in percent adds the share it was checked on)."""
-    metric = escape_controls(str(breach.metric))
-    limit = escape_controls(str(breach.limit))
-    level = escape_controls(str(breach.level))
+    metric = one_line(str(breach.metric))
+    limit = one_line(str(breach.limit))
+    level = one_line(str(breach.level))
     if metric == "error":
         return f"error: the table could not be compared ({level})"
     value = breach.value
@@ -102,7 +108,7 @@ def breach_brief(breach: Breach) -> str:
     """A breach in a few characters, for an overview cell: `changed 12 > 10`."""
     if breach.metric == "error":
         return "error"
-    return escape_controls(f"{breach.metric} {_number(breach.value)} > {breach.limit}")
+    return one_line(f"{breach.metric} {_number(breach.value)} > {breach.limit}")
 
 
 def first_breach(table: TableResult) -> str:
@@ -130,7 +136,8 @@ def table_breach_lines(table: TableResult) -> list[BreachLine]:
     """A table's breaches, fail before warn."""
     if table.verdict is None:
         return []
-    lines = [BreachLine(b.level, pair_name(table), breach_text(b, table)) for b in table.verdict.breaches]
+    where = one_line(pair_name(table))
+    lines = [BreachLine(b.level, where, breach_text(b, table)) for b in table.verdict.breaches]
     return sorted(lines, key=lambda line: _RANK.get(line.level, 3))
 
 
@@ -152,11 +159,8 @@ def run_breach_lines(result: DiffResult) -> list[BreachLine]:
     for b in run:
         if b.scope != "run" and b.table is not None:
             table = by_name.get(b.table)
-            line = BreachLine(
-                b.level,
-                pair_name(table) if table is not None else escape_controls(b.table),
-                breach_text(b, table),
-            )
+            where = pair_name(table) if table is not None else str(b.table)
+            line = BreachLine(b.level, one_line(where), breach_text(b, table))
             if (line.where, line.text, line.level) not in seen:
                 seen.add((line.where, line.text, line.level))
                 lines.append(line)
@@ -256,12 +260,11 @@ def difference_rows(table: TableResult) -> list[DifferenceRow]:
 
 def difference_text(row: DifferenceRow) -> str:
     """One catalog difference as a line: `nullability of amount: NOT NULL → NULL allowed (...)`."""
-    what = {"type": "type", "nullability": "nullability", "primary_key": "primary key"}.get(
-        row.kind, row.kind
-    )
-    where = f"{what} of {row.column}" if row.column != "(table)" else what or "difference"
+    kinds = {"type": "type", "nullability": "nullability", "primary_key": "primary key"}
+    what = kinds.get(row.kind) or one_line(row.kind) or "difference"
+    where = f"{what} of {row.column}" if row.column != "(table)" else what
     note = f" ({row.message})" if row.message else ""
-    return f"{where}: {row.left} → {row.right}{note}"
+    return one_line(f"{where}: {row.left} → {row.right}{note}")
 
 
 # --- the incremental window ---
@@ -332,7 +335,7 @@ def window_text(window: Mapping[str, Any] | None) -> str:
         parts.append(f"{_fact(compared)} keys compared{detail}")
     if window.get("in_flight"):
         parts.append(f"{_fact(window.get('in_flight'))} in flight, not compared")
-    return " · ".join(parts) or "incremental window"
+    return one_line(" · ".join(parts)) or "incremental window"
 
 
 def has_run_parts(tables: Iterable[TableResult]) -> bool:

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from dbdiff.report import render_card_html, render_html, render_junit, render_markdown, render_plain_text
+from dbdiff.report import (
+    render_card_html,
+    render_html,
+    render_junit,
+    render_markdown,
+    render_plain_text,
+    summary_line,
+)
 from dbdiff.report.run_views import breach_text, difference_rows, ordered, window_text
 from dbdiff.report.trend import trend_line, trend_svg
 from dbdiff.result import Breach, DiffResult, TableResult, Verdict
@@ -363,3 +370,17 @@ def test_a_run_reads_back_from_its_json_and_renders_the_same() -> None:
     again = DiffResult.from_dict(json.loads(result.to_json()))
     for render in (render_html, render_markdown, render_junit, render_plain_text, render_card_html):
         assert render(again) == render(result)
+
+
+def test_hostile_names_keep_the_verdict_on_one_line() -> None:
+    out = render_plain_text(fx.hostile_run_result(), width=140)
+    lines = out.rstrip().splitlines()
+    assert lines[-1].startswith("FAIL · tables: 1 fail, 1 warn · run: only_left 3 rows > fail limit")
+    assert lines[-2] == ""  # the verdict is one line, after a blank one
+    assert '</script>\\n"><img' in out  # a line break in a table's name shows as \n in a breach
+
+
+def test_summary_line_adds_the_verdict() -> None:
+    line = summary_line(fx.run_result())
+    assert line.endswith(" · verdict fail (3 fail, 2 warn, 2 pass)") and "\n" not in line
+    assert "verdict" not in summary_line(fx.different_result())
