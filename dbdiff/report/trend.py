@@ -22,13 +22,13 @@ from typing import Any
 from dbdiff.report.display import escape_controls
 from dbdiff.report.words import fmt_count
 
-__all__ = ["METRIC_LABELS", "metric_series", "run_count", "trend_line", "trend_svg"]
+__all__ = ["METRIC_LABELS", "SERIES_COLOURS", "metric_series", "run_count", "trend_line", "trend_svg"]
 
 DEFAULT_METRICS = ("changed", "only_left", "only_right")
 METRIC_LABELS = {"changed": "changed", "only_left": "only in left", "only_right": "only in right"}
 _LEGEND_LABELS = {"only_left": "only left", "only_right": "only right"}
-# Each holds >= 3:1 contrast on white, #f6f8fa, #0d1117 and #1e1e1e.
-_COLOURS = {"changed": "#c97a00", "only_left": "#d9480f", "only_right": "#7c66dc"}
+# Each holds >= 3:1 contrast on white, #f6f8fa, #0d1117 and #1e1e1e (a page's legend can use them).
+SERIES_COLOURS = _COLOURS = {"changed": "#c97a00", "only_left": "#d9480f", "only_right": "#7c66dc"}
 _SPARE = ("#0e8a9e", "#2f81f7", "#1f883d", "#8b5cf6")
 _DASHES = ("", "5 3", "1.5 2.5", "8 3 2 3")
 _VERDICT_COLOURS = {"pass": "#1f883d", "warn": "#9a6700", "fail": "#dc3545"}

@@ -384,3 +384,29 @@ def test_summary_line_adds_the_verdict() -> None:
     line = summary_line(fx.run_result())
     assert line.endswith(" · verdict fail (3 fail, 2 warn, 2 pass)") and "\n" not in line
     assert "verdict" not in summary_line(fx.different_result())
+
+
+def test_verdicts_from_real_thresholds_render_consistently() -> None:
+    """A result judged by `dbdiff.thresholds` (as `dbdiff run` judges it): every format agrees."""
+    from dbdiff.thresholds import parse_thresholds, with_verdicts
+
+    limits = parse_thresholds({"changed": {"warn": 0, "fail": "0.5%"}, "only_left": {"fail": 100}})
+    judged = with_verdicts(fx.different_result(), limits, parse_thresholds({"changed": {"warn": 10}}))
+    assert judged.verdict is not None and judged.verdict.level == "fail"
+    text = render_plain_text(judged, width=200)
+    assert (
+        text.rstrip()
+        .splitlines()[-1]
+        .startswith(
+            "FAIL · tables: 1 fail, 1 pass · orders → orders_v2: changed 12,345 rows (1.0%) > fail limit 0.5%"
+        )
+    )
+    assert "run: changed 12,345 rows > warn limit 10" in text
+    root = ET.fromstring(render_junit(judged))
+    failed = [
+        (c.get("classname"), c.get("name")) for c in root.iter("testcase") if c.find("failure") is not None
+    ]
+    fails = [b for t in judged.tables if t.verdict for b in t.verdict.breaches if b.level == "fail"]
+    assert len(failed) == len(fails) and ("orders → orders_v2", "threshold[changed]") in failed
+    markdown = render_markdown(judged)
+    assert markdown.count("orders → orders\\_v2: changed 12,345 rows (1.0%) &gt; fail limit 0.5%") == 1
