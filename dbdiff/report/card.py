@@ -31,6 +31,7 @@ from dbdiff.report.run_views import (
     difference_rows,
     difference_text,
     has_run_parts,
+    history_key,
     history_of,
     ordered,
     table_breach_lines,
@@ -186,7 +187,7 @@ def _card_table(t: TableResult, history: Sequence[Mapping[str, Any]] = ()) -> Ca
         breaches=tuple((b.level, b.text) for b in table_breach_lines(t)[:CARD_SAMPLES]),
         differences=tuple(difference_text(d) for d in difference_rows(t)[:CARD_SAMPLES]),
         window=window_text(t.window) if t.window is not None else "",
-        trend=trend_line(history, t.left_table) if run_count(history, t.left_table) > 1 else "",
+        trend=trend_line(history, history_key(t)) if run_count(history, history_key(t)) > 1 else "",
     )
 
 

@@ -17,6 +17,7 @@ from dbdiff.report.run_views import (
     difference_rows,
     first_breach,
     has_run_parts,
+    history_key,
     history_of,
     only_on_text,
     rank,
@@ -129,7 +130,7 @@ def pair_run_view(t: TableResult, history: Sequence[Mapping[str, Any]]) -> PairR
         breaches=tuple(BreachItem(b.level, None, b.text) for b in table_breach_lines(t)),
         only_on=only_on_text(t) if t.only_on else "",
         window=tuple(window_facts(t.window)),
-        trend=_trend(history, t.left_table) if history else None,
+        trend=_trend(history, history_key(t)) if history else None,
     )
 
 

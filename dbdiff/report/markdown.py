@@ -32,6 +32,7 @@ from dbdiff.report.redaction import safe_text
 from dbdiff.report.run_views import (
     difference_rows,
     first_breach,
+    history_key,
     history_of,
     ordered,
     run_breach_lines,
@@ -260,8 +261,8 @@ def _run_blocks(t: TableResult, history: Sequence[Mapping[str, Any]]) -> Iterabl
         yield _Block("", rows, "\n")
     if t.window is not None:
         yield _Block(f"**Window:** {md(window_text(t.window))}\n\n", ())
-    if run_count(history, t.left_table) > 1:
-        yield _Block(f"**Trend:** {md(trend_line(history, t.left_table))}\n\n", ())
+    if run_count(history, history_key(t)) > 1:
+        yield _Block(f"**Trend:** {md(trend_line(history, history_key(t)))}\n\n", ())
 
 
 def _difference_blocks(t: TableResult) -> Iterable[_Block]:

@@ -345,6 +345,11 @@ def has_run_parts(tables: Iterable[TableResult]) -> bool:
     )
 
 
+def history_key(table: TableResult) -> str:
+    """The name a table goes by in the history: its left name (the right one for a right-only table)."""
+    return table.left_table or table.right_table
+
+
 def history_of(result: DiffResult) -> Sequence[Mapping[str, Any]]:
     """The run's history entries (newest last), only the well-formed ones."""
     return [h for h in result.history if isinstance(h, Mapping)]

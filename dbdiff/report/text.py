@@ -31,6 +31,7 @@ from dbdiff.report.run_views import (
     difference_text,
     first_breach,
     has_run_parts,
+    history_key,
     history_of,
     ordered,
     run_breach_lines,
@@ -332,9 +333,9 @@ class _Printer:
             )
         if t.window is not None:
             c.print(self.text("Window: ", "bold") + self.text(window_text(t.window)))
-        trend = trend_line(self.history, t.left_table)
+        trend = trend_line(self.history, history_key(t))
         # A table's trend only once it has one, and only when it has counted something.
-        if run_count(self.history, t.left_table) > 1 and not trend.startswith("no differences"):
+        if run_count(self.history, history_key(t)) > 1 and not trend.startswith("no differences"):
             c.print(self.text("Trend: ", "bold") + self.text(trend))
         if t.only_on and t.schema.differences:
             self.differences(t)

@@ -410,3 +410,12 @@ def test_verdicts_from_real_thresholds_render_consistently() -> None:
     assert len(failed) == len(fails) and ("orders → orders_v2", "threshold[changed]") in failed
     markdown = render_markdown(judged)
     assert markdown.count("orders → orders\\_v2: changed 12,345 rows (1.0%) &gt; fail limit 0.5%") == 1
+
+
+def test_markdown_tables_of_a_hostile_run_keep_their_columns() -> None:
+    text = render_markdown(fx.hostile_run_result())
+    assert "\x00" not in text and "\u202e" not in text and "`" not in text.replace("\\`", "")
+    for block in re.findall(r"(?:^\|.*\n)+", text, re.M):
+        rows = block.splitlines()
+        counts = {len(re.findall(r"(?<!\\)(?:\\\\)*\|", row)) for row in rows}
+        assert len(counts) == 1, rows
