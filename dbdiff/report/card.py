@@ -175,7 +175,7 @@ def _card_table(t: TableResult, history: Sequence[Mapping[str, Any]] = ()) -> Ca
     return CardTable(
         name=pair_name(t),
         status=t.status,
-        status_label=STATUS_LABELS.get(t.status, t.status),
+        status_label=f"Only in {t.only_on}" if t.only_on else STATUS_LABELS.get(t.status, t.status),
         headline=table_headline(t),
         columns=columns,
         samples=tuple(samples),

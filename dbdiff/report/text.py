@@ -263,7 +263,10 @@ class _Printer:
         title = (
             self.text(pair_name(t), "bold")
             + self.text("  ")
-            + self.text(STATUS_LABELS.get(t.status, t.status), _STYLES.get(t.status, ""))
+            + self.text(
+                f"Only in {t.only_on}" if t.only_on else STATUS_LABELS.get(t.status, t.status),
+                _STYLES.get(t.status, ""),
+            )
         )
         if t.verdict is not None:
             title += self.text("  ") + self.text(
