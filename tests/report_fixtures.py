@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from dbdiff.result import (
+    Breach,
     ColumnPair,
     ColumnStat,
     DiffResult,
@@ -22,6 +23,7 @@ from dbdiff.result import (
     TableResult,
     Validation,
     ValidationFailure,
+    Verdict,
 )
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
@@ -550,6 +552,309 @@ def validation_result(*, failed: bool = True) -> DiffResult:
     )
 
 
+# --- `dbdiff run` results: verdicts, tables on one side only, catalog differences, windows, history ---
+
+RUN_ID = "20240506T070809Z-1a2b3c"
+RUN_OPTIONS = {
+    "command": "run",
+    "checkfile": "dbdiff.yaml",
+    "checkfile_sha256": "9f2c" + "0" * 60,
+    "run_id": RUN_ID,
+    "tables": ["orders", "InvoiceLine", "customers", "audit_log", "tmp_import", "payments", "shipments"],
+}
+WINDOW = {
+    "updated_column": "updated_at",
+    "since": "2024-05-06T06:53:09+00:00",
+    "until": "2024-05-06T07:08:09+00:00",
+    "min_age": "30s",
+    "keys_left": 120,
+    "keys_right": 118,
+    "keys_compared": 121,
+    "in_flight": 2,
+}
+
+
+def _history_entry(i: int, verdict: str, tables: dict[str, tuple[str, int, int, int]]) -> dict[str, object]:
+    """A past run as the history store gives it: per table (verdict, changed, only_left, only_right)."""
+    return {
+        "run_id": f"2024050{i}T070809Z-00000{i}",
+        "started_at": f"2024-05-0{i}T07:08:09+00:00",
+        "duration_s": 40.0 + i,
+        "verdict": verdict,
+        "status": "different",
+        "tables": {
+            name: {
+                "verdict": v,
+                "status": "identical" if not (c or ol or orr) else "different",
+                "rows_left": 1_000,
+                "rows_right": 1_000,
+                "changed": c,
+                "only_left": ol,
+                "only_right": orr,
+            }
+            for name, (v, c, ol, orr) in tables.items()
+        },
+    }
+
+
+def run_result(*, history: int = 4) -> DiffResult:
+    """A `dbdiff run` of seven tables that fails: every verdict, a table on each side only, catalog
+    differences, a renamed pair and column, an incremental window, an error, and `history` runs."""
+    orders = TableResult(
+        left_table="orders",
+        right_table="orders",
+        key=("id",),
+        status="different",
+        schema=SchemaComparison(columns=_COLUMNS),
+        summary=Summary(rows_left=121, rows_right=119, matched=119, only_left=2, changed=12),
+        columns=(ColumnStat("name", 12), ColumnStat("amount", 0)),
+        samples=Samples(
+            changed=({"key": {"id": 4}, "diffs": {"name": {"left": "Alice ", "right": "Alice"}}},)
+        ),
+        verdict=Verdict(
+            "fail",
+            (Breach("changed", "fail", 12, "10"), Breach("only_left", "warn", 2, "0")),
+        ),
+        window=dict(WINDOW),
+    )
+    invoice = TableResult(
+        left_table="InvoiceLine",
+        right_table="invoice_line",
+        key=("InvoiceLineId",),
+        status="different",
+        schema=SchemaComparison(
+            columns=(
+                ColumnPair("InvoiceLineId", "int", "integer", "integer", right_name="invoice_line_id"),
+                ColumnPair(
+                    "UnitPrice", "decimal(10,2)", "numeric(10,2)", "decimal_exact", right_name="unit_price"
+                ),
+            ),
+            differences=(
+                {
+                    "kind": "type",
+                    "column": "Payload",
+                    "left": "blob",
+                    "right": "xml",
+                    "message": "no rule compares blob with xml: left out of the comparison",
+                },
+                {"kind": "nullability", "column": "UnitPrice", "left": False, "right": True, "message": ""},
+                {
+                    "kind": "primary_key",
+                    "column": None,
+                    "left": ["InvoiceLineId"],
+                    "right": [],
+                    "message": "the right table has no primary key",
+                },
+            ),
+        ),
+        summary=Summary(rows_left=500, rows_right=500, matched=500),
+        columns=(ColumnStat("UnitPrice", 0),),
+        verdict=Verdict("warn", (Breach("schema", "warn", 3, "0"),)),
+    )
+    customers = TableResult(
+        left_table="customers",
+        right_table="customers",
+        key=("id",),
+        status="different",
+        schema=SchemaComparison(columns=_COLUMNS[:2]),
+        summary=Summary(rows_left=1_000, rows_right=997, matched=997, only_left=3),
+        columns=(ColumnStat("name", 0),),
+        samples=Samples(only_left=({"key": {"id": 7}, "row": {"id": 7, "name": "Zoë"}},)),
+        verdict=Verdict("warn", (Breach("only_left", "warn", 3, "0.1%"),)),
+    )
+    audit = TableResult(
+        left_table="audit_log",
+        right_table="audit_log",
+        key=(),
+        status="different",
+        summary=Summary(rows_left=40),
+        only_on="left",
+        verdict=Verdict("fail", (Breach("schema", "fail", 1, "0"),)),
+    )
+    tmp = TableResult(
+        left_table="tmp_import",
+        right_table="tmp_import",
+        key=(),
+        status="different",
+        only_on="right",
+        verdict=Verdict("pass"),
+    )
+    payments = TableResult(
+        left_table="payments",
+        right_table="payments",
+        key=("id",),
+        status="error",
+        error="query timed out after 300 s",
+        verdict=Verdict("fail", (Breach("error", "fail", 1, "0"),)),
+    )
+    shipments = TableResult(
+        left_table="shipments",
+        right_table="shipments",
+        key=("id",),
+        status="identical",
+        schema=SchemaComparison(columns=_COLUMNS[:2]),
+        summary=Summary(rows_left=80, rows_right=80, matched=80),
+        columns=(ColumnStat("name", 0),),
+        verdict=Verdict("pass"),
+    )
+    tables = (orders, invoice, customers, audit, tmp, payments, shipments)
+    past = [
+        _history_entry(1, "pass", {"orders": ("pass", 0, 0, 0), "customers": ("pass", 0, 0, 0)}),
+        _history_entry(2, "warn", {"orders": ("warn", 3, 0, 0), "customers": ("warn", 0, 1, 0)}),
+        _history_entry(
+            3,
+            "fail",
+            {"orders": ("fail", 15, 1, 0), "customers": ("warn", 0, 2, 0), "shipments": ("pass", 0, 0, 0)},
+        ),
+    ]
+    now = {
+        "run_id": RUN_ID,
+        "started_at": STARTED_AT,
+        "duration_s": 42.5,
+        "verdict": "fail",
+        "status": "error",
+        "tables": {
+            t.left_table: {
+                "verdict": t.verdict.level if t.verdict else None,
+                "status": t.status,
+                "rows_left": t.summary.rows_left,
+                "rows_right": t.summary.rows_right,
+                "changed": t.summary.changed,
+                "only_left": t.summary.only_left,
+                "only_right": t.summary.only_right,
+            }
+            for t in tables
+        },
+    }
+    entries = ([*past, now])[-history:] if history else []
+    run_breaches = [Breach("changed", "warn", 12, "10", scope="run")]
+    run_breaches += [
+        Breach(b.metric, b.level, b.value, b.limit, "table", t.left_table)
+        for t in tables
+        if t.verdict is not None
+        for b in t.verdict.breaches
+    ]
+    return DiffResult(
+        left=LEFT,
+        right=RIGHT,
+        tables=tables,
+        started_at=STARTED_AT,
+        duration_s=42.5,
+        dbdiff_version=VERSION,
+        options=dict(RUN_OPTIONS),
+        verdict=Verdict("fail", tuple(run_breaches)),
+        history=tuple(entries),
+    )
+
+
+def hostile_run_result() -> DiffResult:
+    """A run whose every new field is hostile: names, breaches, differences, window and history."""
+    evil = XSS_SCRIPT + "\n" + XSS_ATTR
+    table = TableResult(
+        left_table=evil,
+        right_table=XSS_CLOSE,
+        key=(XSS_SVG,),
+        status="different",
+        schema=SchemaComparison(
+            columns=(ColumnPair(XSS_ATTR, "text", "text", "text", right_name=MARKDOWN),),
+            differences=(
+                {
+                    "kind": XSS_SCRIPT,
+                    "column": XSS_ATTR,
+                    "left": XSS_CLOSE,
+                    "right": [CONTROL, BIDI],
+                    "message": f"{XML_BREAK} {RICH_MARKUP} {TEMPLATE} at mysql://app:{PASSWORD}@db1/shop",
+                },
+                {"kind": "nullability", "column": MARKDOWN, "left": {"x": XSS_SVG}, "right": None},
+                {"kind": None, "column": 7, "left": 1.5},
+            ),
+        ),
+        summary=Summary(rows_left=10, rows_right=10, matched=10, changed=1),
+        columns=(ColumnStat(XSS_ATTR, 1),),
+        verdict=Verdict(
+            "fail", (Breach(XSS_SCRIPT, "fail", 1.5, XSS_ATTR), Breach("changed", "warn", 1, "0.1%"))
+        ),
+        window={
+            "updated_column": XSS_SCRIPT,
+            "since": XSS_CLOSE,
+            "until": CONTROL,
+            "min_age": MARKDOWN,
+            "keys_compared": XSS_SVG,
+            "source": f"postgresql://app:{PASSWORD}@db2/shop",
+            XSS_ATTR: RICH_MARKUP,
+        },
+    )
+    lonely = TableResult(
+        left_table=XSS_SVG,
+        right_table="",
+        key=(),
+        status="different",
+        only_on="left",
+        verdict=Verdict("warn", (Breach("schema", "warn", 1, "0"),)),
+    )
+    history = (
+        {
+            "run_id": XSS_SCRIPT,
+            "started_at": XSS_ATTR,
+            "verdict": XSS_SVG,
+            "tables": {evil: {"verdict": "fail", "changed": "many", "only_left": None}},
+        },
+        {"run_id": None, "tables": "not a mapping"},
+        {"run_id": XSS_CLOSE, "verdict": "fail", "tables": {evil: {"changed": 1, "only_right": 10**12}}},
+    )
+    return DiffResult(
+        left=LEFT,
+        right=RIGHT,
+        tables=(table, lonely),
+        started_at=STARTED_AT,
+        duration_s=1.0,
+        dbdiff_version=VERSION,
+        options={"command": "run", "checkfile": XSS_SCRIPT, "password": PASSWORD},
+        verdict=Verdict(
+            "fail",
+            (
+                Breach("only_left", "fail", 3, MARKDOWN, scope="run"),
+                Breach("changed", "fail", 1, "0", "table", XSS_SCRIPT),
+            ),
+        ),
+        history=history,  # type: ignore[arg-type]
+    )
+
+
+def many_tables_run_result(n: int = 14) -> DiffResult:
+    """A judged run of `n` tables, most passing, a few warning and failing, in check-file order."""
+    tables = []
+    for i in range(n):
+        level = "fail" if i % 5 == 3 else "warn" if i % 4 == 1 else "pass"
+        changed = {"fail": 40 + i, "warn": 2, "pass": 0}[level]
+        breaches = (
+            () if level == "pass" else (Breach("changed", level, changed, "10" if level == "fail" else "0"),)
+        )
+        tables.append(
+            TableResult(
+                left_table=f"table_{i:02d}",
+                right_table=f"table_{i:02d}",
+                key=("id",),
+                status="different" if changed else "identical",
+                schema=SchemaComparison(columns=_COLUMNS[:2]),
+                summary=Summary(rows_left=1_000, rows_right=1_000, matched=1_000, changed=changed),
+                columns=(ColumnStat("name", changed),),
+                verdict=Verdict(level, breaches),
+            )
+        )
+    worst = "fail" if any(t.verdict and t.verdict.level == "fail" for t in tables) else "warn"
+    return DiffResult(
+        left=LEFT,
+        right=RIGHT,
+        tables=tuple(tables),
+        started_at=STARTED_AT,
+        duration_s=61.0,
+        dbdiff_version=VERSION,
+        options={"command": "run", "checkfile": "dbdiff.yaml"},
+        verdict=Verdict(worst),
+    )
+
+
 FIXTURES = {
     "identical": identical_result,
     "different": different_result,
@@ -558,6 +863,8 @@ FIXTURES = {
     "warnings": warnings_result,
     "wide": wide_result,
     "validation": validation_result,
+    "run": run_result,
+    "run_hostile": hostile_run_result,
 }
 
 
@@ -582,7 +889,7 @@ ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "main", "footer", "section", "div",
     "p", "span", "code", "pre", "strong", "h1", "h2", "h3", "dl", "dt", "dd", "details", "summary",
     "table", "thead", "tbody", "tr", "th", "td", "a", "br", "svg", "rect", "figure", "figcaption",
-    "script",
+    "script", "ul", "li", "polyline", "circle", "line", "text",
 }  # fmt: skip
 URL_ATTRS = {"src", "href", "xlink:href", "action", "formaction", "poster", "data", "srcset", "background"}
 

@@ -66,6 +66,15 @@ def render_json(result: DiffResult) -> str:
         for warning in table.get("warnings", ()):
             if isinstance(warning.get("message"), str):
                 warning["message"] = safe_text(warning["message"])
+        # a check-file run's window and catalog differences are free text too
+        if isinstance(table.get("window"), dict):
+            table["window"] = {
+                k: safe_text(v) if isinstance(v, str) else v for k, v in table["window"].items()
+            }
+        for difference in table["schema"].get("differences", ()):
+            for name in ("message", "left", "right"):
+                if isinstance(difference.get(name), str):
+                    difference[name] = safe_text(difference[name])
     if "options" in data:
         data["options"] = redact_options(data["options"])
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

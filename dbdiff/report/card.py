@@ -7,8 +7,9 @@ does not run scripts in untrusted outputs, and other notebook viewers strip them
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dbdiff.report.display import display_key, marked_pair
 from dbdiff.report.formatting import (
@@ -26,7 +27,21 @@ from dbdiff.report.formatting import (
 )
 from dbdiff.report.json_paths import json_columns, json_where
 from dbdiff.report.redaction import safe_text
+from dbdiff.report.run_views import (
+    difference_rows,
+    difference_text,
+    has_run_parts,
+    history_key,
+    history_of,
+    ordered,
+    table_breach_lines,
+    verdict_counts,
+    verdict_label,
+    verdict_sentence,
+    window_text,
+)
 from dbdiff.report.templating import environment, trusted_asset
+from dbdiff.report.trend import run_count, trend_line
 from dbdiff.report.views import pair_name, table_warnings, top_columns
 from dbdiff.report.words import counted, fmt_count, fmt_duration, fmt_percent
 
@@ -42,12 +57,23 @@ CARD_TABLES = 10
 def render_card_html(result: DiffResult) -> str:
     """A compact notebook card: status, counts, top differing columns, first samples; no script."""
     validation_run = is_validation_run(result)
-    make = _checked_card_table if validation_run else _card_table
-    tables = [make(t) for t in result.tables[:CARD_TABLES]]
-    # The warning style ships only in cards that show warnings: every other card stays the same.
+    history = history_of(result)
+    if validation_run:
+        tables = [_checked_card_table(t) for t in result.tables[:CARD_TABLES]]
+    else:  # a judged run shows its worst tables first: the card has room for ten
+        tables = [_card_table(t, history) for _, t in ordered(result)[:CARD_TABLES]]
+    # The warning and run styles ship only in cards that need them: every other card stays the same.
     warned = any(t.warnings for t in tables)
+    judged = result.verdict is not None or has_run_parts(result.tables)
+    styles = ["card.css", *(["card_warnings.css"] if warned else []), *(["card_run.css"] if judged else [])]
+    verdict = result.verdict
     context = {
-        "css": trusted_asset("card.css", "card_warnings.css") if warned else trusted_asset("card.css"),
+        "css": trusted_asset(*styles),
+        "verdict": verdict.level if verdict is not None else "",
+        "verdict_label": verdict_label(verdict),
+        "verdict_line": verdict_sentence(result).partition(" · ")[2] if verdict is not None else "",
+        "verdict_counts": verdict_counts(result),
+        "trend": trend_line(history) if run_count(history) > 1 else "",
         "status": result.status,
         "status_label": status_label(result, result.status),
         "headline": validation_headline(result) if validation_run else run_headline(result),
@@ -79,6 +105,13 @@ class CardTable:
     only: tuple[tuple[str, str], ...]  # side label, keys
     warnings: str = ""  # one line: how many, and on which columns
     checks: tuple[tuple[str, str, str], ...] = ()  # a validation run's failed checks: name, rows, example
+    # what a check-file run adds: the verdict, its breaches, catalog differences, window, trend
+    verdict: str = ""
+    verdict_label: str = ""
+    breaches: tuple[tuple[str, str], ...] = ()  # level, text
+    differences: tuple[str, ...] = ()
+    window: str = ""
+    trend: str = ""
 
 
 def _checked_card_table(t: TableResult) -> CardTable:
@@ -108,7 +141,7 @@ def _checked_card_table(t: TableResult) -> CardTable:
     )
 
 
-def _card_table(t: TableResult) -> CardTable:
+def _card_table(t: TableResult, history: Sequence[Mapping[str, Any]] = ()) -> CardTable:
     s = t.summary
     columns = tuple(
         (row.name, fmt_count(row.mismatches), fmt_percent(row.mismatches, s.matched))
@@ -142,13 +175,19 @@ def _card_table(t: TableResult) -> CardTable:
     return CardTable(
         name=pair_name(t),
         status=t.status,
-        status_label=STATUS_LABELS.get(t.status, t.status),
+        status_label=f"Only in {t.only_on}" if t.only_on else STATUS_LABELS.get(t.status, t.status),
         headline=table_headline(t),
         columns=columns,
         samples=tuple(samples),
         changed=fmt_count(max(s.changed, len(t.samples.changed))),
         only=tuple(only),
         warnings=_warnings_line(t),
+        verdict=t.verdict.level if t.verdict is not None else "",
+        verdict_label=verdict_label(t.verdict),
+        breaches=tuple((b.level, b.text) for b in table_breach_lines(t)[:CARD_SAMPLES]),
+        differences=tuple(difference_text(d) for d in difference_rows(t)[:CARD_SAMPLES]),
+        window=window_text(t.window) if t.window is not None else "",
+        trend=trend_line(history, history_key(t)) if run_count(history, history_key(t)) > 1 else "",
     )
 
 

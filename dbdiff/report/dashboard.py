@@ -6,77 +6,24 @@ team can publish as it is: styles inline and pinned by a Content-Security-Policy
 inline SVG, nothing fetched and no script at all. Every value reaches the page through jinja2's
 autoescaping. It renders history entries (`History.entries(detail=True)`), never the store.
 
-The trend charts come from `trend_svg(entries, table=None, metrics=...)`. Part F's
-`dbdiff.report.trend.trend_svg` is that function; until it is on main, `_local_trend_svg` below
-stands in for it behind the same signature (STAND-IN: the lead switches `trend_svg` over).
+The trend charts are `dbdiff.report.trend.trend_svg`, the same as the report's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
 from dbdiff.report.history_text import TREND_METRICS, entry_counts, entry_judgement, started_text, trend_mark
 from dbdiff.report.templating import asset, csp_hash, environment, trusted_asset
+from dbdiff.report.trend import SERIES_COLOURS, trend_svg
 from dbdiff.report.words import fmt_count, fmt_duration
 
 #: Runs the grid shows (the newest); the charts and the run list hold every run.
 GRID_RUNS = 60
-#: Each trend metric's colour in the charts (the legend names them).
-METRIC_COLOURS = {"changed": "#b35900", "only_left": "#c2410c", "only_right": "#6d28d9"}
-
-
-def _local_trend_svg(
-    entries: Sequence[Mapping[str, Any]],
-    table: str | None = None,
-    metrics: Sequence[str] = ("changed", "only_left", "only_right"),
-) -> str:
-    """STAND-IN for part F's `trend_svg`: a small line chart of `metrics` over the runs (of `table`,
-    or summed over the tables), with a <title> per point; presentation attributes only, no script."""
-    width, height, pad = 360, 96, 8
-    points = [(i, entry_counts(e, table)) for i, e in enumerate(entries)]
-    present = [(i, c) for i, c in points if c is not None]
-    top = max([1, *(int(c.get(m, 0)) for _, c in present for m in metrics)])
-    step = (width - 2 * pad) / max(1, len(entries) - 1)
-
-    def x(i: int) -> float:
-        return round(pad + i * step if len(entries) > 1 else width / 2, 1)
-
-    def y(v: int) -> float:
-        return round(height - pad - (height - 2 * pad) * v / top, 1)
-
-    what = f"table {table}" if table is not None else "all tables"
-    parts = [
-        f'<svg class="trend" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
-        f' viewBox="0 0 {width} {height}" role="img" aria-label="{escape(f"trend of {what}")}">',
-        f"<title>{escape(f'Trend of {what}: ' + ', '.join(metrics) + ' per run')}</title>",
-        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#d1d9e0"/>',
-        f'<text x="{width - pad}" y="{pad + 4}" text-anchor="end" font-size="10" fill="#59636e">'
-        f"{escape(fmt_count(top))}</text>",
-    ]
-    for metric in metrics:
-        colour = METRIC_COLOURS.get(metric, "#59636e")
-        coords = [(x(i), y(int(c.get(metric, 0))), int(c.get(metric, 0)), i) for i, c in present]
-        if len(coords) > 1:
-            line = " ".join(f"{cx},{cy}" for cx, cy, _, _ in coords)
-            parts.append(
-                f'<polyline class="m-{metric}" fill="none" stroke="{colour}" stroke-width="2"'
-                f' points="{line}"/>'
-            )
-        for cx, cy, value, i in coords:
-            label = f"{metric} {fmt_count(value)} · {entries[i].get('run_id', '')}"
-            parts.append(
-                f'<circle cx="{cx}" cy="{cy}" r="3" fill="{colour}"><title>{escape(label)}</title></circle>'
-            )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-#: The chart function the page uses. STAND-IN: the lead points it at part F's
-#: `dbdiff.report.trend.trend_svg` once that is on main (same signature).
-trend_svg = _local_trend_svg
+#: Each trend metric's colour in the charts (the legend names them): the charts' own.
+METRIC_COLOURS = SERIES_COLOURS
 
 
 @dataclass(frozen=True)

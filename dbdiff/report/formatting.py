@@ -16,6 +16,7 @@ from dbdiff.report.display import display_key, display_value, escape_controls
 # `report/__init__.py` (render_json) and `result.py` import these two from here.
 from dbdiff.report.redaction import redact_options as redact_options
 from dbdiff.report.redaction import safe_text as safe_text
+from dbdiff.report.run_views import only_on_text
 from dbdiff.report.views import table_warnings
 from dbdiff.report.words import counted, fmt_count, truncate
 
@@ -45,6 +46,7 @@ class Totals:
     schema_differences: int
     validation_failures: int
     warnings: int = 0
+    one_side: int = 0  # tables on one side only (a check-file run), among `different`
 
 
 def totals(result: DiffResult) -> Totals:
@@ -63,10 +65,16 @@ def totals(result: DiffResult) -> Totals:
         only_right=sum(t.summary.only_right for t in tables),
         duplicate_keys=sum(t.summary.duplicate_keys_left + t.summary.duplicate_keys_right for t in tables),
         null_keys=sum(t.summary.null_keys_left + t.summary.null_keys_right for t in tables),
-        schema_differences=sum(len(t.schema.only_left) + len(t.schema.only_right) for t in tables),
+        schema_differences=sum(schema_difference_count(t) for t in tables),
         validation_failures=sum(validation_failure_count(t) for t in tables),
         warnings=sum(len(table_warnings(t)) for t in tables),
+        one_side=sum(bool(t.only_on) for t in tables),
     )
+
+
+def schema_difference_count(table: TableResult) -> int:
+    """Columns on one side only and catalog differences (types, nullability, keys) of a pair."""
+    return len(table.schema.only_left) + len(table.schema.only_right) + len(table.schema.differences)
 
 
 def validation_failure_count(table: TableResult) -> int:
@@ -101,6 +109,8 @@ def table_headline(table: TableResult) -> str:
     """The counts that matter for one pair, as one plain phrase (warnings last: not differences)."""
     if table.status == "error":
         return "error: " + truncate(escape_controls(safe_text(table.error) or "unknown error"), 200)
+    if table.only_on:
+        return only_on_text(table)
     s = table.summary
     return ", ".join(
         [
@@ -111,7 +121,7 @@ def table_headline(table: TableResult) -> str:
                 s.only_right,
                 s.duplicate_keys_left + s.duplicate_keys_right,
                 s.null_keys_left + s.null_keys_right,
-                len(table.schema.only_left) + len(table.schema.only_right),
+                schema_difference_count(table),
                 validation_failure_count(table),
             ),
             *_warnings_phrase(len(table_warnings(table))),
@@ -124,7 +134,12 @@ def pairs_phrase(result: DiffResult) -> str:
     t = totals(result)
     breakdown = ", ".join(
         f"{fmt_count(n)} {label}"
-        for n, label in ((t.identical, "identical"), (t.different, "different"), (t.errors, "error"))
+        for n, label in (
+            (t.identical, "identical"),
+            (t.different - t.one_side, "different"),
+            (t.one_side, "on one side only"),
+            (t.errors, "error"),
+        )
         if n
     )
     pairs = counted(t.tables, "table pair")

@@ -41,6 +41,15 @@ from dbdiff.report.html_cells import (
     head_cells,
     text_cell,
 )
+from dbdiff.report.html_run import (
+    differences_section,
+    is_run_page,
+    overview_status_cell,
+    overview_verdict_cells,
+    pair_run_view,
+    run_trend,
+    verdict_view,
+)
 from dbdiff.report.html_sections import (
     EXAMPLES_LIMIT,
     changed_section,
@@ -53,6 +62,7 @@ from dbdiff.report.html_sections import (
 )
 from dbdiff.report.html_values import VALUE_LIMIT
 from dbdiff.report.redaction import option_rows, safe_text
+from dbdiff.report.run_views import history_of, ordered, verdict_label
 from dbdiff.report.templating import asset, csp_hash, environment, trusted_asset
 from dbdiff.report.views import column_rows, pair_name, table_warnings
 from dbdiff.report.words import fmt_count, fmt_duration, fmt_percent
@@ -73,7 +83,11 @@ def render_html(result: DiffResult, *, sample_cap: int = 100) -> str:
         raise ValueError("sample_cap must be >= 0")
     # The warning styles ship only in pages that show warnings: every other page stays the same.
     warned = any(table_warnings(t) for t in result.tables)
-    styles = ("report.css", "warnings.css") if warned else ("report.css",)
+    styles = (
+        "report.css",
+        *(["warnings.css"] if warned else []),
+        *(["run.css"] if is_run_page(result) else []),
+    )
     csp = "; ".join(
         (
             "default-src 'none'",
@@ -85,16 +99,21 @@ def render_html(result: DiffResult, *, sample_cap: int = 100) -> str:
     )
     if is_validation_run(result):
         return _render_validation(result, csp, styles, sample_cap)
+    anchors = {pair_name(t): f"pair-{i}" for i, t in enumerate(result.tables, 1)}
+    history = history_of(result)
     context = {
         **_page_context(result, csp, styles, sample_cap),
         "eyebrow": "dbdiff reconciliation report",
         "single_source": False,
         "title": _title(result),
-        "status_label": STATUS_LABELS.get(result.status, result.status),
+        # A judged run's answer is its verdict; the status stays beside it, in the verdict box.
+        "status_label": verdict_label(result.verdict) or STATUS_LABELS.get(result.status, result.status),
         "headline": pairs_phrase(result),
         "banner": _banner_stats(result),
+        "verdict": verdict_view(result, anchors),
+        "run_trend": run_trend(result),
         "overview": _overview_table(result) if len(result.tables) > 1 else None,
-        "pairs": [_pair_view(t, i, sample_cap) for i, t in enumerate(result.tables, 1)],
+        "pairs": [_pair_view(t, i, sample_cap, history) for i, t in ordered(result)],
         "summary": _summary_payload(result, sample_cap),
     }
     return environment().get_template("report.html.j2").render(context)
@@ -119,6 +138,8 @@ def _page_context(result: DiffResult, csp: str, styles: Sequence[str], sample_ca
         "sample_cap": fmt_count(sample_cap),
         "sample_limit": _sample_limit(result.options),
         "value_limit": fmt_count(VALUE_LIMIT),
+        "verdict": None,  # a check-file run's, set by `render_html`
+        "run_trend": None,
     }
 
 
@@ -128,7 +149,10 @@ def _page_context(result: DiffResult, csp: str, styles: Sequence[str], sample_ca
 def _title(result: DiffResult) -> str:
     names = [pair_name(t) for t in result.tables]
     what = names[0] if len(names) == 1 else f"{fmt_count(len(names))} table pairs"
-    return f"dbdiff: {STATUS_LABELS.get(result.status, result.status)} · {what}"
+    status = STATUS_LABELS.get(result.status, result.status)
+    if result.verdict is not None:
+        status = f"{verdict_label(result.verdict)} ({status.lower()})"
+    return f"dbdiff: {status} · {what}"
 
 
 def _banner_stats(result: DiffResult) -> list[Stat]:
@@ -146,6 +170,7 @@ def _banner_stats(result: DiffResult) -> list[Stat]:
         ("Duplicate keys", t.duplicate_keys, False),
         ("NULL keys", t.null_keys, False),
         ("Schema differences", t.schema_differences, False),
+        ("Tables on one side only", t.one_side, False),
         ("Failed checks", t.validation_failures, False),
         ("Errors", t.errors, False),
     ):
@@ -166,18 +191,30 @@ def _source_view(source: Any) -> dict[str, str]:
 
 def _overview_table(result: DiffResult) -> Table:
     warned = any(table_warnings(t) for t in result.tables)  # the column only when there are any
-    labels = ["Table pair", "Status", "Matched", "Changed", "Only in left", "Only in right"]
-    labels += ["Duplicate keys", "NULL keys", "Failed checks", *(["Warnings"] if warned else [])]
-    head = head_cells(*labels, num=range(2, len(labels)))
+    # A judged run: a Verdict column after the name, the first breach last, the worst tables first.
+    judged = result.verdict is not None or any(t.verdict is not None for t in result.tables)
+    labels = ["Table pair", *(["Verdict"] if judged else []), "Status", "Matched", "Changed", "Only in left"]
+    labels += [
+        "Only in right",
+        "Duplicate keys",
+        "NULL keys",
+        "Failed checks",
+        *(["Warnings"] if warned else []),
+    ]
+    head = head_cells(*labels, *(["Breaches"] if judged else []), num=range(3 if judged else 2, len(labels)))
     body = []
-    for i, t in enumerate(result.tables, 1):
+    for i, t in ordered(result):
         s = t.summary
         n = len(table_warnings(t))
         warnings = [text_cell(fmt_count(n), "num" + (" wn" if n else ""), sort=str(n))] if warned else []
+        verdict, breach = overview_verdict_cells(t) if judged else (None, None)
         body.append(
             (
                 text_cell(pair_name(t), href=f"#pair-{i}"),
-                text_cell(STATUS_LABELS.get(t.status, t.status), f"status s-{t.status}", sort=t.status),
+                *([verdict] if verdict is not None else []),
+                overview_status_cell(t)
+                if t.only_on
+                else text_cell(STATUS_LABELS.get(t.status, t.status), f"status s-{t.status}", sort=t.status),
                 count_cell(s.matched),
                 count_cell(s.changed, emphasize=True),
                 count_cell(s.only_left, emphasize=True),
@@ -186,12 +223,15 @@ def _overview_table(result: DiffResult) -> Table:
                 count_cell(s.null_keys_left + s.null_keys_right, emphasize=True),
                 count_cell(validation_failure_count(t), emphasize=True),
                 *warnings,
+                *([breach] if breach is not None else []),
             )
         )
     return data_table("Table pairs", [head], body)
 
 
-def _pair_view(t: TableResult, index: int, sample_cap: int) -> PairView:
+def _pair_view(
+    t: TableResult, index: int, sample_cap: int, history: Sequence[Mapping[str, Any]] = ()
+) -> PairView:
     s = t.summary
     stats = (
         Stat("Rows left", fmt_count(s.rows_left)),
@@ -214,6 +254,7 @@ def _pair_view(t: TableResult, index: int, sample_cap: int) -> PairView:
     sections = [
         section
         for section in (
+            differences_section(t),
             changed_section(t, sample_cap),
             rows_section(t, "only_left", sample_cap),
             rows_section(t, "only_right", sample_cap),
@@ -228,11 +269,12 @@ def _pair_view(t: TableResult, index: int, sample_cap: int) -> PairView:
         anchor=f"pair-{index}",
         name=pair_name(t),
         status=t.status,
-        status_label=STATUS_LABELS.get(t.status, t.status),
+        status_label=f"Only in {t.only_on}" if t.only_on else STATUS_LABELS.get(t.status, t.status),
         key=", ".join(t.key),
         error=safe_text(t.error) if t.status == "error" or t.error else None,
         headline=table_headline(t),
-        stats=stats if t.status != "error" or s.rows_left or s.rows_right else (),
+        # A table on one side only has no pair to count: its note says which side has it.
+        stats=stats if not t.only_on and (t.status != "error" or s.rows_left or s.rows_right) else (),
         bar=_reconciliation_bar(t),
         only_left_columns=tuple(t.schema.only_left),
         only_right_columns=tuple(t.schema.only_right),
@@ -240,6 +282,7 @@ def _pair_view(t: TableResult, index: int, sample_cap: int) -> PairView:
         sections=tuple(sections),
         run_stats=_run_stats(t.stats),
         open=t.status != "identical" or bool(table_warnings(t)),
+        run=pair_run_view(t, history) if t.verdict is not None or t.only_on or t.window or history else None,
     )
 
 
@@ -365,10 +408,30 @@ def _summary_payload(result: DiffResult, sample_cap: int) -> dict[str, Any]:
                 "validation_failures": validation_failure_count(t),
                 # only when there are any, as in the JSON result: older pages stay byte-identical
                 **({"warnings": len(table_warnings(t))} if table_warnings(t) else {}),
+                **_run_payload(t),
             }
             for t in result.tables
         ],
+        **(result.verdict.to_dict() if result.verdict is not None else {}),
     }
+
+
+def _run_payload(t: TableResult) -> dict[str, Any]:
+    """A judged table's verdict, side, catalog differences and window (only those it has)."""
+    data: dict[str, Any] = {}
+    if t.verdict is not None:
+        data.update(t.verdict.to_dict())
+    if t.only_on:
+        data["only_on"] = t.only_on
+    if t.schema.differences:
+        data["catalog_differences"] = len(t.schema.differences)
+    if isinstance(t.window, Mapping):
+        data["window"] = {
+            str(k): safe_text(v) if isinstance(v, str) else v
+            for k, v in t.window.items()
+            if isinstance(v, (int, str)) or v is None
+        }
+    return data
 
 
 # --- a validation run (`dbdiff validate`): one source and its checks, no diff words ---

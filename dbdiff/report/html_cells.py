@@ -81,6 +81,7 @@ class PairView:
     sections: tuple[Section, ...]
     run_stats: str
     open: bool
+    run: Any = None  # html_run.PairRunView: what a check-file run adds (None for a plain diff)
 
 
 def sort_token(value: Any) -> str | None:

@@ -7,6 +7,13 @@ could not run is an `<error>` on `row_presence` with its other checks `<skipped>
 equal only because a rule reads them leniently) are never failures: each column with any is a
 passing `warnings[column]` testcase that tells them in its `<system-out>`. Run metadata goes into
 `<properties>`. The output validates against the junit-10.xsd that pytest tests with.
+
+A run judged by thresholds (`dbdiff run`) fails exactly where its verdict does: each `fail`
+breach is a failing `threshold[metric]` testcase (the run's own under classname `(run)`), a
+`warn` breach a passing one that says so in its `<system-out>`; the differences' testcases still
+tell every difference, in their `<system-out>`, but pass: the thresholds tolerated them. A table
+on one side only is a `table_presence` testcase, catalog differences go into `schema`, and an
+incremental window is a passing `window` testcase that describes it.
 """
 
 from __future__ import annotations
@@ -24,6 +31,15 @@ from dbdiff.report.formatting import (
 )
 from dbdiff.report.json_paths import json_columns, json_where
 from dbdiff.report.redaction import option_rows, safe_text
+from dbdiff.report.run_views import (
+    breach_text,
+    difference_rows,
+    difference_text,
+    only_on_text,
+    verdict_counts,
+    window_facts,
+    window_text,
+)
 from dbdiff.report.views import column_rows, pair_name, table_warnings, warning_example
 from dbdiff.report.words import counted, fmt_count, truncate
 
@@ -34,6 +50,7 @@ _BODY_SAMPLES = 10  # example lines in a failure body
 _MESSAGE_LIMIT = 500
 _VALUE_LIMIT = 80
 _SKIPPED = "not run: this table pair failed"
+RUN_CLASSNAME = "(run)"  # the classname of a run's own threshold testcases
 
 
 @dataclass(frozen=True)
@@ -59,7 +76,8 @@ def render_junit(result: DiffResult) -> str:
     if validation_run:
         cases = [(t.left_table, case) for t in result.tables for case in _check_cases(t)]
     else:
-        cases = [(pair_name(t), case) for t in result.tables for case in _cases(t)]
+        cases = [(pair_name(t), case) for t in result.tables for case in _judged(t, _cases(t))]
+        cases += [(RUN_CLASSNAME, case) for case in _run_cases(result)]
     suite_name = "dbdiff validate" if validation_run else "dbdiff"
     counts = {
         "tests": str(len(cases)),
@@ -122,6 +140,11 @@ def _properties(result: DiffResult) -> list[tuple[str, str]]:
             (f"{side}.dialect", safe_text(source.dialect)),
             (f"{side}.server_version", safe_text(source.server_version)),
         ]
+    if result.verdict is not None:
+        props += [
+            ("verdict", result.verdict.level),
+            ("verdict.tables", verdict_counts(result)),
+        ]
     props += [(f"option.{name}", value) for name, value in option_rows(result.options)]
     return props
 
@@ -129,8 +152,15 @@ def _properties(result: DiffResult) -> list[tuple[str, str]]:
 def _cases(t: TableResult) -> list[_Case]:
     if t.status == "error":
         return _error_cases(t)
+    if t.only_on:
+        return [_Case("table_presence", "failure", only_on_text(t), "TablePresence")]
     s = t.summary
     cases = [_schema_case(t), _presence_case(t)]
+    if t.window is not None:
+        out = "\n".join(
+            [window_text(t.window), *(f"{label}: {value}" for label, value in window_facts(t.window))]
+        )
+        cases.append(_Case("window", out=out))
     rows = column_rows(t)
     cases += [_values_case(t, row.name, row.mismatches) for row in rows]
     if s.changed and not any(row.mismatches for row in rows):
@@ -156,19 +186,52 @@ def _error_cases(t: TableResult) -> list[_Case]:
 
 def _schema_case(t: TableResult) -> _Case:
     left, right = t.schema.only_left, t.schema.only_right
-    if not left and not right:
+    differences = difference_rows(t)
+    if not left and not right and not differences:
         return _Case("schema")
     parts = []
     if left:
         parts.append(f"{counted(len(left), 'column')} only in left")
     if right:
         parts.append(f"{counted(len(right), 'column')} only in right")
+    if differences:
+        parts.append(counted(len(differences), "catalog difference"))
     body = []
     if left:
         body.append("only in left: " + ", ".join(left))
     if right:
         body.append("only in right: " + ", ".join(right))
+    body += [difference_text(d) for d in differences]
     return _Case("schema", "failure", ", ".join(parts), "SchemaMismatch", "\n".join(body))
+
+
+def _judged(t: TableResult, cases: list[_Case]) -> list[_Case]:
+    """A judged table's cases: differences pass (told in system-out), each breach is a case."""
+    if t.verdict is None:
+        return cases
+    told = [
+        _Case(c.name, out="\n".join(x for x in (c.message, c.body, c.out) if x))
+        if c.outcome == "failure"
+        else c
+        for c in cases
+    ]
+    errored = t.status == "error"
+    return told + [_breach_case(b, t) for b in t.verdict.breaches if not (errored and b.metric == "error")]
+
+
+def _breach_case(breach: Any, table: TableResult | None = None) -> _Case:
+    name = f"threshold[{breach.metric}]"
+    text = breach_text(breach, table)
+    if breach.level == "fail":
+        return _Case(name, "failure", text, "ThresholdBreach", text)
+    return _Case(name, out=f"{str(breach.level).upper()}: {text}")
+
+
+def _run_cases(result: DiffResult) -> list[_Case]:
+    """The run's own breaches (over its totals), as testcases of classname `(run)`."""
+    if result.verdict is None:
+        return []
+    return [_breach_case(b) for b in result.verdict.breaches if b.scope == "run" or b.table is None]
 
 
 def _presence_case(t: TableResult) -> _Case:

@@ -9,7 +9,7 @@ cut at a row boundary and replaced by an explicit "N more ... omitted" line. No 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,19 @@ from dbdiff.report.formatting import (
 )
 from dbdiff.report.json_paths import json_columns, json_where
 from dbdiff.report.redaction import safe_text
+from dbdiff.report.run_views import (
+    difference_rows,
+    first_breach,
+    history_key,
+    history_of,
+    ordered,
+    run_breach_lines,
+    table_breach_lines,
+    verdict_counts,
+    verdict_label,
+    window_text,
+)
+from dbdiff.report.trend import run_count, trend_line
 from dbdiff.report.views import (
     SAMPLE_TITLES,
     changed_columns,
@@ -44,6 +57,8 @@ if TYPE_CHECKING:
     from dbdiff.result import DiffResult, TableResult
 
 _ICONS = {"identical": "✅", "different": "❌", "error": "⚠️"}
+_VERDICT_ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
+_BREACHES = 20  # breaches listed under a run's verdict
 _RESERVE = 1_024  # bytes kept back for closing tags and "omitted" notes
 _MIN_BYTES = 4_096
 _VALUE_LIMIT = 100
@@ -71,28 +86,44 @@ def render_markdown(result: DiffResult, *, max_bytes: int = 1_000_000, sample_ca
     if is_validation_run(result):
         return _validation_run(out, result, max_bytes)
     status = result.status
-    out.add(f"## {_ICONS.get(status, '')} dbdiff: {STATUS_LABELS.get(status, status)}\n\n")
+    verdict = result.verdict
+    if verdict is None:
+        out.add(f"## {_ICONS.get(status, '')} dbdiff: {STATUS_LABELS.get(status, status)}\n\n")
+    else:
+        label = f"{verdict_label(verdict)} ({STATUS_LABELS.get(status, status).lower()})"
+        out.add(f"## {_VERDICT_ICONS.get(verdict.level, '')} dbdiff: {md(label)}\n\n")
     out.add(md(run_headline(result)) + "\n\n")
+    _verdict_block(out, result)
     out.add(f"{md(safe_text(result.left.url))} ⇄ {md(safe_text(result.right.url))}  \n")
     out.add(
         f"Started {md(result.started_at or 'unknown')} · took {fmt_duration(result.duration_s)}"
         f" · dbdiff {md(result.dbdiff_version or 'unknown')}\n\n"
     )
 
+    judged = verdict is not None or any(t.verdict is not None for t in result.tables)
     header = (
         "| Table pair | Status | Matched | Changed | Only in left | Only in right "
         "| Duplicate keys | NULL keys | Failed checks |\n"
         "|---|---|--:|--:|--:|--:|--:|--:|--:|\n"
     )
+    if judged:
+        header = header.replace("| Status |", "| Verdict | Status |", 1).replace(
+            "|---|---|", "|---|---|---|", 1
+        )
+        header = header.replace("| Failed checks |\n", "| Failed checks | Breaches |\n").replace(
+            "--:|\n", "--:|---|\n"
+        )
+    tables = [t for _, t in ordered(result)]
     if out.add(header):
-        for i, t in enumerate(result.tables):
-            if not out.add(_pair_row(t)):
+        for i, t in enumerate(tables):
+            if not out.add(_pair_row(t, judged)):
                 out.force(_omitted(len(result.tables) - i, "table pair", "table pairs", "from this table"))
                 break
     out.add("\n")
 
-    for i, t in enumerate(result.tables):
-        if out.full or not _write_pair(out, t, sample_cap):
+    history = history_of(result)
+    for i, t in enumerate(tables):
+        if out.full or not _write_pair(out, t, sample_cap, history):
             out.force(_omitted(len(result.tables) - i, "table pair", "table pairs"))
             break
     text = "".join(out.parts)
@@ -129,11 +160,38 @@ def _omitted(n: int, singular: str, plural: str, where: str = "") -> str:
     return f"\n_… {what} omitted{suffix} to stay under the size limit._\n\n"
 
 
-def _pair_row(t: TableResult) -> str:
+def _verdict_block(out: _Writer, result: DiffResult) -> None:
+    """A judged run's verdict, its breaches (fail first) and the run's trend, under the headline."""
+    verdict = result.verdict
+    if verdict is not None:
+        counts = verdict_counts(result)
+        out.add(
+            f"**Verdict: {verdict.level.upper()}**" + (f" · tables: {md(counts)}" if counts else "") + "\n\n"
+        )
+        lines = run_breach_lines(result)
+        for line in lines[:_BREACHES]:
+            out.add(f"- {_VERDICT_ICONS.get(line.level, '')} {md(line.level.upper())} {md(str(line))}\n")
+        if len(lines) > _BREACHES:
+            out.add(f"- … {fmt_count(len(lines) - _BREACHES)} more\n")
+        if lines:
+            out.add("\n")
+    trend = trend_line(history_of(result))
+    if trend:
+        out.add(f"**Trend** (last {fmt_count(len(history_of(result)))} runs): {md(trend)}\n\n")
+
+
+def _pair_row(t: TableResult, judged: bool = False) -> str:
     s = t.summary
+    status = (
+        f"➖ Only in {t.only_on}"
+        if t.only_on
+        else f"{_ICONS.get(t.status, '')} {STATUS_LABELS.get(t.status, t.status)}"
+    )
+    verdict = [f"{_VERDICT_ICONS.get(t.verdict.level, '')} {verdict_label(t.verdict)}" if t.verdict else ""]
     cells = [
         md(pair_name(t)),
-        f"{_ICONS.get(t.status, '')} {STATUS_LABELS.get(t.status, t.status)}",
+        *(verdict if judged else []),
+        status,
         fmt_count(s.matched),
         fmt_count(s.changed),
         fmt_count(s.only_left),
@@ -141,6 +199,7 @@ def _pair_row(t: TableResult) -> str:
         fmt_count(s.duplicate_keys_left + s.duplicate_keys_right),
         fmt_count(s.null_keys_left + s.null_keys_right),
         fmt_count(validation_failure_count(t)),
+        *([md(first_breach(t))] if judged else []),
     ]
     return "| " + " | ".join(cells) + " |\n"
 
@@ -154,11 +213,17 @@ class _Block:
     outro: str = ""
 
 
-def _write_pair(out: _Writer, t: TableResult, sample_cap: int) -> bool:
+def _write_pair(
+    out: _Writer, t: TableResult, sample_cap: int, history: Sequence[Mapping[str, Any]] = ()
+) -> bool:
     """Write one pair's `<details>`; False when not even its opening fits."""
-    summary = f"{_ICONS.get(t.status, '')} {pair_name(t)} · {table_headline(t)}"
+    if t.verdict is None:
+        summary = f"{_ICONS.get(t.status, '')} {pair_name(t)} · {table_headline(t)}"
+    else:
+        icon = _VERDICT_ICONS.get(t.verdict.level, "")
+        summary = f"{icon} {pair_name(t)} · {t.verdict.level.upper()} · {table_headline(t)}"
     rest = "\n_… the rest of this pair omitted to stay under the size limit._\n\n"
-    return _write_details(out, summary, lambda: _pair_blocks(t, sample_cap), "of this pair", rest)
+    return _write_details(out, summary, lambda: _pair_blocks(t, sample_cap, history), "of this pair", rest)
 
 
 def _write_details(
@@ -188,14 +253,40 @@ def _write_details(
     return True
 
 
-def _pair_blocks(t: TableResult, sample_cap: int) -> Iterable[_Block]:
+def _run_blocks(t: TableResult, history: Sequence[Mapping[str, Any]]) -> Iterable[_Block]:
+    """What a check-file run adds to a pair: breaches, the table on one side, window, trend, catalog."""
+    breaches = table_breach_lines(t)
+    if breaches:
+        rows = [f"- {_VERDICT_ICONS.get(b.level, '')} {md(b.level.upper())} {md(b.text)}\n" for b in breaches]
+        yield _Block("", rows, "\n")
+    if t.window is not None:
+        yield _Block(f"**Window:** {md(window_text(t.window))}\n\n", ())
+    if run_count(history, history_key(t)) > 1:
+        yield _Block(f"**Trend:** {md(trend_line(history, history_key(t)))}\n\n", ())
+
+
+def _difference_blocks(t: TableResult) -> Iterable[_Block]:
+    rows = [
+        "| " + " | ".join(md(x) for x in (d.kind_label, d.column, d.left, d.right, d.message)) + " |\n"
+        for d in difference_rows(t)
+    ]
+    if rows:
+        head = "**Catalog differences**\n\n| Kind | Column | Left | Right | Note |\n|---|---|---|---|---|\n"
+        yield _Block(head, rows, "\n")
+
+
+def _pair_blocks(
+    t: TableResult, sample_cap: int, history: Sequence[Mapping[str, Any]] = ()
+) -> Iterable[_Block]:
     s = t.summary
     if t.status == "error" or t.error:
         yield _Block(f"**Error:** {md(truncate(safe_text(t.error) or 'unknown error', 2_000))}\n\n", ())
+    yield from _run_blocks(t, history)
     facts = []
     if t.key:
         facts.append("Key: " + md(", ".join(t.key)))
-    if t.status != "error" or s.rows_left or s.rows_right:
+    # A table on one side only has no row counts to pair: its headline says so.
+    if not t.only_on and (t.status != "error" or s.rows_left or s.rows_right):
         facts += [f"Rows left: {fmt_count(s.rows_left)}", f"Rows right: {fmt_count(s.rows_right)}"]
     if facts:
         yield _Block(" · ".join(facts) + "\n\n", ())
@@ -206,6 +297,7 @@ def _pair_blocks(t: TableResult, sample_cap: int) -> Iterable[_Block]:
         if t.schema.only_right:
             lines.append("**Columns only in right:** " + ", ".join(md(c) for c in t.schema.only_right))
         yield _Block("  \n".join(lines) + "\n\n", ())
+    yield from _difference_blocks(t)
 
     rows = column_rows(t)
     if rows:
@@ -340,6 +432,8 @@ def _warning_blocks(t: TableResult) -> Iterable[_Block]:
 # --- a validation run (`dbdiff validate`): one source and its checks, no diff words ---
 
 _CHECK_ICONS = {"identical": "✅", "different": "❌", "error": "⚠️"}
+_VERDICT_ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
+_BREACHES = 20  # breaches listed under a run's verdict
 
 
 def _validation_run(out: _Writer, result: DiffResult, max_bytes: int) -> str:

@@ -26,6 +26,22 @@ from dbdiff.report.formatting import (
 )
 from dbdiff.report.json_paths import json_columns, json_where
 from dbdiff.report.redaction import safe_text
+from dbdiff.report.run_views import (
+    difference_rows,
+    difference_text,
+    first_breach,
+    has_run_parts,
+    history_key,
+    history_of,
+    ordered,
+    run_breach_lines,
+    table_breach_lines,
+    verdict_counts,
+    verdict_label,
+    verdict_sentence,
+    window_text,
+)
+from dbdiff.report.trend import run_count, trend_line
 from dbdiff.report.views import (
     SAMPLE_TITLES,
     pair_name,
@@ -43,6 +59,9 @@ if TYPE_CHECKING:
     from dbdiff.result import DiffResult, TableResult
 
 _STYLES = {"identical": "bold green", "different": "bold yellow", "error": "bold red"}
+_VERDICT_STYLES = {"pass": "bold green", "warn": "bold yellow", "fail": "bold red"}
+_BREACH_MARKS = {"fail": "✗", "warn": "!"}
+_BREACH_LINES = 50  # breaches listed above a run's verdict line
 _TOP_COLUMNS = 10
 _VALUE_LIMIT = 60
 _WARNING_EXAMPLES = 2  # example values shown per warning
@@ -54,7 +73,11 @@ def summary_line(result: DiffResult) -> str:
     if is_validation_run(result):
         label = VALIDATION_LABELS.get(result.status, result.status).lower()
         return escape_controls(f"dbdiff validate {label}: {validation_headline(result)}")
-    return escape_controls(f"dbdiff {result.status}: {run_headline(result)}")
+    line = f"dbdiff {result.status}: {run_headline(result)}"
+    if result.verdict is not None:
+        counts = verdict_counts(result)
+        line += f" · verdict {result.verdict.level}" + (f" ({counts})" if counts else "")
+    return escape_controls(line)
 
 
 def render_text(result: DiffResult, console: Console | None = None, *, max_samples: int = 5) -> None:
@@ -92,6 +115,7 @@ class _Printer:
         self.max_samples = max(0, max_samples)
         encoding = (console.encoding or "utf-8").lower()
         self.encoding = None if encoding.replace("-", "").startswith("utf") else encoding
+        self.history: list[Any] = []
 
     def text(self, value: Any, style: str = "") -> Text:
         from rich.text import Text
@@ -115,15 +139,68 @@ class _Printer:
             self.validation_run(result)
             return
         c = self.console
+        self.history = list(history_of(result))
         self.header(
             result,
             STATUS_LABELS,
             run_headline(result),
             f"{safe_text(result.left.url)} ⇄ {safe_text(result.right.url)}",
         )
-        for table in result.tables:
+        for _, table in ordered(result):
             c.print()
             self.pair(table)
+        if result.verdict is not None or has_run_parts(result.tables):
+            self.judged_run(result)
+
+    def judged_run(self, result: DiffResult) -> None:
+        """The end of a check-file run: the tables worst first, the trend, and the verdict last."""
+        c = self.console
+        if len(result.tables) > 1:
+            c.print()
+            table = self.table(
+                "Table",
+                "Verdict",
+                "Status",
+                "Changed",
+                "Only left",
+                "Only right",
+                "Breaches",
+                numeric=(3, 4, 5),
+            )
+            for _, t in ordered(result):
+                s = t.summary
+                level = t.verdict.level if t.verdict is not None else ""
+                table.add_row(
+                    self.text(pair_name(t)),
+                    self.text(verdict_label(t.verdict).upper(), _VERDICT_STYLES.get(level, "")),
+                    self.text("one side" if t.only_on else STATUS_LABELS.get(t.status, t.status).lower()),
+                    *(self.text(fmt_count(n)) for n in (s.changed, s.only_left, s.only_right)),
+                    self.text(first_breach(t)),
+                )
+            c.print(table)
+        trend = trend_line(history_of(result))
+        if trend:
+            c.print(self.text("Trend: ", "bold") + self.text(trend))
+        verdict = result.verdict
+        if verdict is None:
+            return
+        lines = run_breach_lines(result)
+        counts = verdict_counts(result)
+        head, _, rest = verdict_sentence(result).partition(" · ")
+        last = self.text(head, _VERDICT_STYLES.get(verdict.level, "bold")) + self.text(
+            (f" · tables: {counts}" if counts else "") + (f" · {rest}" if rest else "")
+        )
+        # Every breach is listed above the verdict line when that line cannot show them all.
+        if len(lines) > 3 or last.cell_len > c.width:
+            c.rule(self.text("Breaches", "bold"), align="left", style="dim")
+            for line in lines[:_BREACH_LINES]:
+                mark = f"  {_BREACH_MARKS.get(line.level, '·')} {line.level.upper():4} "
+                c.print(self.text(mark, _VERDICT_STYLES.get(line.level, "")) + self.text(str(line)))
+            if len(lines) > _BREACH_LINES:
+                c.print(self.text(f"  … {fmt_count(len(lines) - _BREACH_LINES)} more", "dim"))
+        c.print()
+        # The verdict is the last line a person sees: one line, cut to the terminal's width.
+        c.print(last, no_wrap=True, overflow="ellipsis")
 
     def header(self, result: DiffResult, labels: Mapping[str, str], headline: str, sources: str) -> None:
         """The run's first three lines: status and headline, what was read, when and how long."""
@@ -183,15 +260,22 @@ class _Printer:
 
     def pair(self, t: TableResult) -> None:
         c = self.console
-        c.rule(
+        title = (
             self.text(pair_name(t), "bold")
             + self.text("  ")
-            + self.text(STATUS_LABELS.get(t.status, t.status), _STYLES.get(t.status, "")),
-            align="left",
-            style="dim",
+            + self.text(
+                f"Only in {t.only_on}" if t.only_on else STATUS_LABELS.get(t.status, t.status),
+                _STYLES.get(t.status, ""),
+            )
         )
+        if t.verdict is not None:
+            title += self.text("  ") + self.text(
+                verdict_label(t.verdict).upper(), _VERDICT_STYLES.get(t.verdict.level, "")
+            )
+        c.rule(title, align="left", style="dim")
         c.print(self.text(table_headline(t)) + self.text(f" · key {', '.join(t.key) or '-'}", "dim"))
-        if t.status != "different":
+        self.run_parts(t)
+        if t.status != "different" or t.only_on:
             # An identical pair is fully told by its headline (and its warnings), an error pair by
             # its message.
             self.warnings(t)
@@ -230,6 +314,7 @@ class _Printer:
             c.print(
                 self.text("Columns only in right: ", "yellow") + self.text(", ".join(t.schema.only_right))
             )
+        self.differences(t)
         self.columns(t)
         self.changed(t)
         for kind in ("only_left", "only_right"):
@@ -237,6 +322,33 @@ class _Printer:
         self.others(t)
         self.validation(t)
         self.warnings(t)
+
+    def run_parts(self, t: TableResult) -> None:
+        """What a check-file run adds to a pair: its breaches, window and trend."""
+        c = self.console
+        for line in table_breach_lines(t):
+            c.print(
+                self.text(
+                    f"  {_BREACH_MARKS.get(line.level, '·')} {line.level.upper()} ",
+                    _VERDICT_STYLES.get(line.level, ""),
+                )
+                + self.text(line.text)
+            )
+        if t.window is not None:
+            c.print(self.text("Window: ", "bold") + self.text(window_text(t.window)))
+        trend = trend_line(self.history, history_key(t))
+        # A table's trend only once it has one, and only when it has counted something.
+        if run_count(self.history, history_key(t)) > 1 and not trend.startswith("no differences"):
+            c.print(self.text("Trend: ", "bold") + self.text(trend))
+        if t.only_on and t.schema.differences:
+            self.differences(t)
+
+    def differences(self, t: TableResult) -> None:
+        rows = difference_rows(t)
+        if rows:
+            self.console.print(self.text("Catalog differences:", "yellow"))
+            for row in rows:
+                self.console.print(self.text(f"  {difference_text(row)}"))
 
     def heading(self, t: TableResult, kind: str, shown: int) -> None:
         total = sample_total(t, kind)
@@ -252,7 +364,7 @@ class _Printer:
         self.console.print()
         for row in top:
             table.add_row(
-                self.text(row.name),
+                self.text(row.name if row.right_name is None else f"{row.name} → {row.right_name}"),
                 self.text(fmt_count(row.mismatches)),
                 self.text(fmt_percent(row.mismatches, t.summary.matched)),
                 self.text(row.rule, "dim"),

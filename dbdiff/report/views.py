@@ -26,7 +26,11 @@ SAMPLE_TITLES = {
 
 
 def pair_name(table: TableResult) -> str:
-    """`orders → orders_v2`, or `orders` when both sides share the name."""
+    """`orders → orders_v2`, or `orders` when both sides share the name (or it is on one side only)."""
+    if table.only_on == "left":
+        return table.left_table or table.right_table
+    if table.only_on == "right":
+        return table.right_table or table.left_table
     if table.left_table == table.right_table:
         return table.left_table
     return f"{table.left_table} → {table.right_table}"

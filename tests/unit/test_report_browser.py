@@ -296,3 +296,90 @@ def test_validation_report_in_the_browser(browser: Any, tmp_path: Path) -> None:
         assert "Rows right" not in body and "matched" not in body and "⇄" not in body
     finally:
         page.close()
+
+
+def test_run_report_with_history_and_its_trend_charts(browser: Any, tmp_path: Path) -> None:
+    """A judged run with four runs of history: the verdict first, the charts drawn, nothing fetched."""
+    page, watch = _open(browser, tmp_path, "run", render_html(fx.run_result()))
+    try:
+        _assert_clean(page, watch, (tmp_path / "run.html").as_uri())
+        assert page.inner_text("h1") == "Fail"
+        assert "FAIL orders: changed 12 rows > fail limit 10" in page.inner_text(".verdict-box")
+        charts = page.locator("svg.trend")
+        assert charts.count() == 4  # the run's, and orders', customers' and shipments' (2+ runs each)
+        page.click("#toolbar button:has-text('Expand all')")  # shipments is identical: closed
+        for i in range(charts.count()):
+            box = charts.nth(i).bounding_box()
+            assert box is not None and box["width"] >= 300 and box["height"] >= 80, box
+        # every line is drawn, every point has its tooltip
+        assert page.evaluate(
+            "[...document.querySelectorAll('svg.trend polyline')].every(p => p.getTotalLength() > 0)"
+        )
+        assert page.evaluate(
+            "[...document.querySelectorAll('svg.trend circle')].every(c => c.querySelector('title'))"
+        )
+        # text and axes take the page's text colour
+        assert page.evaluate(
+            "(() => { const s = document.querySelector('svg.trend');"
+            " return getComputedStyle(s.querySelector('text')).fill === getComputedStyle(s).color; })()"
+        )
+        # a breach links to its table's card, wherever the worst-first order put it
+        link = page.locator(".verdict-box a:has-text('audit_log')")
+        assert link.get_attribute("href") == "#pair-4"
+        link.click()  # the page's script scrolls to the card (and opens it)
+        assert page.evaluate("document.querySelector('#pair-4 .pair-name').textContent") == "audit_log"
+        assert page.evaluate(
+            "(() => { const r = document.querySelector('#pair-4').getBoundingClientRect();"
+            " return r.top >= -1 && r.top < innerHeight; })()"
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report-run.png"), full_page=True)
+    finally:
+        page.close()
+    page, watch = _open(browser, tmp_path, "run-narrow", render_html(fx.run_result()), width=400)
+    try:
+        _assert_clean(page, watch, (tmp_path / "run-narrow.html").as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400  # the charts shrink
+    finally:
+        page.close()
+
+
+def test_first_run_shows_a_point_and_a_note(browser: Any, tmp_path: Path) -> None:
+    page, watch = _open(browser, tmp_path, "first", render_html(fx.run_result(history=1)))
+    try:
+        _assert_clean(page, watch, (tmp_path / "first.html").as_uri())
+        charts = page.locator("svg.trend")
+        assert charts.count() == 1  # the run's; a table's first run gets a sentence, not a chart
+        assert "first run: no trend yet" in (charts.text_content() or "")
+        assert charts.locator("circle").count() == 3 and charts.locator("polyline").count() == 0
+        assert "First run of this table: no trend yet." in page.inner_text("#pair-1")
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize(
+    ("scheme", "background", "text"), [("light", "#ffffff", "#1f2328"), ("dark", "#0d1117", "#e6edf3")]
+)
+def test_trend_chart_reads_on_light_and_dark_pages(
+    browser: Any, tmp_path: Path, scheme: str, background: str, text: str
+) -> None:
+    """The chart brings no colours of its own for text and axes, so a dark page (the dashboard,
+    a notebook's dark theme) shows them in its own light text colour."""
+    from dbdiff.report.trend import trend_svg
+
+    svg = trend_svg(fx.run_result().history, "orders")
+    page, watch = _open(
+        browser,
+        tmp_path,
+        f"trend-{scheme}",
+        f'<!DOCTYPE html><html><body style="background:{background};color:{text}">{svg}</body></html>',
+    )
+    try:
+        _assert_clean(page, watch, (tmp_path / f"trend-{scheme}.html").as_uri())
+        fills = page.evaluate("[...document.querySelectorAll('svg text')].map(t => getComputedStyle(t).fill)")
+        r, g, b = (int(text[i : i + 2], 16) for i in (1, 3, 5))
+        assert fills and set(fills) == {f"rgb({r}, {g}, {b})"}
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator("svg").screenshot(path=str(ARTIFACTS / f"trend-{scheme}.png"))
+    finally:
+        page.close()

@@ -87,7 +87,7 @@ def test_no_external_urls(name: str, pages: dict[str, str]) -> None:
         assert "url(" not in css and "@import" not in css
     assert not re.search(r"""(?:src|href|action)\s*=\s*["']?\s*(?:[a-z]+:)?//""", html, re.I)
     assert not re.search(r"url\(\s*[\"']?\s*(?:[a-z]+:)?//", html, re.I)
-    if name != "hostile":  # the hostile fixture carries URLs as (escaped) data on purpose
+    if "hostile" not in name:  # the hostile fixtures carry URLs as (escaped) data on purpose
         assert not re.search(r"https?:|//", html.replace("mysql://", "").replace("postgresql://", ""))
 
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from dbdiff.report import render_card_html, render_html, render_junit, render_markdown, render_plain_text
 from dbdiff.result import (
+    Breach,
     ColumnPair,
     ColumnStat,
     DiffResult,
@@ -21,6 +22,7 @@ from dbdiff.result import (
     TableResult,
     Validation,
     ValidationFailure,
+    Verdict,
 )
 from tests import report_fixtures as fx
 
@@ -41,6 +43,43 @@ VALUE = st.one_of(
     TEXT,
 )
 COUNT = st.integers(min_value=0, max_value=10**9)
+LEVEL = st.sampled_from(["pass", "warn", "fail"])
+
+
+@st.composite
+def verdicts(draw: Any) -> Verdict:
+    """A verdict with any breaches: hostile metrics, limits and table names, any value."""
+    breaches = tuple(
+        Breach(
+            metric=draw(st.sampled_from(["changed", "only_left", "schema", "error"]) | NAME),
+            level=draw(st.sampled_from(["warn", "fail"])),
+            value=draw(st.integers(0, 10**12) | st.floats(0, 1e12)),
+            limit=draw(TEXT),
+            scope=draw(st.sampled_from(["table", "run"])),
+            table=draw(st.none() | NAME),
+        )
+        for _ in range(draw(st.integers(0, 3)))
+    )
+    return Verdict(draw(LEVEL), breaches)
+
+
+def history_entries(draw: Any, names: list[str]) -> tuple[dict[str, Any], ...]:
+    """Runs of a check file as a history store might hold them, some counts not numbers at all."""
+    name = (st.sampled_from(names) | NAME) if names else NAME
+    return tuple(
+        {
+            "run_id": draw(TEXT),
+            "started_at": draw(TEXT),
+            "verdict": draw(LEVEL | TEXT),
+            "tables": {
+                table: {"verdict": draw(LEVEL), **{m: draw(COUNT | VALUE) for m in ("changed", "only_left")}}
+                for table in draw(st.lists(name, max_size=3))
+            },
+        }
+        for _ in range(draw(st.integers(0, 4)))
+    )
+
+
 ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -70,6 +109,16 @@ def tables(draw: Any) -> TableResult:
             only_right=tuple(draw(st.lists(NAME, max_size=2))),
             columns=tuple(
                 ColumnPair(c, draw(TEXT), draw(TEXT), draw(TEXT), draw(st.none() | NAME)) for c in columns
+            ),
+            differences=tuple(
+                {
+                    "kind": draw(st.sampled_from(["type", "nullability", "primary_key"]) | TEXT),
+                    "column": draw(st.none() | NAME),
+                    "left": draw(VALUE | st.lists(NAME, max_size=2)),
+                    "right": draw(VALUE | st.lists(NAME, max_size=2)),
+                    "message": draw(TEXT),
+                }
+                for _ in range(draw(st.integers(0, 2)))
             ),
         ),
         summary=Summary(**{f: draw(COUNT) for f in Summary.__dataclass_fields__}),
@@ -110,19 +159,27 @@ def tables(draw: Any) -> TableResult:
             }
             for _ in range(draw(st.integers(0, 2)))
         ),
+        verdict=draw(st.none() | verdicts()),
+        only_on=draw(st.sampled_from([None, "left", "right"])),
+        window=draw(
+            st.none() | st.dictionaries(st.sampled_from(["since", "keys_compared"]) | NAME, VALUE, max_size=3)
+        ),
     )
 
 
 @st.composite
 def results(draw: Any) -> DiffResult:
+    tables_ = tuple(draw(st.lists(tables(), max_size=3)))
     return DiffResult(
         left=SourceInfo(draw(TEXT), draw(TEXT), draw(TEXT)),
         right=SourceInfo(draw(TEXT), draw(TEXT), draw(TEXT)),
-        tables=tuple(draw(st.lists(tables(), max_size=3))),
+        tables=tables_,
         started_at=draw(TEXT),
         duration_s=draw(st.floats(min_value=0, max_value=1e7)),
         dbdiff_version=draw(TEXT),
         options=draw(st.dictionaries(NAME, VALUE | st.lists(VALUE, max_size=3), max_size=4)),
+        verdict=draw(st.none() | verdicts()),
+        history=history_entries(draw, [t.left_table for t in tables_]),
     )
 
 

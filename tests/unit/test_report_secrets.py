@@ -15,7 +15,7 @@ EVERY_RENDERING = {
 }
 
 
-@pytest.mark.parametrize("fixture", ["error", "hostile"])
+@pytest.mark.parametrize("fixture", ["error", "hostile", "run_hostile"])
 @pytest.mark.parametrize("rendering", sorted(EVERY_RENDERING))
 def test_password_never_appears(fixture: str, rendering: str) -> None:
     out = EVERY_RENDERING[rendering](fx.FIXTURES[fixture]())
