@@ -8,6 +8,7 @@ which does no IO.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -67,6 +68,10 @@ class PlanOptions(Protocol):
     def match_names(self) -> str: ...
 
 
+#: What narrows a plan's sides before they are measured: (plan, sides, catalogs, executor) -> plan.
+Narrow = Callable[[DiffPlan, Sequence[Side], Sequence[TableCatalog], Executor], DiffPlan]
+
+
 @dataclasses.dataclass(frozen=True)
 class SideSpec:
     """A side before planning: its source, table and condition, and the option that gave the condition."""
@@ -103,7 +108,14 @@ def build_plan(
             "--right-where" if options.right_where is not None else "--where",
         ),
     )
-    return plan_sides(specs, options, rules=rules, executor=executor, uncovered=uncovered, catalog=catalog)
+    narrow = None
+    if options.since is not None:
+        from dbdiff.engine.window import narrow_to_window
+
+        narrow = functools.partial(narrow_to_window, options=options)
+    return plan_sides(
+        specs, options, rules=rules, executor=executor, uncovered=uncovered, catalog=catalog, narrow=narrow
+    )
 
 
 def plan_one(source: Source, options: PlanOptions, *, executor: Executor | None = None) -> DiffPlan:
@@ -119,8 +131,13 @@ def plan_sides(
     executor: Executor | None = None,
     uncovered: str = "error",
     catalog: bool = False,
+    narrow: Narrow | None = None,
 ) -> DiffPlan:
-    """The plan of one or two sides (a one-side plan pairs the side with itself)."""
+    """The plan of one or two sides (a one-side plan pairs the side with itself).
+
+    `narrow` (an incremental window) may narrow the sides' conditions once the columns are paired
+    and before the sides are counted and cut into chunks.
+    """
     first, last = specs[0], specs[-1]
     with using(executor, 2) as ex:
         catalogs = _each(ex, specs, lambda spec: spec.source.introspect(spec.table))
@@ -159,6 +176,9 @@ def plan_sides(
             found = catalog_differences(plan, catalogs[0], catalogs[-1])
             plan = dataclasses.replace(plan, differences=plan.differences + found)
         sides = sides_of(plan, [spec.source for spec in specs])
+        if narrow is not None:
+            plan = narrow(plan, sides, catalogs, ex)
+            sides = sides_of(plan, [spec.source for spec in specs])
         measured = _each(
             ex,
             list(zip(sides, specs, strict=True)),
