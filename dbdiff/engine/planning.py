@@ -176,13 +176,21 @@ def plan_sides(
             found = catalog_differences(plan, catalogs[0], catalogs[-1])
             plan = dataclasses.replace(plan, differences=plan.differences + found)
         sides = sides_of(plan, [spec.source for spec in specs])
+        counted: Sequence[int | None] = (None, None)
+        most = None
         if narrow is not None:
+            # A window knows each side's rows (the keys it holds) and that no side holds more
+            # than the window's keys: no COUNT(*), and no boundaries below one chunk's worth.
             plan = narrow(plan, sides, catalogs, ex)
             sides = sides_of(plan, [spec.source for spec in specs])
+            counted = (plan.rows_left, plan.rows_right)
+            most = max(counted)
         measured = _each(
             ex,
-            list(zip(sides, specs, strict=True)),
-            lambda pair: _measure(pair[0], pair[1], options.chunk_size, named=len(specs) > 1),
+            [(side, spec, counted[i]) for i, (side, spec) in enumerate(zip(sides, specs, strict=True))],
+            lambda item: _measure(
+                item[0], item[1], options.chunk_size, named=len(specs) > 1, rows=item[2], most=most
+            ),
         )
     (rows_left, left_bounds), (rows_right, right_bounds) = measured[0], measured[-1]
     # One side keeps its chunks in its own order (never re-sorted in Python, which orders strings
@@ -213,11 +221,23 @@ def _choose_key(
         ) from exc
 
 
-def _measure(side: Side, spec: SideSpec, chunk_size: int, *, named: bool) -> tuple[int, list[KeyValue]]:
-    """A side's row count and chunk boundaries; with `named`, a rejected condition names its side."""
+def _measure(
+    side: Side,
+    spec: SideSpec,
+    chunk_size: int,
+    *,
+    named: bool,
+    rows: int | None = None,
+    most: int | None = None,
+) -> tuple[int, list[KeyValue]]:
+    """A side's row count (unless known: `rows`) and chunk boundaries (none when the side holds at
+    most `most` rows, one chunk's worth); with `named`, a rejected condition names its side."""
     try:
-        rows = side.source.count_rows(side.table, side.where)
-        bounds = side.source.key_boundaries(side.table, side.key, chunk_size, side.where)
+        if rows is None:
+            rows = side.source.count_rows(side.table, side.where)
+        bounds: Sequence[KeyValue] = []
+        if most is None or most > chunk_size:
+            bounds = side.source.key_boundaries(side.table, side.key, chunk_size, side.where)
     except WhereRejected as exc:
         if not named:
             raise

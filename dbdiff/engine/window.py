@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import decimal
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -26,7 +27,7 @@ from dbdiff.engine.side import Side
 from dbdiff.errors import ColumnError, UsageError, WhereRejected
 from dbdiff.names import did_you_mean
 from dbdiff.options import DiffOptions
-from dbdiff.plan import DiffPlan, bound_order, canonical_bounds
+from dbdiff.plan import DiffPlan, canonical_bound
 from dbdiff.sources.base import KeyValue, key_set_predicate
 from dbdiff.timewindow import iso_utc, shown_duration
 
@@ -66,7 +67,8 @@ def narrow_to_window(
     options: DiffOptions,
     now: dt.datetime | None = None,
 ) -> DiffPlan:
-    """`plan` with each side's condition narrowed to the window's keys, and `plan.window` set."""
+    """`plan` with each side's condition narrowed to the window's keys, `plan.window` set, and
+    `rows_left`/`rows_right` the rows each side holds of those keys."""
     window = Window.of(options, now)
     name = str(options.updated_column)
     columns, zone = _updated_columns(plan, catalogs, name)
@@ -92,6 +94,19 @@ def narrow_to_window(
         )
     ordered = _sorted(keys)
     wheres = [_narrowed(side, ordered) for side in sides]
+    # Each side holds the keys it wrote in the window, and perhaps some the other side wrote:
+    # only those are counted in the database (a short key list, not the whole window's). That
+    # holds where a key is one row (the primary key) and equal keys are equal values (numbers,
+    # dates: a collation may make 'abc' and 'ABC' one key); else the database counts them all.
+    exact = plan.shared_boundaries and all(
+        tuple(c.name for c in side.key) == tuple(catalog.primary_key)
+        for side, catalog in zip(sides, catalogs, strict=True)
+    )
+
+    def holding(side: Side, written: set[KeyValue]) -> int:
+        return _holding(side, written & keys, keys - written) if exact else _holding(side, set(), keys)
+
+    rows = executor.both(lambda: holding(left, written_left), lambda: holding(right, written_right))
     shown: dict[str, Any] = {
         "updated_column": name,
         "since": iso_utc(window.since),
@@ -102,7 +117,20 @@ def narrow_to_window(
         "keys_compared": len(keys),
         "in_flight": len(in_flight),
     }
-    return dataclasses.replace(plan, where=wheres[0], right_where=wheres[1], window=shown)
+    return dataclasses.replace(
+        plan, where=wheres[0], right_where=wheres[1], window=shown, rows_left=rows[0], rows_right=rows[1]
+    )
+
+
+def _holding(side: Side, own: set[KeyValue], others: set[KeyValue]) -> int:
+    """How many of the window's keys `side` holds: its own window's, and those of `others` it has."""
+    if not others:
+        return len(own)
+    where = _narrowed(side, _sorted(others))
+    try:
+        return len(own) + side.source.count_rows(side.table, where)
+    except WhereRejected as exc:
+        raise exc.for_side(side.name, side.source.dialect, "--since") from None
 
 
 def _updated_columns(
@@ -156,19 +184,28 @@ def _keys(side: Side, condition: str) -> set[KeyValue]:
     except WhereRejected as exc:
         option = "--where and --since" if side.where else "--since"
         raise exc.for_side(side.name, side.source.dialect, option) from None
-    return {_hashable(k) for k in canonical_bounds(keys, side.key)}
+    if not keys:
+        return set()
+    columns = []
+    for values, column in zip(zip(*keys, strict=True), side.key, strict=True):
+        if not all(type(v) is int for v in values):  # whole numbers are canonical as they are
+            values = tuple(_hashable(canonical_bound(v, column)) for v in values)
+        columns.append(values)
+    return set(zip(*columns, strict=True))
 
 
-def _hashable(key: KeyValue) -> KeyValue:
-    """A key as one value whatever side read it: a UUID as its text, an array key as a tuple."""
-    return tuple(str(v) if isinstance(v, uuid.UUID) else tuple(v) if isinstance(v, list) else v for v in key)
+def _hashable(value: Any) -> Any:
+    """A key value as one value whatever side read it: a UUID as its text, an array as a tuple."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _sorted(keys: set[KeyValue]) -> list[KeyValue]:
     """The keys in a stable order, so the same window writes the same SQL."""
     try:
-        return sorted(keys, key=bound_order)
-    except TypeError:  # values of mixed types (a side reads a key column otherwise): any fixed order
+        return sorted(keys)
+    except (TypeError, decimal.InvalidOperation):  # mixed types, a decimal NaN: any fixed order
         return sorted(keys, key=repr)
 
 
