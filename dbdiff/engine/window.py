@@ -141,27 +141,36 @@ def _updated_columns(
     The zone is the column's `assume_zone` (a `--rule COL=:assume_zone=Europe/Berlin`), UTC by
     default: a DATETIME holds wall times, and the window's instants are written in that zone.
     """
-    found = []
-    for side, catalog in zip(("left", "right"), catalogs, strict=True):
-        matches = find_named(name, catalog.columns, lambda c: (c.name,))
-        if len(matches) != 1:
-            names = [c.name for c in catalog.columns]
-            why = "is ambiguous (names differing only in case)" if matches else "does not exist"
-            raise ColumnError(
-                f"--updated-column {name!r} {why} on the {side} side ({catalog.name})",
-                hint=did_you_mean(name, names) or None,
-            )
-        column = matches[0]
+    # A compared column is found as the pair it is in (its right name may differ: --map, a
+    # naming convention); its rule knows its zone. Another column is found by name on each side,
+    # and has no rule, so no zone: its wall times are UTC.
+    pairs = find_named(name, plan.all_pairs, lambda p: (p.left.name, p.right.name))
+    if len(pairs) == 1:
+        zone = str(pairs[0].choice.params.get("assume_zone", "UTC"))
+        found = [pairs[0].left, pairs[0].right]
+    else:
+        zone = "UTC"
+        found = [
+            _named(name, side, catalog) for side, catalog in zip(("left", "right"), catalogs, strict=True)
+        ]
+    for side, column in zip(("left", "right"), found, strict=True):
         if column.family not in _STAMPED:
             raise ColumnError(
                 f"--updated-column {column.name!r} is {column.native_type} on the {side} side: "
                 "a window needs a timestamp or datetime column"
             )
-        found.append(column)
-    # A column left out of the comparison has no rule, so no zone: its wall times are UTC.
-    pair = find_named(name, plan.all_pairs, lambda p: (p.left.name, p.right.name))
-    zone = str(pair[0].choice.params.get("assume_zone", "UTC")) if len(pair) == 1 else "UTC"
     return (found[0], found[1]), zone
+
+
+def _named(name: str, side: str, catalog: TableCatalog) -> Column:
+    matches = find_named(name, catalog.columns, lambda c: (c.name,))
+    if len(matches) != 1:
+        why = "is ambiguous (names differing only in case)" if matches else "does not exist"
+        raise ColumnError(
+            f"--updated-column {name!r} {why} on the {side} side ({catalog.name})",
+            hint=did_you_mean(name, [c.name for c in catalog.columns]) or None,
+        )
+    return matches[0]
 
 
 def _stamp(side: Side, column: Column, instant: dt.datetime, zone: str) -> str:

@@ -173,3 +173,19 @@ def test_a_window_above_the_key_cap_stops(monkeypatch):
     left, right = sources(LEFT, RIGHT, ["id"])
     with pytest.raises(UsageError, match="the window holds 5 keys, more than the 2"):
         dbdiff.diff(left, right, table="t", since="15m", updated_column="u")
+
+
+def test_a_window_on_a_key_that_is_not_unique_counts_in_the_source():
+    """--key g with duplicates: a side's rows are not its keys, so the source counts them (the
+    built-in row-count check would fail otherwise)."""
+    rows = {
+        "g": [1, 1, 2, 3],
+        "v": [1, 2, 3, 4],
+        "u": [ago(minutes=1), ago(hours=3), ago(hours=3), ago(minutes=2)],
+    }
+    left = ArrowSource({"t": pl.DataFrame(rows)})
+    right = ArrowSource({"t": pl.DataFrame({**rows, "v": [1, 2, 3, 40]})})
+    table = dbdiff.diff(left, right, table="t", key=["g"], since="15m", updated_column="u").table()
+    assert {f.check for f in table.validation.failures} == {"key_unique"}  # and no row-count failure
+    assert (table.summary.rows_left, table.summary.rows_right) == (3, 3)
+    assert table.summary.duplicate_keys_left == 1 and table.window["keys_compared"] == 2
