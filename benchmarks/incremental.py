@@ -8,7 +8,7 @@ both sides (between 14.5 and 1.5 minutes ago), and among them, on purpose:
 
 * 30 rows changed on the PostgreSQL side (their note), 10 rows deleted there, 10 rows inserted
   there only, and 10 rows written on the MariaDB side only (the right keeps its old updated_at);
-* 20 rows written on the MariaDB side 5 seconds before the check: in flight for --min-age 30s.
+* 20 rows written on the MariaDB side 2 seconds before the check: in flight for --min-age 30s.
 
 The table's own planted differences (scale.py: 100 deleted, 100 added, 0.1% changed, all with old
 timestamps) are outside the window and must not be seen. Then it times, in fresh processes:
@@ -56,6 +56,10 @@ def window_ids(n: int, writes: int) -> list[int]:
     return ids[:writes]
 
 
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
 def repair(n: int, since: str) -> None:
     """Rows a previous run (--reuse) wrote in its window, made again as scale.py built them, so
     no difference of that window is left over (the table's own planted ones are never touched)."""
@@ -92,10 +96,8 @@ def write_window(n: int, writes: int) -> dict[str, object]:
     in_flight = ids[CHANGED + DELETED + LEFT_ONLY : CHANGED + DELETED + LEFT_ONLY + IN_FLIGHT]
     inserted = list(range(n + 1001, n + 1001 + INSERTED))
     both = [i for i in ids if i not in set(left_only)]
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    base = (now - dt.timedelta(minutes=14, seconds=30)).isoformat(sep=" ", timespec="seconds")
-    repair(n, (now - dt.timedelta(days=1)).isoformat(sep=" ", timespec="seconds"))
-    fresh = (now - dt.timedelta(seconds=5)).isoformat(sep=" ", timespec="seconds")
+    repair(n, (utcnow() - dt.timedelta(days=1)).isoformat(sep=" ", timespec="seconds"))
+    base = (utcnow() - dt.timedelta(minutes=14, seconds=30)).isoformat(sep=" ", timespec="seconds")
     listed = lambda values: ", ".join(str(int(v)) for v in values)  # noqa: E731
     mcon = scale._mysql_admin()
     with mcon.cursor() as cur:
@@ -106,9 +108,6 @@ def write_window(n: int, writes: int) -> dict[str, object]:
             f"WHERE id IN ({listed(ids)})"
         )
         cur.execute(f"UPDATE orders SET note = 'written on the left only' WHERE id IN ({listed(left_only)})")
-        cur.execute(
-            f"UPDATE orders SET updated_at = '{fresh}', note = 'in flight' WHERE id IN ({listed(in_flight)})"
-        )
     mcon.close()
     with scale._pg(DB) as con:
         con.execute("SET TimeZone = 'UTC'")
@@ -124,6 +123,16 @@ def write_window(n: int, writes: int) -> dict[str, object]:
         con.execute(
             f"UPDATE orders SET updated_at = TIMESTAMPTZ '{base}+00' WHERE id IN ({listed(inserted)})"
         )
+    # Last, so they are still younger than --min-age when the check runs.
+    fresh = (utcnow() - dt.timedelta(seconds=2)).isoformat(sep=" ", timespec="seconds")
+    mcon = scale._mysql_admin()
+    with mcon.cursor() as cur:
+        cur.execute(f"USE {DB}")
+        cur.execute("SET time_zone = '+00:00'")
+        cur.execute(
+            f"UPDATE orders SET updated_at = '{fresh}', note = 'in flight' WHERE id IN ({listed(in_flight)})"
+        )
+    mcon.close()
     return {
         "changed": sorted([*changed, *left_only]),
         "only_left": deleted,
@@ -205,14 +214,6 @@ def main() -> None:
         window = ["--table", "orders", "--since", "15m", "--updated-column", "updated_at", "--min-age", "30s"]
         for run in range(args.runs):
             expected = write_window(n, args.writes)
-            seconds, proc = timed(["-c", "import dbdiff.cli"])
-            lines.append(f"| {n:,} | import dbdiff.cli | {seconds:.2f} | |")
-            print(lines[-1], flush=True)
-            seconds, proc = timed(["-m", "dbdiff.cli", "explain", left, right, *window])
-            if proc.returncode != 0:
-                raise RuntimeError(f"explain failed: {proc.stderr[-2000:]}")
-            lines.append(f"| {n:,} | dbdiff explain (planning only) | {seconds:.2f} | |")
-            print(lines[-1], flush=True)
             with tempfile.TemporaryDirectory() as tmp:
                 out = Path(tmp) / "r.json"
                 seconds, proc = timed(
@@ -224,9 +225,19 @@ def main() -> None:
             shown = ", ".join(
                 f"{k}={w[k]}" for k in ("keys_left", "keys_right", "keys_compared", "in_flight")
             )
+            load = os.getloadavg()[0]
             lines.append(
-                f"| {n:,} | dbdiff diff --since 15m (run {run + 1}) | {seconds:.2f} | {shown}; exact |"
+                f"| {n:,} | dbdiff diff --since 15m (run {run + 1}) | {seconds:.2f} | {shown}; exact; "
+                f"load {load:.1f} |"
             )
+            print(lines[-1], flush=True)
+            seconds, proc = timed(["-c", "import dbdiff.cli"])
+            lines.append(f"| {n:,} | import dbdiff.cli | {seconds:.2f} | |")
+            print(lines[-1], flush=True)
+            seconds, proc = timed(["-m", "dbdiff.cli", "explain", left, right, *window])
+            if proc.returncode != 0:
+                raise RuntimeError(f"explain failed: {proc.stderr[-2000:]}")
+            lines.append(f"| {n:,} | dbdiff explain (planning only) | {seconds:.2f} | |")
             print(lines[-1], flush=True)
     finally:
         if args.out:
