@@ -184,7 +184,7 @@ def plan_sides(
             plan = narrow(plan, sides, catalogs, ex)
             sides = sides_of(plan, [spec.source for spec in specs])
             counted = (plan.rows_left, plan.rows_right)
-            most = max(counted)
+            most = 0 if plan.chunks else max(counted)  # chunks cut by the window need no boundaries
         measured = _each(
             ex,
             [(side, spec, counted[i]) for i, (side, spec) in enumerate(zip(sides, specs, strict=True))],
@@ -196,7 +196,7 @@ def plan_sides(
     # One side keeps its chunks in its own order (never re-sorted in Python, which orders strings
     # otherwise); two sides share boundaries when their key orders agree.
     shared = plan.shared_boundaries and len(specs) > 1
-    chunks = plan_chunks(left_bounds, right_bounds, shared=shared)
+    chunks = plan.chunks or plan_chunks(left_bounds, right_bounds, shared=shared)
     return dataclasses.replace(plan, chunks=chunks, rows_left=rows_left, rows_right=rows_right)
 
 

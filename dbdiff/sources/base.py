@@ -294,10 +294,11 @@ def null_keys_predicate(dialect: Dialect, key: Sequence[Column]) -> str:
 def key_set_predicate(dialect: Dialect, key: Sequence[Column], keys: Sequence[KeyValue]) -> str:
     """A WHERE fragment selecting the rows whose key is one of `keys` (`1 = 0` for none).
 
-    `col IN (...)` for one column, `(a, b) IN ((...), ...)` for a composite key: both servers
-    look such lists up in the key's index. A key value this side's columns cannot hold (a NaN for
-    MySQL, a zero date for PostgreSQL: the dialect's `compare` says `1 = 0`) selects nothing here
-    and is left out. Literals come from the dialect, so a quote in a value is only ever data.
+    `col IN (...)` for one column, `(a, b) IN ((...), ...)` for a composite key, in lists of at
+    most 999 keys OR-ed together: both servers look such lists up in the key's index. A key value
+    this side's columns cannot hold (a NaN for MySQL, a zero date for PostgreSQL: the dialect's
+    `compare` says `1 = 0`) selects nothing here and is left out. Literals come from the dialect,
+    so a quote in a value is only ever data.
     """
     exprs = [dialect.order_expr(c) for c in key]
     items = []
@@ -314,4 +315,11 @@ def key_set_predicate(dialect: Dialect, key: Sequence[Column], keys: Sequence[Ke
     if not items:
         return "1 = 0"
     target = exprs[0] if len(exprs) == 1 else "(" + ", ".join(exprs) + ")"
-    return f"{target} IN ({', '.join(items)})"
+    lists = [f"{target} IN ({', '.join(items[i : i + _IN_GROUP])})" for i in range(0, len(items), _IN_GROUP)]
+    return lists[0] if len(lists) == 1 else "(" + " OR ".join(lists) + ")"
+
+
+#: Keys per IN list. MariaDB turns a list of 1000 or more into a join with a table of values,
+#: which looks up every key of the list even when a chunk's key range selects only some of them;
+#: shorter lists OR-ed together stay ranges that the chunk's range narrows.
+_IN_GROUP = 999

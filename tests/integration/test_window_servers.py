@@ -239,3 +239,32 @@ def test_cli_window_json_explain_and_errors(mysql, pg, orders, tmp_path):
         assert proc.returncode == 2, (flags, proc.stderr)
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], proc.stderr
+
+
+def test_a_big_window_is_read_in_chunks_of_its_own_keys(mysql, pg, unique_name):
+    """3,000 keys (a composite key of two numbers): key lists longer than 999 and chunks cut from
+    the window's keys, read side by side; the answer is the same as in one chunk."""
+    t = unique_name("w_big")
+    recent = stamp(RECENT)
+    mysql.execute(
+        f"CREATE TABLE {t} (a INT, b INT, v INT, u TIMESTAMP(6) NULL, PRIMARY KEY (a, b))",
+        "SET time_zone = '+00:00'",
+        f"INSERT INTO {t} SELECT seq % 7, seq, seq, {recent} FROM seq_1_to_3000",
+        f"INSERT INTO {t} SELECT seq % 7, seq, seq, {stamp(OLD)} FROM seq_3001_to_4000",
+    )
+    pg.execute(
+        f"CREATE TABLE {t} (a INT, b INT, v INT, u TIMESTAMPTZ(6), PRIMARY KEY (a, b))",
+        "SET TimeZone = 'UTC'",
+        f"INSERT INTO {t} SELECT s % 7, s, CASE WHEN s % 500 = 0 THEN -s ELSE s END, {recent} "
+        "FROM generate_series(1, 3000) s WHERE s <> 1234",
+        f"INSERT INTO {t} SELECT s % 7, s, -s, {stamp(OLD)} FROM generate_series(3001, 4000) s",
+    )
+    whole = dbdiff.diff(mysql.url, pg.url, table=t, since="15m", updated_column="u", workers=4).table()
+    assert whole.stats["chunks"] == 3 and whole.window["keys_compared"] == 3000  # of 1,000 keys
+    assert sorted(s["key"]["b"] for s in whole.samples.changed) == [500, 1000, 1500, 2000, 2500, 3000]
+    assert [s["key"] for s in whole.samples.only_left] == [{"a": 1234 % 7, "b": 1234}]
+    assert (whole.summary.rows_left, whole.summary.rows_right, whole.summary.matched) == (3000, 2999, 2999)
+    # Rows read agree with rows counted (only the sides' counts differ, by the missing row).
+    assert {f.check for f in whole.validation.failures} == {"row_count_equal"}
+    one = dbdiff.diff(mysql.url, pg.url, table=t, since="15m", updated_column="u", workers=1).table()
+    assert one.stats["chunks"] == 1 and one.summary == whole.summary

@@ -103,6 +103,10 @@ def test_key_lists_quote_every_value_as_data():
     mysql = get_dialect("mysql")
     one = key_set_predicate(mysql, [Column("id", "varchar(9)", "string")], [("a'b",)])
     assert one == "`id` IN (_utf8mb4 X'612762')"
+    many = key_set_predicate(duck, key[1:], [(i,) for i in range(1500)])
+    assert (
+        many.startswith('("n" IN (0, 1, ') and many.count(" IN (") == 2 and ', 998) OR "n" IN (999, ' in many
+    )
     # A NaN bound cannot be a MySQL value: that key selects nothing there and is left out.
     floats = key_set_predicate(mysql, [Column("f", "double", "float")], [(float("nan"),), (1.5,)])
     assert floats == "`f` IN (1.5)"
