@@ -316,7 +316,8 @@ def rules_command(left_dialect: str, right_dialect: str, rule_files: Sequence[st
 def explain_command(left_url: str | None, right_url: str | None, fmt: str, **flags: Any) -> None:
     """Show the plan for a diff without reading any row: column pairs, rules, casts and chunks.
 
-    Reads only metadata: the catalogs, row counts and chunk boundaries.
+    Reads only metadata: the catalogs, row counts and chunk boundaries (with --since, also the keys
+    written in the window).
     """
     import json
 
