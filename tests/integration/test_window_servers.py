@@ -1,8 +1,9 @@
 """Incremental windows (--since, --updated-column, --min-age) on MariaDB and PostgreSQL.
 
-Every table here is written with timestamps relative to the test's own UTC clock: OLD (2 hours
-ago, outside a 15-minute window), RECENT (5 minutes ago, inside it) and FRESH (5 seconds ago,
-younger than a 30-second min_age: in flight).
+Every table here is written with timestamps relative to the UTC clock when this module's tests
+start (`clock`): OLD (2 hours ago, outside a 15-minute window), RECENT (5 minutes ago, inside it)
+and FRESH (5 seconds ago, younger than a 3-minute min_age for the minute the module runs: in
+flight).
 """
 
 from __future__ import annotations
@@ -20,11 +21,18 @@ from dbdiff.errors import ColumnError, UsageError
 
 pytestmark = pytest.mark.servers
 
-NOW = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-OLD = NOW - dt.timedelta(hours=2)
-RECENT = NOW - dt.timedelta(minutes=5)
-FRESH = NOW - dt.timedelta(seconds=5)
-WINDOW = {"since": "15m", "updated_column": "u", "min_age": "30s"}
+NOW = OLD = RECENT = FRESH = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+WINDOW = {"since": "15m", "updated_column": "u", "min_age": "3m"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def clock() -> None:
+    """The module's instants, taken when its tests start (not when the suite was collected)."""
+    global NOW, OLD, RECENT, FRESH
+    NOW = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    OLD = NOW - dt.timedelta(hours=2)
+    RECENT = NOW - dt.timedelta(minutes=5)
+    FRESH = NOW - dt.timedelta(seconds=5)
 
 
 def stamp(value: dt.datetime | None) -> str:
@@ -40,23 +48,24 @@ def rows_sql(table: str, rows: list[tuple]) -> str:
 
 
 # id: (left v, left u), (right v, right u); None for a row the side does not have.
-ORDERS = {
-    1: (("v1", OLD), ("v1", OLD)),  # equal, outside the window
-    2: (("v2", RECENT), ("two", RECENT)),  # changed inside the window: found
-    3: (("v3", OLD), ("three", OLD)),  # changed outside the window: not seen
-    4: (("v4", OLD), ("four", FRESH)),  # written on the right 5 s ago: in flight, not compared
-    5: (("v5", RECENT), None),  # deleted on the right, its left copy written in the window: found
-    6: (("six", RECENT), ("v6", OLD)),  # written on the left only: found
-    7: (("v7", None), ("seven", None)),  # NULL updated on both sides: not seen
-    8: (("v8", None), ("eight", RECENT)),  # NULL on the left, written on the right: found
-    9: (("v9", OLD), ("v9", OLD)),
-    10: (("v10", OLD), None),  # deleted on the right, left copy untouched: not seen
-    11: (None, ("eleven", RECENT)),  # inserted on the right in the window: found
-}
+def orders_rows() -> dict[int, tuple]:
+    return {
+        1: (("v1", OLD), ("v1", OLD)),  # equal, outside the window
+        2: (("v2", RECENT), ("two", RECENT)),  # changed inside the window: found
+        3: (("v3", OLD), ("three", OLD)),  # changed outside the window: not seen
+        4: (("v4", OLD), ("four", FRESH)),  # written on the right 5 s ago: in flight, not compared
+        5: (("v5", RECENT), None),  # deleted on the right, its left copy written in the window: found
+        6: (("six", RECENT), ("v6", OLD)),  # written on the left only: found
+        7: (("v7", None), ("seven", None)),  # NULL updated on both sides: not seen
+        8: (("v8", None), ("eight", RECENT)),  # NULL on the left, written on the right: found
+        9: (("v9", OLD), ("v9", OLD)),
+        10: (("v10", OLD), None),  # deleted on the right, left copy untouched: not seen
+        11: (None, ("eleven", RECENT)),  # inserted on the right in the window: found
+    }
 
 
 def side_rows(index: int) -> list[tuple]:
-    return [(i, *sides[index]) for i, sides in ORDERS.items() if sides[index] is not None]
+    return [(i, *sides[index]) for i, sides in orders_rows().items() if sides[index] is not None]
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +102,7 @@ def test_a_window_compares_the_keys_written_in_it_on_either_side(mysql, pg, orde
     assert (t.summary.rows_left, t.summary.rows_right, t.summary.matched) == (4, 4, 3)
     w = dict(t.window)
     assert (w["keys_left"], w["keys_right"], w["keys_compared"], w["in_flight"]) == (3, 4, 5, 1)
-    assert w["updated_column"] == "u" and w["min_age"] == "30s"
+    assert w["updated_column"] == "u" and w["min_age"] == "3m"
     since, until = (dt.datetime.fromisoformat(w[k].replace("Z", "+00:00")) for k in ("since", "until"))
     assert until - since == dt.timedelta(minutes=15) and abs(until.replace(tzinfo=None) - NOW) < dt.timedelta(
         minutes=5
@@ -216,7 +225,7 @@ def test_cli_window_json_explain_and_errors(mysql, pg, orders, tmp_path):
     out = tmp_path / "r.json"
     base = ["diff", mysql.url, pg.url, "--table", orders]
     proc = run_cli(
-        *base, "--since", "15m", "--updated-column", "u", "--min-age", "30s", "--json", str(out), "-q"
+        *base, "--since", "15m", "--updated-column", "u", "--min-age", "3m", "--json", str(out), "-q"
     )
     assert proc.returncode == 1, proc.stderr
     report = json.loads(out.read_text())
