@@ -96,7 +96,7 @@ def narrow_to_window(
             "carries to the sides",
             hint="use a shorter --since, or compare the whole table without --since",
         )
-    ordered = _sorted(keys)
+    ordered, natural = _sorted(keys)
     wheres = [_narrowed(side, ordered) for side in sides]
     # Each side holds the keys it wrote in the window, and perhaps some the other side wrote:
     # only those are counted in the database (a short key list, not the whole window's). That
@@ -112,7 +112,7 @@ def narrow_to_window(
 
     rows = executor.both(lambda: holding(left, written_left), lambda: holding(right, written_right))
     chunks: tuple[ChunkTask, ...] = ()
-    if plan.shared_boundaries and len(ordered) >= SPLIT_FROM:
+    if plan.shared_boundaries and natural and len(ordered) >= SPLIT_FROM:
         # Rows scattered over a big table are read page by page: a few chunks read side by side
         # (each looks up only the keys of its range) take about half as long as one.
         per = min(options.chunk_size, max(-(-len(ordered) // options.workers), SPLIT_FROM // 2))
@@ -143,7 +143,7 @@ def _holding(side: Side, own: set[KeyValue], others: set[KeyValue]) -> int:
     """How many of the window's keys `side` holds: its own window's, and those of `others` it has."""
     if not others:
         return len(own)
-    where = _narrowed(side, _sorted(others))
+    where = _narrowed(side, _sorted(others)[0])
     try:
         return len(own) + side.source.count_rows(side.table, where)
     except WhereRejected as exc:
@@ -227,12 +227,15 @@ def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _sorted(keys: set[KeyValue]) -> list[KeyValue]:
-    """The keys in a stable order, so the same window writes the same SQL."""
+def _sorted(keys: set[KeyValue]) -> tuple[list[KeyValue], bool]:
+    """The keys in a stable order, so the same window writes the same SQL, and whether that order
+    is their natural one (numbers, ISO dates: the databases' order, which chunks may be cut by)."""
     try:
-        return sorted(keys)
+        ordered = sorted(keys)
     except (TypeError, decimal.InvalidOperation):  # mixed types, a decimal NaN: any fixed order
-        return sorted(keys, key=repr)
+        return sorted(keys, key=repr), False
+    nan = any(v != v for key in ordered for v in key if isinstance(v, (float, decimal.Decimal)))
+    return ordered, not nan
 
 
 def _narrowed(side: Side, keys: Sequence[KeyValue]) -> str:

@@ -202,3 +202,16 @@ def test_a_window_on_a_key_that_is_not_unique_counts_in_the_source():
     assert {f.check for f in table.validation.failures} == {"key_unique"}  # and no row-count failure
     assert (table.summary.rows_left, table.summary.rows_right) == (3, 3)
     assert table.summary.duplicate_keys_left == 1 and table.window["keys_compared"] == 2
+
+
+def test_a_big_window_is_cut_into_chunks_only_on_keys_ordered_alike():
+    """Chunks cut from the window's keys need an order both sides share: numbers yes, text no."""
+    u = [ago(minutes=1)] * 2500
+    numbers = {"id": list(range(2500)), "v": [1] * 2500, "u": u}
+    left, right = sources(numbers, {**numbers, "v": [1] * 2499 + [2]}, ["id"])
+    cut = dbdiff.diff(left, right, table="t", since="15m", updated_column="u", workers=2).table()
+    assert cut.stats["chunks"] == 2 and cut.summary.changed == 1 and cut.summary.matched == 2500
+    texts = {**numbers, "id": [f"k{i}" for i in range(2500)]}
+    left, right = sources(texts, {**texts, "v": [1] * 2499 + [2]}, ["id"])
+    whole = dbdiff.diff(left, right, table="t", since="15m", updated_column="u", workers=2).table()
+    assert whole.stats["chunks"] == 1 and whole.summary.changed == 1 and whole.summary.matched == 2500
