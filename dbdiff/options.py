@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from dbdiff.errors import UsageError
 from dbdiff.names import MATCH_MODES, did_you_mean
-from dbdiff.timewindow import parse_duration, parse_since, shown_duration
+from dbdiff.timewindow import check_window, parse_duration, parse_since, shown_window
 
 if TYPE_CHECKING:
     from dbdiff.checks import SchemaSpec
@@ -441,10 +441,10 @@ class CheckOptions(_Options):
 
 @dataclass(frozen=True, kw_only=True)
 class WindowOptions(_Options):
-    """An incremental check: only the rows written lately on either side (see docs/incremental.md).
+    """An incremental check: only the rows written lately on either side (docs/incremental.md).
 
-    The durations and the timestamp stay as given (reports and check files show them so); the
-    engine reads them through `window_since` and `window_min_age`, checked here once.
+    Values stay as given (reports and check files show them so); the engine reads them through
+    `window_since` and `window_min_age`.
     """
 
     since: str | dt.datetime | dt.timedelta | None = option(
@@ -474,20 +474,9 @@ class WindowOptions(_Options):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.since is None or self.since == "":
-            # --updated-column alone is harmless (a check file's defaults may name it for every
-            # table and give some a window); a --min-age without a window is surely a mistake.
-            if self.min_age:
-                raise UsageError("--min-age needs --since (the start of the window to check)")
+        if self.since == "":
             object.__setattr__(self, "since", None)
-            return
-        if not self.updated_column:
-            raise UsageError(
-                "--since needs --updated-column (the timestamp column every write sets)",
-                hint="e.g. --since 15m --updated-column updated_at",
-            )
-        self.window_since()  # a bad duration or timestamp fails here, before any connection
-        self.window_min_age()
+        check_window(self.since, self.updated_column, self.min_age)  # before any connection
 
     def window_since(self) -> dt.datetime | dt.timedelta | None:
         """`since` as a duration back from now, or as an aware UTC instant (None: no window)."""
@@ -495,19 +484,11 @@ class WindowOptions(_Options):
 
     def window_min_age(self) -> dt.timedelta | None:
         """`min_age` as a duration (None when not given)."""
-        if self.min_age is None or self.min_age == "":
-            return None
-        return parse_duration(self.min_age, "--min-age", zero=True)
+        return None if not self.min_age else parse_duration(self.min_age, "--min-age", zero=True)
 
     def window_public(self) -> dict[str, Any]:
         """The window options as reports show them, only when a window is asked for."""
-        if self.since is None:
-            return {}
-        return {
-            "since": shown_duration(self.since),
-            "updated_column": self.updated_column,
-            "min_age": None if self.min_age is None else shown_duration(self.min_age),
-        }
+        return {} if self.since is None else shown_window(self.since, self.updated_column, self.min_age)
 
 
 @dataclass(frozen=True, kw_only=True)

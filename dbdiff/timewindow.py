@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from dbdiff.errors import UsageError
 
@@ -56,6 +57,37 @@ def parse_since(value: Since) -> dt.datetime | dt.timedelta:
             f"--since takes a duration (90s, 15m, 2h, 1d) or an ISO timestamp, not {text!r}",
             hint="e.g. --since 15m or --since 2026-12-01T14:00:00Z",
         ) from None
+
+
+def check_window(since: Since | None, updated_column: str | None, min_age: str | dt.timedelta | None) -> None:
+    """The window options checked together: one UsageError for the first thing wrong.
+
+    `--updated-column` alone is harmless (a check file's defaults may name it for every table and
+    give only some a window); `--min-age` without a window is surely a mistake.
+    """
+    if since is None:
+        if min_age:
+            raise UsageError("--min-age needs --since (the start of the window to check)")
+        return
+    if not updated_column:
+        raise UsageError(
+            "--since needs --updated-column (the timestamp column every write sets)",
+            hint="e.g. --since 15m --updated-column updated_at",
+        )
+    parse_since(since)
+    if min_age:
+        parse_duration(min_age, "--min-age", zero=True)
+
+
+def shown_window(
+    since: Since, updated_column: str | None, min_age: str | dt.timedelta | None
+) -> dict[str, Any]:
+    """The window options as reports show them: `since` and `min_age` as given."""
+    return {
+        "since": shown_duration(since),
+        "updated_column": updated_column,
+        "min_age": None if min_age is None else shown_duration(min_age),
+    }
 
 
 def shown_duration(value: Since) -> str:
