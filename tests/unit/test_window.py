@@ -215,3 +215,18 @@ def test_a_big_window_is_cut_into_chunks_only_on_keys_ordered_alike():
     left, right = sources(texts, {**texts, "v": [1] * 2499 + [2]}, ["id"])
     whole = dbdiff.diff(left, right, table="t", since="15m", updated_column="u", workers=2).table()
     assert whole.stats["chunks"] == 1 and whole.summary.changed == 1 and whole.summary.matched == 2500
+
+
+def test_the_updated_column_may_have_another_name_on_the_right():
+    """A renamed column (--map UpdatedAt=updated_at) is found through its pair."""
+    u = [ago(minutes=1), ago(hours=3)]
+    left = ArrowSource(
+        {"t": pl.DataFrame({"id": [1, 2], "v": [1, 2], "UpdatedAt": u})}, primary_keys={"t": ["id"]}
+    )
+    right = ArrowSource(
+        {"t": pl.DataFrame({"id": [1, 2], "v": [10, 20], "updated_at": u})}, primary_keys={"t": ["id"]}
+    )
+    table = dbdiff.diff(
+        left, right, table="t", map={"UpdatedAt": "updated_at"}, since="15m", updated_column="UpdatedAt"
+    ).table()
+    assert [s["key"]["id"] for s in table.samples.changed] == [1] and table.window["keys_right"] == 1
