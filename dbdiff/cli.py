@@ -316,7 +316,8 @@ def rules_command(left_dialect: str, right_dialect: str, rule_files: Sequence[st
 def explain_command(left_url: str | None, right_url: str | None, fmt: str, **flags: Any) -> None:
     """Show the plan for a diff without reading any row: column pairs, rules, casts and chunks.
 
-    Reads only metadata: the catalogs, row counts and chunk boundaries.
+    Reads only metadata: the catalogs, row counts and chunk boundaries (with --since, also the keys
+    written in the window).
     """
     import json
 
@@ -344,12 +345,21 @@ def explain_command(left_url: str | None, right_url: str | None, fmt: str, **fla
         left.close()
         right.close()
     described = {"left": left.url.redacted, "right": right.url.redacted, **described}
+    if plan.window is not None:
+        described["window"] = dict(plan.window)
     if fmt == "json":
         click.echo(json.dumps(described, indent=2, default=str, ensure_ascii=False))
         return
     click.echo(f"left:  {described['left']}  table {plan.left_table}  rows {plan.rows_left}")
     click.echo(f"right: {described['right']}  table {plan.right_table}  rows {plan.rows_right}")
     click.echo(f"key:   {', '.join(plan.key_names)}")
+    if plan.window is not None:
+        w = plan.window
+        click.echo(
+            f"window: {w['updated_column']} since {w['since']} until {w['until']}: keys written "
+            f"left {w['keys_left']}, right {w['keys_right']}; compared {w['keys_compared']}, "
+            f"in flight {w['in_flight']}"
+        )
     for pair in described["columns"]:
         role = "key " if pair["key"] else "    "
         name = f"{pair['name']} → {pair['right_name']}" if "right_name" in pair else pair["name"]

@@ -13,6 +13,7 @@ are what the engine receives.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import inspect
 import os
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from dbdiff.errors import UsageError
 from dbdiff.names import MATCH_MODES, did_you_mean
+from dbdiff.timewindow import check_window, parse_duration, parse_since, shown_window
 
 if TYPE_CHECKING:
     from dbdiff.checks import SchemaSpec
@@ -438,6 +440,58 @@ class CheckOptions(_Options):
 
 
 @dataclass(frozen=True, kw_only=True)
+class WindowOptions(_Options):
+    """An incremental check: only the rows written lately on either side (docs/incremental.md).
+
+    Values stay as given (reports and check files show them so); the engine reads them through
+    `window_since` and `window_min_age`.
+    """
+
+    since: str | dt.datetime | dt.timedelta | None = option(
+        None,
+        help=(
+            "Compare only the rows written since then on either side (by --updated-column): a duration "
+            "back from now (90s, 15m, 2h, 1d) or an ISO timestamp (UTC unless it has an offset)."
+        ),
+        commands=_TWO_SIDES,
+        metavar="DURATION|TIMESTAMP",
+    )
+    updated_column: str | None = option(
+        None,
+        help="The timestamp or datetime column every write sets (what --since looks at).",
+        commands=_TWO_SIDES,
+        metavar="COL",
+    )
+    min_age: str | dt.timedelta | None = option(
+        None,
+        help=(
+            "Leave out rows written less than this long ago on either side (replication or dual-write "
+            "lag, e.g. 30s): they are counted as in flight, not compared."
+        ),
+        commands=_TWO_SIDES,
+        metavar="DURATION",
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.since == "":
+            object.__setattr__(self, "since", None)
+        check_window(self.since, self.updated_column, self.min_age)  # before any connection
+
+    def window_since(self) -> dt.datetime | dt.timedelta | None:
+        """`since` as a duration back from now, or as an aware UTC instant (None: no window)."""
+        return None if self.since is None else parse_since(self.since)
+
+    def window_min_age(self) -> dt.timedelta | None:
+        """`min_age` as a duration (None when not given)."""
+        return None if not self.min_age else parse_duration(self.min_age, "--min-age", zero=True)
+
+    def window_public(self) -> dict[str, Any]:
+        """The window options as reports show them, only when a window is asked for."""
+        return {} if self.since is None else shown_window(self.since, self.updated_column, self.min_age)
+
+
+@dataclass(frozen=True, kw_only=True)
 class ProfilingOptions(_Options):
     """What infer-schema writes into the schema it proposes."""
 
@@ -475,7 +529,7 @@ class OutputOptions(_Options):
 
 
 @dataclass(frozen=True, kw_only=True)
-class DiffOptions(CheckOptions, ComparingOptions, ReadingOptions):
+class DiffOptions(WindowOptions, CheckOptions, ComparingOptions, ReadingOptions):
     """Everything a diff can be told; the CLI flags map onto these one to one."""
 
     COMMAND: ClassVar[str] = DIFF
@@ -495,6 +549,7 @@ class DiffOptions(CheckOptions, ComparingOptions, ReadingOptions):
             "sample_limit": self.sample_limit,
             "rules": [str(r) for r in self.rules],
             **self._validation_options(),
+            **self.window_public(),
         }
 
     def _validation_options(self) -> dict[str, Any]:

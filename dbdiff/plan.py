@@ -83,6 +83,8 @@ class DiffPlan:
     right_where: str | None = None
     #: Catalog differences found while planning for `dbdiff run` (see `dbdiff.catalog_diff`).
     differences: tuple[dict[str, Any], ...] = ()
+    #: The incremental window the sides were narrowed to (`dbdiff.engine.window`), else None.
+    window: Mapping[str, Any] | None = None
 
     @property
     def key_names(self) -> tuple[str, ...]:

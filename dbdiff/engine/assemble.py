@@ -144,6 +144,7 @@ def diff_table(
         summary=summary,
         columns=columns,
         samples=samples,
+        window=plan.window,
         stats={
             "chunks": len(plan.chunks),
             "shared_boundaries": plan.shared_boundaries,
@@ -157,6 +158,8 @@ def diff_table(
 
 def _null_keys(plan: DiffPlan, side: Side, limit: int) -> tuple[int, list[dict[str, Any]]]:
     """A side's rows with a NULL key: how many, and the first as samples under the left side's names."""
+    if plan.window is not None:
+        return 0, []  # a window compares the keys written in it, and a NULL key is no key
     count, rows = side.null_keys(limit)
     names = [c.name for c in side.columns]
     samples = null_key_samples(rows, side.name, names) if count else []

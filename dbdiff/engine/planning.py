@@ -8,6 +8,7 @@ which does no IO.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -67,6 +68,10 @@ class PlanOptions(Protocol):
     def match_names(self) -> str: ...
 
 
+#: What narrows a plan's sides before they are measured: (plan, sides, catalogs, executor) -> plan.
+Narrow = Callable[[DiffPlan, Sequence[Side], Sequence[TableCatalog], Executor], DiffPlan]
+
+
 @dataclasses.dataclass(frozen=True)
 class SideSpec:
     """A side before planning: its source, table and condition, and the option that gave the condition."""
@@ -103,7 +108,14 @@ def build_plan(
             "--right-where" if options.right_where is not None else "--where",
         ),
     )
-    return plan_sides(specs, options, rules=rules, executor=executor, uncovered=uncovered, catalog=catalog)
+    narrow = None
+    if options.since is not None:
+        from dbdiff.engine.window import narrow_to_window
+
+        narrow = functools.partial(narrow_to_window, options=options)
+    return plan_sides(
+        specs, options, rules=rules, executor=executor, uncovered=uncovered, catalog=catalog, narrow=narrow
+    )
 
 
 def plan_one(source: Source, options: PlanOptions, *, executor: Executor | None = None) -> DiffPlan:
@@ -119,8 +131,13 @@ def plan_sides(
     executor: Executor | None = None,
     uncovered: str = "error",
     catalog: bool = False,
+    narrow: Narrow | None = None,
 ) -> DiffPlan:
-    """The plan of one or two sides (a one-side plan pairs the side with itself)."""
+    """The plan of one or two sides (a one-side plan pairs the side with itself).
+
+    `narrow` (an incremental window) may narrow the sides' conditions once the columns are paired
+    and before the sides are counted and cut into chunks.
+    """
     first, last = specs[0], specs[-1]
     with using(executor, 2) as ex:
         catalogs = _each(ex, specs, lambda spec: spec.source.introspect(spec.table))
@@ -159,16 +176,27 @@ def plan_sides(
             found = catalog_differences(plan, catalogs[0], catalogs[-1])
             plan = dataclasses.replace(plan, differences=plan.differences + found)
         sides = sides_of(plan, [spec.source for spec in specs])
+        counted: Sequence[int | None] = (None, None)
+        most = None
+        if narrow is not None:
+            # A window knows each side's rows (the keys it holds) and that no side holds more
+            # than the window's keys: no COUNT(*), and no boundaries below one chunk's worth.
+            plan = narrow(plan, sides, catalogs, ex)
+            sides = sides_of(plan, [spec.source for spec in specs])
+            counted = (plan.rows_left, plan.rows_right)
+            most = 0 if plan.chunks else max(counted)  # chunks cut by the window need no boundaries
         measured = _each(
             ex,
-            list(zip(sides, specs, strict=True)),
-            lambda pair: _measure(pair[0], pair[1], options.chunk_size, named=len(specs) > 1),
+            [(side, spec, counted[i]) for i, (side, spec) in enumerate(zip(sides, specs, strict=True))],
+            lambda item: _measure(
+                item[0], item[1], options.chunk_size, named=len(specs) > 1, rows=item[2], most=most
+            ),
         )
     (rows_left, left_bounds), (rows_right, right_bounds) = measured[0], measured[-1]
     # One side keeps its chunks in its own order (never re-sorted in Python, which orders strings
     # otherwise); two sides share boundaries when their key orders agree.
     shared = plan.shared_boundaries and len(specs) > 1
-    chunks = plan_chunks(left_bounds, right_bounds, shared=shared)
+    chunks = plan.chunks or plan_chunks(left_bounds, right_bounds, shared=shared)
     return dataclasses.replace(plan, chunks=chunks, rows_left=rows_left, rows_right=rows_right)
 
 
@@ -193,11 +221,23 @@ def _choose_key(
         ) from exc
 
 
-def _measure(side: Side, spec: SideSpec, chunk_size: int, *, named: bool) -> tuple[int, list[KeyValue]]:
-    """A side's row count and chunk boundaries; with `named`, a rejected condition names its side."""
+def _measure(
+    side: Side,
+    spec: SideSpec,
+    chunk_size: int,
+    *,
+    named: bool,
+    rows: int | None = None,
+    most: int | None = None,
+) -> tuple[int, list[KeyValue]]:
+    """A side's row count (unless known: `rows`) and chunk boundaries (none when the side holds at
+    most `most` rows, one chunk's worth); with `named`, a rejected condition names its side."""
     try:
-        rows = side.source.count_rows(side.table, side.where)
-        bounds = side.source.key_boundaries(side.table, side.key, chunk_size, side.where)
+        if rows is None:
+            rows = side.source.count_rows(side.table, side.where)
+        bounds: Sequence[KeyValue] = []
+        if most is None or most > chunk_size:
+            bounds = side.source.key_boundaries(side.table, side.key, chunk_size, side.where)
     except WhereRejected as exc:
         if not named:
             raise

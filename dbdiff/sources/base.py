@@ -111,6 +111,17 @@ class Source(abc.ABC):
             hint="name each table in the check file's `tables:` as left/right pairs",
         )
 
+    def keys_where(self, table: str, key: Sequence[Column], where: str) -> list[KeyValue]:
+        """The keys of the rows `where` selects (NULL keys left out), in the form key boundaries
+        take (values as read through the dialect's `select_expr`), in no particular order.
+
+        An incremental window reads the keys of the rows written lately with it; SQL servers answer
+        it over their catalog connection, others through `read_chunk`.
+        """
+        rows = self.read_chunk(table, key, key, KeyRange(), where)
+        columns = [rows.column(i).to_pylist() for i in range(rows.num_columns)]
+        return list(zip(*columns, strict=True)) if columns else []
+
     def ping(self) -> None:  # noqa: B027 - optional hook
         """Check, quickly and over a fresh connection, that the source is reachable.
 
@@ -278,3 +289,37 @@ def boundaries_query(
 def null_keys_predicate(dialect: Dialect, key: Sequence[Column]) -> str:
     """Rows with a NULL in a key column (none when the catalog says no key column is nullable)."""
     return " OR ".join(f"{dialect.quote(c.name)} IS NULL" for c in key if c.nullable) or "1 = 0"
+
+
+def key_set_predicate(dialect: Dialect, key: Sequence[Column], keys: Sequence[KeyValue]) -> str:
+    """A WHERE fragment selecting the rows whose key is one of `keys` (`1 = 0` for none).
+
+    `col IN (...)` for one column, `(a, b) IN ((...), ...)` for a composite key, in lists of at
+    most 999 keys OR-ed together: both servers look such lists up in the key's index. A key value
+    this side's columns cannot hold (a NaN for MySQL, a zero date for PostgreSQL: the dialect's
+    `compare` says `1 = 0`) selects nothing here and is left out. Literals come from the dialect,
+    so a quote in a value is only ever data.
+    """
+    exprs = [dialect.order_expr(c) for c in key]
+    items = []
+    for value in keys:
+        parts = []
+        for expr, v, column in zip(exprs, value, key, strict=True):
+            # Whole numbers are whole numbers on every side: only other values may be unholdable
+            # (and asking for each of 100,000 integer keys costs a noticeable fraction of a second).
+            if type(v) is not int and dialect.compare(expr, "=", v, column) == "1 = 0":
+                break
+            parts.append(dialect.literal(v, column))
+        else:
+            items.append(parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")")
+    if not items:
+        return "1 = 0"
+    target = exprs[0] if len(exprs) == 1 else "(" + ", ".join(exprs) + ")"
+    lists = [f"{target} IN ({', '.join(items[i : i + _IN_GROUP])})" for i in range(0, len(items), _IN_GROUP)]
+    return lists[0] if len(lists) == 1 else "(" + " OR ".join(lists) + ")"
+
+
+#: Keys per IN list. MariaDB turns a list of 1000 or more into a join with a table of values,
+#: which looks up every key of the list even when a chunk's key range selects only some of them;
+#: shorter lists OR-ed together stay ranges that the chunk's range narrows.
+_IN_GROUP = 999

@@ -128,6 +128,13 @@ class ServerSource(Source):
     ) -> list[KeyValue]:
         return [tuple(r) for r in self._query(boundaries_query(self.sql, table, key, every, where))]
 
+    def keys_where(self, table: str, key: Sequence[Column], where: str) -> list[KeyValue]:
+        # Over the catalog connection: no connectorx pool to open for a few thousand keys.
+        select = ", ".join(self.sql.select_expr(c) for c in key)
+        not_null = [f"{self.sql.quote(c.name)} IS NOT NULL" for c in key if c.nullable]
+        sql = f"SELECT {select} FROM {self.sql.table_ref(table)}{self._where(where, *not_null)}"
+        return [tuple(r) for r in self._query(sql)]
+
     def read_chunk(
         self,
         table: str,
