@@ -1,0 +1,249 @@
+"""Nightly reconciliation: every table a check file names, in one run, judged by its thresholds.
+
+`run_checkfile` loads the check file, opens both sources once, lists and pairs their tables, and
+plans every pair before reading a row, so a key that does not exist or a table that is gone stops
+the run (exit 2, naming the table) before the long part starts. The pairs then run side by side
+on one executor and one result store (`dbdiff.engine.tables`). Tables present on one side only,
+and catalog differences no rule can compare, are part of the result; the thresholds turn it into
+a verdict; the history store gets the run and gives back the last runs for the reports' trends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import secrets
+import time
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+# STAND-INS (issue 11): until parts A, B and E are merged, these come from `dbdiff._fallback`.
+# At merge the lead replaces this block with:
+#   from dbdiff.checkfile import CheckFile, TablePair, load_checkfile, resolve_tables
+#   from dbdiff.history import History
+#   from dbdiff.monitor import write_prometheus, write_verdict_file
+#   from dbdiff.thresholds import judge_run, judge_table
+# and `list_tables(source)` with `source.list_tables()`, `plan_pair` with part B's planning
+# (`build_plan(..., uncovered="skip")` + `catalog_differences`, with part D's window hook).
+from dbdiff._fallback import (
+    CheckFile,
+    History,
+    TablePair,
+    judge_run,
+    judge_table,
+    list_tables,
+    load_checkfile,
+    plan_pair,
+    resolve_tables,
+    write_prometheus,
+    write_verdict_file,
+)
+from dbdiff._version import __version__
+from dbdiff.engine.tables import TableJob, naming_table, plan_tables, run_tables, shared_executor, table_store
+from dbdiff.errors import URLError, UsageError
+from dbdiff.mask import check_mask, mask_result
+from dbdiff.options import DiffOptions
+from dbdiff.result import DiffResult, SourceInfo, TableResult
+from dbdiff.sources.base import Source, open_source
+from dbdiff.store import ResultStore
+
+#: Hears the run's progress, one line at a time: the plan, then each table as it finishes.
+ProgressLines = Callable[[str], None]
+
+
+def run_checkfile(
+    checkfile: str | Path | CheckFile,
+    *,
+    progress: ProgressLines | None = None,
+    workdir: str | None = None,
+    reports: Mapping[str, Path] = {},
+    record: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> DiffResult:
+    """Run every table of `checkfile` and return one result: per table its counts and verdict,
+    for the run its verdict and (with `record`) its history, this run included.
+
+    `reports` names the report files the caller will write (the history keeps their paths).
+    Errors: a bad check file or a table that cannot be planned raises a `UsageError` before any
+    row is read; a table that fails while it runs is a table with status `error` in the result.
+    """
+    check = checkfile if isinstance(checkfile, CheckFile) else load_checkfile(checkfile, environ=environ)
+    say = progress or (lambda line: None)
+    started = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    clock = time.perf_counter()
+    run_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    history = (
+        History.open(
+            check.history, sources=(check.left_url, check.right_url), in_source=check.history_in_source
+        )
+        if record and check.history
+        else None
+    )
+    try:
+        with _opened("left", check.left_url) as left, _opened("right", check.right_url) as right:
+            result = _run(check, left, right, say, workdir)
+        result = dataclasses.replace(
+            result,
+            started_at=started.isoformat().replace("+00:00", "Z"),
+            duration_s=time.perf_counter() - clock,
+            options={**result.options, "run_id": run_id},
+        )
+        if history is not None:
+            history.append(result, reports={fmt: str(path) for fmt, path in reports.items()})
+            result = dataclasses.replace(result, history=tuple(history.entries(last=check.history_last)))
+    finally:
+        if history is not None:
+            history.close()
+    return result
+
+
+def _run(
+    check: CheckFile, left: Source, right: Source, say: ProgressLines, workdir: str | None
+) -> DiffResult:
+    """The run itself, over open sources: list, pair, plan every table, then read them."""
+    with shared_executor(check.workers) as executor:
+        left_info, right_info = executor.both(left.info, right.info)
+        left_names, right_names = executor.both(lambda: list_tables(left), lambda: list_tables(right))
+        pairs, only_left, only_right = resolve_tables(check, left_names, right_names)
+        clock = time.perf_counter()
+        jobs = plan_tables(
+            left,
+            right,
+            [_options(pair) for pair in pairs],
+            executor,
+            planner=plan_pair,
+            at_a_time=check.tables_at_once,
+        )
+        for job in jobs:
+            if job.plan is not None and job.options.mask:
+                try:
+                    check_mask(job.plan.all_pairs, job.options.mask)
+                except UsageError as exc:
+                    raise naming_table(exc, job.name) from None
+        one_side = [*only_left, *only_right]
+        say(
+            f"planned {len(jobs)} table pair{'s' if len(jobs) != 1 else ''}"
+            + (f" and {len(one_side)} on one side only" if one_side else "")
+            + f" in {time.perf_counter() - clock:.1f} s"
+        )
+        judged: dict[str, TableResult] = {}
+        counter = iter(range(1, len(jobs) + 1))
+
+        def done(table: TableResult) -> None:
+            job = next(j for j in jobs if j.name == table.left_table)
+            table = _judged(_masked(table, job), job.options, check, pairs)
+            judged[table.left_table] = table
+            say(f"[{next(counter)}/{len(jobs)}] {_line(table)}")
+
+        store = ResultStore(workdir, memory_limit=check.memory_limit)
+        try:
+            run_tables(left, right, jobs, executor, store, at_a_time=check.tables_at_once, on_table=done)
+        except BaseException:
+            store.close()
+            raise
+    store.seal()
+    tables = [judged[job.name] for job in jobs]
+    for side, names in (("left", only_left), ("right", only_right)):
+        for name in names:
+            table = TableResult(name, name, key=(), status="different", only_on=side)
+            table = dataclasses.replace(table, verdict=judge_table(table, check.thresholds))
+            say(_line(table))
+            tables.append(table)
+    return DiffResult(
+        left=left_info,
+        right=right_info,
+        tables=tuple(tables),
+        started_at="",
+        duration_s=0.0,
+        dbdiff_version=__version__,
+        options={
+            "command": "run",
+            "checkfile": str(check.path),
+            "checkfile_sha256": check.sha256,
+            "tables": [t.left_table for t in tables],
+            "tables_at_once": check.tables_at_once,
+            "workers": check.workers,
+        },
+        verdict=judge_run(tables, check.run_thresholds),
+        _store=table_store(store, jobs),
+    )
+
+
+def write_monitors(result: DiffResult, *, verdict_file: Path | None, prometheus: Path | None) -> None:
+    """The files a cutover's monitors read: the tiny verdict JSON, the Prometheus textfile."""
+    if verdict_file is not None:
+        write_verdict_file(result, verdict_file)
+    if prometheus is not None:
+        write_prometheus(result, prometheus)
+
+
+def _options(pair: TablePair) -> DiffOptions:
+    """A table pair's diff options: the check file's defaults and the table's own."""
+    keywords: dict[str, Any] = dict(pair.entry.options)
+    rules = keywords.get("column_rules")
+    if isinstance(rules, Mapping):  # the CLI's form is welcome too: {amount: "float:abs_tol=0.01"}
+        from dbdiff.rules import parse_override
+
+        keywords["column_rules"] = {
+            column: parse_override(f"{column}={rule}")[1] if isinstance(rule, str) else rule
+            for column, rule in rules.items()
+        }
+    try:
+        return DiffOptions.from_keywords({**keywords, "table": pair.left, "right_table": pair.right})
+    except UsageError as exc:
+        raise naming_table(exc, pair.left) from None
+
+
+def _masked(table: TableResult, job: TableJob) -> TableResult:
+    """The table with its `mask` columns shown only as keyed hashes."""
+    if not job.options.mask or table.status == "error":
+        return table
+    one = DiffResult(
+        left=_NO_SOURCE, right=_NO_SOURCE, tables=(table,), started_at="", duration_s=0, dbdiff_version=""
+    )
+    return mask_result(one, job.options.mask).tables[0]
+
+
+def _judged(
+    table: TableResult, options: DiffOptions, check: CheckFile, pairs: list[TablePair]
+) -> TableResult:
+    """The table with the verdict of its own thresholds."""
+    entry = next(p.entry for p in pairs if p.left == options.table)
+    return dataclasses.replace(table, verdict=judge_table(table, entry.thresholds))
+
+
+def _line(table: TableResult) -> str:
+    """A table's progress line: what it is, its verdict and, in brief, why."""
+    verdict = f", verdict {table.verdict.level}" if table.verdict is not None else ""
+    if table.status == "error":
+        return f"{table.left_table}: error{verdict}: {table.error}"
+    if table.only_on is not None:
+        return f"{table.left_table}: on the {table.only_on} side only{verdict}"
+    s = table.summary
+    counts = (
+        f"rows {s.rows_left:,}/{s.rows_right:,}, changed {s.changed:,}, "
+        f"only left {s.only_left:,}, only right {s.only_right:,}"
+    )
+    seconds = table.stats.get("seconds")
+    took = f" in {seconds:.2f} s" if isinstance(seconds, (int, float)) else ""
+    return f"{table.left_table}: {table.status}{verdict} ({counts}){took}"
+
+
+@contextlib.contextmanager
+def _opened(side: str, url: str) -> Iterator[Source]:
+    """The source `url` names, closed afterwards; a URL it refuses is an error naming the side."""
+    try:
+        source = open_source(url)
+    except URLError as exc:
+        if exc.message.startswith(f"{side} URL: "):
+            raise
+        raise URLError(f"{side} URL: {exc.message}", hint=exc.hint) from None
+    try:
+        yield source
+    finally:
+        source.close()
+
+
+_NO_SOURCE = SourceInfo(url="", dialect="")
