@@ -90,8 +90,13 @@ def at_once(fn: Callable[[T], R], items: Sequence[T], most: int) -> list[R]:
     Every item runs to its end: `fn` is expected to turn its own failures into data."""
     if most <= 1 or len(items) <= 1:
         return [fn(item) for item in items]
-    with cf.ThreadPoolExecutor(most, thread_name_prefix="dbdiff-table") as pool:
+    pool = cf.ThreadPoolExecutor(most, thread_name_prefix="dbdiff-table")
+    try:
         return list(pool.map(fn, items))
+    finally:
+        # Interrupted (Ctrl-C): the items not started never start, and the caller does not wait
+        # for the running ones, which end once the executor they read on cancels their chunks.
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _bounded(

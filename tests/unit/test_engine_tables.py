@@ -1,0 +1,132 @@
+"""A run of many tables (`dbdiff run`) in the engine: one shared executor, every table planned
+first, and the whole run end to end on embedded DuckDB files (no servers)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+import dbdiff
+from dbdiff.engine.executor import SharedExecutor, ThreadExecutor, at_once
+from dbdiff.engine.tables import plan_tables
+from dbdiff.errors import KeyColumnError
+from dbdiff.options import DiffOptions
+from dbdiff.sources.duckdb import ArrowSource
+
+
+class Gauge:
+    """How many tasks run at once, at most."""
+
+    def __init__(self) -> None:
+        self.now = self.most = 0
+        self.lock = threading.Lock()
+
+    def task(self, item: int) -> int:
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        time.sleep(0.01)
+        with self.lock:
+            self.now -= 1
+        return item
+
+
+def test_tables_sharing_an_executor_read_at_most_workers_chunks_at_once():
+    def tables(executor) -> tuple[int, list[list[int]]]:
+        gauge = Gauge()
+        runs = at_once(lambda n: sorted(executor.map(gauge.task, range(n))), [8, 8, 8], 3)
+        return gauge.most, runs
+
+    with SharedExecutor(2) as shared:
+        most, runs = tables(shared)
+    assert runs == [list(range(8))] * 3 and most == 2
+    with ThreadExecutor(2) as own_pools:  # what the run must not do: a pool per table
+        assert tables(own_pools)[0] > 2
+
+
+def test_at_once_keeps_the_items_order_and_its_bound():
+    gauge = Gauge()
+    assert at_once(gauge.task, list(range(10)), 3) == list(range(10))
+    assert gauge.most == 3
+    assert at_once(gauge.task, [5], 3) == [5]
+
+
+def test_a_table_that_cannot_be_planned_is_an_error_naming_it():
+    frame = pa.table({"id": [1, 2], "v": ["a", "b"]})
+    source = ArrowSource({"a": frame, "b": frame}, primary_keys={"a": ["id"], "b": ["id"]})
+    tables = [DiffOptions(table="a"), DiffOptions(table="b", key=["nope"])]
+    with SharedExecutor(2) as executor, pytest.raises(KeyColumnError) as caught:
+        plan_tables(source, source, tables, executor)
+    assert caught.value.message.startswith("table 'b': key column 'nope'")
+    with SharedExecutor(2) as executor:
+        jobs = plan_tables(source, source, tables[:1], executor)
+    assert [(j.name, j.prefix, j.plan is not None) for j in jobs] == [("a", "t0", True)]
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    """Two DuckDB files: orders differ in two rows, users agree, `extra` is on the right only."""
+    directory = tmp_path_factory.mktemp("run")
+    for name in ("left", "right"):
+        con = duckdb.connect(str(directory / f"{name}.duckdb"))
+        con.execute("CREATE TABLE orders (id INT PRIMARY KEY, amount DECIMAL(10,2), note VARCHAR)")
+        con.execute("INSERT INTO orders SELECT i, i * 1.5, 'n' || i FROM range(50) t(i)")
+        con.execute("CREATE TABLE users (uid VARCHAR PRIMARY KEY, name VARCHAR)")
+        con.execute("INSERT INTO users VALUES ('a', 'A'), ('b', 'B')")
+        if name == "right":
+            con.execute("UPDATE orders SET note = 'x' WHERE id IN (3, 4)")
+            con.execute("CREATE TABLE extra (id INT)")
+        con.close()
+    return directory
+
+
+def write(directory, name: str, body: str):
+    path = directory / name
+    path.write_text(
+        f"left: duckdb:///{directory}/left.duckdb\nright: duckdb:///{directory}/right.duckdb\n{body}"
+    )
+    return path
+
+
+def test_a_run_of_embedded_files_from_python(shop):
+    path = write(
+        shop, "api.yaml", "thresholds: {changed: {warn: 0, fail: 5}, schema: {fail: 1}}\nhistory: false\n"
+    )
+    lines: list[str] = []
+    result = dbdiff.run(path, progress=lines.append)
+    assert result.verdict.level == "warn" and result.exit_code == 0
+    assert [t.left_table for t in result.tables] == ["orders", "users", "extra"]
+    assert result.table("extra").only_on == "right" and result.table("users").verdict.level == "pass"
+    assert sorted(result.changed("orders")["id"].to_list()) == [3, 4]
+    assert result.history == ()
+    assert lines[0].startswith("planned 2 table pairs and 1 on one side only")
+    assert sorted(line.split("] ")[1].split(":")[0] for line in lines[1:3]) == ["orders", "users"]
+
+
+def test_the_run_command_exits_by_the_verdict(shop):
+    path = write(shop, "cli.yaml", "thresholds: {changed: {warn: 0, fail: 5}, schema: {fail: 1}}\n")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "dbdiff.cli", "run", str(path), "-q", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert run().returncode == 0
+    strict = run("--strict", "--verdict-file", str(shop / "verdict.json"), "--no-progress")
+    assert strict.returncode == 1 and strict.stderr == ""
+    assert json.loads((shop / "verdict.json").read_text())["verdict"] == "warn"
+    assert run("--no-history").returncode == 0
+
+
+def test_run_is_part_of_the_package_face():
+    assert "run" in dbdiff.__all__ and dbdiff.run.__module__ == "dbdiff.api"
