@@ -194,6 +194,16 @@ class CheckFile:
     workers: int
     memory_limit: str | None
 
+    def thresholds_for(self, left_table: str, right_table: str) -> Thresholds:
+        """The thresholds of the first entry that chooses the table (part A has this too)."""
+        for entry in self.tables:
+            names = (entry.left, entry.right) if entry.pattern is None else ()
+            if left_table in names or right_table in names:
+                return entry.thresholds
+            if entry.pattern is not None and fnmatch.fnmatchcase(left_table, entry.pattern):
+                return entry.thresholds
+        return self.thresholds
+
 
 _TOP = (
     "version",

@@ -20,13 +20,15 @@ from pathlib import Path
 from typing import Any
 
 # STAND-INS (issue 11): until parts A, B and E are merged, these come from `dbdiff._fallback`.
-# At merge the lead replaces this block with:
+# At merge the lead deletes dbdiff/_fallback.py and replaces this import with:
 #   from dbdiff.checkfile import CheckFile, TablePair, load_checkfile, resolve_tables
 #   from dbdiff.history import History
 #   from dbdiff.monitor import write_prometheus, write_verdict_file
 #   from dbdiff.thresholds import judge_run, judge_table
-# and `list_tables(source)` with `source.list_tables()`, `plan_pair` with part B's planning
-# (`build_plan(..., uncovered="skip")` + `catalog_differences`, with part D's window hook).
+# and, in `_run`, `list_tables(left)`/`list_tables(right)` with `left.list_tables()`/
+# `right.list_tables()`, and `planner=plan_pair` with `planner=plan_for_run`, defined here as
+#   def plan_for_run(left, right, options, executor):  # part B; part D's window is inside build_plan
+#       return build_plan(left, right, options, executor=executor, uncovered="skip", catalog=True), ()
 from dbdiff._fallback import (
     CheckFile,
     History,
@@ -148,7 +150,7 @@ def _run(
     for side, names in (("left", only_left), ("right", only_right)):
         for name in names:
             table = TableResult(name, name, key=(), status="different", only_on=side)
-            table = dataclasses.replace(table, verdict=judge_table(table, check.thresholds))
+            table = dataclasses.replace(table, verdict=judge_table(table, check.thresholds_for(name, name)))
             say(_line(table))
             tables.append(table)
     return DiffResult(

@@ -132,14 +132,14 @@ def run_one(
             status="error",
             error=error_text(exc, (left, right)),
         )
-    if not job.differences:
+    # Catalog differences (a column no rule compares, left out; a nullability or a primary key
+    # that drifted) are differences of the table, even when every compared row agrees.
+    differences = (*table.schema.differences, *job.differences)
+    if not differences:
         return table
-    # A column left out (no rule compares its types) or a nullability or key that differs is a
-    # difference of the table, even when every compared row agrees.
-    schema = dataclasses.replace(table.schema, differences=job.differences)
-    return dataclasses.replace(
-        table, schema=schema, status="different" if table.status == "identical" else table.status
-    )
+    schema = dataclasses.replace(table.schema, differences=differences)
+    status = "different" if table.status == "identical" else table.status
+    return dataclasses.replace(table, schema=schema, status=status)
 
 
 def table_store(store: ResultStore, jobs: Sequence[TableJob]) -> TableStore:

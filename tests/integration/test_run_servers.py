@@ -221,6 +221,24 @@ def test_a_run_that_fails_exits_1_with_its_breaches_in_every_file(shop, tmp_path
     )
     assert PASSWORD not in metrics + verdict.read_text()
     assert not list(tmp_path.glob(".*tmp*"))  # written atomically: no temporary file left
+    # The saved result re-renders, and exits by its verdict as the run did.
+    again = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dbdiff.cli",
+            "report",
+            str(out),
+            "--markdown",
+            str(tmp_path / "run.md"),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 1, again.stderr
+    assert "order_lines" in (tmp_path / "run.md").read_text()
 
 
 def test_run_thresholds_judge_the_totals(shop, tmp_path):

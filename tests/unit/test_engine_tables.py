@@ -128,5 +128,13 @@ def test_the_run_command_exits_by_the_verdict(shop):
     assert run("--no-history").returncode == 0
 
 
+def test_a_table_s_mask_hides_its_values_in_the_run_s_reports(shop):
+    body = "history: false\ntables:\n  - name: orders\n    mask: [note]\n  - users\n"
+    result = dbdiff.run(write(shop, "mask.yaml", body))
+    shown = json.dumps([t.to_dict() for t in result.tables])
+    assert '"n3"' not in shown and "masked:" in shown
+    assert result.table("orders").samples.changed[0]["diffs"]["note"]["left"].startswith("masked:")
+
+
 def test_run_is_part_of_the_package_face():
     assert "run" in dbdiff.__all__ and dbdiff.run.__module__ == "dbdiff.api"
