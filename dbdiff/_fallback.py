@@ -266,7 +266,9 @@ def load_checkfile(path: str | Path, *, environ: Mapping[str, str] | None = None
     _unknown(defaults, keywords, "defaults", path)
     base = parse_thresholds(data.get("thresholds"), "thresholds").over(DEFAULT_THRESHOLDS)
     entries = []
-    for item in data.get("tables") or ["*"]:
+    if not data.get("tables"):
+        raise ConfigError(f"{path.name}: no 'tables' (list the tables to compare, or '*' for every table)")
+    for item in data["tables"]:
         item = {"name": item} if isinstance(item, str) else dict(item)
         where = f"table {item.get('name') or item.get('left')!r}"
         _unknown(item, [*_ENTRY, *keywords], where, path)

@@ -76,33 +76,41 @@ def run_checkfile(
     started = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     clock = time.perf_counter()
     run_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-    history = (
-        History.open(
-            check.history, sources=(check.left_url, check.right_url), in_source=check.history_in_source
-        )
-        if record and check.history
-        else None
-    )
+    opened: list[History] = []
+
+    def open_history() -> None:
+        # Once every table is planned and before any row is read: a history store it may not use
+        # (one of the compared databases) stops the run early, and a run that could not be
+        # planned leaves no store behind.
+        if record and check.history:
+            sources = (check.left_url, check.right_url)
+            opened.append(History.open(check.history, sources=sources, in_source=check.history_in_source))
+
     try:
         with _opened("left", check.left_url) as left, _opened("right", check.right_url) as right:
-            result = _run(check, left, right, say, workdir)
+            result = _run(check, left, right, say, workdir, open_history)
         result = dataclasses.replace(
             result,
             started_at=started.isoformat().replace("+00:00", "Z"),
             duration_s=time.perf_counter() - clock,
             options={**result.options, "run_id": run_id},
         )
-        if history is not None:
+        for history in opened:
             history.append(result, reports={fmt: str(path) for fmt, path in reports.items()})
             result = dataclasses.replace(result, history=tuple(history.entries(last=check.history_last)))
     finally:
-        if history is not None:
+        for history in opened:
             history.close()
     return result
 
 
 def _run(
-    check: CheckFile, left: Source, right: Source, say: ProgressLines, workdir: str | None
+    check: CheckFile,
+    left: Source,
+    right: Source,
+    say: ProgressLines,
+    workdir: str | None,
+    before_reading: Callable[[], None],
 ) -> DiffResult:
     """The run itself, over open sources: list, pair, plan every table, then read them."""
     with shared_executor(check.workers) as executor:
@@ -124,6 +132,7 @@ def _run(
                     check_mask(job.plan.all_pairs, job.options.mask)
                 except UsageError as exc:
                     raise naming_table(exc, job.name) from None
+        before_reading()
         one_side = [*only_left, *only_right]
         say(
             f"planned {len(jobs)} table pair{'s' if len(jobs) != 1 else ''}"

@@ -122,12 +122,14 @@ thresholds:
   schema: {fail: 5}
 run: {tables_at_once: 3, workers: 2}
 defaults: {chunk_size: 7}
+tables: ["*"]
 """
 
 WARN = """
 thresholds:
   changed: {warn: 0, fail: 5}
   schema: {fail: 5}
+tables: ["*"]
 """
 
 FAIL = """
@@ -327,8 +329,8 @@ UNREACHABLE = "mysql://root@127.0.0.1:1/nowhere"  # a run that connected would e
     ("body", "says"),
     [
         ("tables:\n  - name: orders\n    keys: [id]\n", "'keys'"),
-        ("thresholds:\n  changed: {fail: lots}\n", "'lots'"),
-        ("left: {env: DBDIFF_T_UNSET_VARIABLE}\n", "DBDIFF_T_UNSET_VARIABLE"),
+        ("thresholds:\n  changed: {fail: lots}\ntables: ['*']\n", "'lots'"),
+        ("left: {env: DBDIFF_T_UNSET_VARIABLE}\ntables: ['*']\n", "DBDIFF_T_UNSET_VARIABLE"),
     ],
     ids=["unknown-key", "threshold-not-a-number", "unset-env-var"],
 )

@@ -97,7 +97,9 @@ def write(directory, name: str, body: str):
 
 def test_a_run_of_embedded_files_from_python(shop):
     path = write(
-        shop, "api.yaml", "thresholds: {changed: {warn: 0, fail: 5}, schema: {fail: 1}}\nhistory: false\n"
+        shop,
+        "api.yaml",
+        "thresholds: {changed: {warn: 0, fail: 5}, schema: {fail: 1}}\nhistory: false\ntables: ['*']\n",
     )
     lines: list[str] = []
     result = dbdiff.run(path, progress=lines.append)
@@ -111,7 +113,9 @@ def test_a_run_of_embedded_files_from_python(shop):
 
 
 def test_the_run_command_exits_by_the_verdict(shop):
-    path = write(shop, "cli.yaml", "thresholds: {changed: {warn: 0, fail: 5}, schema: {fail: 1}}\n")
+    path = write(
+        shop, "cli.yaml", "thresholds: {changed: {warn: 0, fail: 5}, schema: {fail: 1}}\ntables: ['*']\n"
+    )
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
