@@ -227,7 +227,15 @@ def _judged(
 
 def _line(table: TableResult) -> str:
     """A table's progress line: what it is, its verdict and, in brief, why."""
-    verdict = f", verdict {table.verdict.level}" if table.verdict is not None else ""
+    verdict = ""
+    if table.verdict is not None:
+        # Why, in brief: the breaches of the verdict's own level ("schema 1 > 0").
+        why = [
+            f"{b.metric} {b.value:g} > {b.limit}"
+            for b in table.verdict.breaches
+            if b.level == table.verdict.level and b.metric != "error"
+        ]
+        verdict = f", verdict {table.verdict.level}" + (f" [{', '.join(why)}]" if why else "")
     if table.status == "error":
         return f"{table.left_table}: error{verdict}: {table.error}"
     if table.only_on is not None:

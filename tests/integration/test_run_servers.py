@@ -222,6 +222,10 @@ def test_a_run_that_fails_exits_1_with_its_breaches_in_every_file(shop, tmp_path
         'table="order_lines"' in line and 'side="left"' in line and line.endswith(" 40") for line in rows
     )
     assert PASSWORD not in metrics + verdict.read_text()
+    # The table's line on stderr says why it failed.
+    assert any(
+        "order_lines: different, verdict fail [changed 2 > " in line for line in proc.stderr.splitlines()
+    )
     assert not list(tmp_path.glob(".*tmp*"))  # written atomically: no temporary file left
     # The saved result re-renders, and exits by its verdict as the run did.
     again = subprocess.run(
