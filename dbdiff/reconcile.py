@@ -44,7 +44,7 @@ from dbdiff._fallback import (
 )
 from dbdiff._version import __version__
 from dbdiff.engine.tables import TableJob, naming_table, plan_tables, run_tables, shared_executor, table_store
-from dbdiff.errors import URLError, UsageError
+from dbdiff.errors import ConfigError, URLError, UsageError
 from dbdiff.mask import check_mask, mask_result
 from dbdiff.options import DiffOptions
 from dbdiff.result import DiffResult, SourceInfo, TableResult
@@ -113,47 +113,45 @@ def _run(
     before_reading: Callable[[], None],
 ) -> DiffResult:
     """The run itself, over open sources: list, pair, plan every table, then read them."""
-    with shared_executor(check.workers) as executor:
-        left_info, right_info = executor.both(left.info, right.info)
-        left_names, right_names = executor.both(lambda: list_tables(left), lambda: list_tables(right))
-        pairs, only_left, only_right = resolve_tables(check, left_names, right_names)
-        clock = time.perf_counter()
-        jobs = plan_tables(
-            left,
-            right,
-            [_options(pair) for pair in pairs],
-            executor,
-            planner=plan_pair,
-            at_a_time=check.tables_at_once,
-        )
-        for job in jobs:
-            if job.plan is not None and job.options.mask:
-                try:
-                    check_mask(job.plan.all_pairs, job.options.mask)
-                except UsageError as exc:
-                    raise naming_table(exc, job.name) from None
-        before_reading()
-        one_side = [*only_left, *only_right]
-        say(
-            f"planned {len(jobs)} table pair{'s' if len(jobs) != 1 else ''}"
-            + (f" and {len(one_side)} on one side only" if one_side else "")
-            + f" in {time.perf_counter() - clock:.1f} s"
-        )
-        judged: dict[str, TableResult] = {}
-        counter = iter(range(1, len(jobs) + 1))
-
-        def done(table: TableResult) -> None:
-            job = next(j for j in jobs if j.name == table.left_table)
-            table = _judged(_masked(table, job), job.options, check, pairs)
-            judged[table.left_table] = table
-            say(f"[{next(counter)}/{len(jobs)}] {_line(table)}")
-
+    try:
         store = ResultStore(workdir, memory_limit=check.memory_limit)
-        try:
+    except UsageError as exc:  # a size DuckDB cannot read
+        raise ConfigError(exc.message.replace("--memory-limit", "run: memory_limit"), hint=exc.hint) from None
+    try:
+        with shared_executor(check.workers) as executor:
+            left_info, right_info = executor.both(left.info, right.info)
+            left_names, right_names = executor.both(lambda: list_tables(left), lambda: list_tables(right))
+            pairs, only_left, only_right = resolve_tables(check, left_names, right_names)
+            clock = time.perf_counter()
+            jobs = plan_tables(
+                left,
+                right,
+                [_options(pair) for pair in pairs],
+                executor,
+                planner=plan_pair,
+                at_a_time=check.tables_at_once,
+            )
+            _check_masks(jobs)
+            before_reading()
+            one_side = [*only_left, *only_right]
+            say(
+                f"planned {len(jobs)} table pair{'s' if len(jobs) != 1 else ''}"
+                + (f" and {len(one_side)} on one side only" if one_side else "")
+                + f" in {time.perf_counter() - clock:.1f} s"
+            )
+            judged: dict[str, TableResult] = {}
+            counter = iter(range(1, len(jobs) + 1))
+
+            def done(table: TableResult) -> None:
+                job = next(j for j in jobs if j.name == table.left_table)
+                table = _judged(_masked(table, job), job.options, check, pairs)
+                judged[table.left_table] = table
+                say(f"[{next(counter)}/{len(jobs)}] {_line(table)}")
+
             run_tables(left, right, jobs, executor, store, at_a_time=check.tables_at_once, on_table=done)
-        except BaseException:
-            store.close()
-            raise
+    except BaseException:
+        store.close()
+        raise
     store.seal()
     tables = [judged[job.name] for job in jobs]
     for side, names in (("left", only_left), ("right", only_right)):
@@ -188,6 +186,16 @@ def write_monitors(result: DiffResult, *, verdict_file: Path | None, prometheus:
         write_verdict_file(result, verdict_file)
     if prometheus is not None:
         write_prometheus(result, prometheus)
+
+
+def _check_masks(jobs: list[TableJob]) -> None:
+    """A `mask` naming a column a table does not have is an error naming the table, before reading."""
+    for job in jobs:
+        if job.plan is not None and job.options.mask:
+            try:
+                check_mask(job.plan.all_pairs, job.options.mask)
+            except UsageError as exc:
+                raise naming_table(exc, job.name) from None
 
 
 def _options(pair: TablePair) -> DiffOptions:

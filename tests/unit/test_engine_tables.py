@@ -140,5 +140,21 @@ def test_a_table_s_mask_hides_its_values_in_the_run_s_reports(shop):
     assert result.table("orders").samples.changed[0]["diffs"]["note"]["left"].startswith("masked:")
 
 
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ("run: {memory_limit: lots}\ntables: ['*']\n", "lots"),
+        ("tables:\n  - name: orders\n    mask: [nope]\n", "nope"),
+    ],
+    ids=["memory-limit", "mask-column"],
+)
+def test_a_run_that_cannot_start_is_a_usage_error_before_reading(shop, body, says):
+    from dbdiff.errors import UsageError
+
+    with pytest.raises(UsageError) as caught:
+        dbdiff.run(write(shop, "bad.yaml", "history: false\n" + body), progress=pytest.fail)
+    assert says in str(caught.value)
+
+
 def test_run_is_part_of_the_package_face():
     assert "run" in dbdiff.__all__ and dbdiff.run.__module__ == "dbdiff.api"
