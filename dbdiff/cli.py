@@ -522,21 +522,28 @@ def run_command(
 ) -> None:
     """Diff every table of CHECKFILE (default dbdiff.yaml) and judge the run by its thresholds.
 
-    Every table is planned before any row is read; a line per table goes to stderr as it finishes.
-    Exit codes: 0 pass or warn (--strict: pass only), 1 fail, 2 check file or usage error, 3 a table
-    or the run failed.
+    Every table is planned before any row is read; a line per table goes to stderr as it finishes
+    (none with --no-progress). Exit codes: 0 pass or warn (--strict: pass only), 1 fail, 2 check
+    file or usage error, 3 a table or the run failed. A run that ends without a result still
+    replaces the --verdict-file, with verdict null and its exit code, so nothing reads a stale one.
     """
-    from dbdiff.reconcile import load_checkfile, run_checkfile, write_monitors
+    from dbdiff.reconcile import load_checkfile, run_checkfile, write_failed_verdict, write_monitors
 
     output = read_options(OutputOptions, RUN, flags)
-    check = load_checkfile(checkfile)
-    _check_urls(left=check.left_url, right=check.right_url)
     say = (
         None
         if output.no_progress
         else (lambda line: click.echo(f"dbdiff: {scrub(line, tuple(_SECRETS))}", err=True))
     )
-    result = run_checkfile(check, progress=say, reports=output.reports, record=not no_history)
+    try:
+        check = load_checkfile(checkfile)
+        _check_urls(left=check.left_url, right=check.right_url)
+        result = run_checkfile(check, progress=say, reports=output.reports, record=not no_history)
+    except Exception as exc:
+        if verdict_file is not None:
+            code = exc.exit_code if isinstance(exc, DbdiffError) else 3
+            write_failed_verdict(verdict_file, scrub(str(exc), tuple(_SECRETS)), code)
+        raise
     emit(result, output)
     write_monitors(result, verdict_file=verdict_file, prometheus=prometheus)
     warned = strict and result.verdict is not None and result.verdict.level == "warn"

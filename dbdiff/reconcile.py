@@ -188,6 +188,23 @@ def write_monitors(result: DiffResult, *, verdict_file: Path | None, prometheus:
         write_prometheus(result, prometheus)
 
 
+def write_failed_verdict(path: Path, error: str, exit_code: int) -> None:
+    """The verdict file of a run that ended without a result (a bad check file, a server gone):
+    {"verdict": null, "exit_code", "status": "error", "error"}, written atomically, so that a
+    rollback script never acts on the verdict of an earlier run."""
+    import json
+    import os
+
+    data = {"verdict": None, "exit_code": exit_code, "status": "error", "error": error}
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        temporary.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write the verdict file {str(path)!r}: {exc.strerror or exc}") from None
+
+
 def _check_masks(jobs: list[TableJob]) -> None:
     """A `mask` naming a column a table does not have is an error naming the table, before reading."""
     for job in jobs:

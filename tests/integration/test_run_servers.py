@@ -363,11 +363,16 @@ def test_a_table_that_cannot_be_planned_stops_the_run_before_any_row_is_read(sho
     read (no table's line on stderr, no report, no history), naming the table and the column."""
     body = "tables:\n  - name: '*'\n    exclude: [order_lines]\n  - name: order_lines\n    key: [order_no]\n"
     path = checkfile(tmp_path, body)
-    proc = dbdiff_run(shop, str(path), "--json", str(tmp_path / "run.json"))
+    verdict = tmp_path / "verdict.json"
+    verdict.write_text('{"verdict": "pass", "exit_code": 0}')  # an earlier run's
+    proc = dbdiff_run(shop, str(path), "--json", str(tmp_path / "run.json"), "--verdict-file", str(verdict))
     assert proc.returncode == 2, proc.stderr
     (line,) = proc.stderr.splitlines()
     assert "'order_lines'" in line and "order_no" in line, line
     assert not (tmp_path / "run.json").exists() and not (tmp_path / "dbdiff.history.duckdb").exists()
+    # The verdict file no longer says the earlier run's pass.
+    replaced = json.loads(verdict.read_text())
+    assert replaced["verdict"] is None and replaced["exit_code"] == 2 and "order_no" in replaced["error"]
 
 
 def test_a_missing_check_file_is_exit_2(tmp_path):
