@@ -381,3 +381,15 @@ def test_a_missing_check_file_is_exit_2(tmp_path):
     )
     assert proc.returncode == 2 and "dbdiff.yaml" in proc.stderr
     assert len(proc.stderr.splitlines()) == 1
+
+
+def test_a_server_that_cannot_be_reached_is_exit_3_and_a_verdict_file_saying_so(shop, tmp_path):
+    path = checkfile(tmp_path, "tables: ['*']\n")
+    verdict = tmp_path / "verdict.json"
+    gone = f"postgresql://postgres:{PASSWORD}@127.0.0.1:1/nowhere"
+    proc = dbdiff_run(shop, str(path), "--verdict-file", str(verdict), env={"DBDIFF_T_RIGHT": gone})
+    assert proc.returncode == 3, proc.stderr
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("dbdiff: error: ") and PASSWORD not in line
+    written = json.loads(verdict.read_text())
+    assert written["verdict"] is None and written["exit_code"] == 3 and PASSWORD not in written["error"]
