@@ -496,30 +496,17 @@ def init_command(left_url: str | None, right_url: str | None, out: Path) -> None
 
 # --- run: every table of a check file, judged by its thresholds (dbdiff.reconcile) ------------------
 
+_FILE = click.Path(dir_okay=False, path_type=Path)
+
 
 @cli.command(RUN, cls=OptionsCommand, options=(OutputOptions,))
 @click.argument("checkfile", required=False, default="dbdiff.yaml", type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="A warn verdict exits 1 too.")
-@click.option(
-    "--verdict-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the verdict as a tiny JSON to FILE.",
-)
-@click.option(
-    "--prometheus",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the run's metrics to FILE (Prometheus text format).",
-)
+@click.option("--verdict-file", type=_FILE, help="Write the verdict as a tiny JSON to FILE.")
+@click.option("--prometheus", type=_FILE, help="Write the run's metrics to FILE (Prometheus text format).")
 @click.option("--no-history", is_flag=True, help="Neither record this run nor show the last runs.")
 @handle_errors
-def run_command(
-    checkfile: Path,
-    strict: bool,
-    verdict_file: Path | None,
-    prometheus: Path | None,
-    no_history: bool,
-    **flags: Any,
-) -> None:
+def run_command(checkfile: Path, strict: bool, verdict_file: Path | None, **flags: Any) -> None:
     """Diff every table of CHECKFILE (default dbdiff.yaml) and judge the run by its thresholds.
 
     Every table is planned before any row is read; a line per table goes to stderr as it finishes
@@ -527,25 +514,20 @@ def run_command(
     file or usage error, 3 a table or the run failed. A run that ends without a result still
     replaces the --verdict-file, with verdict null and its exit code, so nothing reads a stale one.
     """
-    from dbdiff.reconcile import load_checkfile, run_checkfile, write_failed_verdict, write_monitors
+    from dbdiff.reconcile import load_checkfile, run_checkfile, verdict_on_failure, write_monitors
 
     output = read_options(OutputOptions, RUN, flags)
-    say = (
-        None
-        if output.no_progress
-        else (lambda line: click.echo(f"dbdiff: {scrub(line, tuple(_SECRETS))}", err=True))
-    )
-    try:
+
+    def hide(text: str) -> str:  # the URLs' passwords, once _check_urls has read them
+        return scrub(text, tuple(_SECRETS))
+
+    say = None if output.no_progress else lambda line: click.echo(f"dbdiff: {hide(line)}", err=True)
+    with verdict_on_failure(verdict_file, hide):
         check = load_checkfile(checkfile)
         _check_urls(left=check.left_url, right=check.right_url)
-        result = run_checkfile(check, progress=say, reports=output.reports, record=not no_history)
-    except Exception as exc:
-        if verdict_file is not None:
-            code = exc.exit_code if isinstance(exc, DbdiffError) else 3
-            write_failed_verdict(verdict_file, scrub(str(exc), tuple(_SECRETS)), code)
-        raise
+        result = run_checkfile(check, progress=say, reports=output.reports, record=not flags["no_history"])
     emit(result, output)
-    write_monitors(result, verdict_file=verdict_file, prometheus=prometheus)
+    write_monitors(result, verdict_file=verdict_file, prometheus=flags["prometheus"])
     warned = strict and result.verdict is not None and result.verdict.level == "warn"
     raise SystemExit(1 if warned and result.exit_code == 0 else result.exit_code)
 

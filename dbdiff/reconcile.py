@@ -44,7 +44,7 @@ from dbdiff._fallback import (
 )
 from dbdiff._version import __version__
 from dbdiff.engine.tables import TableJob, naming_table, plan_tables, run_tables, shared_executor, table_store
-from dbdiff.errors import ConfigError, URLError, UsageError
+from dbdiff.errors import ConfigError, DbdiffError, URLError, UsageError
 from dbdiff.mask import check_mask, mask_result
 from dbdiff.options import DiffOptions
 from dbdiff.result import DiffResult, SourceInfo, TableResult
@@ -186,6 +186,18 @@ def write_monitors(result: DiffResult, *, verdict_file: Path | None, prometheus:
         write_verdict_file(result, verdict_file)
     if prometheus is not None:
         write_prometheus(result, prometheus)
+
+
+@contextlib.contextmanager
+def verdict_on_failure(path: Path | None, hide: Callable[[str], str]) -> Iterator[None]:
+    """Around a run: when it ends without a result, its verdict file says so (`write_failed_verdict`);
+    `hide` takes the passwords out of the error's words."""
+    try:
+        yield
+    except Exception as exc:
+        if path is not None:
+            write_failed_verdict(path, hide(str(exc)), exc.exit_code if isinstance(exc, DbdiffError) else 3)
+        raise
 
 
 def write_failed_verdict(path: Path, error: str, exit_code: int) -> None:
