@@ -2,9 +2,10 @@
 
 The database has tables of different shapes (a string key, a composite key, JSON, DECIMAL, DOUBLE
 and timestamps), one table on the left side only, one whose column changed to a type no rule
-compares, and one whose nullability drifted. Check files over it pass, warn and fail by their
-thresholds with the documented exit codes; bad check files stop with one line and exit 2 before
-any row is read; a table that breaks while it runs is that table's error, not the run's.
+compares, one whose nullability drifted and one that lost its primary key. Check files over it
+pass, warn and fail by their thresholds with the documented exit codes; bad check files stop with
+one line and exit 2 before any row is read; a table that breaks while it runs is that table's
+error, not the run's.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from tests.conftest import MYSQL_URL, PG_URL, MySQLServer, PostgresServer
 pytestmark = pytest.mark.servers
 
 PASSWORD = "Run-S3cret-pw"  # PostgreSQL trusts local logins: the password is accepted, and must never show
-PAIRED = ("accounts", "customers", "devices", "events", "order_lines")
+PAIRED = ("accounts", "customers", "devices", "events", "order_lines", "shipments")
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +66,7 @@ def _fill(left: MySQLServer, right: PostgresServer) -> None:
         "CREATE TABLE devices (id INT PRIMARY KEY, code INT, label VARCHAR(20))",
         "CREATE TABLE accounts (id INT PRIMARY KEY, email VARCHAR(80) NOT NULL)",
         "INSERT INTO legacy_notes VALUES (1, 'one'), (2, 'two')",
+        "CREATE TABLE shipments (id INT PRIMARY KEY, carrier VARCHAR(20))",
     )
     right.execute(
         "CREATE TABLE customers (code VARCHAR(12) PRIMARY KEY, name VARCHAR(40), email VARCHAR(80), "
@@ -74,6 +76,7 @@ def _fill(left: MySQLServer, right: PostgresServer) -> None:
         "CREATE TABLE events (id BIGINT PRIMARY KEY, payload JSONB, at TIMESTAMPTZ)",
         "CREATE TABLE devices (id INT PRIMARY KEY, code VARCHAR(10), label VARCHAR(20))",
         "CREATE TABLE accounts (id INT PRIMARY KEY, email VARCHAR(80))",
+        "CREATE TABLE shipments (id INT, carrier VARCHAR(20))",  # the migration lost the primary key
     )
     for server in (left, right):
         server.executemany("INSERT INTO customers VALUES (%s, %s, %s, %s)", customers)
@@ -84,6 +87,8 @@ def _fill(left: MySQLServer, right: PostgresServer) -> None:
         server.executemany(
             "INSERT INTO accounts VALUES (%s, %s)", [(i, f"a{i}@example.com") for i in range(10)]
         )
+        shipments = [(i, "ups" if i % 2 else "dhl") for i in range(10)]
+        server.executemany("INSERT INTO shipments VALUES (%s, %s)", shipments)
     left.executemany("INSERT INTO events VALUES (%s, %s, %s)", events)
     right.executemany("INSERT INTO events VALUES (%s, %s, (%s || '+00')::timestamptz)", events)
     # Two changed rows: an amount (DECIMAL) and a price (DOUBLE).
@@ -162,6 +167,11 @@ def test_a_run_that_passes_reports_every_table_and_exits_0(shop, tmp_path):
     assert [(d["kind"], d["column"]) for d in tables["accounts"]["schema"]["differences"]] == [
         ("nullability", "email")
     ]
+    # The lost primary key; its column, NOT NULL as a key on the left, now takes NULL on the right.
+    lost = {d["kind"]: d for d in tables["shipments"]["schema"]["differences"]}
+    assert (lost["primary_key"]["left"], lost["primary_key"]["right"]) == (["id"], [])
+    assert lost["nullability"]["column"] == "id" and set(lost) == {"primary_key", "nullability"}
+    assert tables["shipments"]["key"] == ["id"] and tables["shipments"]["summary"]["matched"] == 10
     # Every shape compared: the composite key found its two changed rows, the rest agree.
     assert tables["order_lines"]["key"] == ["order_id", "line_no"]
     assert tables["order_lines"]["summary"]["changed"] == 2
