@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import functools
+import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from typing import Protocol, TypeVar
+
+from dbdiff.errors import Interrupted
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -75,12 +79,22 @@ class SharedExecutor(ThreadExecutor):
     def __init__(self, workers: int = 4) -> None:
         super().__init__(workers)
         self._chunks = cf.ThreadPoolExecutor(self.workers, thread_name_prefix="dbdiff-chunk")
+        self._closing = threading.Event()
 
     def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Generator[R, None, None]:
-        yield from _bounded(self._chunks, fn, tasks, self.workers)
+        yield from _bounded(self._chunks, functools.partial(self._unless_closing, fn), tasks, self.workers)
+
+    def _unless_closing(self, fn: Callable[[T], R], task: T) -> R:
+        if self._closing.is_set():
+            raise Interrupted("the run stopped before this chunk was read")
+        return fn(task)
 
     def close(self) -> None:
-        self._chunks.shutdown(cancel_futures=True)
+        # The chunks still queued end at once (with an error their table's driver hears of), the
+        # running ones once read. Cancelling them instead would leave the drivers waiting forever:
+        # a future cancelled by a pool's shutdown never wakes `concurrent.futures.wait`.
+        self._closing.set()
+        self._chunks.shutdown()
         super().close()
 
 

@@ -51,6 +51,38 @@ def test_tables_sharing_an_executor_read_at_most_workers_chunks_at_once():
         assert tables(own_pools)[0] > 2
 
 
+def test_closing_a_shared_executor_ends_the_tables_reading_on_it():
+    """Ctrl-C closes the run's executor: every table's driver must hear of it and end, also one
+    whose chunks all wait in the queue (a chunk cancelled by a pool's shutdown never wakes the
+    driver waiting on it, which then kept the process from exiting)."""
+    executor = SharedExecutor(1)
+    running = threading.Event()
+    ended: dict[str, BaseException] = {}
+
+    def chunk(item: int) -> int:
+        running.set()
+        time.sleep(0.2)
+        return item
+
+    def table(name: str) -> None:
+        try:
+            list(executor.map(chunk, range(100)))
+        except Exception as exc:
+            ended[name] = exc
+
+    first = threading.Thread(target=table, args=("first",), daemon=True)
+    first.start()
+    assert running.wait(5)  # the one worker reads the first table's chunk
+    second = threading.Thread(target=table, args=("second",), daemon=True)
+    second.start()  # its chunk waits in the queue
+    time.sleep(0.05)
+    executor.close()
+    for thread in (first, second):
+        thread.join(5)
+        assert not thread.is_alive()
+    assert set(ended) == {"first", "second"}
+
+
 def test_at_once_keeps_the_items_order_and_its_bound():
     gauge = Gauge()
     assert at_once(gauge.task, list(range(10)), 3) == list(range(10))
