@@ -19,37 +19,29 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-# STAND-INS (issue 11): until parts A, B and E are merged, these come from `dbdiff._fallback`.
-# At merge the lead deletes dbdiff/_fallback.py and replaces this import with:
-#   from dbdiff.checkfile import CheckFile, TablePair, load_checkfile, resolve_tables
-#   from dbdiff.history import History
-#   from dbdiff.monitor import write_prometheus, write_verdict_file
-#   from dbdiff.thresholds import judge_run, judge_table
-# and, in `_run`, `list_tables(left)`/`list_tables(right)` with `left.list_tables()`/
-# `right.list_tables()`, and `planner=plan_pair` with `planner=plan_for_run`, defined here as
-#   def plan_for_run(left, right, options, executor):  # part B; part D's window is inside build_plan
-#       return build_plan(left, right, options, executor=executor, uncovered="skip", catalog=True), ()
-from dbdiff._fallback import (
-    CheckFile,
-    History,
-    TablePair,
-    judge_run,
-    judge_table,
-    list_tables,
-    load_checkfile,
-    plan_pair,
-    resolve_tables,
-    write_prometheus,
-    write_verdict_file,
-)
 from dbdiff._version import __version__
-from dbdiff.engine.tables import TableJob, naming_table, plan_tables, run_tables, shared_executor, table_store
+from dbdiff.checkfile import CheckFile, TablePair, load_checkfile, resolve_tables
+from dbdiff.engine.executor import Executor
+from dbdiff.engine.planning import build_plan
+from dbdiff.engine.tables import (
+    Differences,
+    TableJob,
+    naming_table,
+    plan_tables,
+    run_tables,
+    shared_executor,
+    table_store,
+)
 from dbdiff.errors import ConfigError, DbdiffError, URLError, UsageError
+from dbdiff.history import History
 from dbdiff.mask import check_mask, mask_result
+from dbdiff.monitor import write_prometheus, write_verdict_file
 from dbdiff.options import DiffOptions
+from dbdiff.plan import DiffPlan
 from dbdiff.result import DiffResult, SourceInfo, TableResult
 from dbdiff.sources.base import Source, open_source
 from dbdiff.store import ResultStore
+from dbdiff.thresholds import judge_run, judge_table
 
 #: Hears the run's progress, one line at a time: the plan, then each table as it finishes.
 ProgressLines = Callable[[str], None]
@@ -120,7 +112,7 @@ def _run(
     try:
         with shared_executor(check.workers) as executor:
             left_info, right_info = executor.both(left.info, right.info)
-            left_names, right_names = executor.both(lambda: list_tables(left), lambda: list_tables(right))
+            left_names, right_names = executor.both(left.list_tables, right.list_tables)
             pairs, only_left, only_right = resolve_tables(check, left_names, right_names)
             clock = time.perf_counter()
             jobs = plan_tables(
@@ -128,7 +120,7 @@ def _run(
                 right,
                 [_options(pair) for pair in pairs],
                 executor,
-                planner=plan_pair,
+                planner=plan_for_run,
                 at_a_time=check.tables_at_once,
             )
             _check_masks(jobs)
@@ -178,6 +170,15 @@ def _run(
         verdict=judge_run(tables, check.run_thresholds),
         _store=table_store(store, jobs),
     )
+
+
+def plan_for_run(
+    left: Source, right: Source, options: DiffOptions, executor: Executor
+) -> tuple[DiffPlan, Differences]:
+    """A table pair's plan for a run: a column pair no rule compares is left out instead of stopping
+    the table, and it and the catalogs' other differences (nullability, primary keys) are listed in
+    `plan.differences`, which the table's result reports."""
+    return build_plan(left, right, options, executor=executor, uncovered="skip", catalog=True), ()
 
 
 def write_monitors(result: DiffResult, *, verdict_file: Path | None, prometheus: Path | None) -> None:
