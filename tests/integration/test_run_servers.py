@@ -403,3 +403,51 @@ def test_a_server_that_cannot_be_reached_is_exit_3_and_a_verdict_file_saying_so(
     assert line.startswith("dbdiff: error: ") and PASSWORD not in line
     written = json.loads(verdict.read_text())
     assert written["verdict"] is None and written["exit_code"] == 3 and PASSWORD not in written["error"]
+
+
+# --- the whole workflow on a renamed database: dbdiff init writes the file, dbdiff run runs it ------
+
+
+@pytest.fixture(scope="module")
+def renamed():
+    """test_renamed_servers' CamelCase MariaDB and snake_case PostgreSQL, in databases of our own."""
+    from tests.integration.test_renamed_servers import MARIADB, POSTGRES
+
+    left, right = MySQLServer(MYSQL_URL), PostgresServer(PG_URL)
+    try:
+        left.execute(*MARIADB)
+        right.execute(*POSTGRES)
+        yield left, right
+    finally:
+        left.drop()
+        right.drop()
+
+
+def test_init_then_run_pairs_renamed_tables_and_columns_with_no_hand_written_map(renamed, tmp_path):
+    left, right = renamed
+    path, out = tmp_path / "dbdiff.yaml", tmp_path / "run.json"
+    made = subprocess.run(
+        [sys.executable, "-m", "dbdiff.cli", "init", left.url, right.url, "--out", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    assert "map:" not in "".join(
+        line for line in path.read_text().splitlines() if not line.lstrip().startswith("#")
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "dbdiff.cli", "run", str(path), "--json", str(out), "-q"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "DBDIFF_NO_PROGRESS": "1"},
+    )
+    assert proc.returncode == 1, proc.stderr  # the default thresholds tolerate nothing
+    tables = {t["left_table"]: t for t in json.loads(out.read_text())["tables"]}
+    assert tables["InvoiceLine"]["right_table"] == "invoice_line"
+    assert tables["InvoiceLine"]["summary"]["changed"] == 1 and tables["InvoiceLine"]["verdict"] == "fail"
+    (change,) = tables["InvoiceLine"]["samples"]["changed"]
+    assert change["key"] == {"InvoiceLineId": 101} and set(change["diffs"]) == {"UnitPrice"}
+    assert tables["Customer"]["status"] == "identical" and tables["Customer"]["summary"]["matched"] == 3
+    assert {c.get("right_name") for c in tables["Customer"]["schema"]["columns"]} >= {"first_name", "e_mail"}
