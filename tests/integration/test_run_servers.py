@@ -451,3 +451,25 @@ def test_init_then_run_pairs_renamed_tables_and_columns_with_no_hand_written_map
     assert change["key"] == {"InvoiceLineId": 101} and set(change["diffs"]) == {"UnitPrice"}
     assert tables["Customer"]["status"] == "identical" and tables["Customer"]["summary"]["matched"] == 3
     assert {c.get("right_name") for c in tables["Customer"]["schema"]["columns"]} >= {"first_name", "e_mail"}
+
+
+def test_a_team_history_in_postgresql_keeps_every_run_and_refuses_a_compared_database(
+    shop, tmp_path, monkeypatch
+):
+    import dbdiff
+    from dbdiff.errors import ConfigError
+
+    monkeypatch.setenv("DBDIFF_T_LEFT", shop[2])
+    monkeypatch.setenv("DBDIFF_T_RIGHT", shop[3])
+    store = PostgresServer(PG_URL)
+    try:
+        path = checkfile(tmp_path, PASS + f"history: {store.url}\n")
+        first, second = dbdiff.run(path), dbdiff.run(path)
+        assert [h["run_id"] for h in second.history] == [first.options["run_id"], second.options["run_id"]]
+        assert store.execute("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")[0][0] > 0
+    finally:
+        store.drop()
+    # The compared PostgreSQL database itself is refused as the store, before any row is read.
+    path = checkfile(tmp_path, PASS + f"history: {shop[1].url}\n", "same.yaml")
+    with pytest.raises(ConfigError):
+        dbdiff.run(path, progress=lambda line: pytest.fail(f"a row was read: {line}"))
