@@ -24,11 +24,12 @@ __all__ = [
     "history",
     "infer_schema",
     "load_result",
+    "run",
     "validate",
 ]
 
 if TYPE_CHECKING:
-    from dbdiff.api import diff, history, infer_schema, validate
+    from dbdiff.api import diff, history, infer_schema, run, validate
     from dbdiff.result import DiffResult, SamplesOnlyWarning, TableResult, Views, load_result
 
 _LAZY = {
@@ -38,6 +39,7 @@ _LAZY = {
     # Once `dbdiff.history` (the store's module) is imported, the package attribute is that module:
     # it is callable with the same signature (see dbdiff/history.py).
     "history": "dbdiff.api",
+    "run": "dbdiff.api",
     "DiffResult": "dbdiff.result",
     "TableResult": "dbdiff.result",
     "SamplesOnlyWarning": "dbdiff.result",

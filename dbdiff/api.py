@@ -144,6 +144,32 @@ def history(
         return store.frame(last=last, table=table)
 
 
+def run(
+    checkfile: str | Path = "dbdiff.yaml",
+    *,
+    progress: bool | Callable[[str], None] | None = None,
+    workdir: str | None = None,
+    record: bool = True,
+) -> DiffResult:
+    """Diff every table of a check file and judge the run by its thresholds (`dbdiff run`).
+
+    The result holds every table (`result.table("orders")`, `result.changed("orders")`), the
+    verdict of each and of the run (`result.verdict`), and the last runs of the check file
+    (`result.history`, this one included) unless `record=False`. `progress=True` prints a line per
+    table on stderr; a function receives those lines instead.
+    """
+    from dbdiff.reconcile import run_checkfile
+
+    if progress is True:
+        import sys
+
+        def say(line: str) -> None:
+            sys.stderr.write(f"dbdiff: {line}\n")
+
+        return run_checkfile(checkfile, progress=say, workdir=workdir, record=record)
+    return run_checkfile(checkfile, progress=progress or None, workdir=workdir, record=record)
+
+
 def _masked(mask: Any, run: Callable[[Callable[[DiffPlan], None]], DiffResult]) -> DiffResult:
     """`run(on_plan)` with the `mask` columns hidden: a misspelt one fails once the plan is made,
     before any row is read; values quoted by errors and logs are hidden while it runs."""

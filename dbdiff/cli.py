@@ -28,6 +28,7 @@ from dbdiff.options import (
     EXPLAIN,
     INFER,
     REPORT,
+    RUN,
     VALIDATE,
     DiffOptions,
     InferOptions,
@@ -501,6 +502,44 @@ def init_command(left_url: str | None, right_url: str | None, out: Path) -> None
     from dbdiff.init import write_starting_file
 
     click.echo(write_starting_file(left_url, right_url, out).summary(out))
+
+
+# --- run: every table of a check file, judged by its thresholds (dbdiff.reconcile) ------------------
+
+_FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+@cli.command(RUN, cls=OptionsCommand, options=(OutputOptions,))
+@click.argument("checkfile", required=False, default="dbdiff.yaml", type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="A warn verdict exits 1 too.")
+@click.option("--verdict-file", type=_FILE, help="Write the verdict as a tiny JSON to FILE.")
+@click.option("--prometheus", type=_FILE, help="Write the run's metrics to FILE (Prometheus text format).")
+@click.option("--no-history", is_flag=True, help="Neither record this run nor show the last runs.")
+@handle_errors
+def run_command(checkfile: Path, strict: bool, verdict_file: Path | None, **flags: Any) -> None:
+    """Diff every table of CHECKFILE (default dbdiff.yaml) and judge the run by its thresholds.
+
+    Every table is planned before any row is read; a line per table goes to stderr as it finishes
+    (none with --no-progress). Exit codes: 0 pass or warn (--strict: pass only), 1 fail, 2 check
+    file or usage error, 3 a table or the run failed. A run that ends without a result still
+    replaces the --verdict-file, with verdict null and its exit code, so nothing reads a stale one.
+    """
+    from dbdiff.reconcile import load_checkfile, run_checkfile, verdict_on_failure, write_monitors
+
+    output = read_options(OutputOptions, RUN, flags)
+
+    def hide(text: str) -> str:  # the URLs' passwords, once _check_urls has read them
+        return scrub(text, tuple(_SECRETS))
+
+    say = None if output.no_progress else lambda line: click.echo(f"dbdiff: {hide(line)}", err=True)
+    with verdict_on_failure(verdict_file, hide):
+        check = load_checkfile(checkfile)
+        _check_urls(left=check.left_url, right=check.right_url)
+        result = run_checkfile(check, progress=say, reports=output.reports, record=not flags["no_history"])
+    emit(result, output)
+    write_monitors(result, verdict_file=verdict_file, prometheus=flags["prometheus"])
+    warned = strict and result.verdict is not None and result.verdict.level == "warn"
+    raise SystemExit(1 if warned and result.exit_code == 0 else result.exit_code)
 
 
 def _setup_logging() -> None:

@@ -32,11 +32,12 @@ if TYPE_CHECKING:
 
 # The commands that take options; each option names those that offer it.
 DIFF, EXPLAIN, VALIDATE, INFER, REPORT = "diff", "explain", "validate", "infer-schema", "report"
+RUN = "run"  # `dbdiff run CHECKFILE`: its table options come from the check file, not from flags
 _TWO_SIDES = (DIFF, EXPLAIN)
 _READ = (DIFF, EXPLAIN, VALIDATE, INFER)
 _RUN = (DIFF, VALIDATE, INFER)  # explain reads no rows
 _CHECK = (DIFF, VALIDATE)
-_OUTPUT = (DIFF, VALIDATE, REPORT)
+_OUTPUT = (DIFF, VALIDATE, REPORT, RUN)
 
 #: What each command does to the rows, as its help texts say it ("The table to {verb}").
 VERBS = {DIFF: "compare", EXPLAIN: "compare", VALIDATE: "check", INFER: "profile"}
@@ -515,7 +516,7 @@ class OutputOptions(_Options):
     fmt: str = option(
         "text", help="What to print on stdout.", commands=_OUTPUT, kind="format", flag="--format"
     )
-    no_progress: bool = option(False, help="Never show a progress bar.", commands=_CHECK, kind="flag")
+    no_progress: bool = option(False, help="Never show a progress bar.", commands=(*_CHECK, RUN), kind="flag")
     quiet: bool = option(
         False,
         help="Print nothing on stdout (files and exit code only).",

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-from collections.abc import Callable, Generator, Iterable, Iterator
+import functools
+import threading
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from typing import Protocol, TypeVar
+
+from dbdiff.errors import Interrupted
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -43,20 +47,7 @@ class ThreadExecutor:
 
     def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Generator[R, None, None]:
         with cf.ThreadPoolExecutor(self.workers, thread_name_prefix="dbdiff-chunk") as pool:
-            pending: set[cf.Future[R]] = set()
-            try:
-                for task in tasks:
-                    pending.add(pool.submit(fn, task))
-                    # At most `workers` tasks in flight, so memory holds that many chunks at most.
-                    if len(pending) >= self.workers:
-                        done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                        yield from _results(done)
-                while pending:
-                    done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                    yield from _results(done)
-            finally:
-                for future in pending:
-                    future.cancel()
+            yield from _bounded(pool, fn, tasks, self.workers)
 
     def both(self, left: Callable[[], A], right: Callable[[], B]) -> tuple[A, B]:
         future = self._io.submit(right)
@@ -77,6 +68,69 @@ class ThreadExecutor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class SharedExecutor(ThreadExecutor):
+    """One pool of `workers` chunk threads shared by several tables' runs (`dbdiff run`).
+
+    Each table's `map` keeps at most `workers` of its chunks submitted, and all of them run on the
+    one pool, so however many tables run at once, `workers` chunks are read at a time."""
+
+    def __init__(self, workers: int = 4) -> None:
+        super().__init__(workers)
+        self._chunks = cf.ThreadPoolExecutor(self.workers, thread_name_prefix="dbdiff-chunk")
+        self._closing = threading.Event()
+
+    def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Generator[R, None, None]:
+        yield from _bounded(self._chunks, functools.partial(self._unless_closing, fn), tasks, self.workers)
+
+    def _unless_closing(self, fn: Callable[[T], R], task: T) -> R:
+        if self._closing.is_set():
+            raise Interrupted("the run stopped before this chunk was read")
+        return fn(task)
+
+    def close(self) -> None:
+        # The chunks still queued end at once (with an error their table's driver hears of), the
+        # running ones once read. Cancelling them instead would leave the drivers waiting forever:
+        # a future cancelled by a pool's shutdown never wakes `concurrent.futures.wait`.
+        self._closing.set()
+        self._chunks.shutdown()
+        super().close()
+
+
+def at_once(fn: Callable[[T], R], items: Sequence[T], most: int) -> list[R]:
+    """`fn` of every item, at most `most` at a time (a run's tables), results in the items' order.
+
+    Every item runs to its end: `fn` is expected to turn its own failures into data."""
+    if most <= 1 or len(items) <= 1:
+        return [fn(item) for item in items]
+    pool = cf.ThreadPoolExecutor(most, thread_name_prefix="dbdiff-table")
+    try:
+        return list(pool.map(fn, items))
+    finally:
+        # Interrupted (Ctrl-C): the items not started never start, and the caller does not wait
+        # for the running ones, which end once the executor they read on cancels their chunks.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _bounded(
+    pool: cf.ThreadPoolExecutor, fn: Callable[[T], R], tasks: Iterable[T], most: int
+) -> Generator[R, None, None]:
+    """`fn` of every task on `pool`, yielded as each completes, at most `most` submitted at a time."""
+    pending: set[cf.Future[R]] = set()
+    try:
+        for task in tasks:
+            pending.add(pool.submit(fn, task))
+            # At most `most` tasks in flight, so memory holds that many chunks at most.
+            if len(pending) >= most:
+                done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                yield from _results(done)
+        while pending:
+            done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            yield from _results(done)
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 def _results(done: set[cf.Future[R]]) -> Iterator[R]:
