@@ -59,7 +59,7 @@ def run_checkfile(
     """Run every table of `checkfile` and return one result: per table its counts and verdict,
     for the run its verdict and (with `record`) its history, this run included.
 
-    `reports` names the report files the caller will write (the history keeps their paths).
+    `reports` names the report files the caller will write (the history keeps their absolute paths).
     Errors: a bad check file or a table that cannot be planned raises a `UsageError` before any
     row is read; a table that fails while it runs is a table with status `error` in the result.
     """
@@ -88,7 +88,7 @@ def run_checkfile(
             options={**result.options, "run_id": run_id},
         )
         for history in opened:
-            history.append(result, reports={fmt: str(path) for fmt, path in reports.items()})
+            history.append(result, reports={fmt: str(Path(path).absolute()) for fmt, path in reports.items()})
             result = dataclasses.replace(result, history=tuple(history.entries(last=check.history_last)))
     finally:
         for history in opened:
