@@ -132,6 +132,11 @@ class TableResult:
     only_on: str | None = None
     #: The incremental window a run checked (since, until, updated_column, min_age, key counts).
     window: Mapping[str, Any] | None = None
+    #: What the rechecks of a live run made of the differences (JSON `recheck`, additive):
+    #: {"rounds", "delay_s", "keys", "persistent": {"changed", "only_left", "only_right"},
+    #:  "transient": {...}, "vanished": {...}, "samples": [{"key", "kind", "state", ...}]}.
+    #: `summary` and `samples` then count and show the persistent differences only.
+    recheck: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -154,6 +159,8 @@ class TableResult:
             data["only_on"] = self.only_on
         if self.window is not None:
             data["window"] = dict(self.window)
+        if self.recheck is not None:
+            data["recheck"] = dict(self.recheck)
         if self.verdict is not None:
             data.update(self.verdict.to_dict())
         return data
@@ -176,6 +183,7 @@ class TableResult:
             verdict=Verdict.from_dict(data),
             only_on=data.get("only_on"),
             window=data.get("window"),
+            recheck=data.get("recheck"),
         )
 
 
