@@ -463,7 +463,9 @@ def dashboard_command(checkfile: str, out: Path) -> None:
     _, store = _history_store(checkfile)
     with store:
         entries = store.entries(last=None, detail=True)
-    html = render_dashboard(entries, title=f"dbdiff history: {Path(checkfile).name}", location=store.location)
+    # A store's URL is named by its redacted form: its query may hold a password (?password=...).
+    name = store.location if "://" in checkfile else Path(checkfile).name
+    html = render_dashboard(entries, title=f"dbdiff history: {name}", location=store.location)
     target = out / "index.html"
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -126,3 +126,27 @@ def test_a_missing_database_is_a_config_error() -> None:
     url = replace(parse_url(PG_URL), database="dbdiff_no_such_db_x").connection_url()
     with pytest.raises(ConfigError, match="has no database 'dbdiff_no_such_db_x'"):
         History.open(url)
+
+
+def test_the_dashboard_of_a_store_url_never_shows_its_password(pg_store: PostgresServer, tmp_path) -> None:
+    """The page's title named the URL's last path piece as given: `db?password=...` showed the
+    password of a URL that carries it as a query parameter."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    History.open(pg_store.url).append(hx.run(27, {"orders": (0, 0, 0, "pass")}, run_id="dash-secret"))
+    secret = "Dash-Secr3t-99"
+    url = f"{pg_store.url}?password={secret}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "dbdiff.cli", "dashboard", url, "--out", str(tmp_path / "site")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert proc.returncode == 0, proc.stderr
+    page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert secret not in page + proc.stdout + proc.stderr
+    assert "dbdiff history: postgresql://" in page
