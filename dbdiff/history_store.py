@@ -365,6 +365,10 @@ class _DuckDBBackend(Backend):
 
         if not self.path.parent.is_dir():
             raise ConfigError(f"cannot create the history {self.location}: its directory does not exist")
+        if _is_sqlite(self.path):
+            # DuckDB would open it through its sqlite extension (downloading it when missing) and
+            # write the history's tables into the user's SQLite database.
+            raise ConfigError(f"the history {self.location} is not a DuckDB database file (it is SQLite)")
         deadline = time.monotonic() + self.lock_wait_s
         pause = 0.02
         while True:
@@ -396,6 +400,15 @@ class _DuckDBBackend(Backend):
         import duckdb
 
         return isinstance(exc, duckdb.TransactionException) or "conflict" in str(exc).lower()
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Whether `path` is an existing SQLite database (by its header)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 class _ServerBackend(Backend):

@@ -161,6 +161,23 @@ def test_a_run_id_given_by_the_run_is_kept_and_an_empty_store_reads_empty(tmp_pa
     assert [e["run_id"] for e in History.open(tmp_path / "h.duckdb").entries()] == ["20261201T020000Z-1a2b3c"]
 
 
+def test_a_sqlite_file_is_not_taken_for_a_duckdb_store(tmp_path: Path) -> None:
+    """DuckDB opens a SQLite file through its sqlite extension (downloading it when missing): a
+    history path naming a SQLite database got the history's tables written into it, or a download
+    attempt and exit 3. It is refused, untouched, like any other file that is not DuckDB's."""
+    import sqlite3
+
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE users (id INTEGER PRIMARY KEY)")
+    before = path.read_bytes()
+    for create in (True, False):
+        with pytest.raises(ConfigError, match="is not a DuckDB database file") as caught:
+            History.open(path, create=create).entries()
+        assert caught.value.exit_code == 2
+    assert path.read_bytes() == before
+
+
 def test_schema_version_row_and_a_newer_store_refused(tmp_path: Path) -> None:
     path = tmp_path / "h.duckdb"
     History.open(path)
