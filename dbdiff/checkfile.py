@@ -470,6 +470,7 @@ class _Parser:
     def overrides(self, value: Any, line: int | None, here: str) -> dict[str, Any]:
         """`column_rules`: {col: "float:abs_tol=0.01"} (the --rule form) or
         {col: [float, {abs_tol: 0.01}]} (the API's pair)."""
+        from dbdiff.normalize import get_normalizer
         from dbdiff.rules import parse_override
 
         if not isinstance(value, YamlMap):
@@ -489,6 +490,11 @@ class _Parser:
                 and isinstance(rule[1], Mapping)
             ):
                 parsed[column] = (rule[0], dict(rule[1]))
+                try:  # checked as the string form is: a typo is found before any connection
+                    if rule[0]:
+                        get_normalizer(rule[0]).check_params(dict(rule[1]), f"column {column!r}")
+                except RuleError as exc:
+                    raise Located(at, f"{here}: {exc.message}", hint=exc.hint) from None
             else:
                 raise Located(
                     at, f"{here}: {column}: write 'NORMALIZER[:key=value,...]' or [NORMALIZER, {{params}}]"

@@ -40,7 +40,7 @@ tables:
     key: [InvoiceLineId]
     chunk_size: 100
     where: "id > 0"
-    column_rules: {UnitPrice: "decimal:abs_tol=0.01", Created: [datetime, {assume_zone: UTC}]}
+    column_rules: {UnitPrice: "decimal:abs_tol=0.01", Created: [timestamp, {assume_zone: UTC}]}
 """
 
 
@@ -101,7 +101,7 @@ def test_full_file_loads_with_every_key(tmp_path: Path) -> None:
     assert invoice.options["chunk_size"] == 100 and invoice.options["key"] == ["InvoiceLineId"]
     assert invoice.options["column_rules"] == {
         "UnitPrice": ("decimal", {"abs_tol": 0.01}),
-        "Created": ("datetime", {"assume_zone": "UTC"}),
+        "Created": ("timestamp", {"assume_zone": "UTC"}),
     }
     assert cf.run_thresholds.to_dict() == {"changed": {"fail": "1000"}}
     assert cf.thresholds.limits["schema"] == DEFAULT_THRESHOLDS.limits["schema"]
@@ -216,6 +216,19 @@ def test_relative_paths_are_relative_to_the_check_file(tmp_path: Path) -> None:
         (
             MINIMAL + "tables:\n  - name: a\n    column_rules: {x: 'nosuch:a=1'}\n",
             "line 5: table 'a': column_rules: unknown normalizer",
+        ),
+        # The [NORMALIZER, {params}] form is checked like the string form (it loaded unchecked).
+        (
+            MINIMAL + "tables:\n  - name: a\n    column_rules: {x: [flot, {abs_tol: 0.01}]}\n",
+            "line 5: table 'a': column_rules: unknown normalizer 'flot' (did you mean 'float'?",
+        ),
+        (
+            MINIMAL + "tables:\n  - name: a\n    column_rules: {x: [float, {abs_tl: 0.01}]}\n",
+            "line 5: table 'a': column_rules: column 'x': normalizer 'float' has no parameter 'abs_tl'",
+        ),
+        (
+            MINIMAL + "tables:\n  - name: a\n    column_rules: {x: [float, {abs_tol: wide}]}\n",
+            "line 5: table 'a': column_rules: column 'x': parameter 'abs_tol' of normalizer 'float'",
         ),
         (
             MINIMAL + "tables:\n  - name: a\n    column_rules: {x: 5}\n",
