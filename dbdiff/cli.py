@@ -436,7 +436,8 @@ def history_command(checkfile: str, table: str | None, last: int | None, as_json
 
     where, store = _history_store(checkfile)
     with store:
-        entries = store.entries(last=last or where.last, table=table, detail=as_json)
+        # In detail: the text finds a table asked for by its right name through `right_table`.
+        entries = store.entries(last=last or where.last, table=table, detail=True)
     if as_json:
         click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
     else:

@@ -383,6 +383,24 @@ def test_history_command(recorded: Path) -> None:
     assert dbdiff_cli("history", "nightly.yaml", "--last", "0", cwd=recorded).returncode == 2
 
 
+def test_history_of_a_table_asked_for_by_its_right_name(tmp_path: Path) -> None:
+    """`--table invoice_line` (the right name of InvoiceLine) found the runs but printed every
+    one with verdict '-' and 0 changed rows: the entries it rendered had no right names."""
+    store = History.open(tmp_path / "h.duckdb")
+    for day in (1, 2):
+        night = hx.run(day, {"InvoiceLine": (day * 5, 0, 0, "fail")})
+        renamed = dataclasses.replace(night.tables[0], right_table="invoice_line")
+        store.append(dataclasses.replace(night, tables=(renamed,)))
+    by_name = {}
+    for name in ("InvoiceLine", "invoice_line"):
+        proc = dbdiff_cli("history", str(tmp_path / "h.duckdb"), "--table", name)
+        assert proc.returncode == 0, proc.stderr
+        by_name[name] = [line.split()[2:] for line in proc.stdout.splitlines()[2:]]
+    assert by_name["invoice_line"] == by_name["InvoiceLine"]
+    assert [row[:3] for row in by_name["invoice_line"]] == [["fail", "11.0", "s"], ["fail", "12.0", "s"]]
+    assert [row[3] for row in by_name["invoice_line"]] == ["5", "10"]
+
+
 def test_a_store_password_is_never_printed() -> None:
     secret = "Sup3r-Secr3t!"
     proc = dbdiff_cli("history", f"postgresql://team:{secret}@127.0.0.1:1/dbdiff")
