@@ -164,6 +164,10 @@ def prometheus_text(result: DiffResult) -> str:
 
 def _table_series(table: TableResult, run: dict[str, str]) -> Iterable[tuple[str, str]]:
     labels = {**run, "table": table_name(table)}
+    if table.only_on is not None:
+        # A right-only `orders` beside the pair orders -> orders_v2 has the same name: without this
+        # label their series would collide, and node_exporter drops a duplicate series.
+        labels["only_on"] = table.only_on
     for side, rows in (("left", table.summary.rows_left), ("right", table.summary.rows_right)):
         yield "dbdiff_table_rows", _series("dbdiff_table_rows", {**labels, "side": side}, rows)
     values = metric_values(table)

@@ -121,6 +121,25 @@ def test_prometheus_text_format_details() -> None:
     assert 'dbdiff_table_rows{checkfile="/etc/dbdiff/prod.yaml",table="orders",side="left"} 10' in lines
 
 
+def test_a_table_on_one_side_only_never_duplicates_a_series() -> None:
+    """The pair orders -> orders_v2 and a right-only legacy `orders` (a pattern chose it) were two
+    series with the same labels, which node_exporter rejects as duplicates."""
+    parser = pytest.importorskip("prometheus_client.parser")
+    res = run_result()
+    legacy = TableResult("orders", "orders", (), "different", only_on="right")
+    pair = dataclasses.replace(res.tables[0], right_table="orders_v2")
+    res = with_verdicts(dataclasses.replace(res, tables=(pair, legacy)), Thresholds())
+    text = prometheus_text(res)
+    seen = [
+        (s.name, tuple(sorted(s.labels.items())))
+        for f in parser.text_string_to_metric_families(text)
+        for s in f.samples
+    ]
+    assert len(seen) == len(set(seen))
+    assert 'dbdiff_table_verdict{checkfile="/etc/dbdiff/prod.yaml",table="orders",only_on="right"} 0' in text
+    assert 'dbdiff_table_verdict{checkfile="/etc/dbdiff/prod.yaml",table="orders"} 0' in text
+
+
 def test_a_result_without_a_verdict_has_no_verdict_series() -> None:
     res = dataclasses.replace(run_result(), verdict=None)
     res = dataclasses.replace(res, tables=tuple(dataclasses.replace(t, verdict=None) for t in res.tables))
