@@ -130,6 +130,8 @@ class Backend:
     placeholder = "%s"
     #: Which schema `information_schema` is asked about: the one the store's tables go into.
     in_schema = ""
+    #: Appended to each CREATE TABLE (MySQL: names compare exactly, as in every other store).
+    table_options = ""
 
     def connect(self) -> Any:
         raise NotImplementedError
@@ -215,7 +217,7 @@ class Backend:
     def _create(self, cur: _Cursor) -> None:
         self.lock(cur)
         for statement in DDL:
-            cur.execute(statement)
+            cur.execute(statement + self.table_options)
         cur.execute(self.insert_if_absent(), ("schema_version", str(SCHEMA_VERSION)))
         version = self._version(cur)
         for step in range(version, SCHEMA_VERSION):
@@ -497,6 +499,9 @@ class _PostgresBackend(_ServerBackend):
 class _MySQLBackend(_ServerBackend):
     default_port = 3306
     in_schema = " AND table_schema = DATABASE()"
+    # The server's default collation ignores case: columns `Name` and `name` of one table (both
+    # legal in PostgreSQL) were one primary key, and the run "already recorded".
+    table_options = " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
 
     def connect(self) -> Any:
         import pymysql

@@ -91,6 +91,25 @@ def test_mysql_store_reads_back_what_was_appended(mysql_store: MySQLServer) -> N
     ]
 
 
+def test_mysql_store_keeps_names_that_differ_only_by_case(mysql_store: MySQLServer) -> None:
+    """PostgreSQL allows the columns `Name` and `name` in one table (and tables `Orders` and
+    `orders`): the MySQL store's case-blind collation made them one primary key, and the run could
+    not be recorded ("this run is already recorded")."""
+    from dbdiff.result import ColumnStat
+
+    night = hx.run(9, {"orders": (3, 0, 0, "fail")}, run_id="case-only-names")
+    orders = replace(night.tables[0], columns=(ColumnStat("Name", 2), ColumnStat("name", 1)))
+    upper = replace(orders, left_table="Orders", right_table="Orders")
+    store = History.open(mysql_store.url)
+    store.append(replace(night, tables=(orders, upper)))
+    (entry,) = [e for e in store.entries(detail=True, last=None) if e["run_id"] == "case-only-names"]
+    assert entry["tables"]["orders"]["columns"] == {
+        "Name": {"mismatches": 2, "unreadable": 0},
+        "name": {"mismatches": 1, "unreadable": 0},
+    }
+    assert list(store.entries(table="orders", last=1)[-1]["tables"]) == ["orders"]
+
+
 def test_a_real_diff_is_recorded(mysql, pg, pg_store: PostgresServer, tmp_path) -> None:
     for server in (mysql, pg):
         server.execute("CREATE TABLE hist_orders (id INT PRIMARY KEY, amount INT)")
