@@ -116,8 +116,10 @@ class CheckFile:
                     return entry
         return None
 
-    def thresholds_for(self, left_table: str, right_table: str) -> Thresholds:
-        """The thresholds of a table of this run (the file's when no entry chose it)."""
+    def thresholds_for(self, left_table: str | None, right_table: str | None) -> Thresholds:
+        """The thresholds of a table of this run (the file's when no entry chose it). A table on one
+        side only is asked for with None on the other side: a right-only `orders` beside the pair
+        `left: orders, right: orders_v2` is not that pair's table."""
         entry = self.entry_for(left_table, right_table)
         return entry.thresholds if entry is not None else self.thresholds
 

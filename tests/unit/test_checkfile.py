@@ -476,6 +476,28 @@ def test_thresholds_for_a_table_follow_its_entry(tmp_path: Path) -> None:
     assert cf.thresholds_for("InvoiceLine", "invoice_line").limits["changed"].text["fail"] == "0.1%"
 
 
+def test_a_one_side_table_is_judged_by_its_own_entry_not_a_pair_of_the_same_name(tmp_path: Path) -> None:
+    """The pair `left: orders, right: orders_v2` tolerates catalog differences; the legacy right
+    `orders` that '*' chooses exists on the right only. Its thresholds were the pair's (found by
+    the name `orders` on either side), so its one-side `schema` breach passed instead of failing."""
+    from dbdiff.result import DiffResult, SourceInfo, TableResult
+    from dbdiff.thresholds import with_verdicts
+
+    text = MINIMAL + (
+        "tables:\n  - '*'\n  - left: orders\n    right: orders_v2\n    thresholds: {schema: {fail: 5}}\n"
+    )
+    cf = load(tmp_path, text)
+    assert pairs(cf, ["orders"], ["orders_v2", "orders"]) == ([("orders", "orders_v2", 5)], [], ["orders"])
+    assert cf.thresholds_for(None, "orders") == cf.thresholds
+    assert cf.thresholds_for("orders", None).limits["schema"].fail == 5
+    info = SourceInfo("mysql://a@h/db", "mysql")
+    legacy = TableResult("orders", "orders", (), "different", only_on="right")
+    pair = TableResult("orders", "orders_v2", ("id",), "identical")
+    judged = with_verdicts(DiffResult(info, info, (pair, legacy), "", 0.0, "test"), cf)
+    assert [t.verdict.level for t in judged.tables if t.verdict] == ["pass", "fail"]
+    assert judged.verdict is not None and judged.verdict.level == "fail"
+
+
 # --- the reference ---------------------------------------------------------------------------------
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "checkfile.md"
