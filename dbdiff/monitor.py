@@ -35,9 +35,25 @@ def verdict_data(result: DiffResult) -> dict[str, object]:
         "started_at": result.started_at,
         "duration_s": result.duration_s,
         "checkfile": result.options.get("checkfile"),
-        "tables": {t.left_table: (t.verdict.level if t.verdict is not None else None) for t in result.tables},
+        "tables": _table_verdicts(result),
         "breaches": [b.to_dict() for b in result.verdict.breaches] if result.verdict is not None else [],
     }
+
+
+def _table_verdicts(result: DiffResult) -> dict[str, str | None]:
+    """Each table's verdict by name. Two tables can share one (a right-only legacy `orders` beside
+    the pair orders -> orders_v2): the name then says the worse, never a pass that hides a fail."""
+
+    def rank(level: str | None) -> int:
+        return VERDICT_VALUES.get(level, -1) if level is not None else -1
+
+    verdicts: dict[str, str | None] = {}
+    for table in result.tables:
+        level = table.verdict.level if table.verdict is not None else None
+        name = table_name(table)
+        if name not in verdicts or rank(level) > rank(verdicts[name]):
+            verdicts[name] = level
+    return verdicts
 
 
 def table_name(table: TableResult) -> str:

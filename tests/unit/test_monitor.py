@@ -140,6 +140,19 @@ def test_a_table_on_one_side_only_never_duplicates_a_series() -> None:
     assert 'dbdiff_table_verdict{checkfile="/etc/dbdiff/prod.yaml",table="orders"} 0' in text
 
 
+def test_the_verdict_file_never_says_pass_for_a_name_a_failing_table_has(tmp_path: Path) -> None:
+    """The pair orders -> orders_v2 fails and a right-only legacy `orders` passes: the verdict
+    file's `tables` kept the last one, "orders": "pass", for a rollback script to read."""
+    res = run_result()
+    pair = dataclasses.replace(res.tables[0], right_table="orders_v2")
+    legacy = TableResult("orders", "orders", (), "different", only_on="right")
+    strict = parse_thresholds({"changed": {"fail": 0}, "schema": {"fail": 1}})
+    res = with_verdicts(dataclasses.replace(res, tables=(pair, legacy)), strict)
+    assert [t.verdict.level for t in res.tables if t.verdict] == ["fail", "pass"]
+    write_verdict_file(res, tmp_path / "verdict.json")
+    assert json.loads((tmp_path / "verdict.json").read_text())["tables"] == {"orders": "fail"}
+
+
 def test_a_result_without_a_verdict_has_no_verdict_series() -> None:
     res = dataclasses.replace(run_result(), verdict=None)
     res = dataclasses.replace(res, tables=tuple(dataclasses.replace(t, verdict=None) for t in res.tables))
