@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 import yaml
 
@@ -43,6 +44,8 @@ _TOP_KEYS = (
     "tables",
 )
 _RUN_KEYS = ("tables_at_once", "workers", "memory_limit")
+#: URL schemes whose path is a file (relative to the check file, like a bare path).
+_FILE_SCHEMES = ("duckdb", "sqlite", "parquet", "csv")
 _HISTORY_KEYS = ("url", "in_source_database")
 #: Keys of a table entry that are not diff options.
 _ENTRY_KEYS = ("name", "left", "right", "exclude", "exclude_columns", "thresholds")
@@ -256,9 +259,17 @@ class _Parser:
         return self.relative(value)
 
     def relative(self, value: str) -> str:
-        """A path (not a URL) relative to the check file's directory, so cron can run from anywhere."""
+        """A path relative to the check file's directory, so cron can run from anywhere: a bare path,
+        or the path of a file URL (`duckdb:///h.duckdb` went to whatever directory the job ran in)."""
         if "://" in value:
-            return value
+            scheme, _, rest = value.partition("://")
+            if scheme.lower() not in _FILE_SCHEMES:
+                return value
+            written = unquote(rest[1:] if rest.startswith("/") else rest)  # as parse_url reads it
+            path = Path(written).expanduser()
+            if not written or path.is_absolute():
+                return value
+            return f"{scheme}:///{quote(str(self.base / path))}"
         path = Path(value).expanduser()
         return str(path if path.is_absolute() else self.base / path)
 

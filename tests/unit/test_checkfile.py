@@ -107,6 +107,31 @@ def test_full_file_loads_with_every_key(tmp_path: Path) -> None:
     assert cf.thresholds.limits["schema"] == DEFAULT_THRESHOLDS.limits["schema"]
 
 
+def test_file_urls_are_relative_to_the_check_file_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`history: duckdb:///h.duckdb` (and a source `sqlite:///r.db`) stayed relative to the job's
+    directory: cron, running from elsewhere, recorded into a new store there, silently."""
+    from dbdiff.sources.urls import parse_url
+
+    (tmp_path / "conf dir").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    path = tmp_path / "conf dir" / "dbdiff.yaml"
+    path.write_text(
+        "left: duckdb:///l.duckdb\nright: sqlite:///sub/r.db\nhistory: duckdb:///h.duckdb\ntables: [a]\n"
+    )
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    cf = load_checkfile(path)
+    base = tmp_path / "conf dir"
+    assert Path(str(parse_url(cf.left_url).path)) == base / "l.duckdb"
+    assert Path(str(parse_url(cf.right_url).path)) == base / "sub" / "r.db"
+    assert cf.history is not None and Path(str(parse_url(cf.history).path)) == base / "h.duckdb"
+    absolute = f"duckdb:///{tmp_path}/abs.duckdb"  # duckdb:////tmp/...: already absolute
+    path.write_text(f"left: {absolute}\nright: postgresql://u@h/db\ntables: [a]\n")
+    cf = load_checkfile(path)
+    assert (cf.left_url, cf.right_url) == (absolute, "postgresql://u@h/db")
+
+
 def test_defaults_when_keys_are_left_out(tmp_path: Path) -> None:
     cf = load(tmp_path, MINIMAL + "tables: ['*']\n")
     assert cf.match_names == "case"
