@@ -44,6 +44,11 @@ _TOP_KEYS = (
     "tables",
 )
 _RUN_KEYS = ("tables_at_once", "workers", "memory_limit")
+#: Why a table name is not text: YAML read it as a value (`- no` is false, `- 2024` a number).
+_UNQUOTED = dict.fromkeys(
+    (bool, int, float, datetime.date, datetime.datetime),
+    "YAML reads an unquoted no, off, yes, on, a number or a date as a value: quote the name ('no')",
+)
 #: URL schemes whose path is a file (relative to the check file, like a bare path).
 _FILE_SCHEMES = ("duckdb", "sqlite", "parquet", "csv")
 _HISTORY_KEYS = ("url", "in_source_database")
@@ -341,7 +346,8 @@ class _Parser:
             self.check_options(defaults, f"table {item!r}", line)
             return TableEntry(item, None, None, (), dict(defaults), thresholds, line)
         if not isinstance(item, YamlMap):
-            raise Located(line, f"tables: entry #{index} must be a name, a pattern or a mapping")
+            hint = _UNQUOTED.get(type(item))
+            raise Located(line, f"tables: entry #{index} must be a name, a pattern or a mapping", hint)
         has_name, has_pair = "name" in item, "left" in item or "right" in item
         label = repr(item["name"]) if has_name else f"{item.get('left')!r} -> {item.get('right')!r}"
         context = f"table {label}"
@@ -353,7 +359,9 @@ class _Parser:
             value = item.get(key)
             if not isinstance(value, str) or not value.strip():
                 raise Located(
-                    line_of(item, key) if key in item else line, f"{context}: {key!r} must be a table name"
+                    line_of(item, key) if key in item else line,
+                    f"{context}: {key!r} must be a table name",
+                    _UNQUOTED.get(type(value)),
                 )
             if has_pair and WILDCARDS & set(value):
                 raise Located(

@@ -242,6 +242,10 @@ def test_relative_paths_are_relative_to_the_check_file(tmp_path: Path) -> None:
             MINIMAL + "tables:\n  - name: a\n    column_rules: {x: 'nosuch:a=1'}\n",
             "line 5: table 'a': column_rules: unknown normalizer",
         ),
+        # A table named like a YAML value (no, off, 2024) is read as that value: say to quote it.
+        (MINIMAL + "tables: [orders, no]\n", "entry #2 must be a name, a pattern or a mapping (YAML reads"),
+        (MINIMAL + "tables:\n  - name: off\n", "table False: 'name' must be a table name (YAML reads an"),
+        (MINIMAL + "tables:\n  - left: 2024\n    right: y\n", "'left' must be a table name (YAML reads"),
         # The [NORMALIZER, {params}] form is checked like the string form (it loaded unchecked).
         (
             MINIMAL + "tables:\n  - name: a\n    column_rules: {x: [flot, {abs_tol: 0.01}]}\n",
