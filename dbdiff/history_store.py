@@ -234,7 +234,14 @@ class Backend:
         found = cur.query(
             "SELECT meta_value FROM dbdiff_history_meta WHERE meta_key = ?", ("schema_version",)
         )
-        version = int(found[0][0]) if found else SCHEMA_VERSION
+        try:
+            version = int(found[0][0]) if found else SCHEMA_VERSION
+        except ValueError:
+            raise ConfigError(
+                f"the history at {self.location} has a store version this dbdiff cannot read: "
+                f"{str(found[0][0])[:40]!r}",
+                hint="it was written by a newer dbdiff or by another program",
+            ) from None
         if version > SCHEMA_VERSION:
             raise ConfigError(
                 f"the history at {self.location} was written by a newer dbdiff (store version {version})",

@@ -206,6 +206,18 @@ APPENDER = textwrap.dedent(
 )
 
 
+def test_a_store_version_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
+    """A meta row reading '2.0-beta' was an internal error (ValueError), exit 3."""
+    path = tmp_path / "h.duckdb"
+    History.open(path).append(hx.nights()[0])
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE dbdiff_history_meta SET meta_value = '2.0-beta'")
+    for open_it in (lambda: History.open(path), lambda: History.open(path, create=False).entries()):
+        with pytest.raises(ConfigError, match=r"store version this dbdiff cannot read: '2\.0-beta'"):
+            open_it()
+    one_line_error(dbdiff_cli("history", str(path)), 2, "cannot read: '2.0-beta'")
+
+
 def test_concurrent_processes_append_without_corrupting(tmp_path: Path) -> None:
     path = tmp_path / "shared.history.duckdb"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
