@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from dbdiff.errors import UsageError
-from dbdiff.monitor import escape_label, prometheus_text, write_prometheus, write_verdict_file
+from dbdiff.monitor import (
+    escape_label,
+    prometheus_text,
+    verdict_data,
+    write_prometheus,
+    write_verdict_file,
+)
 from dbdiff.result import DiffResult, SourceInfo, Summary, TableResult
 from dbdiff.thresholds import Thresholds, parse_thresholds, with_verdicts
 
@@ -151,6 +157,23 @@ def test_the_verdict_file_never_says_pass_for_a_name_a_failing_table_has(tmp_pat
     assert [t.verdict.level for t in res.tables if t.verdict] == ["fail", "pass"]
     write_verdict_file(res, tmp_path / "verdict.json")
     assert json.loads((tmp_path / "verdict.json").read_text())["tables"] == {"orders": "fail"}
+
+
+def test_under_strict_a_warn_run_says_the_exit_code_it_ends_with(tmp_path: Path) -> None:
+    """`dbdiff run --strict` exits 1 on a warn verdict, but both files said exit code 0."""
+    res = dataclasses.replace(run_result(), tables=run_result().tables[:2])
+    res = with_verdicts(res, parse_thresholds({"changed": {"warn": 0, "fail": 10}}))
+    assert res.verdict is not None and res.verdict.level == "warn" and res.exit_code == 0
+    for strict, code in ((False, 0), (True, 1)):
+        write_verdict_file(res, tmp_path / "v.json", strict=strict)
+        assert json.loads((tmp_path / "v.json").read_text())["exit_code"] == code
+        write_prometheus(res, tmp_path / "m.prom", strict=strict)
+        assert (
+            f'dbdiff_run_exit_code{{checkfile="/etc/dbdiff/prod.yaml"}} {code}'
+            in (tmp_path / "m.prom").read_text().splitlines()
+        )
+    failed = run_result()  # a table errored: 3, strict or not
+    assert json.loads(json.dumps(verdict_data(failed, strict=True)))["exit_code"] == 3
 
 
 def test_a_result_without_a_verdict_has_no_verdict_series() -> None:
