@@ -97,7 +97,7 @@ class CheckFile:
     tables: tuple[TableEntry, ...]
     thresholds: Thresholds
     run_thresholds: Thresholds
-    history: str | None
+    history: str | None = field(repr=False)  # a store's URL may hold a password, like the sources'
     history_last: int = 20
     history_in_source: bool = False
     tables_at_once: int = 2

@@ -132,6 +132,15 @@ def test_file_urls_are_relative_to_the_check_file_too(
     assert (cf.left_url, cf.right_url) == (absolute, "postgresql://u@h/db")
 
 
+def test_the_repr_of_a_check_file_shows_no_password(tmp_path: Path) -> None:
+    """The sources' URLs were hidden from repr (a notebook shows it), the history URL was not."""
+    path = write(tmp_path, "left: {env: L}\nright: {env: R}\nhistory: {url: {env: H}}\ntables: [a]\n")
+    env = {"L": "mysql://a:LeftPw99@h/d", "R": "mysql://a@h/d", "H": "postgresql://t:HistPw99@ops/dbdiff"}
+    cf = load_checkfile(path, environ=env)
+    assert cf.history == env["H"]
+    assert "HistPw99" not in repr(cf) and "LeftPw99" not in repr(cf)
+
+
 def test_defaults_when_keys_are_left_out(tmp_path: Path) -> None:
     cf = load(tmp_path, MINIMAL + "tables: ['*']\n")
     assert cf.match_names == "case"
