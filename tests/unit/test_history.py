@@ -314,6 +314,11 @@ def test_where_a_check_file_keeps_its_history(tmp_path: Path, monkeypatch: pytes
         history_location(tmp_path / "nope.yaml")
 
 
+def test_a_history_location_shows_no_password() -> None:
+    where = history_location("postgresql://team:LocPw99@ops/dbdiff")
+    assert where.target.endswith("@ops/dbdiff") and "LocPw99" not in repr(where)
+
+
 def test_a_compared_database_is_refused_as_the_store_unless_allowed(tmp_path: Path) -> None:
     url = "postgresql://team:pw@localhost:5432/shop"
     sources = ["mysql://app@db1/shop", "postgresql://app@127.0.0.1/shop"]
