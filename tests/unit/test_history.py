@@ -444,6 +444,18 @@ def test_dashboard_command_writes_one_page(recorded: Path, tmp_path: Path) -> No
     assert dbdiff_cli("dashboard", str(recorded / "nightly.yaml")).returncode == 2  # --out is required
 
 
+def test_dashboards_written_at_once_share_no_temporary_file(recorded: Path, tmp_path: Path) -> None:
+    """The page went through one fixed `.index.html.tmp`: two dashboards written at once (cron)
+    wrote into the same file, and one could publish the other's half-written page. Here another
+    writer's `.index.html.tmp` is in the way (a directory): the page is still written."""
+    out = tmp_path / "site"
+    (out / ".index.html.tmp").mkdir(parents=True)
+    proc = dbdiff_cli("dashboard", str(recorded / "nightly.yaml"), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "index.html").read_text().rstrip().endswith("</html>")
+    assert sorted(p.name for p in out.iterdir()) == [".index.html.tmp", "index.html"]
+
+
 def test_a_table_error_is_stored_scrubbed(tmp_path: Path) -> None:
     night = hx.nights()[0]
     broken = dataclasses.replace(
