@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 import yaml
 
@@ -43,6 +44,13 @@ _TOP_KEYS = (
     "tables",
 )
 _RUN_KEYS = ("tables_at_once", "workers", "memory_limit")
+#: Why a table name is not text: YAML read it as a value (`- no` is false, `- 2024` a number).
+_UNQUOTED = dict.fromkeys(
+    (bool, int, float, datetime.date, datetime.datetime),
+    "YAML reads an unquoted no, off, yes, on, a number or a date as a value: quote the name ('no')",
+)
+#: URL schemes whose path is a file (relative to the check file, like a bare path).
+_FILE_SCHEMES = ("duckdb", "sqlite", "parquet", "csv")
 _HISTORY_KEYS = ("url", "in_source_database")
 #: Keys of a table entry that are not diff options.
 _ENTRY_KEYS = ("name", "left", "right", "exclude", "exclude_columns", "thresholds")
@@ -89,7 +97,7 @@ class CheckFile:
     tables: tuple[TableEntry, ...]
     thresholds: Thresholds
     run_thresholds: Thresholds
-    history: str | None
+    history: str | None = field(repr=False)  # a store's URL may hold a password, like the sources'
     history_last: int = 20
     history_in_source: bool = False
     tables_at_once: int = 2
@@ -116,8 +124,10 @@ class CheckFile:
                     return entry
         return None
 
-    def thresholds_for(self, left_table: str, right_table: str) -> Thresholds:
-        """The thresholds of a table of this run (the file's when no entry chose it)."""
+    def thresholds_for(self, left_table: str | None, right_table: str | None) -> Thresholds:
+        """The thresholds of a table of this run (the file's when no entry chose it). A table on one
+        side only is asked for with None on the other side: a right-only `orders` beside the pair
+        `left: orders, right: orders_v2` is not that pair's table."""
         entry = self.entry_for(left_table, right_table)
         return entry.thresholds if entry is not None else self.thresholds
 
@@ -254,9 +264,17 @@ class _Parser:
         return self.relative(value)
 
     def relative(self, value: str) -> str:
-        """A path (not a URL) relative to the check file's directory, so cron can run from anywhere."""
+        """A path relative to the check file's directory, so cron can run from anywhere: a bare path,
+        or the path of a file URL (`duckdb:///h.duckdb` went to whatever directory the job ran in)."""
         if "://" in value:
-            return value
+            scheme, _, rest = value.partition("://")
+            if scheme.lower() not in _FILE_SCHEMES:
+                return value
+            written = unquote(rest[1:] if rest.startswith("/") else rest)  # as parse_url reads it
+            path = Path(written).expanduser()
+            if not written or path.is_absolute():
+                return value
+            return f"{scheme}:///{quote(str(self.base / path))}"
         path = Path(value).expanduser()
         return str(path if path.is_absolute() else self.base / path)
 
@@ -328,7 +346,8 @@ class _Parser:
             self.check_options(defaults, f"table {item!r}", line)
             return TableEntry(item, None, None, (), dict(defaults), thresholds, line)
         if not isinstance(item, YamlMap):
-            raise Located(line, f"tables: entry #{index} must be a name, a pattern or a mapping")
+            hint = _UNQUOTED.get(type(item))
+            raise Located(line, f"tables: entry #{index} must be a name, a pattern or a mapping", hint)
         has_name, has_pair = "name" in item, "left" in item or "right" in item
         label = repr(item["name"]) if has_name else f"{item.get('left')!r} -> {item.get('right')!r}"
         context = f"table {label}"
@@ -340,7 +359,9 @@ class _Parser:
             value = item.get(key)
             if not isinstance(value, str) or not value.strip():
                 raise Located(
-                    line_of(item, key) if key in item else line, f"{context}: {key!r} must be a table name"
+                    line_of(item, key) if key in item else line,
+                    f"{context}: {key!r} must be a table name",
+                    _UNQUOTED.get(type(value)),
                 )
             if has_pair and WILDCARDS & set(value):
                 raise Located(
@@ -470,6 +491,7 @@ class _Parser:
     def overrides(self, value: Any, line: int | None, here: str) -> dict[str, Any]:
         """`column_rules`: {col: "float:abs_tol=0.01"} (the --rule form) or
         {col: [float, {abs_tol: 0.01}]} (the API's pair)."""
+        from dbdiff.normalize import get_normalizer
         from dbdiff.rules import parse_override
 
         if not isinstance(value, YamlMap):
@@ -489,6 +511,11 @@ class _Parser:
                 and isinstance(rule[1], Mapping)
             ):
                 parsed[column] = (rule[0], dict(rule[1]))
+                try:  # checked as the string form is: a typo is found before any connection
+                    if rule[0]:
+                        get_normalizer(rule[0]).check_params(dict(rule[1]), f"column {column!r}")
+                except RuleError as exc:
+                    raise Located(at, f"{here}: {exc.message}", hint=exc.hint) from None
             else:
                 raise Located(
                     at, f"{here}: {column}: write 'NORMALIZER[:key=value,...]' or [NORMALIZER, {{params}}]"

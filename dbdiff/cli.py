@@ -436,7 +436,8 @@ def history_command(checkfile: str, table: str | None, last: int | None, as_json
 
     where, store = _history_store(checkfile)
     with store:
-        entries = store.entries(last=last or where.last, table=table, detail=as_json)
+        # In detail: the text finds a table asked for by its right name through `right_table`.
+        entries = store.entries(last=last or where.last, table=table, detail=True)
     if as_json:
         click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
     else:
@@ -463,15 +464,18 @@ def dashboard_command(checkfile: str, out: Path) -> None:
     _, store = _history_store(checkfile)
     with store:
         entries = store.entries(last=None, detail=True)
-    html = render_dashboard(entries, title=f"dbdiff history: {Path(checkfile).name}", location=store.location)
+    # A store's URL is named by its redacted form: its query may hold a password (?password=...).
+    name = store.location if "://" in checkfile else Path(checkfile).name
+    html = render_dashboard(entries, title=f"dbdiff history: {name}", location=store.location)
+    from dbdiff.monitor import write_atomically
+
     target = out / "index.html"
     try:
         out.mkdir(parents=True, exist_ok=True)
-        partial = out / ".index.html.tmp"
-        partial.write_text(html, encoding="utf-8")
-        os.replace(partial, target)
     except OSError as exc:
         raise UsageError(f"cannot write the dashboard to {str(target)!r}: {exc.strerror or exc}") from None
+    # A temporary file of its own: two dashboards written at once (cron) never publish a mix.
+    write_atomically(target, html, what="dashboard")
     click.echo(f"dashboard written to {target} ({len(entries)} runs)", err=True)
 
 

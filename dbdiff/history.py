@@ -21,7 +21,7 @@ import json
 import sys
 import types
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,7 +69,7 @@ def history_entry(result: DiffResult, *, detail: bool = False) -> dict[str, Any]
 class HistoryLocation:
     """Where a check file's history is, and how many runs its trends show."""
 
-    target: str
+    target: str = field(repr=False)  # a URL may hold a password
     last: int = 20
     in_source: bool = False
 

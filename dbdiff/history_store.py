@@ -130,6 +130,8 @@ class Backend:
     placeholder = "%s"
     #: Which schema `information_schema` is asked about: the one the store's tables go into.
     in_schema = ""
+    #: Appended to each CREATE TABLE (MySQL: names compare exactly, as in every other store).
+    table_options = ""
 
     def connect(self) -> Any:
         raise NotImplementedError
@@ -215,7 +217,7 @@ class Backend:
     def _create(self, cur: _Cursor) -> None:
         self.lock(cur)
         for statement in DDL:
-            cur.execute(statement)
+            cur.execute(statement + self.table_options)
         cur.execute(self.insert_if_absent(), ("schema_version", str(SCHEMA_VERSION)))
         version = self._version(cur)
         for step in range(version, SCHEMA_VERSION):
@@ -232,7 +234,14 @@ class Backend:
         found = cur.query(
             "SELECT meta_value FROM dbdiff_history_meta WHERE meta_key = ?", ("schema_version",)
         )
-        version = int(found[0][0]) if found else SCHEMA_VERSION
+        try:
+            version = int(found[0][0]) if found else SCHEMA_VERSION
+        except ValueError:
+            raise ConfigError(
+                f"the history at {self.location} has a store version this dbdiff cannot read: "
+                f"{str(found[0][0])[:40]!r}",
+                hint="it was written by a newer dbdiff or by another program",
+            ) from None
         if version > SCHEMA_VERSION:
             raise ConfigError(
                 f"the history at {self.location} was written by a newer dbdiff (store version {version})",
@@ -365,6 +374,10 @@ class _DuckDBBackend(Backend):
 
         if not self.path.parent.is_dir():
             raise ConfigError(f"cannot create the history {self.location}: its directory does not exist")
+        if _is_sqlite(self.path):
+            # DuckDB would open it through its sqlite extension (downloading it when missing) and
+            # write the history's tables into the user's SQLite database.
+            raise ConfigError(f"the history {self.location} is not a DuckDB database file (it is SQLite)")
         deadline = time.monotonic() + self.lock_wait_s
         pause = 0.02
         while True:
@@ -396,6 +409,15 @@ class _DuckDBBackend(Backend):
         import duckdb
 
         return isinstance(exc, duckdb.TransactionException) or "conflict" in str(exc).lower()
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Whether `path` is an existing SQLite database (by its header)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 class _ServerBackend(Backend):
@@ -484,6 +506,9 @@ class _PostgresBackend(_ServerBackend):
 class _MySQLBackend(_ServerBackend):
     default_port = 3306
     in_schema = " AND table_schema = DATABASE()"
+    # The server's default collation ignores case: columns `Name` and `name` of one table (both
+    # legal in PostgreSQL) were one primary key, and the run "already recorded".
+    table_options = " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
 
     def connect(self) -> Any:
         import pymysql

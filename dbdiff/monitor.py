@@ -25,19 +25,42 @@ from dbdiff.thresholds import METRICS, metric_values
 VERDICT_VALUES = {"pass": 0, "warn": 1, "fail": 2}
 
 
-def verdict_data(result: DiffResult) -> dict[str, object]:
+def run_exit_code(result: DiffResult, *, strict: bool = False) -> int:
+    """The exit code `dbdiff run` ends with: the result's, and 1 for a warn verdict under `--strict`
+    (the files must say the code the process returns, or a rollback script reads 0 for a 1)."""
+    warned = strict and result.verdict is not None and result.verdict.level == "warn"
+    return 1 if warned and result.exit_code == 0 else result.exit_code
+
+
+def verdict_data(result: DiffResult, *, strict: bool = False) -> dict[str, object]:
     """The verdict file's content: what a rollback script needs, nothing more."""
     return {
         "verdict": result.verdict.level if result.verdict is not None else None,
-        "exit_code": result.exit_code,
+        "exit_code": run_exit_code(result, strict=strict),
         "status": result.status,
         "run_id": result.options.get("run_id"),
         "started_at": result.started_at,
         "duration_s": result.duration_s,
         "checkfile": result.options.get("checkfile"),
-        "tables": {t.left_table: (t.verdict.level if t.verdict is not None else None) for t in result.tables},
+        "tables": _table_verdicts(result),
         "breaches": [b.to_dict() for b in result.verdict.breaches] if result.verdict is not None else [],
     }
+
+
+def _table_verdicts(result: DiffResult) -> dict[str, str | None]:
+    """Each table's verdict by name. Two tables can share one (a right-only legacy `orders` beside
+    the pair orders -> orders_v2): the name then says the worse, never a pass that hides a fail."""
+
+    def rank(level: str | None) -> int:
+        return VERDICT_VALUES.get(level, -1) if level is not None else -1
+
+    verdicts: dict[str, str | None] = {}
+    for table in result.tables:
+        level = table.verdict.level if table.verdict is not None else None
+        name = table_name(table)
+        if name not in verdicts or rank(level) > rank(verdicts[name]):
+            verdicts[name] = level
+    return verdicts
 
 
 def table_name(table: TableResult) -> str:
@@ -45,16 +68,16 @@ def table_name(table: TableResult) -> str:
     return table.left_table or table.right_table
 
 
-def write_verdict_file(result: DiffResult, path: str | Path) -> None:
+def write_verdict_file(result: DiffResult, path: str | Path, *, strict: bool = False) -> None:
     """Write the verdict file (JSON) atomically."""
-    text = json.dumps(verdict_data(result), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(verdict_data(result, strict=strict), indent=2, ensure_ascii=False) + "\n"
     write_atomically(Path(path), text, what="verdict file")
 
 
-def write_prometheus(result: DiffResult, path: str | Path) -> None:
+def write_prometheus(result: DiffResult, path: str | Path, *, strict: bool = False) -> None:
     """Write the run's metrics in the Prometheus text format atomically (name the file `*.prom`
     for node_exporter's textfile collector)."""
-    write_atomically(Path(path), prometheus_text(result), what="Prometheus file")
+    write_atomically(Path(path), prometheus_text(result, strict=strict), what="Prometheus file")
 
 
 def write_atomically(path: Path, text: str, *, what: str) -> None:
@@ -133,7 +156,7 @@ def _finished_at(result: DiffResult) -> float | None:
     return started.timestamp() + result.duration_s
 
 
-def prometheus_text(result: DiffResult) -> str:
+def prometheus_text(result: DiffResult, *, strict: bool = False) -> str:
     """The run's metrics: run verdict, exit code, duration and finish time; per table its rows
     (side=left|right), differences (kind=changed, only_left, ...), verdict, duration and error."""
     run = {"checkfile": str(result.options.get("checkfile") or "")}
@@ -142,7 +165,8 @@ def prometheus_text(result: DiffResult) -> str:
         samples["dbdiff_run_verdict"].append(
             _series("dbdiff_run_verdict", run, VERDICT_VALUES[result.verdict.level])
         )
-    samples["dbdiff_run_exit_code"].append(_series("dbdiff_run_exit_code", run, result.exit_code))
+    code = run_exit_code(result, strict=strict)
+    samples["dbdiff_run_exit_code"].append(_series("dbdiff_run_exit_code", run, code))
     samples["dbdiff_run_duration_seconds"].append(
         _series("dbdiff_run_duration_seconds", run, result.duration_s)
     )
@@ -164,6 +188,10 @@ def prometheus_text(result: DiffResult) -> str:
 
 def _table_series(table: TableResult, run: dict[str, str]) -> Iterable[tuple[str, str]]:
     labels = {**run, "table": table_name(table)}
+    if table.only_on is not None:
+        # A right-only `orders` beside the pair orders -> orders_v2 has the same name: without this
+        # label their series would collide, and node_exporter drops a duplicate series.
+        labels["only_on"] = table.only_on
     for side, rows in (("left", table.summary.rows_left), ("right", table.summary.rows_right)):
         yield "dbdiff_table_rows", _series("dbdiff_table_rows", {**labels, "side": side}, rows)
     values = metric_values(table)

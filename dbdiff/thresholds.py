@@ -280,7 +280,7 @@ class Judge(Protocol):
 
     run_thresholds: Thresholds
 
-    def thresholds_for(self, left_table: str, right_table: str) -> Thresholds: ...
+    def thresholds_for(self, left_table: str | None, right_table: str | None) -> Thresholds: ...
 
 
 def with_verdicts(
@@ -308,7 +308,10 @@ def with_verdicts(
         judge = thresholds
 
         def lookup(table: TableResult) -> Thresholds:
-            return judge.thresholds_for(table.left_table, table.right_table)
+            # A table on one side only has no name on the other: the entry is found by its side's.
+            left = None if table.only_on == "right" else table.left_table
+            right = None if table.only_on == "left" else table.right_table
+            return judge.thresholds_for(left, right)
 
         if run_thresholds is None:
             run_thresholds = judge.run_thresholds

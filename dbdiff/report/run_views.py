@@ -8,10 +8,12 @@ hand-edited: the free-form parts (differences, window) are read leniently, never
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from dbdiff.report.display import control_escape, display_value, escape_controls
@@ -100,8 +102,28 @@ def breach_text(breach: Breach, table: TableResult | None = None) -> str:
         if limit.endswith("%") and table is not None and finite and not isinstance(value, bool):
             whole = max(table.summary.rows_left, table.summary.rows_right)
             if whole:
-                shown += f" ({fmt_percent(int(value), whole)})"
+                shown += f" ({_share(int(value), whole, limit)})"
     return f"{metric} {shown} > {level} limit {limit}"
+
+
+def _share(value: int, whole: int, limit: str) -> str:
+    """`value` as a percentage of `whole`, precise enough to read above the `limit` it broke:
+    1,001 of 100,000 rows over "1%" is 1.001%, never "1.0%", and 51 over "0.05%" never "<0.1%"."""
+    shown = fmt_percent(value, whole)
+    try:
+        bound = Fraction(limit.removesuffix("%"))
+    except ValueError:
+        return shown
+    share = Fraction(100 * value, whole)
+    with contextlib.suppress(ValueError):
+        if share <= bound or Fraction(shown.removesuffix("%")) > bound:
+            return shown
+    decimals = len(limit.removesuffix("%").partition(".")[2]) + 1
+    for digits in range(decimals, decimals + 12):
+        text = f"{float(share):.{digits}f}"
+        if Fraction(text) > bound:
+            return f"{text}%"
+    return shown
 
 
 def breach_brief(breach: Breach) -> str:

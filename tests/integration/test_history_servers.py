@@ -91,6 +91,25 @@ def test_mysql_store_reads_back_what_was_appended(mysql_store: MySQLServer) -> N
     ]
 
 
+def test_mysql_store_keeps_names_that_differ_only_by_case(mysql_store: MySQLServer) -> None:
+    """PostgreSQL allows the columns `Name` and `name` in one table (and tables `Orders` and
+    `orders`): the MySQL store's case-blind collation made them one primary key, and the run could
+    not be recorded ("this run is already recorded")."""
+    from dbdiff.result import ColumnStat
+
+    night = hx.run(9, {"orders": (3, 0, 0, "fail")}, run_id="case-only-names")
+    orders = replace(night.tables[0], columns=(ColumnStat("Name", 2), ColumnStat("name", 1)))
+    upper = replace(orders, left_table="Orders", right_table="Orders")
+    store = History.open(mysql_store.url)
+    store.append(replace(night, tables=(orders, upper)))
+    (entry,) = [e for e in store.entries(detail=True, last=None) if e["run_id"] == "case-only-names"]
+    assert entry["tables"]["orders"]["columns"] == {
+        "Name": {"mismatches": 2, "unreadable": 0},
+        "name": {"mismatches": 1, "unreadable": 0},
+    }
+    assert list(store.entries(table="orders", last=1)[-1]["tables"]) == ["orders"]
+
+
 def test_a_real_diff_is_recorded(mysql, pg, pg_store: PostgresServer, tmp_path) -> None:
     for server in (mysql, pg):
         server.execute("CREATE TABLE hist_orders (id INT PRIMARY KEY, amount INT)")
@@ -126,3 +145,27 @@ def test_a_missing_database_is_a_config_error() -> None:
     url = replace(parse_url(PG_URL), database="dbdiff_no_such_db_x").connection_url()
     with pytest.raises(ConfigError, match="has no database 'dbdiff_no_such_db_x'"):
         History.open(url)
+
+
+def test_the_dashboard_of_a_store_url_never_shows_its_password(pg_store: PostgresServer, tmp_path) -> None:
+    """The page's title named the URL's last path piece as given: `db?password=...` showed the
+    password of a URL that carries it as a query parameter."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    History.open(pg_store.url).append(hx.run(27, {"orders": (0, 0, 0, "pass")}, run_id="dash-secret"))
+    secret = "Dash-Secr3t-99"
+    url = f"{pg_store.url}?password={secret}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "dbdiff.cli", "dashboard", url, "--out", str(tmp_path / "site")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert proc.returncode == 0, proc.stderr
+    page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert secret not in page + proc.stdout + proc.stderr
+    assert "dbdiff history: postgresql://" in page

@@ -40,7 +40,7 @@ tables:
     key: [InvoiceLineId]
     chunk_size: 100
     where: "id > 0"
-    column_rules: {UnitPrice: "decimal:abs_tol=0.01", Created: [datetime, {assume_zone: UTC}]}
+    column_rules: {UnitPrice: "decimal:abs_tol=0.01", Created: [timestamp, {assume_zone: UTC}]}
 """
 
 
@@ -101,10 +101,44 @@ def test_full_file_loads_with_every_key(tmp_path: Path) -> None:
     assert invoice.options["chunk_size"] == 100 and invoice.options["key"] == ["InvoiceLineId"]
     assert invoice.options["column_rules"] == {
         "UnitPrice": ("decimal", {"abs_tol": 0.01}),
-        "Created": ("datetime", {"assume_zone": "UTC"}),
+        "Created": ("timestamp", {"assume_zone": "UTC"}),
     }
     assert cf.run_thresholds.to_dict() == {"changed": {"fail": "1000"}}
     assert cf.thresholds.limits["schema"] == DEFAULT_THRESHOLDS.limits["schema"]
+
+
+def test_file_urls_are_relative_to_the_check_file_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`history: duckdb:///h.duckdb` (and a source `sqlite:///r.db`) stayed relative to the job's
+    directory: cron, running from elsewhere, recorded into a new store there, silently."""
+    from dbdiff.sources.urls import parse_url
+
+    (tmp_path / "conf dir").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    path = tmp_path / "conf dir" / "dbdiff.yaml"
+    path.write_text(
+        "left: duckdb:///l.duckdb\nright: sqlite:///sub/r.db\nhistory: duckdb:///h.duckdb\ntables: [a]\n"
+    )
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    cf = load_checkfile(path)
+    base = tmp_path / "conf dir"
+    assert Path(str(parse_url(cf.left_url).path)) == base / "l.duckdb"
+    assert Path(str(parse_url(cf.right_url).path)) == base / "sub" / "r.db"
+    assert cf.history is not None and Path(str(parse_url(cf.history).path)) == base / "h.duckdb"
+    absolute = f"duckdb:///{tmp_path}/abs.duckdb"  # duckdb:////tmp/...: already absolute
+    path.write_text(f"left: {absolute}\nright: postgresql://u@h/db\ntables: [a]\n")
+    cf = load_checkfile(path)
+    assert (cf.left_url, cf.right_url) == (absolute, "postgresql://u@h/db")
+
+
+def test_the_repr_of_a_check_file_shows_no_password(tmp_path: Path) -> None:
+    """The sources' URLs were hidden from repr (a notebook shows it), the history URL was not."""
+    path = write(tmp_path, "left: {env: L}\nright: {env: R}\nhistory: {url: {env: H}}\ntables: [a]\n")
+    env = {"L": "mysql://a:LeftPw99@h/d", "R": "mysql://a@h/d", "H": "postgresql://t:HistPw99@ops/dbdiff"}
+    cf = load_checkfile(path, environ=env)
+    assert cf.history == env["H"]
+    assert "HistPw99" not in repr(cf) and "LeftPw99" not in repr(cf)
 
 
 def test_defaults_when_keys_are_left_out(tmp_path: Path) -> None:
@@ -216,6 +250,23 @@ def test_relative_paths_are_relative_to_the_check_file(tmp_path: Path) -> None:
         (
             MINIMAL + "tables:\n  - name: a\n    column_rules: {x: 'nosuch:a=1'}\n",
             "line 5: table 'a': column_rules: unknown normalizer",
+        ),
+        # A table named like a YAML value (no, off, 2024) is read as that value: say to quote it.
+        (MINIMAL + "tables: [orders, no]\n", "entry #2 must be a name, a pattern or a mapping (YAML reads"),
+        (MINIMAL + "tables:\n  - name: off\n", "table False: 'name' must be a table name (YAML reads an"),
+        (MINIMAL + "tables:\n  - left: 2024\n    right: y\n", "'left' must be a table name (YAML reads"),
+        # The [NORMALIZER, {params}] form is checked like the string form (it loaded unchecked).
+        (
+            MINIMAL + "tables:\n  - name: a\n    column_rules: {x: [flot, {abs_tol: 0.01}]}\n",
+            "line 5: table 'a': column_rules: unknown normalizer 'flot' (did you mean 'float'?",
+        ),
+        (
+            MINIMAL + "tables:\n  - name: a\n    column_rules: {x: [float, {abs_tl: 0.01}]}\n",
+            "line 5: table 'a': column_rules: column 'x': normalizer 'float' has no parameter 'abs_tl'",
+        ),
+        (
+            MINIMAL + "tables:\n  - name: a\n    column_rules: {x: [float, {abs_tol: wide}]}\n",
+            "line 5: table 'a': column_rules: column 'x': parameter 'abs_tol' of normalizer 'float'",
         ),
         (
             MINIMAL + "tables:\n  - name: a\n    column_rules: {x: 5}\n",
@@ -461,6 +512,28 @@ def test_thresholds_for_a_table_follow_its_entry(tmp_path: Path) -> None:
     assert cf.thresholds_for("billing_a", "billing_a").limits["changed"].fail == 50
     assert cf.thresholds_for("billing_tmp_x", "billing_tmp_x") == cf.thresholds  # excluded: the file's
     assert cf.thresholds_for("InvoiceLine", "invoice_line").limits["changed"].text["fail"] == "0.1%"
+
+
+def test_a_one_side_table_is_judged_by_its_own_entry_not_a_pair_of_the_same_name(tmp_path: Path) -> None:
+    """The pair `left: orders, right: orders_v2` tolerates catalog differences; the legacy right
+    `orders` that '*' chooses exists on the right only. Its thresholds were the pair's (found by
+    the name `orders` on either side), so its one-side `schema` breach passed instead of failing."""
+    from dbdiff.result import DiffResult, SourceInfo, TableResult
+    from dbdiff.thresholds import with_verdicts
+
+    text = MINIMAL + (
+        "tables:\n  - '*'\n  - left: orders\n    right: orders_v2\n    thresholds: {schema: {fail: 5}}\n"
+    )
+    cf = load(tmp_path, text)
+    assert pairs(cf, ["orders"], ["orders_v2", "orders"]) == ([("orders", "orders_v2", 5)], [], ["orders"])
+    assert cf.thresholds_for(None, "orders") == cf.thresholds
+    assert cf.thresholds_for("orders", None).limits["schema"].fail == 5
+    info = SourceInfo("mysql://a@h/db", "mysql")
+    legacy = TableResult("orders", "orders", (), "different", only_on="right")
+    pair = TableResult("orders", "orders_v2", ("id",), "identical")
+    judged = with_verdicts(DiffResult(info, info, (pair, legacy), "", 0.0, "test"), cf)
+    assert [t.verdict.level for t in judged.tables if t.verdict] == ["pass", "fail"]
+    assert judged.verdict is not None and judged.verdict.level == "fail"
 
 
 # --- the reference ---------------------------------------------------------------------------------

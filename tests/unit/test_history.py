@@ -161,6 +161,23 @@ def test_a_run_id_given_by_the_run_is_kept_and_an_empty_store_reads_empty(tmp_pa
     assert [e["run_id"] for e in History.open(tmp_path / "h.duckdb").entries()] == ["20261201T020000Z-1a2b3c"]
 
 
+def test_a_sqlite_file_is_not_taken_for_a_duckdb_store(tmp_path: Path) -> None:
+    """DuckDB opens a SQLite file through its sqlite extension (downloading it when missing): a
+    history path naming a SQLite database got the history's tables written into it, or a download
+    attempt and exit 3. It is refused, untouched, like any other file that is not DuckDB's."""
+    import sqlite3
+
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE users (id INTEGER PRIMARY KEY)")
+    before = path.read_bytes()
+    for create in (True, False):
+        with pytest.raises(ConfigError, match="is not a DuckDB database file") as caught:
+            History.open(path, create=create).entries()
+        assert caught.value.exit_code == 2
+    assert path.read_bytes() == before
+
+
 def test_schema_version_row_and_a_newer_store_refused(tmp_path: Path) -> None:
     path = tmp_path / "h.duckdb"
     History.open(path)
@@ -187,6 +204,18 @@ APPENDER = textwrap.dedent(
         store.append(hx.run(day, {"orders": (day, 0, 0, "warn"), "billing": (0, 0, 0, "pass")}))
     """
 )
+
+
+def test_a_store_version_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
+    """A meta row reading '2.0-beta' was an internal error (ValueError), exit 3."""
+    path = tmp_path / "h.duckdb"
+    History.open(path).append(hx.nights()[0])
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE dbdiff_history_meta SET meta_value = '2.0-beta'")
+    for open_it in (lambda: History.open(path), lambda: History.open(path, create=False).entries()):
+        with pytest.raises(ConfigError, match=r"store version this dbdiff cannot read: '2\.0-beta'"):
+            open_it()
+    one_line_error(dbdiff_cli("history", str(path)), 2, "cannot read: '2.0-beta'")
 
 
 def test_concurrent_processes_append_without_corrupting(tmp_path: Path) -> None:
@@ -285,6 +314,11 @@ def test_where_a_check_file_keeps_its_history(tmp_path: Path, monkeypatch: pytes
         history_location(tmp_path / "nope.yaml")
 
 
+def test_a_history_location_shows_no_password() -> None:
+    where = history_location("postgresql://team:LocPw99@ops/dbdiff")
+    assert where.target.endswith("@ops/dbdiff") and "LocPw99" not in repr(where)
+
+
 def test_a_compared_database_is_refused_as_the_store_unless_allowed(tmp_path: Path) -> None:
     url = "postgresql://team:pw@localhost:5432/shop"
     sources = ["mysql://app@db1/shop", "postgresql://app@127.0.0.1/shop"]
@@ -366,6 +400,24 @@ def test_history_command(recorded: Path) -> None:
     assert dbdiff_cli("history", "nightly.yaml", "--last", "0", cwd=recorded).returncode == 2
 
 
+def test_history_of_a_table_asked_for_by_its_right_name(tmp_path: Path) -> None:
+    """`--table invoice_line` (the right name of InvoiceLine) found the runs but printed every
+    one with verdict '-' and 0 changed rows: the entries it rendered had no right names."""
+    store = History.open(tmp_path / "h.duckdb")
+    for day in (1, 2):
+        night = hx.run(day, {"InvoiceLine": (day * 5, 0, 0, "fail")})
+        renamed = dataclasses.replace(night.tables[0], right_table="invoice_line")
+        store.append(dataclasses.replace(night, tables=(renamed,)))
+    by_name = {}
+    for name in ("InvoiceLine", "invoice_line"):
+        proc = dbdiff_cli("history", str(tmp_path / "h.duckdb"), "--table", name)
+        assert proc.returncode == 0, proc.stderr
+        by_name[name] = [line.split()[2:] for line in proc.stdout.splitlines()[2:]]
+    assert by_name["invoice_line"] == by_name["InvoiceLine"]
+    assert [row[:3] for row in by_name["invoice_line"]] == [["fail", "11.0", "s"], ["fail", "12.0", "s"]]
+    assert [row[3] for row in by_name["invoice_line"]] == ["5", "10"]
+
+
 def test_a_store_password_is_never_printed() -> None:
     secret = "Sup3r-Secr3t!"
     proc = dbdiff_cli("history", f"postgresql://team:{secret}@127.0.0.1:1/dbdiff")
@@ -390,6 +442,18 @@ def test_dashboard_command_writes_one_page(recorded: Path, tmp_path: Path) -> No
         == 2
     )
     assert dbdiff_cli("dashboard", str(recorded / "nightly.yaml")).returncode == 2  # --out is required
+
+
+def test_dashboards_written_at_once_share_no_temporary_file(recorded: Path, tmp_path: Path) -> None:
+    """The page went through one fixed `.index.html.tmp`: two dashboards written at once (cron)
+    wrote into the same file, and one could publish the other's half-written page. Here another
+    writer's `.index.html.tmp` is in the way (a directory): the page is still written."""
+    out = tmp_path / "site"
+    (out / ".index.html.tmp").mkdir(parents=True)
+    proc = dbdiff_cli("dashboard", str(recorded / "nightly.yaml"), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "index.html").read_text().rstrip().endswith("</html>")
+    assert sorted(p.name for p in out.iterdir()) == [".index.html.tmp", "index.html"]
 
 
 def test_a_table_error_is_stored_scrubbed(tmp_path: Path) -> None:

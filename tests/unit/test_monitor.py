@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from dbdiff.errors import UsageError
-from dbdiff.monitor import escape_label, prometheus_text, write_prometheus, write_verdict_file
+from dbdiff.monitor import (
+    escape_label,
+    prometheus_text,
+    verdict_data,
+    write_prometheus,
+    write_verdict_file,
+)
 from dbdiff.result import DiffResult, SourceInfo, Summary, TableResult
 from dbdiff.thresholds import Thresholds, parse_thresholds, with_verdicts
 
@@ -119,6 +125,55 @@ def test_prometheus_text_format_details() -> None:
     assert 'table="we\\"ird\\\\name\\nx"' in text
     assert escape_label('a\\b"c\nd') == 'a\\\\b\\"c\\nd'
     assert 'dbdiff_table_rows{checkfile="/etc/dbdiff/prod.yaml",table="orders",side="left"} 10' in lines
+
+
+def test_a_table_on_one_side_only_never_duplicates_a_series() -> None:
+    """The pair orders -> orders_v2 and a right-only legacy `orders` (a pattern chose it) were two
+    series with the same labels, which node_exporter rejects as duplicates."""
+    parser = pytest.importorskip("prometheus_client.parser")
+    res = run_result()
+    legacy = TableResult("orders", "orders", (), "different", only_on="right")
+    pair = dataclasses.replace(res.tables[0], right_table="orders_v2")
+    res = with_verdicts(dataclasses.replace(res, tables=(pair, legacy)), Thresholds())
+    text = prometheus_text(res)
+    seen = [
+        (s.name, tuple(sorted(s.labels.items())))
+        for f in parser.text_string_to_metric_families(text)
+        for s in f.samples
+    ]
+    assert len(seen) == len(set(seen))
+    assert 'dbdiff_table_verdict{checkfile="/etc/dbdiff/prod.yaml",table="orders",only_on="right"} 0' in text
+    assert 'dbdiff_table_verdict{checkfile="/etc/dbdiff/prod.yaml",table="orders"} 0' in text
+
+
+def test_the_verdict_file_never_says_pass_for_a_name_a_failing_table_has(tmp_path: Path) -> None:
+    """The pair orders -> orders_v2 fails and a right-only legacy `orders` passes: the verdict
+    file's `tables` kept the last one, "orders": "pass", for a rollback script to read."""
+    res = run_result()
+    pair = dataclasses.replace(res.tables[0], right_table="orders_v2")
+    legacy = TableResult("orders", "orders", (), "different", only_on="right")
+    strict = parse_thresholds({"changed": {"fail": 0}, "schema": {"fail": 1}})
+    res = with_verdicts(dataclasses.replace(res, tables=(pair, legacy)), strict)
+    assert [t.verdict.level for t in res.tables if t.verdict] == ["fail", "pass"]
+    write_verdict_file(res, tmp_path / "verdict.json")
+    assert json.loads((tmp_path / "verdict.json").read_text())["tables"] == {"orders": "fail"}
+
+
+def test_under_strict_a_warn_run_says_the_exit_code_it_ends_with(tmp_path: Path) -> None:
+    """`dbdiff run --strict` exits 1 on a warn verdict, but both files said exit code 0."""
+    res = dataclasses.replace(run_result(), tables=run_result().tables[:2])
+    res = with_verdicts(res, parse_thresholds({"changed": {"warn": 0, "fail": 10}}))
+    assert res.verdict is not None and res.verdict.level == "warn" and res.exit_code == 0
+    for strict, code in ((False, 0), (True, 1)):
+        write_verdict_file(res, tmp_path / "v.json", strict=strict)
+        assert json.loads((tmp_path / "v.json").read_text())["exit_code"] == code
+        write_prometheus(res, tmp_path / "m.prom", strict=strict)
+        assert (
+            f'dbdiff_run_exit_code{{checkfile="/etc/dbdiff/prod.yaml"}} {code}'
+            in (tmp_path / "m.prom").read_text().splitlines()
+        )
+    failed = run_result()  # a table errored: 3, strict or not
+    assert json.loads(json.dumps(verdict_data(failed, strict=True)))["exit_code"] == 3
 
 
 def test_a_result_without_a_verdict_has_no_verdict_series() -> None:

@@ -22,7 +22,7 @@ from dbdiff.report import (
 )
 from dbdiff.report.run_views import breach_text, difference_rows, ordered, window_text
 from dbdiff.report.trend import trend_line, trend_svg
-from dbdiff.result import Breach, DiffResult, TableResult, Verdict
+from dbdiff.result import Breach, DiffResult, Summary, TableResult, Verdict
 from tests import report_fixtures as fx
 
 XSD = Path(__file__).resolve().parents[1] / "data" / "junit-10.xsd"
@@ -66,6 +66,25 @@ def test_a_percent_limit_shows_the_share_it_was_checked_on() -> None:
     customers = fx.run_result().table("customers")
     assert breach_text(Breach("only_left", "warn", 3, "0.1%"), customers) == (
         "only_left 3 rows (0.3%) > warn limit 0.1%"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "value", "limit", "share"),
+    [
+        (100_000, 1_001, "1%", "1.001%"),  # was "(1.0%) > fail limit 1%"
+        (100_000, 51, "0.05%", "0.051%"),  # was "(<0.1%) > fail limit 0.05%"
+        (100_000, 101, "0.1%", "0.101%"),  # was "(0.1%) > fail limit 0.1%"
+        (1_000, 30, "1%", "3.0%"),  # already clearly above: as before
+        (1_000, 2, "0%", "0.2%"),
+    ],
+)
+def test_a_percent_share_never_reads_as_the_limit_it_broke(
+    rows: int, value: int, limit: str, share: str
+) -> None:
+    table = replace(fx.run_result().table("customers"), summary=Summary(rows_left=rows))
+    assert breach_text(Breach("changed", "fail", value, limit), table) == (
+        f"changed {value:,} rows ({share}) > fail limit {limit}"
     )
 
 
