@@ -528,6 +528,7 @@ def run_command(checkfile: Path, strict: bool, verdict_file: Path | None, **flag
     file or usage error, 3 a table or the run failed. A run that ends without a result still
     replaces the --verdict-file, with verdict null and its exit code, so nothing reads a stale one.
     """
+    from dbdiff.monitor import run_exit_code
     from dbdiff.reconcile import load_checkfile, run_checkfile, verdict_on_failure, write_monitors
 
     output = read_options(OutputOptions, RUN, flags)
@@ -541,9 +542,8 @@ def run_command(checkfile: Path, strict: bool, verdict_file: Path | None, **flag
         _check_urls(left=check.left_url, right=check.right_url)
         result = run_checkfile(check, progress=say, reports=output.reports, record=not flags["no_history"])
     emit(result, output)
-    write_monitors(result, verdict_file=verdict_file, prometheus=flags["prometheus"])
-    warned = strict and result.verdict is not None and result.verdict.level == "warn"
-    raise SystemExit(1 if warned and result.exit_code == 0 else result.exit_code)
+    write_monitors(result, verdict_file=verdict_file, prometheus=flags["prometheus"], strict=strict)
+    raise SystemExit(run_exit_code(result, strict=strict))
 
 
 def _setup_logging() -> None:

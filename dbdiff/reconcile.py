@@ -149,7 +149,9 @@ def _run(
     for side, names in (("left", only_left), ("right", only_right)):
         for name in names:
             table = TableResult(name, name, key=(), status="different", only_on=side)
-            table = dataclasses.replace(table, verdict=judge_table(table, check.thresholds_for(name, name)))
+            # A one-side table is judged by its own entry, never by a pair's that shares its name.
+            limits = check.thresholds_for(name, None) if side == "left" else check.thresholds_for(None, name)
+            table = dataclasses.replace(table, verdict=judge_table(table, limits))
             say(_line(table))
             tables.append(table)
     return DiffResult(
@@ -181,12 +183,15 @@ def plan_for_run(
     return build_plan(left, right, options, executor=executor, uncovered="skip", catalog=True), ()
 
 
-def write_monitors(result: DiffResult, *, verdict_file: Path | None, prometheus: Path | None) -> None:
-    """The files a cutover's monitors read: the tiny verdict JSON, the Prometheus textfile."""
+def write_monitors(
+    result: DiffResult, *, verdict_file: Path | None, prometheus: Path | None, strict: bool = False
+) -> None:
+    """The files a cutover's monitors read: the tiny verdict JSON, the Prometheus textfile (both
+    with the exit code the run ends with, `--strict` included)."""
     if verdict_file is not None:
-        write_verdict_file(result, verdict_file)
+        write_verdict_file(result, verdict_file, strict=strict)
     if prometheus is not None:
-        write_prometheus(result, prometheus)
+        write_prometheus(result, prometheus, strict=strict)
 
 
 @contextlib.contextmanager

@@ -160,8 +160,29 @@ def test_the_run_command_exits_by_the_verdict(shop):
     assert run().returncode == 0
     strict = run("--strict", "--verdict-file", str(shop / "verdict.json"), "--no-progress")
     assert strict.returncode == 1 and strict.stderr == ""
-    assert json.loads((shop / "verdict.json").read_text())["verdict"] == "warn"
+    verdict = json.loads((shop / "verdict.json").read_text())
+    # The file says the code the process ends with: a rollback script must not read 0 for a 1.
+    assert verdict["verdict"] == "warn" and verdict["exit_code"] == 1
     assert run("--no-history").returncode == 0
+
+
+def test_a_table_on_one_side_only_is_judged_by_its_own_entry_not_a_pair_sharing_its_name(tmp_path):
+    """The pair `users -> users_v2` tolerates schema differences; the right side's legacy `users`
+    is a table on one side only and must take the file's strict thresholds, not that pair's (which
+    shares its name on the other side)."""
+    for name, tables in (("left", ["users"]), ("right", ["users", "users_v2"])):
+        con = duckdb.connect(str(tmp_path / f"{name}.duckdb"))
+        for table in tables:
+            con.execute(f"CREATE TABLE {table} (uid VARCHAR PRIMARY KEY, name VARCHAR)")
+            con.execute(f"INSERT INTO {table} VALUES ('a', 'A'), ('b', 'B')")
+        con.close()
+    pair = "{left: users, right: users_v2, thresholds: {schema: {fail: 9}}}"
+    body = f"history: false\ntables:\n  - {pair}\n  - '*'\n"
+    result = dbdiff.run(write(tmp_path, "shared.yaml", body))
+    alone = [t for t in result.tables if t.only_on == "right"]
+    assert [t.right_table for t in alone] == ["users"]
+    assert alone[0].verdict.level == "fail" and result.verdict.level == "fail"
+    assert result.table("users_v2").verdict.level == "pass"
 
 
 def test_a_table_s_mask_hides_its_values_in_the_run_s_reports(shop):
