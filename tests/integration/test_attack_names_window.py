@@ -54,3 +54,26 @@ def test_a_swap_map_resolves_names_as_left_names(mysql, pg, renamed):
     assert [c.name for c in no_b.columns] == ["a"] and no_b.summary.changed == 1
     by_a = dbdiff.diff(mysql.url, pg.url, key=["a"], **swapped).table()
     assert by_a.key == ("a",) and (by_a.summary.matched, by_a.summary.only_left) == (1, 1)
+
+
+def test_a_renamed_primary_key_left_out_of_the_comparison_is_no_catalog_difference(mysql, pg, tmp_path):
+    """InvoiceLineID renamed invoice_line_id is the same primary key even when the run compares by
+    another key and excludes it: no false "primary_key" difference failing the run."""
+    mysql.execute(
+        "CREATE TABLE AtkInvoiceLine (InvoiceLineID INT PRIMARY KEY, LineCode VARCHAR(10) NOT NULL UNIQUE)",
+        "INSERT INTO AtkInvoiceLine VALUES (1, 'a'), (2, 'b')",
+    )
+    pg.execute(
+        "CREATE TABLE atk_invoice_line (invoice_line_id INT PRIMARY KEY, line_code TEXT NOT NULL UNIQUE)",
+        "INSERT INTO atk_invoice_line VALUES (1, 'a'), (2, 'b')",
+    )
+    checkfile = tmp_path / "dbdiff.yaml"
+    checkfile.write_text(
+        f"left: {mysql.url}\nright: {pg.url}\nhistory: false\nmatch_names: convention\ntables:\n"
+        "  - left: AtkInvoiceLine\n    right: atk_invoice_line\n"
+        "    key: [LineCode]\n    exclude: [InvoiceLineID]\n"
+    )
+    result = dbdiff.run(checkfile, record=False)
+    table = result.table("AtkInvoiceLine")
+    assert table.schema.differences == ()
+    assert table.status == "identical" and result.verdict is not None and result.verdict.level == "pass"
