@@ -77,3 +77,24 @@ def test_a_renamed_primary_key_left_out_of_the_comparison_is_no_catalog_differen
     table = result.table("AtkInvoiceLine")
     assert table.schema.differences == ()
     assert table.status == "identical" and result.verdict is not None and result.verdict.level == "pass"
+
+
+def test_a_window_never_silently_drops_single_precision_float_keys(mysql, pg):
+    """A FLOAT/real key (0.1 is 0.100000001490116 stored) cannot be looked up by the key list a
+    window carries (MySQL even reads it back rounded to 6 digits): the window found 3 of 6 changed
+    rows and said nothing. It is refused, one clear usage error; a full diff finds all 6."""
+    import datetime as dt
+
+    from dbdiff.errors import KeyColumnError
+
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    recent, old = now - dt.timedelta(minutes=5), now - dt.timedelta(hours=5)
+    keys = [0.1, 0.2, 1.5, -3.3, 1e10, 2.5]
+    mysql.execute("CREATE TABLE atk_fk (k FLOAT PRIMARY KEY, v INT, u DATETIME(6))")
+    pg.execute("CREATE TABLE atk_fk (k REAL PRIMARY KEY, v INT, u TIMESTAMP(6))")
+    sql = "INSERT INTO atk_fk VALUES (%s, %s, %s)"
+    mysql.executemany(sql, [(k, 1, recent if i % 2 else old) for i, k in enumerate(keys)])
+    pg.executemany(sql, [(k, 2, old if i % 2 else recent) for i, k in enumerate(keys)])
+    assert dbdiff.diff(mysql.url, pg.url, table="atk_fk").table().summary.changed == 6
+    with pytest.raises(KeyColumnError, match="single-precision"):
+        dbdiff.diff(mysql.url, pg.url, table="atk_fk", since="15m", updated_column="u")
