@@ -159,6 +159,13 @@ def _table_plan(
         key = tuple(choose_key(lc, rc, None, match_names=mode))
     except KeyColumnError:
         key, problem = (), "neither side has a primary key: name the key columns (key: [COL]) and uncomment"
+        if lc.primary_key or rc.primary_key:  # one, named past any convention on the other side
+            shown = [f"({', '.join(c.primary_key)})" if c.primary_key else "none" for c in (lc, rc)]
+            problem = (
+                f"no primary key pairs across the sides (left {shown[0]}, right {shown[1]}): pair "
+                "its columns with map: {LeftName: right_name} or name the key columns (key: [COL]), "
+                "and uncomment"
+            )
     if key:
         try:
             pairing = pair_columns(
