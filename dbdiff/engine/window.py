@@ -58,6 +58,12 @@ class Window:
         min_age = options.window_min_age()
         assert since is not None, "a window needs --since"
         start = until - since if isinstance(since, dt.timedelta) else since
+        if min_age is not None and until - min_age <= start:  # a timestamp since (durations: check_window)
+            raise UsageError(
+                f"the window from {iso_utc(start)} holds no row older than --min-age "
+                f"{shown_duration(min_age)}: every row of it would be in flight",
+                hint="use an earlier --since or a shorter --min-age",
+            )
         return cls(since=start, until=until, settled=None if min_age is None else until - min_age)
 
 
