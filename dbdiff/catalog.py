@@ -98,15 +98,22 @@ class TableCatalog:
         return column
 
 
-def find_named(name: str, items: Sequence[T], names: Callable[[T], Iterable[str]]) -> list[T]:
+def find_named(name: str, items: Sequence[T], names: Callable[[T], Iterable[str | None]]) -> list[T]:
     """The items that `names` calls `name` exactly; when none is, those that match ignoring case.
 
     This is how every user-given column name resolves (--key, --columns, --exclude, --rule, --mask):
     MySQL's names are case-insensitive, PostgreSQL's are not, so an exact match always wins and a
     case-insensitive one counts only when it is the only one (callers treat more as ambiguous).
+    `names` gives an item's left name first (None when it has none): a name is a left name first,
+    as in `--map LEFT=RIGHT`, so with a map that reuses a name (a->b, b->a; full_name->name
+    beside a left `name`) `a` means the left column a, not the pair whose right column is a.
     """
     exact = [item for item in items if name in names(item)]
+    if len(exact) > 1:
+        first = [item for item in exact if next(iter(names(item)), None) == name]
+        if len(first) == 1:
+            return first
     if exact:
         return exact
     folded = name.lower()
-    return [item for item in items if any(n.lower() == folded for n in names(item))]
+    return [item for item in items if any(n is not None and n.lower() == folded for n in names(item))]

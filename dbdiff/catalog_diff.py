@@ -14,9 +14,11 @@ Everything here is pure: it reads the catalogs and the plan, never a source.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from dbdiff.catalog import Column, TableCatalog
+from dbdiff.column_match import match_columns
 
 if TYPE_CHECKING:
     from dbdiff.plan import DiffPlan
@@ -41,10 +43,15 @@ def type_difference(left: Column, right: Column, left_dialect: str, right_dialec
 
 
 def catalog_differences(
-    plan: DiffPlan, left: TableCatalog, right: TableCatalog
+    plan: DiffPlan,
+    left: TableCatalog,
+    right: TableCatalog,
+    match_names: str = "case",
+    mapping: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], ...]:
     """The nullability and primary-key differences of `plan`'s table pair (type differences are
-    found while planning: `plan.differences`)."""
+    found while planning: `plan.differences`); `match_names` and `mapping` pair the columns the
+    plan leaves out, as the plan paired its own."""
     found: list[dict[str, Any]] = []
     for pair in plan.all_pairs:
         if pair.left.nullable != pair.right.nullable:
@@ -61,16 +68,27 @@ def catalog_differences(
                     ),
                 }
             )
-    difference = primary_key_difference(plan, left, right)
+    difference = primary_key_difference(plan, left, right, match_names, mapping)
     if difference is not None:
         found.append(difference)
     return tuple(found)
 
 
-def primary_key_difference(plan: DiffPlan, left: TableCatalog, right: TableCatalog) -> dict[str, Any] | None:
+def primary_key_difference(
+    plan: DiffPlan,
+    left: TableCatalog,
+    right: TableCatalog,
+    match_names: str = "case",
+    mapping: Mapping[str, str] | None = None,
+) -> dict[str, Any] | None:
     """The primary keys as lists of the left side's column names (a right column paired with a left
     one under its left name), or None when they agree."""
     left_name = {pair.right.name: pair.name for pair in plan.all_pairs}
+    # A key column the comparison leaves out (--exclude, --columns, another --key) still pairs as
+    # the plan would pair it: InvoiceLineID renamed invoice_line_id is the same primary key.
+    for match in match_columns(left, right, match_names, mapping):
+        if match.left is not None and match.right is not None:
+            left_name.setdefault(match.right.name, match.left.name)
     folded = {name.casefold(): name for name in left.column_names}
     left_key = list(left.primary_key)
     right_key = [left_name.get(name) or folded.get(name.casefold(), name) for name in right.primary_key]

@@ -103,7 +103,7 @@ def resolve_column(
     name: str, matches: Sequence[ColumnMatch], what: str, error: type[UsageError] = ColumnError
 ) -> ColumnMatch | None:
     """The column a user-given name means (see `schema.find_named`); `error` when ambiguous."""
-    found = find_named(name, matches, lambda m: m.names)
+    found = find_named(name, matches, _sided_names)
     if len(found) > 1:
         raise error(
             f"{what} {name!r} is ambiguous: it matches "
@@ -112,6 +112,14 @@ def resolve_column(
             hint="spell the column name exactly as the table does: names differing in case are two columns",
         )
     return found[0] if found else None
+
+
+def _sided_names(match: ColumnMatch) -> tuple[str | None, str | None]:
+    """A pair's names, left first (None for a side it lacks): see `find_named`."""
+    return (
+        match.left.name if match.left is not None else None,
+        match.right.name if match.right is not None else None,
+    )
 
 
 def not_paired(

@@ -6,7 +6,8 @@ and every paired table's column names), pairs the tables, and writes each pair w
 Tables present on one side only, and pairs with no key on either side (or a key no rule
 compares), are written commented out with a note, so the file runs as written; a column no rule
 compares is noted (the run reports it and leaves it out), and likely renames among the columns
-left unpaired are suggested as a commented-out `map:`. Views are not listed (name them by hand).
+left unpaired are suggested as a commented-out `map:`. Views are not listed: a check file compares
+base tables (tables: entries choose among them), so compare a view with `dbdiff diff --table`.
 
 A password is never written: a URL that holds one is replaced by `{env: DBDIFF_LEFT_URL}` (or
 RIGHT) with a comment saying what to export.
@@ -159,6 +160,13 @@ def _table_plan(
         key = tuple(choose_key(lc, rc, None, match_names=mode))
     except KeyColumnError:
         key, problem = (), "neither side has a primary key: name the key columns (key: [COL]) and uncomment"
+        if lc.primary_key or rc.primary_key:  # one, named past any convention on the other side
+            shown = [f"({', '.join(c.primary_key)})" if c.primary_key else "none" for c in (lc, rc)]
+            problem = (
+                f"no primary key pairs across the sides (left {shown[0]}, right {shown[1]}): pair "
+                "its columns with map: {LeftName: right_name} or name the key columns (key: [COL]), "
+                "and uncomment"
+            )
     if key:
         try:
             pairing = pair_columns(

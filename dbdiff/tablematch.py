@@ -127,11 +127,15 @@ def resolve_tables(
 
 
 def _find(written: str, names: Sequence[str], mode: str) -> str | None:
-    """The table `written` names on one side: exactly, else the one name equal under `mode`."""
+    """The table `written` names on one side: exactly, else the one name equal under a tier up to
+    `mode`, strictest first (as `pair_names` pairs: "convention" finds what "case" finds)."""
     if written in names:
         return written
-    found = [n for n in names if name_key(n, mode) == name_key(written, mode)]
-    return found[0] if len(found) == 1 else None
+    for tier in MATCH_MODES[1 : MATCH_MODES.index(mode) + 1]:
+        found = [n for n in names if name_key(n, tier) == name_key(written, tier)]
+        if found:
+            return found[0] if len(found) == 1 else None
+    return None
 
 
 def _pattern_variants(pattern: str, names: Sequence[str]) -> list[str]:

@@ -74,9 +74,17 @@ def check_window(since: Since | None, updated_column: str | None, min_age: str |
             "--since needs --updated-column (the timestamp column every write sets)",
             hint="e.g. --since 15m --updated-column updated_at",
         )
-    parse_since(since)
+    start = parse_since(since)
     if min_age:
-        parse_duration(min_age, "--min-age", zero=True)
+        age = parse_duration(min_age, "--min-age", zero=True)
+        if isinstance(start, dt.timedelta) and age >= start:
+            # Every row written in the window is younger than min_age: nothing would ever be
+            # compared, and a monitor would pass forever.
+            raise UsageError(
+                f"--min-age {shown_duration(min_age)} must be shorter than --since {shown_duration(since)}: "
+                "every row of the window would be in flight and none compared",
+                hint="e.g. --since 15m --min-age 30s",
+            )
 
 
 def shown_window(

@@ -173,7 +173,7 @@ def plan_sides(
             differences=pairing.uncovered,
         )
         if catalog:
-            found = catalog_differences(plan, catalogs[0], catalogs[-1])
+            found = catalog_differences(plan, catalogs[0], catalogs[-1], **naming)
             plan = dataclasses.replace(plan, differences=plan.differences + found)
         sides = sides_of(plan, [spec.source for spec in specs])
         counted: Sequence[int | None] = (None, None)

@@ -24,7 +24,7 @@ from typing import Any
 from dbdiff.catalog import Column, TableCatalog, find_named
 from dbdiff.engine.executor import Executor
 from dbdiff.engine.side import Side
-from dbdiff.errors import ColumnError, UsageError, WhereRejected
+from dbdiff.errors import ColumnError, KeyColumnError, UsageError, WhereRejected
 from dbdiff.names import did_you_mean
 from dbdiff.options import DiffOptions
 from dbdiff.plan import ChunkTask, DiffPlan, canonical_bound, plan_chunks
@@ -58,6 +58,12 @@ class Window:
         min_age = options.window_min_age()
         assert since is not None, "a window needs --since"
         start = until - since if isinstance(since, dt.timedelta) else since
+        if min_age is not None and until - min_age <= start:  # a timestamp since (durations: check_window)
+            raise UsageError(
+                f"the window from {iso_utc(start)} holds no row older than --min-age "
+                f"{shown_duration(min_age)}: every row of it would be in flight",
+                hint="use an earlier --since or a shorter --min-age",
+            )
         return cls(since=start, until=until, settled=None if min_age is None else until - min_age)
 
 
@@ -77,6 +83,7 @@ def narrow_to_window(
     name = str(options.updated_column)
     columns, zone = _updated_columns(plan, catalogs, name)
     left, right = sides
+    _check_key_lookups(sides)
 
     def read(side: Side, column: Column) -> tuple[set[KeyValue], set[KeyValue]]:
         updated = side.source.sql.quote(column.name)
@@ -148,6 +155,21 @@ def _holding(side: Side, own: set[KeyValue], others: set[KeyValue]) -> int:
         return len(own) + side.source.count_rows(side.table, where)
     except WhereRejected as exc:
         raise exc.for_side(side.name, side.source.dialect, "--since") from None
+
+
+def _check_key_lookups(sides: Sequence[Side]) -> None:
+    """Refuse a key the window's key list cannot find again: a single-precision float (FLOAT,
+    real) holds 0.1 as 0.100000001490116, which `= 0.1` never finds (and MySQL reads it back
+    rounded to 6 digits), so its rows would be left out of the window without a word."""
+    for side in sides:
+        for column in side.key:
+            if column.family == "float" and (column.precision or 53) <= 24:
+                raise KeyColumnError(
+                    f"key column {column.name!r} is {column.native_type} on the {side.name} side: a "
+                    "single-precision float key cannot be looked up exactly, so an incremental window "
+                    "cannot carry its keys",
+                    hint="compare this table without --since, or with another --key",
+                )
 
 
 def _updated_columns(

@@ -20,7 +20,13 @@ from dbdiff.sources.base import INFINITIES, register_source
 from dbdiff.sources.server import ServerSource, tables_hint
 from dbdiff.sources.urls import SourceURL
 
-SESSION_SETUP = ("SET default_transaction_read_only = on", "SET TimeZone = 'UTC'")
+# extra_float_digits 3: floats as exact text (PostgreSQL before 12, or a role with 0, writes 15
+# digits, and an incremental window's key list would look up 0.3 for 0.30000000000000004).
+SESSION_SETUP = (
+    "SET default_transaction_read_only = on",
+    "SET TimeZone = 'UTC'",
+    "SET extra_float_digits = 3",
+)
 
 _FAMILY = {
     "bool": "boolean",
@@ -289,7 +295,12 @@ class PostgresSource(ServerSource):
         params: dict[str, Any] = {"connect_timeout": "10", **dict(self.url.params)}
         # The user's options first: ours come last, so nothing turns the read-only session off.
         params["options"] = " ".join(
-            p for p in (params.get("options"), "-c default_transaction_read_only=on -c TimeZone=UTC") if p
+            p
+            for p in (
+                params.get("options"),
+                "-c default_transaction_read_only=on -c TimeZone=UTC -c extra_float_digits=3",
+            )
+            if p
         )
         con = psycopg.connect(
             host=self.url.host,
