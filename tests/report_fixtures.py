@@ -855,6 +855,156 @@ def many_tables_run_result(n: int = 14) -> DiffResult:
     )
 
 
+RECHECK = {
+    "rounds": 2,
+    "delay_s": 5.0,
+    "keys": 17,
+    "persistent": {"changed": 2, "only_left": 1, "only_right": 0},
+    "transient": {"changed": 9, "only_left": 3, "only_right": 1},
+    "vanished": {"changed": 0, "only_left": 1, "only_right": 0},
+    "samples": [
+        {"key": {"id": 7}, "kind": "changed", "state": "transient", "agreed_at": 1},
+        {"key": {"id": 8}, "kind": "changed", "state": "transient", "agreed_at": 2},
+        {"key": {"id": 31}, "kind": "only_left", "state": "transient", "agreed_at": 1},
+        {"key": {"id": 40}, "kind": "only_right", "state": "transient", "agreed_at": 2},
+        {"key": {"id": 9}, "kind": "only_left", "state": "vanished"},
+    ],
+}
+
+
+def rechecked_result() -> DiffResult:
+    """A `dbdiff run` during dual writes with two rechecks 5 s apart: `orders` keeps 3 persistent
+    differences (its counts and samples) beside 13 transient and 1 vanished, `customers` is
+    identical once its 4 transient differences agreed, `shipments` had nothing to recheck."""
+    orders = TableResult(
+        left_table="orders",
+        right_table="orders",
+        key=("id",),
+        status="different",
+        schema=SchemaComparison(columns=_COLUMNS[:3]),
+        summary=Summary(rows_left=1_000, rows_right=1_000, matched=999, changed=2, only_left=1),
+        columns=(ColumnStat("name", 2), ColumnStat("amount", 0)),
+        samples=Samples(
+            changed=(
+                {
+                    "key": {"id": 4},
+                    "diffs": {"name": {"left": "Alice", "right": "Alicia"}},
+                    "state": "persistent",
+                },
+                {"key": {"id": 5}, "diffs": {"name": {"left": "Bob", "right": "Rob"}}, "state": "persistent"},
+            ),
+            only_left=(
+                {
+                    "key": {"id": 100},
+                    "row": {"id": 100, "name": "Carol", "amount": "5.00"},
+                    "state": "persistent",
+                },
+            ),
+        ),
+        verdict=Verdict("fail", (Breach("changed", "fail", 2, "0"),)),
+        recheck=dict(RECHECK),
+    )
+    customers = TableResult(
+        left_table="customers",
+        right_table="customers",
+        key=("id",),
+        status="identical",
+        schema=SchemaComparison(columns=_COLUMNS[:2]),
+        summary=Summary(rows_left=250, rows_right=250, matched=250),
+        columns=(ColumnStat("name", 0),),
+        verdict=Verdict("pass"),
+        recheck={
+            "rounds": 2,
+            "delay_s": 5.0,
+            "keys": 4,
+            "persistent": {"changed": 0, "only_left": 0, "only_right": 0},
+            "transient": {"changed": 4, "only_left": 0, "only_right": 0},
+            "vanished": {"changed": 0, "only_left": 0, "only_right": 0},
+            "samples": [
+                {"key": {"id": i}, "kind": "changed", "state": "transient", "agreed_at": 1}
+                for i in (11, 12, 13, 14)
+            ],
+        },
+    )
+    shipments = TableResult(
+        left_table="shipments",
+        right_table="shipments",
+        key=("id",),
+        status="identical",
+        schema=SchemaComparison(columns=_COLUMNS[:2]),
+        summary=Summary(rows_left=80, rows_right=80, matched=80),
+        columns=(ColumnStat("name", 0),),
+        verdict=Verdict("pass"),
+        recheck={
+            "rounds": 2,
+            "delay_s": 5.0,
+            "keys": 0,
+            **{
+                state: {"changed": 0, "only_left": 0, "only_right": 0}
+                for state in ("persistent", "transient", "vanished")
+            },
+            "samples": [],
+        },
+    )
+    return DiffResult(
+        left=LEFT,
+        right=RIGHT,
+        tables=(orders, customers, shipments),
+        started_at=STARTED_AT,
+        duration_s=30.5,
+        dbdiff_version=VERSION,
+        options={"command": "run", "checkfile": "dbdiff.yaml", "recheck": 2, "recheck_delay": 5.0},
+        verdict=Verdict("fail", (Breach("changed", "fail", 2, "0", "table", "orders"),)),
+    )
+
+
+def hostile_rechecked_result() -> DiffResult:
+    """A plain diff whose recheck block is hostile: keys holding HTML, script and control
+    characters, states and kinds that are markup, counts that are not counts, malformed samples."""
+    samples: list[object] = [
+        {"key": {"k1": i, "k2": value}, "kind": "changed", "state": "transient", "agreed_at": 1}
+        for i, value in enumerate(HOSTILE_VALUES)
+    ]
+    samples += [
+        {"key": {"k1": 99, "k2": XSS_SCRIPT}, "kind": XSS_ATTR, "state": XSS_SVG, "agreed_at": XSS_CLOSE},
+        {"key": XSS_SCRIPT, "kind": None, "state": "vanished"},
+        "not a sample",
+        {"key": {"k1": 1, "k2": "p"}, "kind": "changed", "state": "persistent"},
+    ]
+    table = TableResult(
+        left_table=XSS_SCRIPT,
+        right_table=XSS_CLOSE,
+        key=("k1", "k2"),
+        status="different",
+        summary=Summary(rows_left=20, rows_right=20, matched=20, changed=1),
+        columns=(ColumnStat(XSS_ATTR, 1),),
+        samples=Samples(
+            changed=(
+                {"key": {"k1": 1, "k2": "p"}, "diffs": {XSS_ATTR: {"left": XSS_SVG, "right": MARKDOWN}}},
+            )
+        ),
+        recheck={
+            "rounds": XSS_SCRIPT,
+            "delay_s": float("nan"),
+            "keys": CONTROL,
+            "persistent": {"changed": 1, "only_left": "many", "only_right": -3},
+            "transient": {"changed": len(HOSTILE_VALUES), XSS_ATTR: 5, "only_left": True},
+            "vanished": XSS_SVG,
+            "samples": samples,
+            XSS_ATTR: RICH_MARKUP,
+        },
+    )
+    return DiffResult(
+        left=LEFT,
+        right=RIGHT,
+        tables=(table,),
+        started_at=STARTED_AT,
+        duration_s=1.0,
+        dbdiff_version=VERSION,
+        options={"recheck": 2, "password": PASSWORD},
+    )
+
+
 FIXTURES = {
     "identical": identical_result,
     "different": different_result,
@@ -865,6 +1015,8 @@ FIXTURES = {
     "validation": validation_result,
     "run": run_result,
     "run_hostile": hostile_run_result,
+    "rechecked": rechecked_result,
+    "rechecked_hostile": hostile_rechecked_result,
 }
 
 

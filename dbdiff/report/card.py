@@ -26,6 +26,7 @@ from dbdiff.report.formatting import (
     validation_headline,
 )
 from dbdiff.report.json_paths import json_columns, json_where
+from dbdiff.report.recheck_views import STATE_MEANINGS, recheck_line, recheck_of
 from dbdiff.report.redaction import safe_text
 from dbdiff.report.run_views import (
     difference_rows,
@@ -112,6 +113,10 @@ class CardTable:
     differences: tuple[str, ...] = ()
     window: str = ""
     trend: str = ""
+    # what the rechecks of a live run saw: the counts in a line, what they mean, the first rows
+    recheck: str = ""
+    recheck_note: str = ""
+    recheck_samples: tuple[tuple[str, str, str], ...] = ()  # key, kind at the diff, state
 
 
 def _checked_card_table(t: TableResult) -> CardTable:
@@ -188,7 +193,25 @@ def _card_table(t: TableResult, history: Sequence[Mapping[str, Any]] = ()) -> Ca
         differences=tuple(difference_text(d) for d in difference_rows(t)[:CARD_SAMPLES]),
         window=window_text(t.window) if t.window is not None else "",
         trend=trend_line(history, history_key(t)) if run_count(history, history_key(t)) > 1 else "",
+        **_recheck_fields(t),
     )
+
+
+def _recheck_fields(t: TableResult) -> dict[str, Any]:
+    view = recheck_of(t)
+    if view is None:
+        return {}
+    samples = tuple(
+        (display_key(s.key, CARD_VALUE_LIMIT) if s.key else "(no key)", s.kind_label, s.state_text)
+        for s in view.samples[:CARD_SAMPLES]
+    )
+    more = max(view.noise, len(view.samples)) - len(samples)
+    if samples and more > 0:
+        samples += ((f"… {fmt_count(more)} more", "", ""),)
+    note = ""
+    if view.noise:
+        note = f"transient: {STATE_MEANINGS['transient']}. Changed and only-in counts are persistent."
+    return {"recheck": recheck_line(view), "recheck_note": note, "recheck_samples": samples}
 
 
 def _warnings_line(t: TableResult) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dbdiff.report.display import display_key, display_value, escape_controls
+from dbdiff.report.recheck_views import headline_phrases, transient_total, vanished_total
 
 # `report/__init__.py` (render_json) and `result.py` import these two from here.
 from dbdiff.report.redaction import redact_options as redact_options
@@ -47,6 +48,8 @@ class Totals:
     validation_failures: int
     warnings: int = 0
     one_side: int = 0  # tables on one side only (a check-file run), among `different`
+    transient: int = 0  # differences that agreed at a recheck (a live run): not counted above
+    vanished: int = 0  # differences a recheck saw gone from both sides
 
 
 def totals(result: DiffResult) -> Totals:
@@ -69,6 +72,8 @@ def totals(result: DiffResult) -> Totals:
         validation_failures=sum(validation_failure_count(t) for t in tables),
         warnings=sum(len(table_warnings(t)) for t in tables),
         one_side=sum(bool(t.only_on) for t in tables),
+        transient=sum(transient_total(t) for t in tables),
+        vanished=sum(vanished_total(t) for t in tables),
     )
 
 
@@ -124,6 +129,7 @@ def table_headline(table: TableResult) -> str:
                 schema_difference_count(table),
                 validation_failure_count(table),
             ),
+            *headline_phrases(table),
             *_warnings_phrase(len(table_warnings(table))),
         ]
     )
@@ -161,6 +167,11 @@ def run_headline(result: DiffResult) -> str:
                 t.null_keys,
                 t.schema_differences,
                 t.validation_failures,
+            ),
+            *(
+                f"{fmt_count(n)} {state}"
+                for n, state in ((t.transient, "transient"), (t.vanished, "vanished"))
+                if n
             ),
             *_warnings_phrase(t.warnings),
         ]

@@ -41,6 +41,7 @@ from dbdiff.report.html_cells import (
     head_cells,
     text_cell,
 )
+from dbdiff.report.html_recheck import recheck_box, transient_cell
 from dbdiff.report.html_run import (
     differences_section,
     is_run_page,
@@ -61,6 +62,7 @@ from dbdiff.report.html_sections import (
     warnings_section,
 )
 from dbdiff.report.html_values import VALUE_LIMIT
+from dbdiff.report.recheck_views import any_recheck, any_transient, recheck_of
 from dbdiff.report.redaction import option_rows, safe_text
 from dbdiff.report.run_views import history_of, ordered, verdict_label
 from dbdiff.report.templating import asset, csp_hash, environment, trusted_asset
@@ -87,6 +89,7 @@ def render_html(result: DiffResult, *, sample_cap: int = 100) -> str:
         "report.css",
         *(["warnings.css"] if warned else []),
         *(["run.css"] if is_run_page(result) else []),
+        *(["recheck.css"] if any_recheck(result.tables) else []),
     )
     csp = "; ".join(
         (
@@ -178,6 +181,9 @@ def _banner_stats(result: DiffResult) -> list[Stat]:
             stats.append(Stat(label, fmt_count(n), "bad" if n else ""))
     if t.warnings:
         stats.append(Stat("Warnings", fmt_count(t.warnings), "warn"))
+    for label, n in (("Transient", t.transient), ("Vanished", t.vanished)):
+        if n:  # differences rechecks took out of the counts: noise, not drift
+            stats.append(Stat(label, fmt_count(n), "warn"))
     return stats
 
 
@@ -191,6 +197,7 @@ def _source_view(source: Any) -> dict[str, str]:
 
 def _overview_table(result: DiffResult) -> Table:
     warned = any(table_warnings(t) for t in result.tables)  # the column only when there are any
+    transient = any_transient(result.tables)  # differences that agreed at a recheck, likewise
     # A judged run: a Verdict column after the name, the first breach last, the worst tables first.
     judged = result.verdict is not None or any(t.verdict is not None for t in result.tables)
     labels = ["Table pair", *(["Verdict"] if judged else []), "Status", "Matched", "Changed", "Only in left"]
@@ -200,6 +207,7 @@ def _overview_table(result: DiffResult) -> Table:
         "NULL keys",
         "Failed checks",
         *(["Warnings"] if warned else []),
+        *(["Transient"] if transient else []),
     ]
     head = head_cells(*labels, *(["Breaches"] if judged else []), num=range(3 if judged else 2, len(labels)))
     body = []
@@ -223,6 +231,7 @@ def _overview_table(result: DiffResult) -> Table:
                 count_cell(s.null_keys_left + s.null_keys_right, emphasize=True),
                 count_cell(validation_failure_count(t), emphasize=True),
                 *warnings,
+                *([transient_cell(t)] if transient else []),
                 *([breach] if breach is not None else []),
             )
         )
@@ -283,6 +292,7 @@ def _pair_view(
         run_stats=_run_stats(t.stats),
         open=t.status != "identical" or bool(table_warnings(t)),
         run=pair_run_view(t, history) if t.verdict is not None or t.only_on or t.window or history else None,
+        recheck=recheck_box(t, sample_cap),
     )
 
 
@@ -409,6 +419,7 @@ def _summary_payload(result: DiffResult, sample_cap: int) -> dict[str, Any]:
                 # only when there are any, as in the JSON result: older pages stay byte-identical
                 **({"warnings": len(table_warnings(t))} if table_warnings(t) else {}),
                 **_run_payload(t),
+                **({"recheck": _recheck_payload(t)} if t.recheck is not None else {}),
             }
             for t in result.tables
         ],
@@ -432,6 +443,19 @@ def _run_payload(t: TableResult) -> dict[str, Any]:
             if isinstance(v, (int, str)) or v is None
         }
     return data
+
+
+def _recheck_payload(t: TableResult) -> dict[str, Any]:
+    """The recheck counts (rounds, delay, per state and kind), without the samples' keys."""
+    view = recheck_of(t)
+    if view is None:
+        return {}
+    return {
+        "rounds": view.rounds,
+        "delay_s": view.delay_s,
+        "keys": view.keys,
+        **{state: dict(view.counts.get(state, {})) for state in ("persistent", "transient", "vanished")},
+    }
 
 
 # --- a validation run (`dbdiff validate`): one source and its checks, no diff words ---

@@ -82,6 +82,7 @@ class PairView:
     run_stats: str
     open: bool
     run: Any = None  # html_run.PairRunView: what a check-file run adds (None for a plain diff)
+    recheck: Any = None  # html_recheck.RecheckBox: what the rechecks of a live run saw (or None)
 
 
 def sort_token(value: Any) -> str | None:

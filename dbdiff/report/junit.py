@@ -14,6 +14,11 @@ breach is a failing `threshold[metric]` testcase (the run's own under classname 
 tell every difference, in their `<system-out>`, but pass: the thresholds tolerated them. A table
 on one side only is a `table_presence` testcase, catalog differences go into `schema`, and an
 incremental window is a passing `window` testcase that describes it.
+
+A live run's rechecks (`--recheck N`) leave only persistent differences in the counts: their
+failure messages say so, and a passing `recheck` testcase tells in its `<system-out>` how many
+differences were transient (agreed at a later read) or vanished, with their keys. Those are never
+failures.
 """
 
 from __future__ import annotations
@@ -30,6 +35,16 @@ from dbdiff.report.formatting import (
     validation_failure_count,
 )
 from dbdiff.report.json_paths import json_columns, json_where
+from dbdiff.report.recheck_views import (
+    STATE_MEANINGS,
+    any_recheck,
+    recheck_line,
+    recheck_of,
+    sample_text,
+    state_counts_text,
+    transient_total,
+    vanished_total,
+)
 from dbdiff.report.redaction import option_rows, safe_text
 from dbdiff.report.run_views import (
     breach_text,
@@ -140,6 +155,11 @@ def _properties(result: DiffResult) -> list[tuple[str, str]]:
             (f"{side}.dialect", safe_text(source.dialect)),
             (f"{side}.server_version", safe_text(source.server_version)),
         ]
+    if any_recheck(result.tables):
+        props += [
+            ("recheck.transient", fmt_count(sum(transient_total(t) for t in result.tables))),
+            ("recheck.vanished", fmt_count(sum(vanished_total(t) for t in result.tables))),
+        ]
     if result.verdict is not None:
         props += [
             ("verdict", result.verdict.level),
@@ -170,7 +190,30 @@ def _cases(t: TableResult) -> list[_Case]:
     cases += [_duplicates_case(t), _null_keys_case(t)]
     cases += _validation_cases(t)
     cases += _warning_cases(t)
-    return cases
+    return _rechecked(t, cases)
+
+
+def _rechecked(t: TableResult, cases: list[_Case]) -> list[_Case]:
+    """A rechecked table: its differences' failures say they are persistent, and a passing
+    `recheck` case tells the transient and vanished ones (never failures)."""
+    view = recheck_of(t)
+    if view is None:
+        return cases
+    told = [
+        _Case(
+            c.name, c.outcome, c.message + " (persistent: differed at every recheck)", c.type, c.body, c.out
+        )
+        if c.outcome == "failure" and (c.name == "row_presence" or c.name.startswith("values"))
+        else c
+        for c in cases
+    ]
+    lines = [recheck_line(view)]
+    lines += [
+        f"{state} ({STATE_MEANINGS[state]}): {state_counts_text(view, state)}" for state in STATE_MEANINGS
+    ]
+    lines += [sample_text(s, _VALUE_LIMIT) for s in view.samples[:_BODY_SAMPLES]]
+    lines += _more(max(view.noise, len(view.samples)), min(len(view.samples), _BODY_SAMPLES))
+    return [*told, _Case("recheck", out="\n".join(lines))]
 
 
 def _error_cases(t: TableResult) -> list[_Case]:

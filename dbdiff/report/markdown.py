@@ -28,6 +28,16 @@ from dbdiff.report.formatting import (
     validation_headline,
 )
 from dbdiff.report.json_paths import json_columns, json_where
+from dbdiff.report.recheck_views import (
+    PERSISTENT_NOTE,
+    STATE_MEANINGS,
+    any_transient,
+    count_rows,
+    recheck_line,
+    recheck_of,
+    sample_text,
+    transient_total,
+)
 from dbdiff.report.redaction import safe_text
 from dbdiff.report.run_views import (
     difference_rows,
@@ -113,10 +123,15 @@ def render_markdown(result: DiffResult, *, max_bytes: int = 1_000_000, sample_ca
         header = header.replace("| Failed checks |\n", "| Failed checks | Breaches |\n").replace(
             "--:|\n", "--:|---|\n"
         )
+    transient = any_transient(result.tables)  # a column only when a recheck saw any
+    if transient:
+        header = header.replace("| Failed checks |", "| Failed checks | Transient |", 1).replace(
+            "--:|--:|--:|--:|--:|--:|--:|", "--:|--:|--:|--:|--:|--:|--:|--:|", 1
+        )
     tables = [t for _, t in ordered(result)]
     if out.add(header):
         for i, t in enumerate(tables):
-            if not out.add(_pair_row(t, judged)):
+            if not out.add(_pair_row(t, judged, transient)):
                 out.force(_omitted(len(result.tables) - i, "table pair", "table pairs", "from this table"))
                 break
     out.add("\n")
@@ -180,7 +195,7 @@ def _verdict_block(out: _Writer, result: DiffResult) -> None:
         out.add(f"**Trend** (last {fmt_count(len(history_of(result)))} runs): {md(trend)}\n\n")
 
 
-def _pair_row(t: TableResult, judged: bool = False) -> str:
+def _pair_row(t: TableResult, judged: bool = False, transient: bool = False) -> str:
     s = t.summary
     status = (
         f"➖ Only in {t.only_on}"
@@ -199,6 +214,7 @@ def _pair_row(t: TableResult, judged: bool = False) -> str:
         fmt_count(s.duplicate_keys_left + s.duplicate_keys_right),
         fmt_count(s.null_keys_left + s.null_keys_right),
         fmt_count(validation_failure_count(t)),
+        *([fmt_count(transient_total(t))] if transient else []),
         *([md(first_breach(t))] if judged else []),
     ]
     return "| " + " | ".join(cells) + " |\n"
@@ -290,6 +306,7 @@ def _pair_blocks(
         facts += [f"Rows left: {fmt_count(s.rows_left)}", f"Rows right: {fmt_count(s.rows_right)}"]
     if facts:
         yield _Block(" · ".join(facts) + "\n\n", ())
+    yield from _recheck_blocks(t, sample_cap)
     if t.schema.only_left or t.schema.only_right:
         lines = []
         if t.schema.only_left:
@@ -324,6 +341,32 @@ def _pair_blocks(
     yield from _sample_blocks(t, sample_cap)
     yield from _validation_blocks(t)
     yield from _warning_blocks(t)
+
+
+def _recheck_blocks(t: TableResult, sample_cap: int) -> Iterable[_Block]:
+    """The Rechecked section: counts per state and kind, then the transient and vanished rows."""
+    view = recheck_of(t)
+    if view is None:
+        return
+    intro = f"**Rechecked:** {md(recheck_line(view))}\n\n"
+    if not view.noise and not view.total("persistent"):
+        yield _Block(intro, ())
+        return
+    if view.total("persistent") or t.status == "different":
+        intro += f"_{md(PERSISTENT_NOTE)}_\n\n"
+    head = "| State | Changed | Only in left | Only in right | Total |\n|---|--:|--:|--:|--:|\n"
+    rows = [
+        f"| {state} | " + " | ".join(fmt_count(n) for n in (*numbers, total)) + " |\n"
+        for state, numbers, total in count_rows(view)
+    ]
+    meanings = "".join(f"- _{state}_: {md(STATE_MEANINGS[state])}\n" for state in ("transient", "vanished"))
+    yield _Block(intro + head, rows, "\n" + meanings + "\n")
+    shown = view.samples[:sample_cap]
+    if shown:
+        total = max(view.noise, len(view.samples))
+        note = f" (showing {fmt_count(len(shown))} of {fmt_count(total)})" if len(shown) < total else ""
+        rows = [f"- {md(sample_text(s, _VALUE_LIMIT))}\n" for s in shown]
+        yield _Block(f"**Transient and vanished rows**{note}\n\n", rows, "\n")
 
 
 def _heading(t: TableResult, kind: str, shown: int) -> str:

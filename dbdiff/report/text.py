@@ -25,6 +25,16 @@ from dbdiff.report.formatting import (
     validation_headline,
 )
 from dbdiff.report.json_paths import json_columns, json_where
+from dbdiff.report.recheck_views import (
+    KIND_LABELS,
+    PERSISTENT_NOTE,
+    STATE_MEANINGS,
+    any_transient,
+    count_rows,
+    recheck_line,
+    recheck_of,
+    transient_total,
+)
 from dbdiff.report.redaction import safe_text
 from dbdiff.report.run_views import (
     difference_rows,
@@ -157,6 +167,8 @@ class _Printer:
         c = self.console
         if len(result.tables) > 1:
             c.print()
+            # Transient differences (agreed at a recheck) get a column only when a table has any.
+            transient = any_transient(result.tables)
             table = self.table(
                 "Table",
                 "Verdict",
@@ -164,8 +176,9 @@ class _Printer:
                 "Changed",
                 "Only left",
                 "Only right",
+                *(["Transient"] if transient else []),
                 "Breaches",
-                numeric=(3, 4, 5),
+                numeric=(3, 4, 5, 6) if transient else (3, 4, 5),
             )
             for _, t in ordered(result):
                 s = t.summary
@@ -175,6 +188,7 @@ class _Printer:
                     self.text(verdict_label(t.verdict).upper(), _VERDICT_STYLES.get(level, "")),
                     self.text("one side" if t.only_on else STATUS_LABELS.get(t.status, t.status).lower()),
                     *(self.text(fmt_count(n)) for n in (s.changed, s.only_left, s.only_right)),
+                    *([self.text(fmt_count(transient_total(t)))] if transient else []),
                     self.text(first_breach(t)),
                 )
             c.print(table)
@@ -276,8 +290,9 @@ class _Printer:
         c.print(self.text(table_headline(t)) + self.text(f" · key {', '.join(t.key) or '-'}", "dim"))
         self.run_parts(t)
         if t.status != "different" or t.only_on:
-            # An identical pair is fully told by its headline (and its warnings), an error pair by
-            # its message.
+            # An identical pair is fully told by its headline (and its warnings, and what its
+            # rechecks saw agree), an error pair by its message.
+            self.rechecked(t)
             self.warnings(t)
             return
         s = t.summary
@@ -308,6 +323,7 @@ class _Printer:
             )
         )
         c.print(counts)
+        self.rechecked(t)
         if t.schema.only_left:
             c.print(self.text("Columns only in left: ", "yellow") + self.text(", ".join(t.schema.only_left)))
         if t.schema.only_right:
@@ -342,6 +358,44 @@ class _Printer:
             c.print(self.text("Trend: ", "bold") + self.text(trend))
         if t.only_on and t.schema.differences:
             self.differences(t)
+
+    def rechecked(self, t: TableResult) -> None:
+        """What the rechecks made of the differences: counts per state and kind, then the transient
+        and vanished samples (the persistent ones are the pair's own samples)."""
+        view = recheck_of(t)
+        if view is None:
+            return
+        c = self.console
+        c.print()
+        c.print(self.text("Rechecked", "bold") + self.text(f"  {recheck_line(view)}"))
+        if not view.noise and not view.total("persistent"):
+            return  # nothing differed, nothing to tell apart
+        if view.total("persistent") or t.status == "different":
+            c.print(self.text(PERSISTENT_NOTE, "dim"))
+        table = self.table(
+            "State", *(KIND_LABELS[k].capitalize() for k in KIND_LABELS), "Total", numeric=(1, 2, 3, 4)
+        )
+        for state, numbers, total in count_rows(view):
+            table.add_row(self.text(state), *(self.text(fmt_count(n)) for n in (*numbers, total)))
+        c.print(table)
+        for state in ("transient", "vanished"):
+            c.print(self.text(f"  {state}: {STATE_MEANINGS[state]}", "dim"))
+        samples = view.samples[: self.max_samples]
+        if samples:
+            total = max(view.noise, len(view.samples))
+            note = (
+                f" (showing {fmt_count(len(samples))} of {fmt_count(total)})" if len(samples) < total else ""
+            )
+            c.print()
+            c.print(self.text("Transient and vanished rows", "bold") + self.text(note, "dim"))
+            rows = self.table("Key", "Was", "State")
+            for sample in samples:
+                rows.add_row(
+                    self.text(display_key(sample.key, _VALUE_LIMIT) if sample.key else "(no key)"),
+                    self.text(sample.kind_label),
+                    self.text(sample.state_text, "yellow" if sample.state == "transient" else "dim"),
+                )
+            c.print(rows)
 
     def differences(self, t: TableResult) -> None:
         rows = difference_rows(t)

@@ -383,3 +383,44 @@ def test_trend_chart_reads_on_light_and_dark_pages(
         page.locator("svg").screenshot(path=str(ARTIFACTS / f"trend-{scheme}.png"))
     finally:
         page.close()
+
+
+def test_rechecked_report_in_the_browser(browser: Any, tmp_path: Path) -> None:
+    """A live run's Rechecked section: shown open, its tables sort, it fits a narrow window, and a
+    hostile recheck block runs nothing."""
+    page, watch = _open(browser, tmp_path, "rechecked", render_html(fx.rechecked_result()))
+    try:
+        _assert_clean(page, watch, (tmp_path / "rechecked.html").as_uri())
+        section = page.locator("#pair-1 details.k-recheck")
+        assert section.is_visible()
+        text = section.inner_text()
+        assert "2 rechecks of 17 keys, 5 s apart: 3 persistent, 13 transient, 1 vanished" in text
+        assert "agreed at a later read: a write in flight between the two databases" in text
+        counts = section.locator("table[aria-label='Rechecked differences'] tbody tr")
+        assert [r.split("\t") for r in counts.all_inner_texts()][1] == ["transient", "9", "3", "1", "13"]
+        rows = section.locator("table[aria-label='Transient and vanished rows']")
+        header = rows.locator("thead th", has_text="Agreed at recheck").locator("button")
+        header.click()
+        header.click()  # descending: the rows that agreed last come first
+        assert rows.locator("tbody tr td:nth-child(4)").all_inner_texts()[:2] == ["2", "2"]
+        # the overview's Transient column, and the identical table that only had transient rows
+        overview = page.locator("table[aria-label='Table pairs']")
+        assert overview.locator("thead th", has_text="Transient").count() == 1
+        assert "250 matched, 4 transient" in page.inner_text("#pair-2 summary")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report-rechecked.png"), full_page=True)
+    finally:
+        page.close()
+    page, watch = _open(browser, tmp_path, "rechecked-narrow", render_html(fx.rechecked_result()), width=400)
+    try:
+        _assert_clean(page, watch, (tmp_path / "rechecked-narrow.html").as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    finally:
+        page.close()
+    page, watch = _open(browser, tmp_path, "rechecked-hostile", render_html(fx.hostile_rechecked_result()))
+    try:
+        _assert_clean(page, watch, (tmp_path / "rechecked-hostile.html").as_uri())
+        assert fx.XSS_SCRIPT in page.inner_text("#pair-1 details.k-recheck")
+        assert page.locator("img").count() == 0 and page.locator("script").count() == 2
+    finally:
+        page.close()
