@@ -131,8 +131,10 @@ def history(
 
     Reads only the history store (the check file's `history:`, by default the DuckDB file beside it;
     a store's own path or URL works too), never the compared databases. `table` keeps the runs that
-    checked it, `last` the newest `last` runs. Columns: run_id, started_at (UTC), duration_s,
-    verdict, status, checkfile_sha256, table, right_table, table_verdict, table_status, only_on,
+    checked it, `last` the newest `last` runs. Through a check file, only the runs of its `name`
+    (a shared store holds other check files' runs too); a store's own path or URL reads every run.
+    Columns: run_id, started_at (UTC), duration_s, verdict, status, checkfile_name, checkfile_sha256,
+    table, right_table, table_verdict, table_status, only_on,
     every summary count, unreadable and error.
     """
     from dbdiff.history import History, history_location
@@ -141,7 +143,7 @@ def history(
         raise UsageError(f"last must be a whole number of runs >= 1, not {last!r}")
     where = history_location(checkfile)
     with History.open(where.target, create=False) as store:
-        return store.frame(last=last, table=table)
+        return store.frame(last=last, table=table, name=where.name)
 
 
 def run(

@@ -32,6 +32,7 @@ __all__ = ["CheckFile", "TableEntry", "TablePair", "load_checkfile", "resolve_ta
 
 _TOP_KEYS = (
     "version",
+    "name",
     "left",
     "right",
     "match_names",
@@ -103,6 +104,8 @@ class CheckFile:
     tables_at_once: int = 2
     workers: int = 4
     memory_limit: str | None = None
+    #: Which check file a shared history's runs belong to (`name:`, default the file's stem).
+    name: str = ""
 
     def entry_for(self, left_table: str | None, right_table: str | None) -> TableEntry | None:
         """The entry that chose this table pair: an explicit pair, then a name, then the first
@@ -219,7 +222,11 @@ class _Parser:
         if "match_names" in _option_keys():  # the file's mode pairs columns too
             defaults.setdefault("match_names", match_names)
         history, history_in_source = self.history(data)
+        name = data.get("name", self.path.stem)
+        if not isinstance(name, str) or not name.strip():
+            raise Located(line_of(data, "name"), "name: must be a non-empty text (the check file's name)")
         return CheckFile(
+            name=name.strip(),
             path=self.path,
             sha256=hashlib.sha256(raw).hexdigest(),
             left_url=self.url(data, "left"),

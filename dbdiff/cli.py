@@ -437,11 +437,12 @@ def history_command(checkfile: str, table: str | None, last: int | None, as_json
     where, store = _history_store(checkfile)
     with store:
         # In detail: the text finds a table asked for by its right name through `right_table`.
-        entries = store.entries(last=last or where.last, table=table, detail=True)
+        entries = store.entries(last=last or where.last, table=table, detail=True, name=where.name)
     if as_json:
         click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
     else:
-        click.echo(render_history_text(entries, table=table, location=store.location), nl=False)
+        text = render_history_text(entries, table=table, location=store.location, names=where.name is None)
+        click.echo(text, nl=False)
 
 
 @cli.command("dashboard")
@@ -461,9 +462,9 @@ def dashboard_command(checkfile: str, out: Path) -> None:
     """
     from dbdiff.report.dashboard import render_dashboard
 
-    _, store = _history_store(checkfile)
+    where, store = _history_store(checkfile)
     with store:
-        entries = store.entries(last=None, detail=True)
+        entries = store.entries(last=None, detail=True, name=where.name)
     # A store's URL is named by its redacted form: its query may hold a password (?password=...).
     name = store.location if "://" in checkfile else Path(checkfile).name
     html = render_dashboard(entries, title=f"dbdiff history: {name}", location=store.location)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dbdiff.errors import ConfigError, scrub
-from dbdiff.history_store import COUNTS, LOCK_WAIT_S, SCHEMA_VERSION, Backend, backend_for
+from dbdiff.history_store import COUNTS, LOCK_WAIT_S, SCHEMA_VERSION, Backend, backend_for, checkfile_stem
 
 if TYPE_CHECKING:
     import polars as pl
@@ -72,6 +72,8 @@ class HistoryLocation:
     target: str = field(repr=False)  # a URL may hold a password
     last: int = 20
     in_source: bool = False
+    #: The check file's name: its runs are the ones read. None for a store named directly (every run).
+    name: str | None = None
 
 
 def history_location(checkfile: str | Path) -> HistoryLocation:
@@ -88,7 +90,7 @@ def history_location(checkfile: str | Path) -> HistoryLocation:
     check = load_checkfile(checkfile, resolve_sources=False)
     if check.history is None:
         raise ConfigError(f"{text} turns history off (history: false): no runs are recorded")
-    return HistoryLocation(check.history, check.history_last, check.history_in_source)
+    return HistoryLocation(check.history, check.history_last, check.history_in_source, check.name)
 
 
 # --- the store -------------------------------------------------------------------------------
@@ -149,20 +151,31 @@ class History:
         """Record a run, whole, in one transaction (a run already recorded is a UsageError)."""
         self._backend.append(*_rows(result, reports))
 
-    def entries(self, *, last: int | None = 20, table: str | None = None, detail: bool = False) -> list[dict]:
+    def entries(
+        self,
+        *,
+        last: int | None = 20,
+        table: str | None = None,
+        detail: bool = False,
+        name: str | None = None,
+    ) -> list[dict]:
         """The last `last` runs (all when None), newest last, in `DiffResult.history`'s shape; with
-        `table`, only the runs that checked it (by its left or right name), with only that table."""
-        runs, tables, columns = self._backend.read(last, table)
+        `table`, only the runs that checked it (by its left or right name), with only that table;
+        with `name`, only the runs of the check file of that name (a shared store holds many)."""
+        runs, tables, columns = self._backend.read(last, table, name)
         return [
             _entry(run, tables.get(run["run_id"], []), columns.get(run["run_id"], []), detail) for run in runs
         ]
 
-    def frame(self, *, last: int | None = None, table: str | None = None) -> pl.DataFrame:
-        """One row per run and table, oldest first: the run's id, time, verdict and status, and the
-        table's verdict, status and every count (`unreadable` summed over its columns)."""
+    def frame(
+        self, *, last: int | None = None, table: str | None = None, name: str | None = None
+    ) -> pl.DataFrame:
+        """One row per run and table, oldest first: the run's id, time, check file name, verdict and
+        status, and the table's verdict, status and every count (`unreadable` summed over its
+        columns). `name` keeps the runs of the check file of that name."""
         import polars as pl
 
-        runs, tables, columns = self._backend.read(last, table)
+        runs, tables, columns = self._backend.read(last, table, name)
         unreadable: dict[tuple[str, int], int] = {}
         for run_id, rows in columns.items():
             for row in rows:
@@ -178,6 +191,7 @@ class History:
                         "duration_s": float(run["duration_s"]),
                         "verdict": run["verdict"],
                         "status": run["status"],
+                        "checkfile_name": run["checkfile_name"],
                         "checkfile_sha256": run["checkfile_sha256"],
                         "table": t["left_table"],
                         "right_table": t["right_table"],
@@ -196,6 +210,7 @@ class History:
             "duration_s": pl.Float64,
             "verdict": text,
             "status": text,
+            "checkfile_name": text,
             "checkfile_sha256": text,
             "table": text,
             "right_table": text,
@@ -255,6 +270,7 @@ def _run_row(result: DiffResult, reports: Mapping[str, str], run_id: str) -> dic
         "duration_s": float(result.duration_s),
         "command": options.get("command"),
         "checkfile": str(options["checkfile"]) if options.get("checkfile") else None,
+        "checkfile_name": _name_of(options),
         "checkfile_sha256": options.get("checkfile_sha256"),
         "verdict": result.verdict.level if result.verdict is not None else None,
         "status": result.status,
@@ -264,6 +280,13 @@ def _run_row(result: DiffResult, reports: Mapping[str, str], run_id: str) -> dic
         "reports": json.dumps({str(k): str(v) for k, v in reports.items()}) if reports else None,
         "breaches": _breaches(result.verdict),
     }
+
+
+def _name_of(options: Mapping[str, Any]) -> str | None:
+    """The check file's name (`options["checkfile_name"]`, set by `dbdiff run`), else its stem."""
+    if options.get("checkfile_name"):
+        return str(options["checkfile_name"])
+    return checkfile_stem(str(options["checkfile"])) if options.get("checkfile") else None
 
 
 def _breaches(verdict: Any) -> str | None:
@@ -319,6 +342,7 @@ def _entry(
     }
     if detail:
         entry["checkfile"] = run["checkfile"]
+        entry["checkfile_name"] = run["checkfile_name"]
         entry["checkfile_sha256"] = run["checkfile_sha256"]
         entry["dbdiff_version"] = run["dbdiff_version"]
         entry["reports"] = json.loads(run["reports"]) if run["reports"] else {}

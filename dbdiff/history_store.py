@@ -26,9 +26,30 @@ Row = dict[str, Any]
 RECORD = "record the run"
 
 #: The layout of the store's tables; bump it with a migration in `MIGRATIONS`.
-SCHEMA_VERSION = 1
-#: Steps that bring a store from version N to N + 1 (statements in the store's SQL). None yet.
-MIGRATIONS: dict[int, tuple[str, ...]] = {}
+SCHEMA_VERSION = 2
+
+
+def _name_runs(cur: _Cursor) -> None:
+    """Version 1 kept no check file name: a run recorded by a check file gets its file's stem, the
+    name every check file had before `name:` existed (a run of no check file keeps none)."""
+    found = cur.query("SELECT DISTINCT checkfile FROM dbdiff_history_runs WHERE checkfile IS NOT NULL")
+    for (checkfile,) in found:
+        cur.execute(
+            "UPDATE dbdiff_history_runs SET checkfile_name = ? WHERE checkfile = ?",
+            (checkfile_stem(checkfile), checkfile),
+        )
+
+
+def checkfile_stem(path: str) -> str:
+    """A check file's default name: its file name without the extension (`shop` for conf/shop.yaml)."""
+    return Path(path.replace("\\", "/")).stem or path
+
+
+#: Steps that bring a store from version N to N + 1: statements in the store's SQL, or functions
+#: of a cursor. A store read without being opened for writing is migrated by its first reader.
+MIGRATIONS: dict[int, tuple[str | Callable[[_Cursor], None], ...]] = {
+    1: ("ALTER TABLE dbdiff_history_runs ADD COLUMN checkfile_name VARCHAR(255)", _name_runs),
+}
 
 #: How long a process waits for a DuckDB file another process holds, by default.
 LOCK_WAIT_S = 15.0
@@ -55,6 +76,7 @@ RUN_FIELDS = (
     "duration_s",
     "command",
     "checkfile",
+    "checkfile_name",
     "checkfile_sha256",
     "verdict",
     "status",
@@ -85,8 +107,9 @@ DDL = (
         run_id VARCHAR(64) NOT NULL PRIMARY KEY, started_at VARCHAR(64) NOT NULL,
         started_utc VARCHAR(32) NOT NULL, recorded_at VARCHAR(32) NOT NULL,
         duration_s DOUBLE PRECISION NOT NULL, command VARCHAR(32), checkfile TEXT,
-        checkfile_sha256 VARCHAR(64), verdict VARCHAR(8), status VARCHAR(16) NOT NULL,
-        left_url TEXT, right_url TEXT, dbdiff_version VARCHAR(64), reports TEXT, breaches TEXT)""",
+        checkfile_name VARCHAR(255), checkfile_sha256 VARCHAR(64), verdict VARCHAR(8),
+        status VARCHAR(16) NOT NULL, left_url TEXT, right_url TEXT, dbdiff_version VARCHAR(64),
+        reports TEXT, breaches TEXT)""",
     """CREATE TABLE IF NOT EXISTS dbdiff_history_tables (
         run_id VARCHAR(64) NOT NULL, table_index INTEGER NOT NULL, left_table VARCHAR(255) NOT NULL,
         right_table VARCHAR(255) NOT NULL, status VARCHAR(16) NOT NULL, verdict VARCHAR(8),
@@ -219,10 +242,13 @@ class Backend:
         for statement in DDL:
             cur.execute(statement + self.table_options)
         cur.execute(self.insert_if_absent(), ("schema_version", str(SCHEMA_VERSION)))
-        version = self._version(cur)
+        self._migrate(cur, self._version(cur))
+
+    def _migrate(self, cur: _Cursor, version: int) -> None:
+        """Bring a store of an older `version` up to this dbdiff's, in the caller's transaction."""
         for step in range(version, SCHEMA_VERSION):
             for statement in MIGRATIONS[step]:
-                cur.execute(statement)
+                statement(cur) if callable(statement) else cur.execute(statement)
         if version < SCHEMA_VERSION:
             cur.execute(
                 "UPDATE dbdiff_history_meta SET meta_value = ? WHERE meta_key = ?",
@@ -260,31 +286,40 @@ class Backend:
         self.transact(RECORD, insert)
 
     def read(
-        self, last: int | None, table: str | None
+        self, last: int | None, table: str | None, name: str | None = None
     ) -> tuple[list[Row], dict[str, list[Row]], dict[str, list[Row]]]:
-        """The last runs (oldest first; with `table`, those that checked it) and their tables and
-        columns by run id; nothing when the store has no tables yet."""
-        return self.transact("read the history", lambda cur: self._read(cur, last, table))
+        """The last runs (oldest first; with `table`, those that checked it; with `name`, those of
+        the check file of that name) and their tables and columns by run id; nothing when the
+        store has no tables yet."""
+        return self.transact("read the history", lambda cur: self._read(cur, last, table, name))
 
     def _read(
-        self, cur: _Cursor, last: int | None, table: str | None
+        self, cur: _Cursor, last: int | None, table: str | None, name: str | None
     ) -> tuple[list[Row], dict[str, list[Row]], dict[str, list[Row]]]:
         if not self.tables_exist(cur):
             return [], {}, {}
-        self._version(cur)
-        where, params = "", tuple[str, ...]()
+        version = self._version(cur)
+        if version < SCHEMA_VERSION:
+            self.lock(cur)
+            self._migrate(cur, self._version(cur))
+        conditions, params = [], tuple[str, ...]()
         if table is not None:
             named = "SELECT run_id FROM dbdiff_history_tables WHERE left_table = ? OR right_table = ?"
-            where, params = f" WHERE run_id IN ({named})", (table, table)
+            conditions.append(f"run_id IN ({named})")
+            params = (table, table)
+        if name is not None:
+            conditions.append("checkfile_name = ?")
+            params = (*params, name)
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         limit = f" LIMIT {int(last)}" if last is not None else ""
         runs = cur.rows(
             f"SELECT {', '.join(RUN_FIELDS)} FROM dbdiff_history_runs{where}"
-            f" ORDER BY started_utc DESC, run_id DESC{limit}",
+            f" ORDER BY started_utc DESC, recorded_at DESC, run_id DESC{limit}",
             params,
             RUN_FIELDS,
         )[::-1]
         if table is not None and not runs:
-            self._unknown_table(cur, table)
+            self._unknown_table(cur, table, name)
         tables: dict[str, list[Row]] = {}
         columns: dict[str, list[Row]] = {}
         ids = [r["run_id"] for r in runs]
@@ -308,16 +343,17 @@ class Backend:
                 columns.setdefault(row["run_id"], []).append(row)
         return runs, tables, columns
 
-    def _unknown_table(self, cur: _Cursor, table: str) -> None:
+    def _unknown_table(self, cur: _Cursor, table: str, name: str | None) -> None:
         from dbdiff.names import did_you_mean
 
-        names = {
-            n
-            for row in cur.query("SELECT DISTINCT left_table, right_table FROM dbdiff_history_tables")
-            for n in row
-        }
+        sql, params = "SELECT DISTINCT left_table, right_table FROM dbdiff_history_tables", tuple[str, ...]()
+        if name is not None:
+            sql += " WHERE run_id IN (SELECT run_id FROM dbdiff_history_runs WHERE checkfile_name = ?)"
+            params = (name,)
+        names = {n for row in cur.query(sql, params) for n in row}
+        of = f" of {name!r}" if name is not None else ""
         raise ConfigError(
-            f"no run in the history at {self.location} checked a table {table!r}",
+            f"no run{of} in the history at {self.location} checked a table {table!r}",
             hint=did_you_mean(table, names) or f"its tables: {', '.join(sorted(names)[:20]) or 'none yet'}",
         )
 

@@ -89,7 +89,8 @@ def run_checkfile(
         )
         for history in opened:
             history.append(result, reports={fmt: str(Path(path).absolute()) for fmt, path in reports.items()})
-            result = dataclasses.replace(result, history=tuple(history.entries(last=check.history_last)))
+            entries = history.entries(last=check.history_last, name=check.name)
+            result = dataclasses.replace(result, history=tuple(entries))
     finally:
         for history in opened:
             history.close()
@@ -164,6 +165,7 @@ def _run(
         options={
             "command": "run",
             "checkfile": str(check.path),
+            "checkfile_name": check.name,
             "checkfile_sha256": check.sha256,
             "tables": [t.left_table for t in tables],
             "tables_at_once": check.tables_at_once,

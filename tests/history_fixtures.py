@@ -50,8 +50,10 @@ def run(
     *,
     hour: int = 2,
     run_id: str | None = None,
+    checkfile: str = "nightly.yaml",
 ) -> DiffResult:
-    """A nightly run of December `day` over `tables` (name -> changed, only_left, only_right, verdict)."""
+    """A nightly run of December `day` over `tables` (name -> changed, only_left, only_right, verdict)
+    by `checkfile` (the run's check file name is its stem, as `dbdiff run` records it)."""
     parts = tuple(table(name, *counts) for name, counts in tables.items())
     levels = [t.verdict.level for t in parts if t.verdict is not None]
     verdict = (
@@ -59,7 +61,12 @@ def run(
         if levels
         else None
     )
-    options = {"command": "run", "checkfile": "dbdiff.yaml", "checkfile_sha256": "ab" * 32}
+    options = {
+        "command": "run",
+        "checkfile": checkfile,
+        "checkfile_name": checkfile.rsplit("/", 1)[-1].split(".")[0],
+        "checkfile_sha256": "ab" * 32,
+    }
     if run_id is not None:
         options["run_id"] = run_id
     return DiffResult(

@@ -61,9 +61,10 @@ def trend_mark(value: int, before: int | None) -> str:
 
 
 def render_history_text(
-    entries: Sequence[Mapping[str, Any]], *, table: str | None = None, location: str = ""
+    entries: Sequence[Mapping[str, Any]], *, table: str | None = None, location: str = "", names: bool = False
 ) -> str:
-    """The trend table: a heading, then one line per run, oldest first."""
+    """The trend table: a heading, then one line per run, oldest first; `names` adds the check
+    file each run belongs to (a store read directly holds every check file's runs)."""
     what = f"table {escape_controls(table)}" if table is not None else "all tables"
     runs = f"{fmt_count(len(entries))} run{'' if len(entries) == 1 else 's'}"
     lines = [
@@ -79,6 +80,7 @@ def render_history_text(
         "tables",
         *(f"{label}  " for _, label in TREND_METRICS),
         "run",
+        *(["check file"] if names else []),
     ]
     if table is not None:
         head.remove("tables")
@@ -97,9 +99,13 @@ def render_history_text(
             mark = trend_mark(counts[metric], before[metric] if before is not None else None)
             row.append(f"{fmt_count(counts[metric])} {mark or ' '}")  # numbers stay aligned
         row.append(escape_controls(str(entry.get("run_id", ""))))
+        if names:
+            row.append(escape_controls(str(entry.get("checkfile_name") or "-")))
         rows.append(row)
         before = counts
-    numeric = {i for i, name in enumerate(head) if name not in ("started (UTC)", "verdict", "run")}
+    numeric = {
+        i for i, name in enumerate(head) if name not in ("started (UTC)", "verdict", "run", "check file")
+    }
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
 
     def line(cells: Sequence[str]) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from dbdiff.history import History, history_entry
 from dbdiff.sources.urls import parse_url
 from tests import history_fixtures as hx
 from tests.conftest import MYSQL_URL, PG_URL, MySQLServer, PostgresServer
+from tests.unit.test_history import dbdiff_cli
 
 pytestmark = pytest.mark.servers
 
@@ -44,7 +46,7 @@ def test_postgresql_store_reads_back_what_was_appended(pg_store: PostgresServer)
     assert again.entries(detail=True)[-1]["reports"] == {"json": "out/run.json"}
     assert again.frame().height == 10
     assert pg_store.execute("SELECT meta_key, meta_value FROM dbdiff_history_meta") == [
-        ("schema_version", "1")
+        ("schema_version", "2")
     ]
     # Appended whole or not at all: a second append of a run leaves no stray rows.
     with pytest.raises(Exception, match="already recorded"):
@@ -169,3 +171,58 @@ def test_the_dashboard_of_a_store_url_never_shows_its_password(pg_store: Postgre
     page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert secret not in page + proc.stdout + proc.stderr
     assert "dbdiff history: postgresql://" in page
+
+
+def test_check_files_sharing_a_postgresql_store_each_see_their_own_runs(
+    pg_store: PostgresServer, tmp_path: Path
+) -> None:
+    """The team store: shop.yaml and nightly.yaml (name: billing) record into one PostgreSQL
+    database; each one's trend, history, DataFrame and dashboard hold its runs only."""
+    from tests.unit.test_history_names import make_sources
+
+    fresh = PostgresServer(PG_URL)
+    try:
+        make_sources(tmp_path)
+        sources = f"left: duckdb:///{tmp_path}/left.duckdb\nright: duckdb:///{tmp_path}/right.duckdb\n"
+        shop, billing = tmp_path / "shop.yaml", tmp_path / "nightly.yaml"
+        shop.write_text(f"{sources}history: {fresh.url}\ntables: [orders]\n")
+        billing.write_text(f"{sources}history: {fresh.url}\nname: billing\ntables: [users]\n")
+        results = [dbdiff.run(path) for path in (shop, billing, shop, billing)]
+        shop_ids = [r.options["run_id"] for r in results[0::2]]
+        billing_ids = [r.options["run_id"] for r in results[1::2]]
+        assert [e["run_id"] for e in results[2].history] == shop_ids
+        assert [e["run_id"] for e in results[3].history] == billing_ids
+        assert dbdiff.history(shop)["run_id"].to_list() == shop_ids
+        shown = History.open(fresh.url, create=False).entries(detail=True, name="billing")
+        assert [e["run_id"] for e in shown] == billing_ids
+        everything = dbdiff.history(fresh.url)
+        assert everything["checkfile_name"].to_list() == ["shop", "billing", "shop", "billing"]
+        proc = dbdiff_cli("dashboard", str(shop), "--out", str(tmp_path / "site"))
+        assert proc.returncode == 0 and "(2 runs)" in proc.stderr, proc.stderr
+        page = (tmp_path / "site" / "index.html").read_text()
+        assert all(i in page for i in shop_ids) and not any(i in page for i in billing_ids)
+    finally:
+        fresh.drop()
+
+
+def test_a_postgresql_store_written_without_names_still_opens_and_reads(tmp_path: Path) -> None:
+    fresh = PostgresServer(PG_URL)
+    try:
+        store = History.open(fresh.url)
+        store.append(hx.run(1, {"orders": (1, 0, 0, "pass")}, checkfile="shop.yaml"))
+        store.append(hx.run(2, {"orders": (2, 0, 0, "pass")}, checkfile="billing.yaml"))
+        fresh.execute(
+            "ALTER TABLE dbdiff_history_runs DROP COLUMN checkfile_name",
+            "UPDATE dbdiff_history_meta SET meta_value = '1'",
+        )
+        (tmp_path / "shop.yaml").write_text(
+            f"left: {{env: L}}\nright: {{env: R}}\nhistory: {fresh.url}\ntables: ['*']\n"
+        )
+        assert [
+            e["tables"]["orders"]["changed"]
+            for e in History.open(fresh.url, create=False).entries(name="shop")
+        ] == [1]
+        assert dbdiff.history(tmp_path / "shop.yaml")["changed"].to_list() == [1]
+        assert fresh.execute("SELECT meta_value FROM dbdiff_history_meta") == [("2",)]
+    finally:
+        fresh.drop()

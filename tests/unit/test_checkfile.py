@@ -41,6 +41,7 @@ tables:
     chunk_size: 100
     where: "id > 0"
     column_rules: {UnitPrice: "decimal:abs_tol=0.01", Created: [timestamp, {assume_zone: UTC}]}
+name: " shop nightly "
 """
 
 
@@ -87,7 +88,7 @@ def test_full_file_loads_with_every_key(tmp_path: Path) -> None:
     cf = load(tmp_path, FULL)
     assert cf.left_url == ENV["DBDIFF_LEFT_URL"] and cf.right_url == ENV["DBDIFF_RIGHT_URL"]
     assert "s3cret" not in repr(cf)  # the URLs are left out of the repr
-    assert cf.match_names == "convention"
+    assert cf.match_names == "convention" and cf.name == "shop nightly"
     assert cf.history == str(tmp_path / "team.history.duckdb")  # relative to the check file
     assert (cf.history_last, cf.tables_at_once, cf.workers, cf.memory_limit) == (10, 3, 6, "4GB")
     assert len(cf.sha256) == 64
@@ -143,7 +144,7 @@ def test_the_repr_of_a_check_file_shows_no_password(tmp_path: Path) -> None:
 
 def test_defaults_when_keys_are_left_out(tmp_path: Path) -> None:
     cf = load(tmp_path, MINIMAL + "tables: ['*']\n")
-    assert cf.match_names == "case"
+    assert cf.match_names == "case" and cf.name == "dbdiff"  # the file's stem
     assert cf.history == str(tmp_path / "dbdiff.history.duckdb")
     assert (cf.history_last, cf.tables_at_once, cf.workers, cf.memory_limit) == (20, 2, 4, None)
     assert cf.thresholds == DEFAULT_THRESHOLDS and cf.run_thresholds.limits == {}
@@ -378,6 +379,10 @@ def test_relative_paths_are_relative_to_the_check_file(tmp_path: Path) -> None:
         (MINIMAL + "tables: [a]\n1: x\n", "line 4: the key 1 is not a name"),
         ("", "the check file is empty"),
         ("- a\n", "dbdiff.yaml line 1: a check file is a mapping"),
+        # its name, which a shared history's runs are told apart by
+        (MINIMAL + "name: ''\ntables: [a]\n", "dbdiff.yaml line 3: name: must be a non-empty text"),
+        (MINIMAL + "name: 2024\ntables: [a]\n", "dbdiff.yaml line 3: name: must be a non-empty text"),
+        (MINIMAL + "nme: shop\ntables: [a]\n", "unknown key 'nme' (did you mean 'name'?)"),
     ],
 )
 def test_bad_check_files_are_one_line_naming_file_and_line(tmp_path: Path, text: str, expected: str) -> None:
@@ -559,7 +564,7 @@ def test_the_reference_example_loads(tmp_path: Path) -> None:
         pytest.skip(f"the diff options {sorted(later)} are not in this build yet")
     example = DOCS.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
     cf = load(tmp_path, example)
-    assert [e.line for e in cf.tables] == [15, 16, 19]
+    assert [e.line for e in cf.tables] == [16, 17, 20] and cf.name == "shop"
 
 
 @pytest.mark.parametrize(

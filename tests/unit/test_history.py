@@ -99,7 +99,8 @@ def test_detail_keeps_reports_breaches_and_column_mismatches(recorded: Path) -> 
     store = History.open(recorded / "nightly.history.duckdb", create=False)
     night = store.entries(detail=True)[2]
     assert night["reports"] == {"html": "reports/2026-12-03.html"}
-    assert night["checkfile"] == "dbdiff.yaml" and night["checkfile_sha256"] == "ab" * 32
+    assert night["checkfile"] == "nightly.yaml" and night["checkfile_sha256"] == "ab" * 32
+    assert night["checkfile_name"] == "nightly"
     assert {b["table"] for b in night["breaches"]} == {"orders", "billing"}
     orders = night["tables"]["orders"]
     assert orders["columns"] == {"amount": {"mismatches": 12, "unreadable": 0}}
@@ -184,7 +185,7 @@ def test_schema_version_row_and_a_newer_store_refused(tmp_path: Path) -> None:
     History.open(path)  # the tables exist: opened again, nothing doubled
     with duckdb.connect(str(path)) as con:
         assert con.execute("SELECT meta_key, meta_value FROM dbdiff_history_meta").fetchall() == [
-            ("schema_version", "1")
+            ("schema_version", "2")
         ]
         con.execute("UPDATE dbdiff_history_meta SET meta_value = '99'")
     with pytest.raises(ConfigError, match=r"written by a newer dbdiff \(store version 99\)"):
