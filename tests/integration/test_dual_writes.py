@@ -19,6 +19,10 @@ what docs/live.md tells users to size --recheck-delay by.)
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -82,9 +86,25 @@ def test_rechecks_tell_the_planted_differences_from_the_writes_in_flight(servers
     assert noisy_diffs >= 5 and noisy_plain >= 3, "diffs without rechecks should see writes in flight"
 
 
-def test_once_the_writes_have_landed_only_the_planted_differences_remain(servers):
+def test_once_the_writes_have_landed_only_the_planted_differences_remain(servers, tmp_path):
     with DualWrites(servers, "settled_orders", rows=40, writes_per_second=20, cooldown=1.0) as rig:
         time.sleep(1.5)
         rig.stop()  # applies what was on its way
         result = dbdiff.diff(servers.mysql_url, servers.pg_url, table="settled_orders", recheck=0)
         assert differing(result) == PLANTED_KEYS
+        # Two servers are rechecked by default (twice): the planted rows persist, the options say so.
+        env = {k: v for k, v in os.environ.items() if k != "DBDIFF_RECHECK"}
+        out = tmp_path / "r.json"
+        command = [sys.executable, "-m", "dbdiff.cli", "diff", servers.mysql_url, servers.pg_url]
+        command += ["-t", "settled_orders", "--recheck-delay", "0.1", "--json", str(out), "-q"]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 1, done.stderr
+        data = json.loads(out.read_text())
+        assert (data["options"]["recheck"], data["options"]["recheck_delay"]) == (2, 0.1)
+        block = data["tables"][0]["recheck"]
+        assert (block["rounds"], block["keys"], block["persistent"]) == (
+            2,
+            3,
+            {"changed": 1, "only_left": 1, "only_right": 1},
+        )
+        assert data["tables"][0]["samples"]["changed"][0]["state"] == "persistent"
