@@ -199,3 +199,26 @@ def test_servers_are_rechecked_by_default_and_files_are_not(monkeypatch):
         UsageError, match=r"^DBDIFF_RECHECK is a number of rechecks \(0 or more\), not 'often'$"
     ):
         DiffOptions(table="t")
+
+
+def test_a_check_file_run_rechecks_its_tables_when_asked(tmp_path):
+    import duckdb
+
+    for name in ("left", "right"):
+        con = duckdb.connect(str(tmp_path / f"{name}.duckdb"))
+        con.execute("CREATE TABLE orders (id INT PRIMARY KEY, note VARCHAR)")
+        con.execute("INSERT INTO orders SELECT i, 'n' || i FROM range(20) t(i)")
+        if name == "right":
+            con.execute("UPDATE orders SET note = 'x' WHERE id IN (3, 4)")
+        con.close()
+    path = tmp_path / "live.yaml"
+    path.write_text(
+        f"left: duckdb:///{tmp_path}/left.duckdb\nright: duckdb:///{tmp_path}/right.duckdb\n"
+        "history: false\ndefaults: {recheck: 1, recheck_delay: 0, chunk_size: 5}\ntables: [orders]\n"
+    )
+    result = dbdiff.run(path)
+    t = result.table("orders")
+    assert t.recheck is not None and (t.recheck["rounds"], t.recheck["keys"]) == (1, 2)
+    assert t.recheck["persistent"]["changed"] == 2 and t.summary.changed == 2
+    assert sorted(result.changed("orders")["id"].to_list()) == [3, 4]
+    assert result.exit_code == 1
