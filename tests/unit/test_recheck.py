@@ -222,3 +222,15 @@ def test_a_check_file_run_rechecks_its_tables_when_asked(tmp_path):
     assert t.recheck["persistent"]["changed"] == 2 and t.summary.changed == 2
     assert sorted(result.changed("orders")["id"].to_list()) == [3, 4]
     assert result.exit_code == 1
+
+
+def test_a_masked_key_is_hidden_in_the_recheck_samples_too():
+    from dbdiff.mask import mask_result
+
+    left, right = sources(table([1, 2], ["a", "b"]), table([1, 2], ["a", "X"]))
+    _, result = recheck(left, right, [lambda: right.write(table([1, 2], ["a", "b"]))], rounds=1)
+    (transient,) = result.table().recheck["samples"]
+    assert transient["key"] == {"id": 2}
+    masked = mask_result(result, ["id"]).table().recheck
+    assert masked["samples"][0]["key"]["id"].startswith("masked:")
+    assert masked["transient"] == {"changed": 1, "only_left": 0, "only_right": 0}
