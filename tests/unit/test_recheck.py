@@ -234,3 +234,44 @@ def test_a_masked_key_is_hidden_in_the_recheck_samples_too():
     masked = mask_result(result, ["id"]).table().recheck
     assert masked["samples"][0]["key"]["id"].startswith("masked:")
     assert masked["transient"] == {"changed": 1, "only_left": 0, "only_right": 0}
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--recheck-delay", "soon"], "--recheck-delay is a number of seconds (0 or more), not 'soon'"),
+        (["--recheck", "-2"], "--recheck must not be negative, not -2"),
+    ],
+)
+def test_bad_recheck_flags_exit_2_with_one_line(tmp_path, flags, message):
+    from click.testing import CliRunner
+
+    from dbdiff.cli import cli
+
+    for name in ("l", "r"):
+        pl.DataFrame({"id": [1], "v": ["a"]}).write_parquet(tmp_path / f"{name}.parquet")
+    args = ["diff", str(tmp_path / "l.parquet"), str(tmp_path / "r.parquet"), "-t", "t", "-k", "id", *flags]
+    outcome = CliRunner().invoke(cli, args)
+    assert outcome.exit_code == 2 and outcome.output == f"dbdiff: error: {message}\n"
+
+
+def test_the_cli_rechecks_when_asked_and_the_json_says_so(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from dbdiff.cli import cli
+
+    pl.DataFrame({"id": [1, 2], "v": ["a", "b"]}).write_parquet(tmp_path / "l.parquet")
+    pl.DataFrame({"id": [1, 2], "v": ["a", "c"]}).write_parquet(tmp_path / "r.parquet")
+    out = tmp_path / "r.json"
+    args = ["diff", str(tmp_path / "l.parquet"), str(tmp_path / "r.parquet"), "-t", "t", "-k", "id"]
+    outcome = CliRunner().invoke(
+        cli, [*args, "--recheck", "1", "--recheck-delay", "0", "--json", str(out), "-q"]
+    )
+    assert outcome.exit_code == 1, outcome.output
+    table = json.loads(out.read_text())["tables"][0]
+    assert table["recheck"]["persistent"] == {"changed": 1, "only_left": 0, "only_right": 0}
+    assert table["samples"]["changed"][0]["state"] == "persistent"
+    outcome = CliRunner().invoke(cli, [*args, "--json", str(out), "-q"])
+    assert "recheck" not in json.loads(out.read_text())["tables"][0]
