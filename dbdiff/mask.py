@@ -137,7 +137,12 @@ def _mask_table(table: TableResult, wanted: set[str], hide: Callable[[Any], Any]
         }
         for w in table.warnings
     )
-    return dataclasses.replace(table, samples=samples, validation=validation, stats=stats, warnings=warnings)
+    recheck = table.recheck
+    if recheck is not None:  # the transient and vanished keys a recheck samples
+        recheck = {**recheck, "samples": [sample(x) for x in recheck.get("samples", ())]}
+    return dataclasses.replace(
+        table, samples=samples, validation=validation, stats=stats, warnings=warnings, recheck=recheck
+    )
 
 
 def _hide_all(value: Any, hide: Callable[[Any], Any]) -> Any:

@@ -20,6 +20,7 @@ from dbdiff.checks.profile import Profiler
 from dbdiff.engine.assemble import TableStore, validate_table
 from dbdiff.engine.executor import Executor, using
 from dbdiff.engine.planning import build_plan, plan_one
+from dbdiff.engine.recheck import recheck_rounds, recheck_table
 from dbdiff.engine.runner import DiffRun, drive
 from dbdiff.engine.side import Side, sides_of
 from dbdiff.engine.tasks import ChunkOutcome, ChunkWork
@@ -55,6 +56,10 @@ def run_diff(
         store = ResultStore(workdir, memory_limit=options.memory_limit)
         try:
             table = DiffRun(left, right, plan, options, store, progress, executor=ex).run()
+            rounds = recheck_rounds(options, left, right)
+            table = recheck_table(
+                left, right, plan, options, store, table, prefix="t0", rounds=rounds, executor=ex
+            )
         except BaseException:
             store.close()
             raise
@@ -66,7 +71,7 @@ def run_diff(
         started_at=started_at,
         duration_s=time.perf_counter() - clock,
         dbdiff_version=__version__,
-        options=options.public(),
+        options={**options.public(), **options.recheck_public(rounds if table.recheck else 0)},
         _store=TableStore(store, {plan.left_table: ("t0", plan)}),
     )
 

@@ -19,6 +19,7 @@ from typing import Any
 from dbdiff.engine.assemble import TableStore
 from dbdiff.engine.executor import Executor, SharedExecutor, at_once
 from dbdiff.engine.planning import build_plan
+from dbdiff.engine.recheck import recheck_rounds, recheck_table
 from dbdiff.engine.runner import DiffRun
 from dbdiff.errors import DbdiffError, UsageError, scrub
 from dbdiff.options import DiffOptions
@@ -124,6 +125,18 @@ def run_one(
         table = DiffRun(
             left, right, job.plan, job.options, store, store_prefix=job.prefix, executor=executor
         ).run()
+        rounds = recheck_rounds(job.options, left, right)
+        table = recheck_table(
+            left,
+            right,
+            job.plan,
+            job.options,
+            store,
+            table,
+            prefix=job.prefix,
+            rounds=rounds,
+            executor=executor,
+        )
     except Exception as exc:
         return TableResult(
             job.plan.left_table,

@@ -2,7 +2,8 @@
 
 Catalog queries and counts go through PyMySQL (parameterized, with fast and clear connection
 errors); chunk data goes through connectorx into Arrow. Every session runs with
-time_zone '+00:00' (so TIMESTAMP values arrive as UTC) and as a READ ONLY transaction.
+time_zone '+00:00' (so TIMESTAMP values arrive as UTC) and as a READ ONLY, REPEATABLE READ
+transaction.
 """
 
 from __future__ import annotations
@@ -35,7 +36,14 @@ from dbdiff.sources.base import (
 from dbdiff.sources.server import ServerSource, tables_hint
 from dbdiff.sources.urls import SourceURL
 
-SESSION_SETUP = ("SET time_zone = '+00:00'", "SET SESSION TRANSACTION READ ONLY")
+# A chunk is one SELECT, and under REPEATABLE READ (or READ COMMITTED) InnoDB answers a SELECT
+# from one snapshot, consistent as of its start; a session of a server whose default is READ
+# UNCOMMITTED would read writes not yet committed. So every session says its level (docs/live.md).
+SESSION_SETUP = (
+    "SET time_zone = '+00:00'",
+    "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+    "SET SESSION TRANSACTION READ ONLY",
+)
 
 _INTEGERS = {"tinyint", "smallint", "mediumint", "int", "integer", "bigint"}
 _STRINGS = {"varchar", "tinytext", "text", "mediumtext", "longtext"}
