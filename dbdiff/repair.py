@@ -1,0 +1,335 @@
+"""Repair SQL: the statements that make one side of a diff equal the other (docs/repair.md).
+
+For every difference the result's store holds (after rechecks, the persistent ones only): a
+DELETE of each row only on the target, an UPDATE of only the differing columns of each changed
+row, an INSERT of each row only on the source, in the target's dialect, in transactions of at
+most `batch` statements. dbdiff never executes it.
+
+Values are taken in the rule's canonical form without its leniencies (`dbdiff.presentation`): a
+text compared with ignore_case is written as the source spelled it, a DATETIME met by a
+timestamptz as the instant the rule read, at the precision the comparison used. The target's
+dialect spells each as a literal of the target column's type (`Dialect.repair_literal`). A value
+the target cannot hold, duplicate and NULL keys, tables that errored or exist on one side only
+are comments for a person, never statements. Masked columns are refused unless unmasked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dbdiff.catalog import Column
+from dbdiff.dialects import Dialect, Unwritable, get_dialect
+from dbdiff.errors import UsageError, scrub
+from dbdiff.mask import masked_columns
+from dbdiff.plan import ColumnPlan, DiffPlan
+from dbdiff.presentation import present
+
+if TYPE_CHECKING:
+    from dbdiff.engine.assemble import TableStore
+    from dbdiff.result import DiffResult, TableResult
+
+TARGETS = ("right", "left")
+#: Statements per transaction: a bounded lock footprint, and a failure undoes little.
+BATCH = 500
+
+
+def repair_sql(
+    result: DiffResult,
+    target: str = "right",
+    *,
+    unmask: bool | Sequence[str] = False,
+    batch: int = BATCH,
+    now: dt.datetime | None = None,
+) -> str:
+    """The repair script that makes `target` ("right" or "left") equal the other side.
+
+    `unmask`: True, or the masked columns to write anyway (masked columns are refused otherwise).
+    """
+    if target not in TARGETS:
+        raise UsageError(f"--repair-target is one of right, left, not {target!r}")
+    if batch < 1:
+        raise UsageError(f"a repair batch holds at least 1 statement, not {batch}")
+    store = _store_of(result)
+    source = "left" if target == "right" else "right"
+    info = result.right if target == "right" else result.left
+    dialect = get_dialect(info.dialect)
+    if type(dialect).repair_literal is Dialect.repair_literal:
+        dialect.repair_literal(None, Column("x", "int", "integer"))  # raises: no repair SQL for it
+    tables = [t for t in result.tables]
+    _refuse_masked(store, tables, unmask)
+    made = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    parts = [_TableRepair(t, store, target, source, dialect) for t in tables]
+    lines = _header(result, target, source, made, parts)
+    lines += [f"{s};" for s in dialect.repair_header]
+    statements = [s for p in parts for s in p.statements]
+    for start in range(0, len(statements), batch):
+        lines += ["", "BEGIN;", *statements[start : start + batch], "COMMIT;"]
+    for part in parts:
+        if part.notes:
+            lines += ["", f"-- {part.name}: needs a human"] + [f"--   {n}" for n in part.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _store_of(result: DiffResult) -> TableStore:
+    from dbdiff.engine.assemble import TableStore
+
+    store = result._store
+    if not isinstance(store, TableStore) or not result.full_rows:
+        raise UsageError(
+            "repair SQL needs every differing row, and this result holds only its samples "
+            "(loaded from JSON, or its store is gone)",
+            hint="run the diff again with --repair-sql FILE, or call repair_sql() on the result it returns",
+        )
+    return store
+
+
+def _refuse_masked(store: TableStore, tables: Sequence[TableResult], unmask: bool | Sequence[str]) -> None:
+    if unmask is True:
+        return
+    allowed = set() if unmask is False else {str(c).lower() for c in unmask}
+    for table in tables:
+        names = store.masked.get(table.left_table, ())
+        if not names or table.left_table not in store.tables:
+            continue
+        masked = masked_columns(store.plan(table.left_table).all_pairs, names)
+        refused = sorted(c for c in masked if c.lower() not in allowed)
+        if refused:
+            shown = ", ".join(refused)
+            raise UsageError(
+                f"repair SQL would write the masked column{'s' if len(refused) > 1 else ''} {shown} "
+                f"of table {table.left_table!r} in clear",
+                hint="drop --mask for it, or unmask it for the repair (--repair-unmask; "
+                "repair_sql(unmask=True) in Python)",
+            )
+
+
+@dataclass
+class _TableRepair:
+    """One table's statements and the rows it leaves to a person."""
+
+    table: TableResult
+    store: TableStore
+    target: str
+    source: str
+    dialect: Dialect
+    statements: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: {"DELETE": 0, "UPDATE": 0, "INSERT": 0})
+
+    def __post_init__(self) -> None:
+        t = self.table
+        self.name = t.right_table if self.target == "right" else t.left_table
+        if t.status == "error":
+            self.notes.append(f"the table could not be compared: {scrub(t.error or '')}")
+            return
+        if t.only_on is not None:
+            if t.only_on == self.source:
+                self.notes.append(f"the table exists on the {self.source} side only: create it by hand")
+            else:
+                self.notes.append(
+                    f"the table exists on the {self.target} side only: drop it by hand if it must go"
+                )
+            return
+        if t.left_table not in self.store.tables:
+            self.notes.append("no rows of this table were kept")
+            return
+        self.plan = self.store.plan(t.left_table)
+        self._guard_rails()
+        self._deletes()
+        self._updates()
+        self._inserts()
+
+    # --- what no statement can fix ---
+
+    def _guard_rails(self) -> None:
+        s, t = self.table.summary, self.table
+        for side in ("left", "right"):
+            keys = getattr(s, f"duplicate_keys_{side}")
+            if keys:
+                shown = [_key_text(d.get("key", {})) for d in t.samples.duplicates if d.get("side") == side]
+                self.notes.append(
+                    f"{keys:,} key(s) are duplicated on the {side} side; their rows are not repaired"
+                    + (f" (e.g. {'; '.join(shown[:5])})" if shown else "")
+                )
+            nulls = getattr(s, f"null_keys_{side}")
+            if nulls:
+                self.notes.append(
+                    f"{nulls:,} row(s) have a NULL key on the {side} side; they are not repaired"
+                )
+        for name in (*t.schema.only_left, *t.schema.only_right):
+            self.notes.append(f"column {name} is on one side only: not written")
+
+    # --- statements ---
+
+    def _table_ref(self) -> str:
+        return self.dialect.table_ref(self.name)
+
+    def _where(self, values: Sequence[Any]) -> str:
+        parts = []
+        for pair, value in zip(self.plan.key, values, strict=True):
+            column = pair.on(self.target)
+            parts.append(f"{self.dialect.quote(column.name)} = {self._literal(value, pair)}")
+        return " AND ".join(parts)
+
+    def _literal(self, value: Any, pair: ColumnPlan) -> str:
+        return self.dialect.repair_literal(_for_target(value, pair, self.target), pair.on(self.target))
+
+    def _rows(self, kind: str) -> Iterator[dict[str, Any]]:
+        frame = self.store.stored(self.table.left_table, kind)
+        if frame.height == 0:
+            return
+        shown = present(frame, self.plan, kind, for_json=True)
+        yield from shown.iter_rows(named=True)
+
+    def _deletes(self) -> None:
+        for row in self._rows(f"only_{self.target}"):
+            key = [row[f"rk{i}"] for i in range(len(self.plan.key))]
+
+            def delete(key: list[Any] = key) -> str:
+                return f"DELETE FROM {self._table_ref()} WHERE {self._where(key)}"
+
+            self._add("DELETE", key, delete)
+
+    def _updates(self) -> None:
+        theirs = "_l" if self.source == "left" else "_r"
+        for row in self._rows("changed"):
+            key = [row[f"rk{i}_l"] for i in range(len(self.plan.key))]
+            differing = [j for j in range(len(self.plan.columns)) if row[f"d{j}"]]
+            unread = [self.plan.columns[j].name for j in differing if row.get(f"u{j}{theirs}")]
+            if unread:
+                what = f"no rule can read {', '.join(unread)} on the {self.source} side"
+                self.notes.append(f"{_key_of(self.plan, key)}: {what}")
+                continue
+
+            def update(
+                row: dict[str, Any] = row, key: list[Any] = key, differing: list[int] = differing
+            ) -> str:
+                sets = ", ".join(
+                    f"{self.dialect.quote(self.plan.columns[j].on(self.target).name)} = "
+                    f"{self._literal(row[f'r{j}{theirs}'], self.plan.columns[j])}"
+                    for j in differing
+                )
+                return f"UPDATE {self._table_ref()} SET {sets} WHERE {self._where(key)}"
+
+            self._add("UPDATE", key, update)
+
+    def _inserts(self) -> None:
+        pairs = [*self.plan.key, *self.plan.columns]
+        names = ", ".join(self.dialect.quote(p.on(self.target).name) for p in pairs)
+        nk = len(self.plan.key)
+        for row in self._rows(f"only_{self.source}"):
+            key = [row[f"rk{i}"] for i in range(nk)]
+            values = key + [row[f"r{j}"] for j in range(len(self.plan.columns))]
+
+            def insert(values: list[Any] = values) -> str:
+                literals = ", ".join(self._literal(v, p) for v, p in zip(values, pairs, strict=True))
+                return f"INSERT INTO {self._table_ref()} ({names}) VALUES ({literals})"
+
+            self._add("INSERT", key, insert)
+
+    def _add(self, verb: str, key: Sequence[Any], build: Any) -> None:
+        try:
+            statement = build()
+        except Unwritable as exc:
+            self.notes.append(f"{verb} of {_key_of(self.plan, key)}: {exc}")
+            return
+        self.statements.append(statement + ";")
+        self.counts[verb] += 1
+
+
+def _for_target(value: Any, pair: ColumnPlan, target: str) -> Any:
+    """A value in the rule's canonical form as the dialect-free value the target column takes."""
+    column = pair.on(target)
+    other = pair.on("left" if target == "right" else "right")
+    rule, params = pair.choice.normalizer, pair.choice.params
+    if value is None:
+        return None
+    if isinstance(value, uuid.UUID):
+        value = str(value)
+    if rule == "uuid" and column.family == "binary":
+        raw = uuid.UUID(str(value)).bytes
+        if params.get("swap"):  # UUID_TO_BIN(u, 1): time-high first
+            raw = raw[6:8] + raw[4:6] + raw[0:4] + raw[8:]
+        return raw
+    if rule == "timestamp" and isinstance(value, dt.datetime):
+        instant = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        if column.family == "timestamp":
+            return instant
+        zone = str(params.get("assume_zone", "UTC")) if params.get("mixed_zones") else "UTC"
+        if zone != "UTC":
+            from zoneinfo import ZoneInfo
+
+            return instant.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+        return instant.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    if rule == "float" and isinstance(value, float) and (other.precision or 53) <= 24:
+        return _shortest_float32(value)
+    if rule == "decimal" and isinstance(value, str):
+        return decimal.Decimal(value)
+    if rule == "set" and column.family in ("set", "string", "char") and isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return value
+
+
+def _shortest_float32(value: float) -> float:
+    """The double of the shortest decimal that reads back as the same 32-bit float (0.1, not
+    0.10000000149011612), so a FLOAT's value is written as people wrote it."""
+    import math
+    import struct
+
+    if not math.isfinite(value):
+        return value
+    single = struct.unpack("f", struct.pack("f", value))[0]
+    for digits in range(1, 10):
+        text = f"{single:.{digits}g}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == single:
+            return float(text)
+    return single
+
+
+def _key_text(key: Any) -> str:
+    if isinstance(key, dict):
+        return ", ".join(f"{k}={v!r}" for k, v in key.items())
+    return repr(key)
+
+
+def _key_of(plan: DiffPlan, key: Sequence[Any]) -> str:
+    return "key " + ", ".join(f"{p.name}={_shown(v)}" for p, v in zip(plan.key, key, strict=True))
+
+
+def _shown(value: Any) -> str:
+    text = repr(value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _header(
+    result: DiffResult, target: str, source: str, made: dt.datetime, parts: Sequence[_TableRepair]
+) -> list[str]:
+    src, tgt = (result.left, result.right) if target == "right" else (result.right, result.left)
+    run_id = result.options.get("run_id")
+    lines = [
+        f"-- dbdiff repair SQL: makes the {target} side equal the {source} side.",
+        "-- dbdiff never executes it: read it, then run it against the target yourself.",
+        f"-- made {made.isoformat().replace('+00:00', 'Z')} by dbdiff {result.dbdiff_version}"
+        f" from the diff started {result.started_at or '(unknown)'}" + (f", run {run_id}" if run_id else ""),
+        f"-- source ({source}): {scrub(src.url or '')}",
+        f"-- target ({target}): {scrub(tgt.url or '')} ({tgt.dialect})",
+    ]
+    for part in parts:
+        c = part.counts
+        rechecked = part.table.recheck
+        lines.append(
+            f"-- table {part.name}: {c['DELETE']:,} DELETE, {c['UPDATE']:,} UPDATE, {c['INSERT']:,} INSERT"
+            + (f"; {len(part.notes):,} note(s) for a human at the end" if part.notes else "")
+        )
+        if rechecked:
+            transient = rechecked.get("transient", {})
+            lines.append(
+                f"--   rechecked {rechecked.get('rounds')} time(s): only persistent differences; left out as "
+                f"transient: {sum(int(v) for v in transient.values()):,}"
+            )
+    return lines

@@ -1,0 +1,340 @@
+"""Repair SQL on the real servers: generate it, apply it to the target (a database of this module's
+own, never the compared source), diff again: identical. Both directions, a table with every type
+family of rules/mysql-postgresql.yaml, a composite key, and a string key whose order depends on
+the collation (MariaDB utf8mb4_general_ci against PostgreSQL "C").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pymysql
+import pytest
+
+import dbdiff
+from dbdiff.errors import UsageError
+from tests.conftest import MYSQL_URL, PG_URL, MySQLServer, PostgresServer
+
+pytestmark = pytest.mark.servers
+
+
+def m_text(text: str) -> str:
+    return f"CONVERT(X'{text.encode().hex()}' USING utf8mb4)"
+
+
+def p_text(text: str) -> str:
+    return f"convert_from('\\x{text.encode().hex()}'::bytea, 'UTF8')"
+
+
+HOSTILE = 'it\'s \\ a\nline\t"q" Zürich 😀 \r end'
+
+# (column, MySQL type, PostgreSQL type, value A (MySQL, PostgreSQL), value B (MySQL, PostgreSQL)):
+# A on one side equals A on the other; B differs from A.
+COLUMNS: list[tuple[str, str, str, tuple[str, str], tuple[str, str]]] = [
+    ("c_bool", "TINYINT(1)", "boolean", ("1", "true"), ("0", "false")),
+    ("c_bit1", "BIT(1)", "boolean", ("b'1'", "true"), ("b'0'", "false")),
+    ("c_tiny", "TINYINT UNSIGNED", "smallint", ("255", "255"), ("7", "7")),
+    ("c_int", "INT", "integer", ("-2147483648", "-2147483648"), ("2147483647", "2147483647")),
+    ("c_year", "YEAR", "smallint", ("2024", "2024"), ("1901", "1901")),
+    (
+        "c_bigu",
+        "BIGINT UNSIGNED",
+        "numeric(20,0)",
+        ("18446744073709551615", "18446744073709551615"),
+        ("9223372036854775808", "9223372036854775808"),
+    ),
+    ("c_bigu2", "BIGINT UNSIGNED", "bigint", ("9223372036854775807", "9223372036854775807"), ("0", "0")),
+    (
+        "c_dec",
+        "DECIMAL(65,30)",
+        "numeric(65,30)",
+        ("12345678901234567890123456789012345.123456789012345678901234567891",) * 2,
+        ("-0.000000000000000000000000000001",) * 2,
+    ),
+    ("c_dec2", "DECIMAL(10,2)", "numeric", ("1.10", "1.1"), ("-99999999.99", "-99999999.99")),
+    ("c_float", "FLOAT", "real", ("0.1", "0.1"), ("3.4e38", "3.4e38")),
+    ("c_fd", "FLOAT", "double precision", ("1.5", "1.5"), ("-2.25", "-2.25")),
+    (
+        "c_double",
+        "DOUBLE",
+        "double precision",
+        ("0.1", "0.1"),
+        ("1.7976931348623157e308", "1.7976931348623157e308"),
+    ),
+    ("c_char", "CHAR(5)", "char(5)", ("'ab'", "'ab'"), ("'xy z'", "'xy z'")),
+    ("c_text", "VARCHAR(60)", "text", (m_text(HOSTILE), p_text(HOSTILE)), ("''", "''")),
+    ("c_bin_coll", "VARCHAR(20) COLLATE utf8mb4_bin", "varchar(20)", ("'Abc'", "'Abc'"), ("'abc'", "'abc'")),
+    ("c_enum", "ENUM('a','b','c')", "t_abc", ("'b'", "'b'"), ("'c'", "'c'")),
+    ("c_set", "SET('a','b','c')", "text[]", ("'a,c'", "'{c,a}'"), ("''", "'{}'")),
+    (
+        "c_set_enum",
+        "SET('a','b','c')",
+        "t_abc[]",
+        ("'b'", "'{b}'::t_abc[]"),
+        ("'a,b,c'", "'{a,b,c}'::t_abc[]"),
+    ),
+    (
+        "c_json",
+        "JSON",
+        "jsonb",
+        ("""'{"b":1,"a":[1,2.50,"x\\\\"y"]}'""", """'{"a":[1,2.50,"x\\"y"],"b":1}'"""),
+        ("'[1.10, null]'", "'[1.10, null]'"),
+    ),
+    ("c_jsonj", "JSON", "json", ("'{\"k\": 12345678901234567890.5}'",) * 2, ("'\"s\"'", "'\"s\"'")),
+    ("c_ltj", "LONGTEXT", "jsonb", ("'[1,2]'", "'[1,2]'"), ("'{}'", "'{}'")),
+    ("c_binary", "BINARY(4)", "bytea", ("X'61620000'", "'\\x61620000'"), ("X'00ff00ff'", "'\\x00ff00ff'")),
+    ("c_blob", "BLOB", "bytea", ("X'00ff27'", "'\\x00ff27'"), ("X''", "'\\x'")),
+    (
+        "c_uuid",
+        "CHAR(36)",
+        "uuid",
+        ("'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'"),
+        ("'00000000-0000-0000-0000-000000000001'", "'00000000-0000-0000-0000-000000000001'"),
+    ),
+    (
+        "c_buuid",
+        "BINARY(16)",
+        "uuid",
+        ("X'a0eebc999c0b4ef8bb6d6bb9bd380a11'", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'"),
+        ("X'ffffffffffffffffffffffffffffffff'", "'ffffffff-ffff-ffff-ffff-ffffffffffff'"),
+    ),
+    (
+        "c_muuid",
+        "UUID",
+        "uuid",
+        ("'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'",) * 2,
+        ("'123e4567-e89b-12d3-a456-426614174000'",) * 2,
+    ),
+    ("c_bit", "BIT(10)", "bit(10)", ("b'1000000001'", "B'1000000001'"), ("b'0'", "B'0000000000'")),
+    (
+        "c_bit64",
+        "BIT(64)",
+        "bit varying(64)",
+        ("b'" + "1" * 64 + "'", "B'" + "1" * 64 + "'"),
+        ("b'1'", "B'1'"),
+    ),
+    ("c_date", "DATE", "date", ("'9999-12-31'", "'9999-12-31'"), ("'1000-01-01'", "'1000-01-01'")),
+    (
+        "c_dt",
+        "DATETIME(6)",
+        "timestamp(6)",
+        ("'2024-06-01 12:00:00.123456'",) * 2,
+        ("'1970-01-01 00:00:00.000001'",) * 2,
+    ),
+    (
+        "c_dttz",
+        "DATETIME(6)",
+        "timestamptz",
+        ("'2024-06-01 12:00:00.000001'", "'2024-06-01 12:00:00.000001+00'"),
+        ("'2000-02-29 23:59:59.999999'", "'2000-02-29 23:59:59.999999+00'"),
+    ),
+    (
+        "c_berlin",
+        "DATETIME",
+        "timestamptz",
+        ("'2024-07-01 12:00:00'", "'2024-07-01 10:00:00+00'"),
+        ("'2024-01-01 00:30:00'", "'2023-12-31 23:30:00+00'"),
+    ),
+    (
+        "c_ts",
+        "TIMESTAMP(6) NULL",
+        "timestamptz",
+        ("'2038-01-19 03:14:07.499999'", "'2038-01-19 03:14:07.499999+00'"),
+        ("'1970-01-01 00:00:01'", "'1970-01-01 00:00:01+00'"),
+    ),
+    ("c_interval", "TIME(6)", "interval", ("'-838:59:59'", "'-838:59:59'"), ("'12:00:00.5'", "'12:00:00.5'")),
+    ("c_tod", "TIME", "time", ("'23:59:59'", "'23:59:59'"), ("'00:00:01'", "'00:00:01'")),
+    (
+        "c_point",
+        "POINT",
+        "point",
+        ("ST_GeomFromText('POINT(1 2)')", "'(1,2)'"),
+        ("ST_GeomFromText('POINT(-1.5 3)')", "'(-1.5,3)'"),
+    ),
+]
+RULES = {"c_berlin": ("", {"assume_zone": "Europe/Berlin"})}
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[tuple[MySQLServer, PostgresServer]]:
+    mysql, pg = MySQLServer(MYSQL_URL), PostgresServer(PG_URL)
+    try:
+        pg.execute("CREATE TYPE t_abc AS ENUM ('a', 'b', 'c')")
+        yield mysql, pg
+    finally:
+        mysql.drop()
+        pg.drop()
+
+
+def apply_mysql(server: MySQLServer, script: str) -> None:
+    """Run a script as a client would: every statement, in order, stopping at the first error."""
+    url = server.admin_url
+    con = pymysql.connect(
+        host=url.host,
+        port=url.port or 3306,
+        user=url.user or "root",
+        password=url.password or "",
+        database=server.database,
+        autocommit=True,
+        client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS,
+    )
+    with con, con.cursor() as cur:
+        cur.execute(script)
+        while cur.nextset():
+            pass
+
+
+def seed_types(mysql: MySQLServer, pg: PostgresServer) -> None:
+    """id 1 equal, 2 changed in every column, 3 only left, 4 only right, 5 NULL left / B right."""
+    mysql.execute("DROP TABLE IF EXISTS rt")
+    pg.execute("DROP TABLE IF EXISTS rt")
+    mysql.execute(
+        "CREATE TABLE rt (id INT PRIMARY KEY, " + ", ".join(f"{c} {m}" for c, m, *_ in COLUMNS) + ")"
+    )
+    pg.execute(
+        "CREATE TABLE rt (id integer PRIMARY KEY, " + ", ".join(f"{c} {p}" for c, _, p, *_ in COLUMNS) + ")"
+    )
+    names = ", ".join(c for c, *_ in COLUMNS)
+
+    def row(side: int, key: int, which: str) -> str:
+        values = [
+            "NULL" if which == "null" else (a if which == "a" else b)[side] for _, _, _, a, b in COLUMNS
+        ]
+        return f"INSERT INTO rt (id, {names}) VALUES ({key}, {', '.join(values)})"
+
+    mysql.execute(
+        "SET time_zone = '+00:00'", row(0, 1, "a"), row(0, 2, "a"), row(0, 3, "b"), row(0, 5, "null")
+    )
+    pg.execute(row(1, 1, "a"), row(1, 2, "b"), row(1, 4, "a"), row(1, 5, "b"))
+
+
+def diff_types(mysql: MySQLServer, pg: PostgresServer) -> dbdiff.DiffResult:
+    return dbdiff.diff(mysql.url, pg.url, table="rt", column_rules=RULES, chunk_size=2)
+
+
+@pytest.mark.parametrize("target", ["right", "left"])
+def test_every_type_family_round_trips(servers: tuple[MySQLServer, PostgresServer], target: str) -> None:
+    mysql, pg = servers
+    seed_types(mysql, pg)
+    before = diff_types(mysql, pg)
+    s = before.table().summary
+    assert (s.changed, s.only_left, s.only_right) == (2, 1, 1)
+    assert {c.name for c in before.table().columns if c.mismatches == 2} == {c for c, *_ in COLUMNS}
+    script = before.repair_sql(target=target)
+    assert "needs a human" not in script, script
+    assert (
+        script.count("UPDATE ") == 2 and script.count("INSERT INTO") == 1 and script.count("DELETE FROM") == 1
+    )
+    if target == "right":
+        pg.execute(script)
+    else:
+        apply_mysql(mysql, script)
+    after = diff_types(mysql, pg)
+    assert after.identical, (script, after.changed(), after.only_left(), after.only_right())
+
+
+def test_update_writes_only_the_differing_columns(servers: tuple[MySQLServer, PostgresServer]) -> None:
+    mysql, pg = servers
+    mysql.execute("DROP TABLE IF EXISTS few", "CREATE TABLE few (id INT PRIMARY KEY, a INT, b TEXT)")
+    pg.execute("DROP TABLE IF EXISTS few", "CREATE TABLE few (id integer PRIMARY KEY, a integer, b text)")
+    mysql.execute("INSERT INTO few VALUES (1, 1, 'same'), (2, 2, 'same')")
+    pg.execute("INSERT INTO few VALUES (1, 1, 'same'), (2, 3, 'same')")
+    script = dbdiff.diff(mysql.url, pg.url, table="few").repair_sql()
+    assert 'UPDATE "few" SET "a" = 2 WHERE "id" = 2;' in script
+    assert '"b"' not in script.split("BEGIN;")[1]
+
+
+def test_composite_key_round_trips(servers: tuple[MySQLServer, PostgresServer]) -> None:
+    mysql, pg = servers
+    mysql.execute(
+        "DROP TABLE IF EXISTS comp",
+        "CREATE TABLE comp (a INT, b VARCHAR(10), v TEXT, PRIMARY KEY (a, b))",
+        "INSERT INTO comp VALUES (1, 'x', 'one'), (1, 'y', 'two'), (2, 'x', 'three'), (3, 'q''t', 'q')",
+    )
+    pg.execute(
+        "DROP TABLE IF EXISTS comp",
+        "CREATE TABLE comp (a integer, b varchar(10), v text, PRIMARY KEY (a, b))",
+        "INSERT INTO comp VALUES (1, 'x', 'one'), (1, 'y', 'TWO'), (2, 'y', 'extra'), (3, 'q''t', 'q')",
+    )
+    for target in ("right", "left"):
+        result = dbdiff.diff(mysql.url, pg.url, table="comp", chunk_size=1)
+        assert not result.identical
+        script = result.repair_sql(target=target)
+        if target == "right":
+            assert 'UPDATE "comp" SET "v" = \'two\' WHERE "a" = 1 AND "b" = \'y\';' in script
+        else:
+            assert "UPDATE `comp` SET `v` = 'changed' WHERE `a` = 1 AND `b` = 'x';" in script
+        apply_mysql(mysql, script) if target == "left" else pg.execute(script)
+        assert dbdiff.diff(mysql.url, pg.url, table="comp", chunk_size=1).identical
+        # Back to a difference for the other direction.
+        pg.execute("UPDATE comp SET v = 'changed' WHERE a = 1 AND b = 'x'", "DELETE FROM comp WHERE a = 2")
+
+
+COLLATED_KEYS = ["apple", "Banana", "cherry", "Éclair", "zebra", "_under", "10", "9", "Zulu", "éa"]
+
+
+def test_collation_sensitive_string_key_round_trips(servers: tuple[MySQLServer, PostgresServer]) -> None:
+    mysql, pg = servers
+    mysql.execute(
+        "DROP TABLE IF EXISTS coll",
+        "CREATE TABLE coll (k VARCHAR(20) COLLATE utf8mb4_general_ci PRIMARY KEY, v INT)",
+    )
+    pg.execute("DROP TABLE IF EXISTS coll", 'CREATE TABLE coll (k text COLLATE "C" PRIMARY KEY, v integer)')
+    left = {k: i for i, k in enumerate(COLLATED_KEYS)}
+    right = {k: i for i, k in enumerate(COLLATED_KEYS) if k not in ("Banana", "éa")}
+    right.update({"Éclair": 100, "Zulu": 200, "Aardvark": 1, "ähnlich": 2})
+    mysql.executemany("INSERT INTO coll VALUES (%s, %s)", list(left.items()))
+    pg.executemany("INSERT INTO coll VALUES (%s, %s)", list(right.items()))
+    result = dbdiff.diff(mysql.url, pg.url, table="coll", chunk_size=3)
+    s = result.table().summary
+    assert (s.changed, s.only_left, s.only_right) == (2, 2, 2)
+    pg.execute(result.repair_sql())
+    assert dbdiff.diff(mysql.url, pg.url, table="coll", chunk_size=3).identical
+    # Now the other way: MariaDB from PostgreSQL.
+    pg.execute("DELETE FROM coll WHERE k = 'zebra'", "UPDATE coll SET v = -1 WHERE k = 'éa'")
+    pg.execute("INSERT INTO coll VALUES ('Ölberg', 5)")
+    result = dbdiff.diff(mysql.url, pg.url, table="coll", chunk_size=3)
+    apply_mysql(mysql, result.repair_sql(target="left"))
+    assert dbdiff.diff(mysql.url, pg.url, table="coll", chunk_size=3).identical
+
+
+def test_script_header_and_batches(servers: tuple[MySQLServer, PostgresServer]) -> None:
+    mysql, pg = servers
+    mysql.execute("DROP TABLE IF EXISTS many", "CREATE TABLE many (id INT PRIMARY KEY, v INT)")
+    pg.execute("DROP TABLE IF EXISTS many", "CREATE TABLE many (id integer PRIMARY KEY, v integer)")
+    mysql.executemany("INSERT INTO many VALUES (%s, %s)", [(i, i) for i in range(7)])
+    result = dbdiff.diff(mysql.url, pg.url, table="many")
+    from dbdiff.repair import repair_sql
+
+    script = repair_sql(result, "left", batch=3)
+    assert script.count("BEGIN;") == 3 and script.count("COMMIT;") == 3
+    assert "SET time_zone = '+00:00';" in script
+    assert "-- table many: 7 DELETE, 0 UPDATE, 0 INSERT" in script
+    assert f"-- target (left): {mysql.url.split('@')[0].split('//')[0]}" in script
+    apply_mysql(mysql, script)
+    assert dbdiff.diff(mysql.url, pg.url, table="many").identical
+
+
+def test_masked_columns_are_refused_unless_unmasked(servers: tuple[MySQLServer, PostgresServer]) -> None:
+    mysql, pg = servers
+    mysql.execute("DROP TABLE IF EXISTS secret", "CREATE TABLE secret (id INT PRIMARY KEY, email TEXT)")
+    pg.execute("DROP TABLE IF EXISTS secret", "CREATE TABLE secret (id integer PRIMARY KEY, email text)")
+    mysql.execute("INSERT INTO secret VALUES (1, 'a@example.com')")
+    result = dbdiff.diff(mysql.url, pg.url, table="secret", mask="email")
+    with pytest.raises(UsageError, match="masked column email of table 'secret' in clear"):
+        result.repair_sql()
+    assert "a@example.com" in result.repair_sql(unmask=True)
+    assert "a@example.com" in result.repair_sql(unmask=["email"])
+
+
+def test_a_result_without_its_store_is_refused(
+    servers: tuple[MySQLServer, PostgresServer], tmp_path: Any
+) -> None:
+    mysql, pg = servers
+    mysql.execute("DROP TABLE IF EXISTS gone", "CREATE TABLE gone (id INT PRIMARY KEY)")
+    pg.execute("DROP TABLE IF EXISTS gone", "CREATE TABLE gone (id integer PRIMARY KEY)")
+    mysql.execute("INSERT INTO gone VALUES (1)")
+    path = dbdiff.diff(mysql.url, pg.url, table="gone").write_json(tmp_path / "r.json")
+    with pytest.raises(UsageError, match="holds only its samples"):
+        dbdiff.load_result(path).repair_sql()
