@@ -338,3 +338,73 @@ def test_a_result_without_its_store_is_refused(
     path = dbdiff.diff(mysql.url, pg.url, table="gone").write_json(tmp_path / "r.json")
     with pytest.raises(UsageError, match="holds only its samples"):
         dbdiff.load_result(path).repair_sql()
+
+
+def test_duplicate_and_null_keys_are_left_to_a_human(servers: tuple[MySQLServer, PostgresServer]) -> None:
+    mysql, pg = servers
+    mysql.execute("DROP TABLE IF EXISTS dup", "CREATE TABLE dup (n INT NULL, v INT)")
+    pg.execute("DROP TABLE IF EXISTS dup", "CREATE TABLE dup (n integer NULL, v integer)")
+    mysql.execute("INSERT INTO dup VALUES (1, 1), (2, 2), (2, 3), (NULL, 4), (5, 5)")
+    pg.execute("INSERT INTO dup VALUES (1, 1), (2, 2), (5, 6)")
+    result = dbdiff.diff(mysql.url, pg.url, table="dup", key="n")
+    script = result.repair_sql()
+    assert 'UPDATE "dup" SET "v" = 5 WHERE "n" = 5;' in script
+    assert "-- dup: needs a human" in script
+    assert "1 key(s) are duplicated on the left side; their rows are not repaired (e.g. n=2)" in script
+    assert "1 row(s) have a NULL key on the left side" in script
+    assert script.count("\nUPDATE") == 1 and "\nINSERT" not in script and "\nDELETE" not in script
+
+
+def test_values_the_target_cannot_hold_are_comments(servers: tuple[MySQLServer, PostgresServer]) -> None:
+    mysql, pg = servers
+    mysql.execute("DROP TABLE IF EXISTS nan", "CREATE TABLE nan (id INT PRIMARY KEY, f DOUBLE)")
+    pg.execute("DROP TABLE IF EXISTS nan", "CREATE TABLE nan (id integer PRIMARY KEY, f double precision)")
+    mysql.execute("INSERT INTO nan VALUES (1, 1.5), (2, 2.5)")
+    pg.execute("INSERT INTO nan VALUES (1, 'NaN'), (3, '-Infinity')")
+    result = dbdiff.diff(mysql.url, pg.url, table="nan")
+    left = result.repair_sql(target="left")
+    assert "UPDATE of key id=1: nan: MySQL has no NaN or infinity" in left
+    assert "INSERT of key id=3: -inf: MySQL has no NaN or infinity" in left
+    assert "DELETE FROM `nan` WHERE `id` = 2;" in left
+    right = result.repair_sql()
+    assert 'UPDATE "nan" SET "f" = \'1.5\'::float8 WHERE "id" = 1;' in right
+
+
+def test_cli_diff_and_run_write_the_repair_sql(
+    servers: tuple[MySQLServer, PostgresServer], tmp_path: Any
+) -> None:
+    from click.testing import CliRunner
+
+    from dbdiff.cli import cli
+
+    mysql, pg = servers
+    mysql.execute("DROP TABLE IF EXISTS cli_t", "CREATE TABLE cli_t (id INT PRIMARY KEY, v VARCHAR(10))")
+    pg.execute("DROP TABLE IF EXISTS cli_t", "CREATE TABLE cli_t (id integer PRIMARY KEY, v varchar(10))")
+    mysql.execute("INSERT INTO cli_t VALUES (1, 'a'), (2, 'b')")
+    pg.execute("INSERT INTO cli_t VALUES (1, 'A'), (3, 'c')")
+    out = tmp_path / "repair.sql"
+    args = ["diff", mysql.url, pg.url, "-t", "cli_t", "--repair-sql", str(out), "-q"]
+    run = CliRunner().invoke(cli, [*args, "--repair-target", "left"])
+    assert run.exit_code == 1, run.output
+    apply_mysql(mysql, out.read_text())
+    assert dbdiff.diff(mysql.url, pg.url, table="cli_t").identical
+
+    bad = CliRunner().invoke(cli, [*args, "--repair-target", "middle"])
+    assert bad.exit_code == 2 and "--repair-target is one of right, left, not 'middle'" in bad.output
+    masked = CliRunner().invoke(cli, [*args, "--mask", "v"])
+    assert masked.exit_code == 2 and "would write the masked column(s) v in clear" in masked.output
+    assert "--repair-unmask" in masked.output
+
+    mysql.execute("UPDATE cli_t SET v = 'z' WHERE id = 1")
+    check = tmp_path / "dbdiff.yaml"
+    check.write_text(
+        f"left: {mysql.url}\nright: {pg.url}\nhistory: false\ntables:\n  - name: cli_t\n    mask: [v]\n"
+    )
+    refused = CliRunner().invoke(cli, ["run", str(check), "--repair-sql", str(out), "-q"])
+    assert refused.exit_code == 2 and "masked column(s) v" in refused.output
+    ran = CliRunner().invoke(cli, ["run", str(check), "--repair-sql", str(out), "--repair-unmask", "-q"])
+    assert ran.exit_code == 1, ran.output
+    assert 'UPDATE "cli_t" SET "v" = \'z\' WHERE "id" = 1;' in out.read_text()
+    assert "run 20" in out.read_text()  # the run's id
+    pg.execute(out.read_text())
+    assert dbdiff.diff(mysql.url, pg.url, table="cli_t").identical
