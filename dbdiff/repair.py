@@ -26,7 +26,7 @@ from dbdiff.catalog import Column
 from dbdiff.dialects import Dialect, Unwritable, get_dialect
 from dbdiff.errors import UsageError, scrub
 from dbdiff.mask import masked_columns
-from dbdiff.plan import ColumnPlan, DiffPlan
+from dbdiff.plan import LENIENT_PARAMS, ColumnPlan, DiffPlan
 from dbdiff.presentation import present
 
 if TYPE_CHECKING:
@@ -139,6 +139,12 @@ class _TableRepair:
             self.notes.append("no rows of this table were kept")
             return
         self.plan = self.store.plan(t.left_table)
+        lenient = [p.name for p in self.plan.key if any(p.choice.params.get(k) for k in LENIENT_PARAMS)]
+        if lenient and self.target == "right":
+            self.notes.append(
+                f"key {', '.join(lenient)} is compared leniently: each UPDATE finds its row by the left "
+                "side's spelling of the key, which the right side may spell otherwise"
+            )
         self._guard_rails()
         self._deletes()
         self._updates()
@@ -327,9 +333,11 @@ def _header(
             + (f"; {len(part.notes):,} note(s) for a human at the end" if part.notes else "")
         )
         if rechecked:
-            transient = rechecked.get("transient", {})
+            transient = sum(int(v) for v in dict(rechecked.get("transient") or {}).values())
             lines.append(
-                f"--   rechecked {rechecked.get('rounds')} time(s): only persistent differences; left out as "
-                f"transient: {sum(int(v) for v in transient.values()):,}"
+                f"--   rechecked {rechecked.get('rounds')} time(s): persistent differences only "
+                f"({transient:,} transient left out)"
             )
+        elif part.table.only_on is None and part.table.status != "error":
+            lines.append("--   not rechecked: a write in flight during the diff may show as a difference")
     return lines

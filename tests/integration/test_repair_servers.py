@@ -6,6 +6,7 @@ the collation (MariaDB utf8mb4_general_ci against PostgreSQL "C").
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -311,6 +312,12 @@ def test_script_header_and_batches(servers: tuple[MySQLServer, PostgresServer]) 
     assert script.count("BEGIN;") == 3 and script.count("COMMIT;") == 3
     assert "SET time_zone = '+00:00';" in script
     assert "-- table many: 7 DELETE, 0 UPDATE, 0 INSERT" in script
+    assert "--   not rechecked: a write in flight" in script
+    recheck = {"rounds": 2, "transient": {"changed": 9, "only_left": 3, "only_right": 1}}
+    rechecked = dataclasses.replace(result, tables=(dataclasses.replace(result.table(), recheck=recheck),))
+    assert "--   rechecked 2 time(s): persistent differences only (13 transient left out)" in repair_sql(
+        rechecked, "left"
+    )
     assert f"-- target (left): {mysql.url.split('@')[0].split('//')[0]}" in script
     apply_mysql(mysql, script)
     assert dbdiff.diff(mysql.url, pg.url, table="many").identical
@@ -408,3 +415,19 @@ def test_cli_diff_and_run_write_the_repair_sql(
     assert "run 20" in out.read_text()  # the run's id
     pg.execute(out.read_text())
     assert dbdiff.diff(mysql.url, pg.url, table="cli_t").identical
+
+
+def test_a_leniently_compared_key_is_flagged(servers: tuple[MySQLServer, PostgresServer]) -> None:
+    mysql, pg = servers
+    mysql.execute("DROP TABLE IF EXISTS lenient", "CREATE TABLE lenient (k VARCHAR(10) PRIMARY KEY, v INT)")
+    pg.execute("DROP TABLE IF EXISTS lenient", "CREATE TABLE lenient (k text PRIMARY KEY, v integer)")
+    mysql.execute("INSERT INTO lenient VALUES ('ABC', 1)")
+    pg.execute("INSERT INTO lenient VALUES ('abc', 2)")
+    rules = {"k": ("text", {"ignore_case": True})}
+    result = dbdiff.diff(mysql.url, pg.url, table="lenient", column_rules=rules)
+    assert result.table().summary.changed == 1
+    assert "key k is compared leniently" in result.repair_sql()
+    left = result.repair_sql(target="left")
+    assert "leniently" not in left and "UPDATE `lenient` SET `v` = 2 WHERE `k` = 'ABC';" in left
+    apply_mysql(mysql, left)
+    assert dbdiff.diff(mysql.url, pg.url, table="lenient", column_rules=rules).identical
