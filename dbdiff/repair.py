@@ -22,6 +22,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import polars as pl
+
 from dbdiff.catalog import Column
 from dbdiff.dialects import Dialect, Unwritable, get_dialect
 from dbdiff.errors import UsageError, scrub
@@ -186,11 +188,35 @@ class _TableRepair:
         return self.dialect.repair_literal(_for_target(value, pair, self.target), pair.on(self.target))
 
     def _rows(self, kind: str) -> Iterator[dict[str, Any]]:
+        """The rows of `kind` in the rules' form; a row with a value no rule can show is a note."""
         frame = self.store.stored(self.table.left_table, kind)
         if frame.height == 0:
             return
-        shown = present(frame, self.plan, kind, for_json=True)
-        yield from shown.iter_rows(named=True)
+        nk = len(self.plan.key)
+        if kind == f"only_{self.target}":  # a DELETE needs the key only
+            frame = frame.select([c for c in frame.columns if c.startswith(("k", "rk"))])
+        elif kind == "changed":  # an UPDATE writes the source's values only: the target's may be unreadable
+            mine = "_r" if self.target == "right" else "_l"
+            frame = frame.with_columns(
+                pl.lit(None, dtype=frame.schema[f"r{j}{mine}"]).alias(f"r{j}{mine}")
+                for j in range(len(self.plan.columns))
+            )
+        try:
+            yield from present(frame, self.plan, kind, for_json=True, strict=True).iter_rows(named=True)
+            return
+        except Exception:
+            pass
+        for index in range(frame.height):  # only when some value is unreadable: find it row by row
+            row = frame.slice(index, 1)
+            try:
+                shown = present(row, self.plan, kind, for_json=True, strict=True)
+            except Exception:
+                suffix = "_l" if kind == "changed" else ""
+                key = row.select(f"rk{i}{suffix}" for i in range(nk)).row(0)
+                what = f"no rule can read a value on the {self.source} side"
+                self.notes.append(f"{_key_of(self.plan, key)}: {what}")
+                continue
+            yield from shown.iter_rows(named=True)
 
     def _deletes(self) -> None:
         for row in self._rows(f"only_{self.target}"):

@@ -431,3 +431,21 @@ def test_a_leniently_compared_key_is_flagged(servers: tuple[MySQLServer, Postgre
     assert "leniently" not in left and "UPDATE `lenient` SET `v` = 2 WHERE `k` = 'ABC';" in left
     apply_mysql(mysql, left)
     assert dbdiff.diff(mysql.url, pg.url, table="lenient", column_rules=rules).identical
+
+
+def test_a_value_no_rule_can_read_is_left_to_a_human(servers: tuple[MySQLServer, PostgresServer]) -> None:
+    mysql, pg = servers
+    mysql.execute("DROP TABLE IF EXISTS unread", "CREATE TABLE unread (id INT PRIMARY KEY, j LONGTEXT)")
+    pg.execute("DROP TABLE IF EXISTS unread", "CREATE TABLE unread (id integer PRIMARY KEY, j jsonb)")
+    mysql.execute("INSERT INTO unread VALUES (1, 'not json'), (2, '[1]'), (3, '{oops')")
+    pg.execute("INSERT INTO unread VALUES (1, '{}'), (2, '[2]'), (4, '[4]')")
+    result = dbdiff.diff(mysql.url, pg.url, table="unread")
+    right = result.repair_sql()
+    assert "key id=1: no rule can read a value on the left side" in right
+    assert "key id=3: no rule can read a value on the left side" in right
+    assert 'UPDATE "unread" SET "j" = \'[1]\'::jsonb WHERE "id" = 2;' in right
+    assert 'DELETE FROM "unread" WHERE "id" = 4;' in right
+    left = result.repair_sql(target="left")  # the unreadable values are the target's: repaired
+    assert "needs a human" not in left
+    apply_mysql(mysql, left)
+    assert dbdiff.diff(mysql.url, pg.url, table="unread").identical
