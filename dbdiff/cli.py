@@ -214,8 +214,8 @@ def diff_command(left_url: str | None, right_url: str | None, **flags: Any) -> N
     options, output = read_options(DiffOptions, DIFF, flags), read_options(OutputOptions, DIFF, flags)
     _check_repair(output, right_url if output.repair_target == "right" else left_url, options.mask)
     result = diff_with(left_url, right_url, options, progress=_progress(output))
-    write_repair(result, output)
     emit(result, output)
+    write_repair(result, output)
     raise SystemExit(result.exit_code)
 
 
@@ -586,9 +586,9 @@ def run_command(checkfile: Path, strict: bool, verdict_file: Path | None, **flag
         masks = sorted({str(c) for entry in check.tables for c in _names(entry.options.get("mask"))})
         _check_repair(output, check.right_url if output.repair_target == "right" else check.left_url, masks)
         result = run_checkfile(check, progress=say, reports=output.reports, record=not flags["no_history"])
-    write_repair(result, output)
     emit(result, output)
     write_monitors(result, verdict_file=verdict_file, prometheus=flags["prometheus"], strict=strict)
+    write_repair(result, output)
     raise SystemExit(run_exit_code(result, strict=strict))
 
 

@@ -168,8 +168,9 @@ def servers() -> Iterator[tuple[MySQLServer, PostgresServer]]:
         pg.drop()
 
 
-def apply_mysql(server: MySQLServer, script: str) -> None:
-    """Run a script as a client would: every statement, in order, stopping at the first error."""
+def apply_mysql(server: MySQLServer, script: str, sql_mode: str | None = None) -> None:
+    """Run a script as a client would: every statement, in order, stopping at the first error
+    (in a session with `sql_mode` added, when given)."""
     url = server.admin_url
     con = pymysql.connect(
         host=url.host,
@@ -181,6 +182,8 @@ def apply_mysql(server: MySQLServer, script: str) -> None:
         client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS,
     )
     with con, con.cursor() as cur:
+        if sql_mode:
+            cur.execute(f"SET SESSION sql_mode = CONCAT(@@sql_mode, ',{sql_mode}')")
         cur.execute(script)
         while cur.nextset():
             pass
@@ -214,8 +217,12 @@ def diff_types(mysql: MySQLServer, pg: PostgresServer) -> dbdiff.DiffResult:
     return dbdiff.diff(mysql.url, pg.url, table="rt", column_rules=RULES, chunk_size=2)
 
 
-@pytest.mark.parametrize("target", ["right", "left"])
-def test_every_type_family_round_trips(servers: tuple[MySQLServer, PostgresServer], target: str) -> None:
+@pytest.mark.parametrize(
+    ("target", "sql_mode"), [("right", None), ("left", None), ("left", "NO_BACKSLASH_ESCAPES")]
+)
+def test_every_type_family_round_trips(
+    servers: tuple[MySQLServer, PostgresServer], target: str, sql_mode: str | None
+) -> None:
     mysql, pg = servers
     seed_types(mysql, pg)
     before = diff_types(mysql, pg)
@@ -230,7 +237,7 @@ def test_every_type_family_round_trips(servers: tuple[MySQLServer, PostgresServe
     if target == "right":
         pg.execute(script)
     else:
-        apply_mysql(mysql, script)
+        apply_mysql(mysql, script, sql_mode)
     after = diff_types(mysql, pg)
     assert after.identical, (script, after.changed(), after.only_left(), after.only_right())
 
