@@ -60,9 +60,8 @@ def repair_sql(
     source = "left" if target == "right" else "right"
     info = result.right if target == "right" else result.left
     dialect = get_dialect(info.dialect)
-    if type(dialect).repair_literal is Dialect.repair_literal:
-        dialect.repair_literal(None, Column("x", "int", "integer"))  # raises: no repair SQL for it
-    tables = [t for t in result.tables]
+    dialect.repair_literal(None, Column("x", "int", "integer"))  # a dialect that writes none raises here
+    tables = list(result.tables)
     _refuse_masked(store, tables, unmask)
     made = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
     parts = [_TableRepair(t, store, target, source, dialect) for t in tables]
