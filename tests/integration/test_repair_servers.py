@@ -7,6 +7,9 @@ the collation (MariaDB utf8mb4_general_ci against PostgreSQL "C").
 from __future__ import annotations
 
 import dataclasses
+import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -189,6 +192,32 @@ def apply_mysql(server: MySQLServer, script: str, sql_mode: str | None = None) -
             pass
 
 
+def apply_with_client(server: MySQLServer | PostgresServer, script: str, sql_mode: str | None = None) -> None:
+    """Run a script file through the server's own command-line client (mysql, psql), as people
+    will; through the driver when the client is not installed."""
+    url = server.admin_url
+    if isinstance(server, MySQLServer):
+        client = shutil.which("mysql") or shutil.which("mariadb")
+        if client is None:
+            apply_mysql(server, script, sql_mode)
+            return
+        args = [client, "-h", str(url.host), "-P", str(url.port or 3306), "-u", url.user or "root"]
+        if sql_mode:
+            args.append(f"--init-command=SET SESSION sql_mode = CONCAT(@@sql_mode, ',{sql_mode}')")
+        args.append(server.database)
+        env = {**os.environ, "MYSQL_PWD": url.password or ""}
+    else:
+        client = shutil.which("psql")
+        if client is None:
+            server.execute(script)
+            return
+        args = [client, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(url.host), "-p", str(url.port or 5432)]
+        args += ["-U", url.user or "postgres", "-d", server.database]
+        env = {**os.environ, "PGPASSWORD": url.password or ""}
+    done = subprocess.run(args, input=script.encode(), env=env, capture_output=True, timeout=60)
+    assert done.returncode == 0 and not done.stderr.strip(), done.stderr.decode()
+
+
 def seed_types(mysql: MySQLServer, pg: PostgresServer) -> None:
     """id 1 equal, 2 changed in every column, 3 only left, 4 only right, 5 NULL left / B right."""
     mysql.execute("DROP TABLE IF EXISTS rt")
@@ -234,10 +263,7 @@ def test_every_type_family_round_trips(
     assert (
         script.count("UPDATE ") == 2 and script.count("INSERT INTO") == 1 and script.count("DELETE FROM") == 1
     )
-    if target == "right":
-        pg.execute(script)
-    else:
-        apply_mysql(mysql, script, sql_mode)
+    apply_with_client(pg if target == "right" else mysql, script, sql_mode)
     after = diff_types(mysql, pg)
     assert after.identical, (script, after.changed(), after.only_left(), after.only_right())
 
