@@ -293,9 +293,7 @@ def _for_target(value: Any, pair: ColumnPlan, target: str) -> Any:
             return instant
         zone = str(params.get("assume_zone", "UTC")) if params.get("mixed_zones") else "UTC"
         if zone != "UTC":
-            from zoneinfo import ZoneInfo
-
-            return instant.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+            return _wall_time(instant, zone)
         return instant.astimezone(dt.timezone.utc).replace(tzinfo=None)
     if rule == "float" and isinstance(value, float) and (other.precision or 53) <= 24:
         return _shortest_float32(value)
@@ -304,6 +302,26 @@ def _for_target(value: Any, pair: ColumnPlan, target: str) -> Any:
     if rule == "set" and column.family in ("set", "string", "char") and isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)
     return value
+
+
+def _wall_time(instant: dt.datetime, zone: str) -> dt.datetime:
+    """`instant` as a zone-less wall time in `zone`, if it reads back as the same instant.
+
+    A wall time in the hour a DST change repeats is read (by the rule, as by PostgreSQL) with the
+    smaller offset: the earlier of the two instants has no wall time of its own, and is `Unwritable`.
+    """
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    wall = instant.astimezone(tz).replace(tzinfo=None)
+    offsets = [wall.replace(tzinfo=tz, fold=fold).utcoffset() for fold in (0, 1)]
+    offset = min(o for o in offsets if o is not None)
+    if wall - offset != instant.astimezone(dt.timezone.utc).replace(tzinfo=None):
+        raise Unwritable(
+            f"{instant.isoformat()} has no wall time of its own in {zone} (the hour DST repeats): "
+            "a zone-less column cannot hold it"
+        )
+    return wall
 
 
 def _shortest_float32(value: float) -> float:

@@ -482,3 +482,19 @@ def test_a_value_no_rule_can_read_is_left_to_a_human(servers: tuple[MySQLServer,
     assert "needs a human" not in left
     apply_mysql(mysql, left)
     assert dbdiff.diff(mysql.url, pg.url, table="unread").identical
+
+
+def test_a_datetime_cannot_hold_the_hour_dst_repeats(servers: tuple[MySQLServer, PostgresServer]) -> None:
+    mysql, pg = servers
+    mysql.execute("DROP TABLE IF EXISTS dst", "CREATE TABLE dst (id INT PRIMARY KEY, at DATETIME)")
+    pg.execute("DROP TABLE IF EXISTS dst", "CREATE TABLE dst (id integer PRIMARY KEY, at timestamptz)")
+    pg.execute("INSERT INTO dst VALUES (1, '2024-10-27 00:30:00+00'), (2, '2024-10-27 01:30:00+00')")
+    rules = {"at": ("", {"assume_zone": "Europe/Berlin"})}
+    script = dbdiff.diff(mysql.url, pg.url, table="dst", column_rules=rules).repair_sql(target="left")
+    assert "INSERT INTO `dst` (`id`, `at`) VALUES (2, '2024-10-27 02:30:00.000000');" in script
+    assert "INSERT of key id=1: 2024-10-27T00:30:00+00:00 has no wall time of its own in Europe/Berlin" in (
+        script
+    )
+    apply_mysql(mysql, script)
+    after = dbdiff.diff(mysql.url, pg.url, table="dst", column_rules=rules).table().summary
+    assert (after.changed, after.only_left, after.only_right) == (0, 0, 1)

@@ -175,3 +175,15 @@ def test_cli_refuses_a_target_it_cannot_write_before_reading(tmp_path: object) -
     )
     assert run.exit_code == 2
     assert "--repair-sql writes SQL for a MySQL or PostgreSQL target, and the right side is csv" in run.output
+
+
+def test_an_instant_without_a_wall_time_of_its_own_is_refused() -> None:
+    from dbdiff.repair import _wall_time
+
+    utc = dt.timezone.utc
+    # 2024-10-27 02:30 happens twice in Berlin; the rule (as PostgreSQL) reads it as the later one.
+    later = dt.datetime(2024, 10, 27, 1, 30, tzinfo=utc)
+    assert _wall_time(later, "Europe/Berlin") == dt.datetime(2024, 10, 27, 2, 30)
+    with pytest.raises(Unwritable, match="no wall time of its own in Europe/Berlin"):
+        _wall_time(dt.datetime(2024, 10, 27, 0, 30, tzinfo=utc), "Europe/Berlin")
+    assert _wall_time(dt.datetime(2024, 7, 1, 10, tzinfo=utc), "Europe/Berlin") == dt.datetime(2024, 7, 1, 12)
