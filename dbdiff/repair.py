@@ -274,7 +274,28 @@ class _TableRepair:
 
 
 def _for_target(value: Any, pair: ColumnPlan, target: str) -> Any:
-    """A value in the rule's canonical form as the dialect-free value the target column takes."""
+    """A value in the rule's canonical form as the dialect-free value the target column takes;
+    `Unwritable` when the column is too small for it (the server would refuse the statement, and
+    with it the whole transaction, or round the value so that it still differs)."""
+    value = _converted(value, pair, target)
+    column = pair.on(target)
+    scale, precision = column.scale, column.precision
+    decimals = isinstance(value, decimal.Decimal) and value.is_finite() and column.family == "decimal"
+    if decimals and scale is not None:
+        with decimal.localcontext() as exact:
+            exact.prec = 1000  # the default 28 digits cannot quantize a DECIMAL(65,30)
+            if value != value.quantize(decimal.Decimal(1).scaleb(-scale), rounding=decimal.ROUND_DOWN):
+                raise Unwritable(f"{value} has more decimal places than {column.native_type} holds")
+            if precision and abs(value) >= decimal.Decimal(10) ** (precision - scale):
+                raise Unwritable(f"{value} is too large for {column.native_type}")
+    # Declared lengths in characters (a TEXT's is in bytes, and the server's to judge).
+    sized = column.native_type.lower().startswith(("varchar", "char", "character"))
+    if isinstance(value, str) and sized and column.length and len(value) > column.length:
+        raise Unwritable(f"a text of {len(value):,} characters is too long for {column.native_type}")
+    return value
+
+
+def _converted(value: Any, pair: ColumnPlan, target: str) -> Any:
     column = pair.on(target)
     other = pair.on("left" if target == "right" else "right")
     rule, params = pair.choice.normalizer, pair.choice.params

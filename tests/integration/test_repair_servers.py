@@ -498,3 +498,24 @@ def test_a_datetime_cannot_hold_the_hour_dst_repeats(servers: tuple[MySQLServer,
     apply_mysql(mysql, script)
     after = dbdiff.diff(mysql.url, pg.url, table="dst", column_rules=rules).table().summary
     assert (after.changed, after.only_left, after.only_right) == (0, 0, 1)
+
+
+def test_values_too_big_for_the_target_column_are_comments(
+    servers: tuple[MySQLServer, PostgresServer],
+) -> None:
+    mysql, pg = servers
+    mysql.execute(
+        "DROP TABLE IF EXISTS small", "CREATE TABLE small (id INT PRIMARY KEY, d DECIMAL(5,2), s VARCHAR(3))"
+    )
+    pg.execute("DROP TABLE IF EXISTS small", "CREATE TABLE small (id integer PRIMARY KEY, d numeric, s text)")
+    mysql.execute("INSERT INTO small VALUES (1, 1.00, 'abc'), (2, 1.00, 'abc'), (3, 1.00, 'abc')")
+    pg.execute(
+        "INSERT INTO small VALUES (1, 1.125, 'abc'), (2, 1000, 'abc'), (3, 1, 'abcd'), (4, 999.99, 'Zü')"
+    )
+    script = dbdiff.diff(mysql.url, pg.url, table="small").repair_sql(target="left")
+    assert "UPDATE of key id=1: 1.125 has more decimal places than decimal(5,2) holds" in script
+    assert "UPDATE of key id=2: 1000 is too large for decimal(5,2)" in script
+    assert "UPDATE of key id=3: a text of 4 characters is too long for varchar(3)" in script
+    apply_mysql(mysql, script)  # the rest still applies: no statement the server would refuse
+    after = dbdiff.diff(mysql.url, pg.url, table="small").table().summary
+    assert (after.changed, after.only_right) == (3, 0)
