@@ -38,6 +38,14 @@ if TYPE_CHECKING:
 TARGETS = ("right", "left")
 #: Statements per transaction: a bounded lock footprint, and a failure undoes little.
 BATCH = 500
+#: What a rule's conversion raises on a value it cannot read (a polars panic included).
+_UNREADABLE = (
+    pl.exceptions.PolarsError,
+    pl.exceptions.PanicException,
+    ArithmeticError,
+    ValueError,
+    TypeError,
+)
 
 
 def repair_sql(
@@ -203,13 +211,13 @@ class _TableRepair:
         try:
             yield from present(frame, self.plan, kind, for_json=True, strict=True).iter_rows(named=True)
             return
-        except Exception:
+        except _UNREADABLE:
             pass
         for index in range(frame.height):  # only when some value is unreadable: find it row by row
             row = frame.slice(index, 1)
             try:
                 shown = present(row, self.plan, kind, for_json=True, strict=True)
-            except Exception:
+            except _UNREADABLE:
                 suffix = "_l" if kind == "changed" else ""
                 key = row.select(f"rk{i}{suffix}" for i in range(nk)).row(0)
                 what = f"no rule can read a value on the {self.source} side"
