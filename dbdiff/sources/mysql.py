@@ -177,8 +177,10 @@ def _repair_literal(value: Any, column: Column) -> str:
     if isinstance(value, decimal.Decimal) and not value.is_finite():
         raise Unwritable(f"{value}: MySQL has no NaN or infinity")
     if family == "bit":
-        number = int(value)
-        return f"b'{number:b}'"
+        bits = f"{int(value):b}"
+        if column.length and len(bits) > column.length:
+            raise Unwritable(f"{int(value)} needs {len(bits)} bits, more than {column.native_type} holds")
+        return f"b'{bits}'"
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int):

@@ -240,6 +240,8 @@ def _repair_literal(dialect: PostgresDialect, value: Any, column: Column) -> str
         return "TRUE" if (value if isinstance(value, bool) else int(value) != 0) else "FALSE"
     if family == "bit" and isinstance(value, int):
         bits = f"{value:b}"
+        if column.length and len(bits) > column.length:
+            raise Unwritable(f"{value} needs {len(bits)} bits, more than {column.native_type} holds")
         if typname == "bit" and column.length:
             bits = bits.rjust(column.length, "0")
         return f"B'{bits}'"

@@ -130,6 +130,14 @@ def test_postgres_cannot_hold(value: object, column: Column, why: str) -> None:
         PG.repair_literal(value, column)
 
 
+def test_bits_beyond_the_column_are_refused() -> None:
+    with pytest.raises(Unwritable, match="needs 4 bits, more than bit holds"):
+        PG.repair_literal(8, pg_col("bit", "bit", length=3))
+    with pytest.raises(Unwritable, match="needs 4 bits"):
+        MYSQL.repair_literal(8, col("bit", "bit(3)", length=3))
+    assert MYSQL.repair_literal(7, col("bit", "bit(3)", length=3)) == "b'111'"
+
+
 def test_float32_values_are_written_in_their_shortest_form() -> None:
     import struct
 
