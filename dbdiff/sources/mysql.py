@@ -155,6 +155,9 @@ class MySQLDialect(Dialect):
 register_dialect(MySQLDialect())
 
 
+_INTEGER_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}
+
+
 def _text_literal(text: str) -> str:
     """Plain quotes for printable ASCII without a backslash (the same in every sql_mode, with or
     without NO_BACKSLASH_ESCAPES); anything else as UTF-8 hex with an introducer, exact whatever
@@ -184,6 +187,11 @@ def _repair_literal(value: Any, column: Column) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int):
+        width = _INTEGER_BITS.get(column.native_type.split("(")[0].split(" ")[0])
+        if width and family == "integer":
+            low, high = (0, 2**width) if column.unsigned else (-(2 ** (width - 1)), 2 ** (width - 1))
+            if not low <= value < high:
+                raise Unwritable(f"{value} is out of range for {column.native_type}")
         return str(value)
     if isinstance(value, decimal.Decimal):
         return format(value, "f")

@@ -255,6 +255,9 @@ def _repair_literal(dialect: PostgresDialect, value: Any, column: Column) -> str
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int):
+        width = {"int2": 16, "int4": 32, "int8": 64}.get(typname)
+        if width and not -(2 ** (width - 1)) <= value < 2 ** (width - 1):
+            raise Unwritable(f"{value} is out of range for {column.native_type}")
         return str(value)
     if isinstance(value, decimal.Decimal):
         if not value.is_finite():

@@ -39,7 +39,7 @@ def pg_col(family: str, typname: str, **more: object) -> Column:
         ("a\\b", col("string"), "_utf8mb4 X'615c62'"),  # never depends on NO_BACKSLASH_ESCAPES
         ("Zürich", col("string"), f"_utf8mb4 X'{'Zürich'.encode().hex()}'"),
         ("line\nbreak", col("string"), "_utf8mb4 X'6c696e650a627265616b'"),
-        (18446744073709551615, col("integer"), "18446744073709551615"),
+        (18446744073709551615, col("integer", "bigint unsigned", unsigned=True), "18446744073709551615"),
         (
             decimal.Decimal("-0.000000000000000000000000000001"),
             col("decimal"),
@@ -136,6 +136,17 @@ def test_bits_beyond_the_column_are_refused() -> None:
     with pytest.raises(Unwritable, match="needs 4 bits"):
         MYSQL.repair_literal(8, col("bit", "bit(3)", length=3))
     assert MYSQL.repair_literal(7, col("bit", "bit(3)", length=3)) == "b'111'"
+
+
+def test_integers_beyond_the_column_are_refused() -> None:
+    with pytest.raises(Unwritable, match="18446744073709551615 is out of range for int8"):
+        PG.repair_literal(18446744073709551615, pg_col("integer", "int8"))
+    assert PG.repair_literal(-(2**63), pg_col("integer", "int8")) == str(-(2**63))
+    with pytest.raises(Unwritable, match="-1 is out of range for tinyint unsigned"):
+        MYSQL.repair_literal(-1, col("integer", "tinyint unsigned", unsigned=True))
+    assert MYSQL.repair_literal(2**64 - 1, col("integer", "bigint unsigned", unsigned=True)) == str(2**64 - 1)
+    with pytest.raises(Unwritable, match="out of range for int"):
+        MYSQL.repair_literal(2**31, col("integer", "int"))
 
 
 def test_float32_values_are_written_in_their_shortest_form() -> None:
