@@ -137,46 +137,6 @@ def emit(result: Any, output: OutputOptions) -> None:
         _silence_stdout()
 
 
-def _check_repair(output: OutputOptions, target_url: str | None, masks: Sequence[str]) -> None:
-    """Before any row is read: repair SQL is written for MySQL and PostgreSQL targets only, and
-    never with a masked column's values in clear unless --repair-unmask says so."""
-    if output.repair_sql is None:
-        return
-    from dbdiff.sources.urls import parse_url
-
-    scheme = parse_url(target_url).scheme if target_url else ""
-    if scheme not in ("mysql", "postgresql"):
-        raise UsageError(
-            f"--repair-sql writes SQL for a MySQL or PostgreSQL target, and the {output.repair_target} "
-            f"side is {scheme or 'no server'}",
-            hint="choose the other side with --repair-target, or leave --repair-sql out",
-        )
-    if masks and not output.repair_unmask:
-        raise UsageError(
-            f"--repair-sql would write the masked column(s) {', '.join(masks)} in clear",
-            hint="add --repair-unmask to write them anyway, or leave --mask out",
-        )
-
-
-def write_repair(result: Any, output: OutputOptions) -> None:
-    """Write the run's repair SQL to --repair-sql FILE (after the run; dbdiff never executes it)."""
-    if output.repair_sql is None:
-        return
-    from dbdiff.repair import repair_sql
-
-    text = repair_sql(result, output.repair_target, unmask=output.repair_unmask)
-    path = Path(output.repair_sql)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.tmp")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
-    except OSError as exc:
-        raise UsageError(f"cannot write the repair SQL to {str(path)!r}: {exc.strerror or exc}") from None
-    if not output.quiet:
-        click.echo(f"dbdiff: repair SQL for the {output.repair_target} side written to {path}", err=True)
-
-
 def _console() -> Any:
     """A rich console for stdout that reports a closed pipe like any other write (rich's own exits 1)."""
     from rich.console import Console
@@ -212,10 +172,13 @@ def diff_command(left_url: str | None, right_url: str | None, **flags: Any) -> N
     from dbdiff.api import diff_with
 
     options, output = read_options(DiffOptions, DIFF, flags), read_options(OutputOptions, DIFF, flags)
-    _check_repair(output, right_url if output.repair_target == "right" else left_url, options.mask)
+    from dbdiff.repair import check_repair, write_repair
+
+    check_repair(output, left_url, right_url, options.mask)
     result = diff_with(left_url, right_url, options, progress=_progress(output))
     emit(result, output)
-    write_repair(result, output)
+    if (path := write_repair(result, output)) and not output.quiet:
+        click.echo(f"dbdiff: repair SQL written to {path}", err=True)
     raise SystemExit(result.exit_code)
 
 
@@ -573,6 +536,7 @@ def run_command(checkfile: Path, strict: bool, verdict_file: Path | None, **flag
     """
     from dbdiff.monitor import run_exit_code
     from dbdiff.reconcile import load_checkfile, run_checkfile, verdict_on_failure, write_monitors
+    from dbdiff.repair import check_repair, write_repair
 
     output = read_options(OutputOptions, RUN, flags)
 
@@ -583,20 +547,13 @@ def run_command(checkfile: Path, strict: bool, verdict_file: Path | None, **flag
     with verdict_on_failure(verdict_file, hide):
         check = load_checkfile(checkfile)
         _check_urls(left=check.left_url, right=check.right_url)
-        masks = sorted({str(c) for entry in check.tables for c in _names(entry.options.get("mask"))})
-        _check_repair(output, check.right_url if output.repair_target == "right" else check.left_url, masks)
+        check_repair(output, check.left_url, check.right_url, [e.options.get("mask") for e in check.tables])
         result = run_checkfile(check, progress=say, reports=output.reports, record=not flags["no_history"])
     emit(result, output)
     write_monitors(result, verdict_file=verdict_file, prometheus=flags["prometheus"], strict=strict)
-    write_repair(result, output)
+    if (path := write_repair(result, output)) and not output.quiet:
+        click.echo(f"dbdiff: repair SQL written to {path}", err=True)
     raise SystemExit(run_exit_code(result, strict=strict))
-
-
-def _names(value: Any) -> list[str]:
-    """A check file's `mask`: one name or several."""
-    if not value:
-        return []
-    return [value] if isinstance(value, str) else list(value)
 
 
 def _setup_logging() -> None:

@@ -20,6 +20,7 @@ import decimal
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -33,6 +34,7 @@ from dbdiff.presentation import present
 
 if TYPE_CHECKING:
     from dbdiff.engine.assemble import TableStore
+    from dbdiff.options import OutputOptions
     from dbdiff.result import DiffResult, TableResult
 
 TARGETS = ("right", "left")
@@ -82,6 +84,52 @@ def repair_sql(
         if part.notes:
             lines += ["", f"-- {part.name}: needs a human"] + [f"--   {n}" for n in part.notes]
     return "\n".join(lines) + "\n"
+
+
+def check_repair(
+    output: OutputOptions, left_url: str | None, right_url: str | None, masks: Sequence[Any]
+) -> None:
+    """Before any row is read (`--repair-sql`): the target must be a MySQL or PostgreSQL server,
+    and no masked column (`masks`: names, or a check file's per-table lists) goes out in clear
+    unless `--repair-unmask`."""
+    if output.repair_sql is None:
+        return
+    from dbdiff.sources.urls import parse_url
+
+    target_url = right_url if output.repair_target == "right" else left_url
+    scheme = parse_url(target_url).scheme if target_url else ""
+    if scheme not in ("mysql", "postgresql"):
+        raise UsageError(
+            f"--repair-sql writes SQL for a MySQL or PostgreSQL target, and the {output.repair_target} "
+            f"side is {scheme or 'no server'}",
+            hint="choose the other side with --repair-target, or leave --repair-sql out",
+        )
+    names = sorted({str(n) for m in masks if m for n in ([m] if isinstance(m, str) else m)})
+    if names and not output.repair_unmask:
+        raise UsageError(
+            f"--repair-sql would write the masked column(s) {', '.join(names)} in clear",
+            hint="add --repair-unmask to write them anyway, or leave --mask out",
+        )
+
+
+def write_repair(result: DiffResult, output: OutputOptions) -> Path | None:
+    """Write the run's repair script to `--repair-sql FILE`, atomically (a reader never sees half
+    of it); None when no file was asked for."""
+    import os
+
+    if output.repair_sql is None:
+        return None
+    text = repair_sql(result, output.repair_target, unmask=output.repair_unmask)
+    path = Path(output.repair_sql)
+    partial = path.with_name(f".{path.name}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UsageError(f"cannot write the repair SQL to {str(path)!r}: {exc.strerror or exc}") from None
+    return path
 
 
 def _store_of(result: DiffResult) -> TableStore:
