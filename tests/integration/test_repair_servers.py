@@ -519,3 +519,16 @@ def test_values_too_big_for_the_target_column_are_comments(
     apply_mysql(mysql, script)  # the rest still applies: no statement the server would refuse
     after = dbdiff.diff(mysql.url, pg.url, table="small").table().summary
     assert (after.changed, after.only_right) == (3, 0)
+
+
+def test_a_rechecked_result_repairs_its_persistent_differences(
+    servers: tuple[MySQLServer, PostgresServer],
+) -> None:
+    mysql, pg = servers
+    seed_types(mysql, pg)
+    result = dbdiff.diff(mysql.url, pg.url, table="rt", column_rules=RULES, recheck=1, recheck_delay=0)
+    assert result.table().recheck is not None
+    script = result.repair_sql(target="left")
+    assert "--   rechecked 1 time(s): persistent differences only (0 transient left out)" in script
+    apply_mysql(mysql, script)
+    assert diff_types(mysql, pg).identical
