@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dbdiff._version import __version__
+from dbdiff.result import use_repair as _use_repair
 from dbdiff.result import use_views as _use_views
 
 __all__ = [
@@ -66,3 +67,12 @@ def _notebook_views() -> Views:
 # The result model imports no renderer; wired here, every result shows itself however it was made
 # (by a run, from JSON, or unpickled).
 _use_views(_notebook_views)
+
+
+def _repair_sql(result: DiffResult, target: str, unmask: bool | list[str]) -> str:
+    from dbdiff.repair import repair_sql
+
+    return repair_sql(result, target, unmask=unmask)
+
+
+_use_repair(_repair_sql)

@@ -172,8 +172,13 @@ def diff_command(left_url: str | None, right_url: str | None, **flags: Any) -> N
     from dbdiff.api import diff_with
 
     options, output = read_options(DiffOptions, DIFF, flags), read_options(OutputOptions, DIFF, flags)
+    from dbdiff.repair import check_repair, write_repair
+
+    check_repair(output, left_url, right_url, options.mask)
     result = diff_with(left_url, right_url, options, progress=_progress(output))
     emit(result, output)
+    if (path := write_repair(result, output)) and not output.quiet:
+        click.echo(f"dbdiff: repair SQL written to {path}", err=True)
     raise SystemExit(result.exit_code)
 
 
@@ -531,6 +536,7 @@ def run_command(checkfile: Path, strict: bool, verdict_file: Path | None, **flag
     """
     from dbdiff.monitor import run_exit_code
     from dbdiff.reconcile import load_checkfile, run_checkfile, verdict_on_failure, write_monitors
+    from dbdiff.repair import check_repair, write_repair
 
     output = read_options(OutputOptions, RUN, flags)
 
@@ -541,9 +547,12 @@ def run_command(checkfile: Path, strict: bool, verdict_file: Path | None, **flag
     with verdict_on_failure(verdict_file, hide):
         check = load_checkfile(checkfile)
         _check_urls(left=check.left_url, right=check.right_url)
+        check_repair(output, check.left_url, check.right_url, [e.options.get("mask") for e in check.tables])
         result = run_checkfile(check, progress=say, reports=output.reports, record=not flags["no_history"])
     emit(result, output)
     write_monitors(result, verdict_file=verdict_file, prometheus=flags["prometheus"], strict=strict)
+    if (path := write_repair(result, output)) and not output.quiet:
+        click.echo(f"dbdiff: repair SQL written to {path}", err=True)
     raise SystemExit(run_exit_code(result, strict=strict))
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "BUILTIN",
     "DIALECTS",
     "Dialect",
+    "Unwritable",
     "builtin_modules",
     "dialect_names",
     "get_dialect",
@@ -42,6 +43,11 @@ BUILTIN = {
     "parquet": "dbdiff.sources.files",
     "csv": "dbdiff.sources.files",
 }
+
+
+class Unwritable(ValueError):
+    """A value the target column cannot hold (a NaN for MySQL, a NUL in PostgreSQL text): repair SQL
+    lists its row as a comment for a person to decide, instead of a statement."""
 
 
 class Dialect(abc.ABC):
@@ -81,6 +87,15 @@ class Dialect(abc.ABC):
         PostgreSQL side's boundaries may carry) overrides it to say where such a bound falls.
         """
         return f"{expr} {op} {self.literal(value, column)}"
+
+    #: Statements a repair script for this dialect starts with (zone, string syntax); see `dbdiff.repair`.
+    repair_header: tuple[str, ...] = ()
+
+    def repair_literal(self, value: Any, column: Column) -> str:
+        """`value` (a dialect-free Python value: int, bool, Decimal, float, str, bytes, date,
+        datetime (aware means UTC), a list of labels) as a literal of `column`'s type that reads
+        back exactly; `Unwritable` when the column cannot hold it."""
+        raise UsageError(f"dbdiff writes no repair SQL for {self.name} (only for mysql and postgresql)")
 
     def mod(self, dividend: str, divisor: str) -> str:
         """`dividend` modulo `divisor` as SQL (dialects without MOD(), such as SQLite, override)."""

@@ -381,6 +381,27 @@ class OutputOptions(_Options):
         kind="flag",
         short="-q",
     )
+    repair_sql: str | None = option(
+        None,
+        help=(
+            "Write to FILE the SQL that makes the --repair-target side equal the other (INSERT, UPDATE, "
+            "DELETE in its dialect; dbdiff never runs it; docs/repair.md)."
+        ),
+        commands=(DIFF, RUN),
+        metavar="FILE",
+    )
+    repair_target: str = option(
+        "right",
+        help="The side the repair SQL changes: right (the default) or left (a rollback).",
+        commands=(DIFF, RUN),
+        choices=("right", "left"),
+    )
+    repair_unmask: bool = option(
+        False,
+        help="Write the values of masked columns in clear in the repair SQL (refused otherwise).",
+        commands=(DIFF, RUN),
+        kind="flag",
+    )
 
 
 # --- what each command receives (groups listed last first: dataclass fields follow the reverse MRO) --

@@ -34,14 +34,17 @@ from dbdiff.plan import ColumnPlan, DiffPlan
 _FOLDING = {"ignore_case": False, "trim": False, "empty_as_null": False, "strip_zero_padding": False}
 
 
-def present(frame: pl.DataFrame, plan: DiffPlan, kind: str, *, for_json: bool = False) -> pl.DataFrame:
+def present(
+    frame: pl.DataFrame, plan: DiffPlan, kind: str, *, for_json: bool = False, strict: bool = False
+) -> pl.DataFrame:
     """A stored frame (`changed`, `only_left` or `only_right`) with each pair in one form.
 
     The frame has the store's internal layout (`compare.changed_frame`, `compare.one_side_frame`:
     raw key `rk{i}_l` or `rk{i}`, raw values `r{j}_l`/`r{j}_r` or `r{j}`), so no user column name
     can be mistaken for another; `compare.user_frame` names the columns afterwards.
     `for_json`: whole numbers wider than Int64 as Int128 (Python ints, so JSON numbers) instead of
-    Decimal(38, 0), which Arrow and pandas can read.
+    Decimal(38, 0), which Arrow and pandas can read. `strict`: a pair that cannot be shown in the
+    rule's form raises instead of staying as read (repair SQL must not write a raw value unawares).
     """
     if frame.width == 0:
         return frame
@@ -49,10 +52,10 @@ def present(frame: pl.DataFrame, plan: DiffPlan, kind: str, *, for_json: bool = 
     columns: Sequence[tuple[str, str]]
     for i, pair in enumerate(plan.key):
         columns = ((f"rk{i}_l", "left"),) if kind == "changed" else ((f"rk{i}", side),)
-        frame = _present_pair(frame, pair, columns, for_json)
+        frame = _present_pair(frame, pair, columns, for_json, strict)
     for j, pair in enumerate(plan.columns):
         columns = ((f"r{j}_l", "left"), (f"r{j}_r", "right")) if kind == "changed" else ((f"r{j}", side),)
-        frame = _present_pair(frame, pair, columns, for_json)
+        frame = _present_pair(frame, pair, columns, for_json, strict)
     return frame
 
 
@@ -64,7 +67,11 @@ def present_keys(frame: pl.DataFrame, plan: DiffPlan, columns: Sequence[str], si
 
 
 def _present_pair(
-    frame: pl.DataFrame, pair: ColumnPlan, columns: Sequence[tuple[str, str]], for_json: bool
+    frame: pl.DataFrame,
+    pair: ColumnPlan,
+    columns: Sequence[tuple[str, str]],
+    for_json: bool,
+    strict: bool = False,
 ) -> pl.DataFrame:
     present_cols = [(name, side) for name, side in columns if name in frame.columns]
     if not present_cols:
@@ -77,8 +84,12 @@ def _present_pair(
         shown = frame.with_columns(exprs)
     except Exception:
         # What cannot be shown in the rule's form is shown as read: a report must never fail.
+        if strict:
+            raise
         return frame
     dtypes = {shown.schema[name] for name, _ in present_cols}
+    if len(dtypes) != 1 and strict:
+        raise ValueError(f"the two sides of {pair.name} show in different types")
     return shown if len(dtypes) == 1 else frame
 
 

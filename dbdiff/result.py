@@ -54,6 +54,7 @@ __all__ = [
     "Views",
     "load_result",
     "table_status",
+    "use_repair",
     "use_views",
 ]
 
@@ -93,6 +94,17 @@ def use_views(load: Callable[[], Views]) -> None:
     """Say where results find their views: `load()` returns them, called when one is first needed."""
     global _load_views
     _load_views = load
+
+
+#: Writes a result's repair SQL (`dbdiff.repair.repair_sql`), handed over by the package face like
+#: the views: the result model imports no engine, source or dialect.
+_repair: Callable[[DiffResult, str, bool | list[str]], str] | None = None
+
+
+def use_repair(write: Callable[[DiffResult, str, bool | list[str]], str]) -> None:
+    """Say what writes a result's repair SQL (`DiffResult.repair_sql`)."""
+    global _repair
+    _repair = write
 
 
 def _views() -> Views:
@@ -324,6 +336,16 @@ class DiffResult:
         # The frame says so itself, for code that checks instead of reading warnings.
         frame.dbdiff_samples_only = True  # type: ignore[attr-defined]
         return frame
+
+    def repair_sql(self, target: str = "right", *, unmask: bool | Collection[str] = False) -> str:
+        """The SQL that makes the `target` side ("right" or "left") equal the other (docs/repair.md).
+
+        Needs the result's store (every differing row): a result loaded from JSON is refused.
+        Masked columns are refused unless `unmask` is True or names them. dbdiff never runs it.
+        """
+        if _repair is None:
+            raise RuntimeError("results write no repair SQL: the package face (dbdiff/__init__.py) sets it")
+        return _repair(self, target, unmask if isinstance(unmask, bool) else list(unmask))
 
     # --- JSON ---
 

@@ -238,9 +238,28 @@ def validate_table(
 class TableStore:
     """What `DiffResult` needs from the store: full frames per table and kind, internal columns hidden."""
 
-    def __init__(self, store: ResultStore, tables: Mapping[str, tuple[str, DiffPlan]]) -> None:
+    def __init__(
+        self,
+        store: ResultStore,
+        tables: Mapping[str, tuple[str, DiffPlan]],
+        masked: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self.store = store
         self.tables = dict(tables)
+        #: The columns each table's reports mask (`--mask`, a check file's `mask`): repair SQL asks.
+        self.masked = dict(masked or {})
+
+    def plan(self, table: str) -> DiffPlan:
+        """The plan a table ran by (its column pairs, their catalog columns and rules)."""
+        return self.tables[table][1]
+
+    def stored(self, table: str, kind: str) -> pl.DataFrame:
+        """A kind's rows in the store's internal layout (`compare.changed_frame`, `one_side_frame`),
+        in key order: raw values under names no user column can collide with."""
+        prefix, plan = self.tables[table]
+        if not self.store.exists(f"{prefix}__{kind}"):
+            return pl.DataFrame()
+        return self.store.read(prefix, kind, order_by=[key_order_sql(plan, "")])
 
     def has(self, table: str, kind: str) -> bool:
         known = table in self.tables and kind in ("changed", "only_left", "only_right")

@@ -72,7 +72,7 @@ def run_diff(
         duration_s=time.perf_counter() - clock,
         dbdiff_version=__version__,
         options={**options.public(), **options.recheck_public(rounds if table.recheck else 0)},
-        _store=TableStore(store, {plan.left_table: ("t0", plan)}),
+        _store=TableStore(store, {plan.left_table: ("t0", plan)}, {plan.left_table: tuple(options.mask)}),
     )
 
 

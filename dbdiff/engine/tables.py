@@ -160,7 +160,8 @@ def table_store(store: ResultStore, jobs: Sequence[TableJob]) -> TableStore:
     tables: Mapping[str, tuple[str, DiffPlan]] = {
         job.plan.left_table: (job.prefix, job.plan) for job in jobs if job.plan is not None
     }
-    return TableStore(store, tables)
+    masked = {job.plan.left_table: tuple(job.options.mask) for job in jobs if job.plan is not None}
+    return TableStore(store, tables, masked)
 
 
 def shared_executor(workers: int) -> SharedExecutor:

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from dbdiff.catalog import Column, TableCatalog
-from dbdiff.dialects import Dialect, register_dialect
+from dbdiff.dialects import Dialect, Unwritable, register_dialect
 from dbdiff.errors import (
     ConnectionFailure,
     DbdiffError,
@@ -93,6 +93,11 @@ _JSON_CHECK = re.compile(r"json_valid\(`((?:[^`]|``)+)`\)", re.IGNORECASE)
 
 class MySQLDialect(Dialect):
     name = "mysql"
+    # TIMESTAMP literals are UTC wall times; text literals never depend on the client's charset.
+    repair_header = ("SET NAMES utf8mb4", "SET time_zone = '+00:00'")
+
+    def repair_literal(self, value: Any, column: Column) -> str:
+        return _repair_literal(value, column)
 
     def quote(self, name: str) -> str:
         return "`" + name.replace("`", "``") + "`"
@@ -148,6 +153,68 @@ class MySQLDialect(Dialect):
 
 
 register_dialect(MySQLDialect())
+
+
+_INTEGER_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}
+
+
+def _text_literal(text: str) -> str:
+    """Plain quotes for printable ASCII without a backslash (the same in every sql_mode, with or
+    without NO_BACKSLASH_ESCAPES); anything else as UTF-8 hex with an introducer, exact whatever
+    the client's character set."""
+    if all(" " <= ch <= "~" for ch in text) and "\\" not in text:
+        return "'" + text.replace("'", "''") + "'"
+    return f"_utf8mb4 X'{text.encode('utf-8').hex()}'"
+
+
+def _repair_literal(value: Any, column: Column) -> str:
+    """A dialect-free value as a MySQL literal of `column`'s type (see `Dialect.repair_literal`)."""
+    import datetime as dt
+    import math
+
+    family = column.family
+    if value is None:
+        return "NULL"
+    if isinstance(value, float) and not math.isfinite(value):
+        raise Unwritable(f"{value!r}: MySQL has no NaN or infinity")
+    if isinstance(value, decimal.Decimal) and not value.is_finite():
+        raise Unwritable(f"{value}: MySQL has no NaN or infinity")
+    if family == "bit":
+        bits = f"{int(value):b}"
+        if column.length and len(bits) > column.length:
+            raise Unwritable(f"{int(value)} needs {len(bits)} bits, more than {column.native_type} holds")
+        return f"b'{bits}'"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        width = _INTEGER_BITS.get(column.native_type.split("(")[0].split(" ")[0])
+        if width and family == "integer":
+            low, high = (0, 2**width) if column.unsigned else (-(2 ** (width - 1)), 2 ** (width - 1))
+            if not low <= value < high:
+                raise Unwritable(f"{value} is out of range for {column.native_type}")
+        return str(value)
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f")
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (bytes, bytearray)):
+        return f"X'{bytes(value).hex()}'"
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:  # the script's session zone is UTC
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return f"'{value.isoformat(sep=' ', timespec='microseconds')}'"
+    if isinstance(value, dt.date):
+        return f"'{value.isoformat()}'"
+    if isinstance(value, (list, tuple)):  # a set's labels
+        value = ",".join(str(v) for v in value)
+    text = str(value)
+    if family == "spatial":
+        return f"ST_GeomFromText({_text_literal(text)})"
+    if family in ("float", "decimal", "integer", "year"):
+        if not re.fullmatch(r"-?[0-9.eE+-]+", text):
+            raise Unwritable(f"{text!r} is no number")
+        return text
+    return _text_literal(text)
 
 
 @register_source("mysql")

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from dbdiff.catalog import Column, TableCatalog
-from dbdiff.dialects import Dialect, register_dialect
+from dbdiff.dialects import Dialect, Unwritable, register_dialect
 from dbdiff.errors import ConnectionFailure, DbdiffError, TableNotFoundError, URLError, UsageError, scrub
 from dbdiff.sources import _cx
 from dbdiff.sources.base import INFINITIES, register_source
@@ -107,6 +107,15 @@ WHERE i.indrelid = %s::regclass AND i.indisprimary ORDER BY k.ord
 
 class PostgresDialect(Dialect):
     name = "postgresql"
+    # '\\x..'::bytea and plain quotes need standard strings (the default since 9.1): say so anyway.
+    repair_header = (
+        "SET client_encoding = 'UTF8'",
+        "SET standard_conforming_strings = on",
+        "SET TimeZone = 'UTC'",
+    )
+
+    def repair_literal(self, value: Any, column: Column) -> str:
+        return _repair_literal(self, value, column)
 
     def quote(self, name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
@@ -196,6 +205,100 @@ class PostgresDialect(Dialect):
 
 
 register_dialect(PostgresDialect())
+
+
+def _pg_text(text: str) -> str:
+    """A string literal: plain quotes when every character is printable (or a newline or tab),
+    else E'' with escapes, so no control character reaches the file raw."""
+    if "\x00" in text:
+        raise Unwritable("PostgreSQL text cannot hold a NUL character")
+    if all(ch.isprintable() or ch in "\n\t" for ch in text):
+        return "'" + text.replace("'", "''") + "'"
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == "'":
+            out.append("\\'")
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return "E'" + "".join(out) + "'"
+
+
+def _repair_literal(dialect: PostgresDialect, value: Any, column: Column) -> str:
+    """A dialect-free value as a PostgreSQL literal of `column`'s type (see `Dialect.repair_literal`)."""
+    import datetime as dt
+    import math
+
+    family = column.family
+    typname = dict(column.extra).get("typname", "")
+    if value is None:
+        return "NULL"
+    if family == "boolean":
+        return "TRUE" if (value if isinstance(value, bool) else int(value) != 0) else "FALSE"
+    if family == "bit" and isinstance(value, int):
+        bits = f"{value:b}"
+        if column.length and len(bits) > column.length:
+            raise Unwritable(f"{value} needs {len(bits)} bits, more than {column.native_type} holds")
+        if typname == "bit" and column.length:
+            bits = bits.rjust(column.length, "0")
+        return f"B'{bits}'"
+    if family == "float":
+        cast = "float4" if typname == "float4" else "float8"
+        if isinstance(value, float) and not math.isfinite(value):
+            text = "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        else:
+            text = repr(value) if isinstance(value, float) else str(value)
+        return f"'{text}'::{cast}"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        width = {"int2": 16, "int4": 32, "int8": 64}.get(typname)
+        if width and not -(2 ** (width - 1)) <= value < 2 ** (width - 1):
+            raise Unwritable(f"{value} is out of range for {column.native_type}")
+        return str(value)
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            if value.is_nan():
+                return "'NaN'::numeric"
+            return "'Infinity'::numeric" if value > 0 else "'-Infinity'::numeric"
+        return format(value, "f")
+    if isinstance(value, (bytes, bytearray)):
+        return f"'\\x{bytes(value).hex()}'::bytea"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return f"'{{}}'::{column.native_type}"
+        return f"ARRAY[{', '.join(_pg_text(str(v)) for v in value)}]::{column.native_type}"
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:  # an instant: UTC, as a zone-less value is taken
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        stamp = value.isoformat(sep=" ", timespec="microseconds")
+        return f"'{stamp}+00:00'::timestamptz" if family == "timestamp" else f"'{stamp}'::timestamp"
+    if isinstance(value, dt.date):
+        return f"'{value.isoformat()}'::date"
+    text = str(value)
+    if family == "array":  # a SET's 'a,c' into a text[]
+        return _repair_literal(dialect, text.split(",") if text else [], column)
+    if family in ("integer", "decimal"):
+        if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text):
+            raise Unwritable(f"{text!r} is no number")
+        return text
+    if family == "time":
+        match = re.fullmatch(r"(-?)(\d+):\d{2}:\d{2}(\.\d+)?", text)
+        if typname == "time" and (match is None or match.group(1) or int(match.group(2)) > 24):
+            raise Unwritable(f"{text!r} is no time of day")
+    if family == "spatial":
+        if typname in ("geometry", "geography"):
+            return f"ST_GeomFromText({_pg_text(text)})"
+        point = re.fullmatch(r"POINT ?\((\S+) (\S+)\)", text)
+        if typname == "point" and point is not None:
+            return f"'({point.group(1)},{point.group(2)})'::point"
+        raise Unwritable(f"a geometry for a PostgreSQL {typname} column needs a human: {text}")
+    casts = {"time": typname or "time", "json": typname or "json", "uuid": "uuid", "interval": "interval"}
+    literal = _pg_text(text)
+    return f"{literal}::{casts[family]}" if family in casts else literal
 
 
 #: libpq's and the server's words for a connection parameter they cannot take (a bad
