@@ -151,9 +151,19 @@ def _differing(
 
 
 def _canonical(raw: Sequence[Any], columns: Sequence[Any]) -> KeyValue:
+    """One row's key as the same value whichever side read it.
+
+    A CHAR(n) key is read padded from PostgreSQL ('ab   ') and bare from MySQL ('ab'), and the diff
+    pairs the two (the text rule strips CHAR's padding): so does a recheck, or a changed row whose
+    left side was deleted would come back as another key, and its difference be lost."""
     return tuple(
-        v if type(v) is int else _hashable(canonical_bound(v, c)) for v, c in zip(raw, columns, strict=True)
+        v if type(v) is int else _hashable(canonical_bound(_unpadded(v, c), c))
+        for v, c in zip(raw, columns, strict=True)
     )
+
+
+def _unpadded(value: Any, column: Any) -> Any:
+    return value.rstrip(" ") if column.family == "char" and isinstance(value, str) else value
 
 
 def _batches(

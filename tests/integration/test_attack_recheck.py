@@ -1,0 +1,188 @@
+"""Attacks on rechecks (issue 12) on the real servers: real differences never hidden, counts right."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+import dbdiff
+from tests.conftest import MYSQL_URL, PG_URL, MySQLServer, PostgresServer
+
+
+@pytest.fixture(scope="module")
+def dbs():
+    my, pg = MySQLServer(MYSQL_URL), PostgresServer(PG_URL)
+    try:
+        yield my, pg
+    finally:
+        my.drop()
+        pg.drop()
+
+
+def later(seconds, *actions):
+    """Run `actions` (callables) in a background thread `seconds` from now."""
+
+    def go():
+        time.sleep(seconds)
+        for a in actions:
+            a()
+
+    t = threading.Thread(target=go, daemon=True)
+    t.start()
+    return t
+
+
+def test_string_composite_keys_with_case_and_quotes(dbs):
+    my, pg = dbs
+    my.execute("CREATE TABLE ck (a VARCHAR(20), b VARCHAR(20), v INT, PRIMARY KEY (a, b))")
+    pg.execute("CREATE TABLE ck (a VARCHAR(20), b VARCHAR(20), v INT, PRIMARY KEY (a, b))")
+    rows = [("a", "x", 1), ("B", "y", 2), ("b'q", "z", 3), ("c", "Z", 4), ("d", "w", 5), ("_", "é", 6)]
+    my.executemany("INSERT INTO ck VALUES (%s, %s, %s)", rows)
+    pg.executemany("INSERT INTO ck VALUES (%s, %s, %s)", rows)
+    my.execute("UPDATE ck SET v = 99 WHERE a = 'b''q'", "UPDATE ck SET v = 98 WHERE a = '_'")
+    my.execute("INSERT INTO ck VALUES ('A', 'X2', 7)")
+    pg.execute("INSERT INTO ck VALUES ('e''', 'é', 8)")
+    r = dbdiff.diff(my.url, pg.url, table="ck", recheck=2, recheck_delay=0.05)
+    t = r.table()
+    assert t.recheck["persistent"] == {"changed": 2, "only_left": 1, "only_right": 1}, t.recheck
+    assert (t.summary.changed, t.summary.only_left, t.summary.only_right) == (2, 1, 1)
+    assert r.changed().height == 2 and r.only_left().height == 1 and r.only_right().height == 1
+    assert {c.name: c.mismatches for c in t.columns}["v"] == 2
+    assert t.status == "different"
+
+
+def test_many_keys_over_one_batch(dbs):
+    my, pg = dbs
+    n = 12_000
+    my.execute("CREATE TABLE big (id INT PRIMARY KEY, v INT)")
+    pg.execute("CREATE TABLE big (id INT PRIMARY KEY, v INT)")
+    my.executemany("INSERT INTO big VALUES (%s, %s)", [(i, i) for i in range(n)])
+    pg.executemany("INSERT INTO big VALUES (%s, %s)", [(i, i + (i % 2)) for i in range(n)])
+    r = dbdiff.diff(my.url, pg.url, table="big", recheck=1, recheck_delay=0)
+    t = r.table()
+    assert t.summary.changed == n // 2
+    assert t.recheck["persistent"]["changed"] == n // 2
+    assert r.changed().height == n // 2
+    assert {c.name: c.mismatches for c in t.columns}["v"] == n // 2
+
+
+def test_writes_between_rounds(dbs):
+    my, pg = dbs
+    my.execute("CREATE TABLE live (id INT PRIMARY KEY, v INT)")
+    pg.execute("CREATE TABLE live (id INT PRIMARY KEY, v INT)")
+    rows = [(i, i) for i in range(1, 11)]
+    my.executemany("INSERT INTO live VALUES (%s, %s)", rows)
+    pg.executemany("INSERT INTO live VALUES (%s, %s)", rows)
+    # 1: real changed, never fixed; 2: fixed before round 1 (transient); 3: deleted on both (vanished);
+    # 4: changed -> only_left between rounds (persistent); 5: only_left fixed in round 2 (transient)
+    my.execute("UPDATE live SET v = -1 WHERE id IN (1, 2, 3, 4)")
+    pg.execute("DELETE FROM live WHERE id = 5")
+    dbdiff.diff(my.url, pg.url, table="live", recheck=0)  # warm: the rechecked diff reads in ~0.3 s
+    fixes = later(
+        1.0,
+        lambda: pg.execute("UPDATE live SET v = -1 WHERE id = 2"),
+        lambda: my.execute("DELETE FROM live WHERE id = 3"),
+        lambda: pg.execute("DELETE FROM live WHERE id = 3"),
+        lambda: pg.execute("DELETE FROM live WHERE id = 4"),
+    )
+    later(2.7, lambda: pg.execute("INSERT INTO live VALUES (5, 5)"))
+    r = dbdiff.diff(my.url, pg.url, table="live", recheck=2, recheck_delay=1.5)
+    fixes.join()
+    t = r.table()
+    b = t.recheck
+    assert b["keys"] == 5
+    assert b["persistent"] == {"changed": 1, "only_left": 1, "only_right": 0}, b
+    assert b["transient"] == {"changed": 1, "only_left": 1, "only_right": 0}, b
+    assert b["vanished"] == {"changed": 1, "only_left": 0, "only_right": 0}, b
+    assert r.changed().get_column("id").to_list() == [1]
+    assert r.only_left().get_column("id").to_list() == [4]
+    assert (t.summary.changed, t.summary.only_left, t.summary.only_right) == (1, 1, 0)
+
+
+def test_keys_equal_under_mysql_collation_only(dbs):
+    my, pg = dbs
+    my.execute("CREATE TABLE cs (k VARCHAR(10) PRIMARY KEY, v INT)")
+    pg.execute("CREATE TABLE cs (k VARCHAR(10) PRIMARY KEY, v INT)")
+    my.executemany("INSERT INTO cs VALUES (%s, %s)", [("a", 1), ("p ", 2), ("m", 3), ("ß", 4)])
+    pg.executemany("INSERT INTO cs VALUES (%s, %s)", [("A", 1), ("p", 2), ("m", 3), ("ss", 4)])
+    plain = dbdiff.diff(my.url, pg.url, table="cs", recheck=0).table().summary
+    r = dbdiff.diff(my.url, pg.url, table="cs", recheck=2, recheck_delay=0)
+    t = r.table()
+    s = t.summary
+    assert (s.changed, s.only_left, s.only_right) == (plain.changed, plain.only_left, plain.only_right)
+    block = t.recheck
+    assert block["keys"] == plain.changed + plain.only_left + plain.only_right, block
+    assert sum(block["persistent"].values()) == block["keys"], block
+
+
+def test_duplicate_and_null_keys(dbs):
+    my, pg = dbs
+    my.execute("CREATE TABLE dk (id INT, v INT)")
+    pg.execute("CREATE TABLE dk (id INT, v INT)")
+    my.executemany("INSERT INTO dk VALUES (%s, %s)", [(1, 1), (1, 2), (2, 2), (None, 3), (3, 3), (4, 4)])
+    pg.executemany("INSERT INTO dk VALUES (%s, %s)", [(1, 1), (2, 5), (None, 3), (None, 4), (3, 3), (5, 5)])
+    plain = dbdiff.diff(my.url, pg.url, table="dk", key=["id"], recheck=0).table()
+    r = dbdiff.diff(my.url, pg.url, table="dk", key=["id"], recheck=2, recheck_delay=0)
+    t = r.table()
+    assert t.summary == plain.summary
+    assert t.status == plain.status
+    assert sum(t.recheck["persistent"].values()) == t.recheck["keys"], t.recheck
+
+
+def test_checkfile_thresholds_judge_persistent_differences_only(dbs, tmp_path):
+    my, pg = dbs
+    my.execute("CREATE TABLE cf (id INT PRIMARY KEY, v INT)")
+    pg.execute("CREATE TABLE cf (id INT PRIMARY KEY, v INT)")
+    rows = [(i, i) for i in range(1, 21)]
+    my.executemany("INSERT INTO cf VALUES (%s, %s)", rows)
+    pg.executemany("INSERT INTO cf VALUES (%s, %s)", rows)
+    my.execute("UPDATE cf SET v = -1 WHERE id <= 6")  # 1, 2 real; 3..6 fixed before the recheck
+    check = tmp_path / "cf.yaml"
+    check.write_text(
+        f"left: {my.url}\nright: {pg.url}\nhistory: false\n"
+        "defaults: {recheck: 1, recheck_delay: 1.5}\n"
+        "thresholds: {changed: {warn: 1, fail: 2}}\n"
+        "run_thresholds: {changed: {fail: 2}}\n"
+        "tables: [cf]\n"
+    )
+    dbdiff.diff(my.url, pg.url, table="cf", recheck=0)  # warm
+    fix = later(0.9, lambda: pg.execute("UPDATE cf SET v = -1 WHERE id BETWEEN 3 AND 6"))
+    r = dbdiff.run(str(check), record=False)
+    fix.join()
+    t = r.table("cf")
+    assert t.recheck["persistent"]["changed"] == 2 and t.recheck["transient"]["changed"] == 4, t.recheck
+    assert t.summary.changed == 2
+    assert r.changed("cf").get_column("id").to_list() == [1, 2]
+    assert r.verdict.level == "warn", r.verdict
+    assert t.verdict.level == "warn", t.verdict
+
+
+@pytest.mark.parametrize(
+    ("name", "my_type", "pg_type", "keys"),
+    [
+        ("kc", "CHAR(5)", "CHAR(5)", ["ab", "cd", "ef"]),
+        ("kd", "DECIMAL(10,2)", "NUMERIC(12,3)", ["1.5", "2.25", "3"]),
+        ("kt", "DATETIME(3)", "TIMESTAMP(6)", ["2024-01-01 10:00:00.5", "2024-01-02", "2024-01-03 01:02:03"]),
+    ],
+)
+def test_a_changed_row_deleted_on_one_side_between_rounds_stays_persistent(dbs, name, my_type, pg_type, keys):
+    my, pg = dbs
+    my.execute(f"CREATE TABLE {name} (k {my_type} PRIMARY KEY, v INT)")
+    pg.execute(f"CREATE TABLE {name} (k {pg_type} PRIMARY KEY, v INT)")
+    my.executemany(f"INSERT INTO {name} VALUES (%s, %s)", [(k, 1) for k in keys])
+    pg.executemany(f"INSERT INTO {name} VALUES (%s, %s)", [(k, 2) for k in keys])  # all changed
+    dbdiff.diff(my.url, pg.url, table=name, recheck=0)  # warm
+    # Before round 1: row 0 deleted on the left (-> only_right), row 1 deleted on the right (-> only_left).
+    fix = later(
+        0.9,
+        lambda: my.execute(f"DELETE FROM {name} WHERE k = %s", params=(keys[0],)),
+        lambda: pg.execute(f"DELETE FROM {name} WHERE k = %s", params=(keys[1],)),
+    )
+    r = dbdiff.diff(my.url, pg.url, table=name, recheck=2, recheck_delay=1.5)
+    fix.join()
+    t = r.table()
+    # Counted by their kind as last read, as the summary counts them.
+    assert t.recheck["persistent"] == {"changed": 1, "only_left": 1, "only_right": 1}, t.recheck
+    assert (t.summary.changed, t.summary.only_left, t.summary.only_right) == (1, 1, 1)
