@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -99,9 +100,11 @@ def recheck_table(
         for name, _ in last:
             still.update({key: kind for key, (kind, _) in _differing(store, name, plan, sides).items()})
         gone = [key for key in persisting if key not in still]
-        present = _present(sides, gone, executor)
+        present, duplicated = _present(sides, gone, executor)
         for key in gone:
-            if key in present:
+            if key in duplicated:  # a side holds it twice now: a difference still (a duplicate key)
+                still[key] = persisting[key]
+            elif key in present:
                 agreed[key] = round_
             else:
                 vanished.add(key)
@@ -192,14 +195,18 @@ def _narrowed(side: Side, keys: Sequence[KeyValue]) -> str:
     return f"({side.where}) AND {predicate}" if side.where else predicate
 
 
-def _present(sides: Sequence[Side], keys: Sequence[KeyValue], executor: Executor | None) -> set[KeyValue]:
-    """Those of `keys` that either side holds now (a key neither holds has vanished)."""
+def _present(
+    sides: Sequence[Side], keys: Sequence[KeyValue], executor: Executor | None
+) -> tuple[set[KeyValue], set[KeyValue]]:
+    """Those of `keys` that either side holds now (a key neither holds has vanished), and those
+    that a side holds more than once (a key duplicated since is no agreement: the round reported
+    its rows as duplicates, not as a difference of the three kinds)."""
     if not keys:
-        return set()
+        return set(), set()
     ordered = sorted_keys(keys)
 
-    def held(side: Side) -> set[KeyValue]:
-        found: set[KeyValue] = set()
+    def held(side: Side) -> Counter[KeyValue]:
+        found: Counter[KeyValue] = Counter()
         for start in range(0, len(ordered), BATCH):
             where = _narrowed(side, ordered[start : start + BATCH])
             try:
@@ -211,9 +218,11 @@ def _present(sides: Sequence[Side], keys: Sequence[KeyValue], executor: Executor
 
     left, right = sides
     if executor is None:
-        return held(left) | held(right)
-    on_left, on_right = executor.both(lambda: held(left), lambda: held(right))
-    return on_left | on_right
+        on_left, on_right = held(left), held(right)
+    else:
+        on_left, on_right = executor.both(lambda: held(left), lambda: held(right))
+    twice = {key for counts in (on_left, on_right) for key, n in counts.items() if n > 1}
+    return set(on_left) | set(on_right), twice
 
 
 def _persistent_table(
@@ -232,11 +241,19 @@ def _persistent_table(
         elif store.exists(name):
             store.create_as(name, f'SELECT * FROM "{name}" LIMIT 0')
     results = [result for _, result in last]
+    s = table.summary
+    # Keys a side came to hold twice by the last round are duplicates now: counted as such.
     summary = dataclasses.replace(
-        table.summary,
+        s,
         changed=sum(r.summary.changed for r in results),
         only_left=sum(r.summary.only_left for r in results),
         only_right=sum(r.summary.only_right for r in results),
+        duplicate_keys_left=s.duplicate_keys_left + sum(r.summary.duplicate_keys_left for r in results),
+        duplicate_keys_right=s.duplicate_keys_right + sum(r.summary.duplicate_keys_right for r in results),
+        duplicate_key_rows_left=s.duplicate_key_rows_left
+        + sum(r.summary.duplicate_key_rows_left for r in results),
+        duplicate_key_rows_right=s.duplicate_key_rows_right
+        + sum(r.summary.duplicate_key_rows_right for r in results),
     )
     columns = tuple(
         ColumnStat(
@@ -250,7 +267,7 @@ def _persistent_table(
         only_left=_persistent(r.samples.only_left for r in results),
         only_right=_persistent(r.samples.only_right for r in results),
         changed=_persistent(r.samples.changed for r in results),
-        duplicates=table.samples.duplicates,
+        duplicates=(*table.samples.duplicates, *[d for r in results for d in r.samples.duplicates][:limit]),
         null_keys=table.samples.null_keys,
     )
     samples = dataclasses.replace(
