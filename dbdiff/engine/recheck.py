@@ -172,11 +172,23 @@ def _unpadded(value: Any, column: Any) -> Any:
 def _batches(
     plan: DiffPlan, sides: Sequence[Side], keys: Sequence[KeyValue], prefix: str
 ) -> Iterable[tuple[str, DiffPlan]]:
-    """The plan narrowed to each batch of `keys`: one chunk, each side's condition its key list."""
+    """The plan narrowed to each batch of `keys`: one chunk, each side's condition its key list.
+
+    A MySQL side's list holds only the keys it holds exactly as asked: under its collations
+    `k IN ('a')` also selects the row 'A' (case-insensitive) and 'a' the row 'a ' (PAD SPACE), a
+    row the diff matched already, which read alone would come back as a one-sided row that is no
+    difference. (So such a side's keys are read first; PostgreSQL compares text exactly.)"""
     whole = (ChunkTask(0, KeyRange(), KeyRange()),)
     for b, start in enumerate(range(0, len(keys), BATCH)):
         batch = keys[start : start + BATCH]
-        left, right = (_narrowed(side, batch) for side in sides)
+
+        def exact(side: Side, batch: Sequence[KeyValue] = batch) -> Sequence[KeyValue]:
+            if side.source.dialect != "mysql" or not any(c.collation for c in side.key):
+                return batch
+            held = _held(side, batch)
+            return [key for key in batch if key in held]
+
+        left, right = (_narrowed(side, exact(side)) for side in sides)
         # `window` set: a recheck reads keys, and rows with a NULL key have none to read.
         narrowed = dataclasses.replace(
             plan,
@@ -204,25 +216,26 @@ def _present(
     if not keys:
         return set(), set()
     ordered = sorted_keys(keys)
-
-    def held(side: Side) -> Counter[KeyValue]:
-        found: Counter[KeyValue] = Counter()
-        for start in range(0, len(ordered), BATCH):
-            where = _narrowed(side, ordered[start : start + BATCH])
-            try:
-                rows = side.source.keys_where(side.table, side.key, where)
-            except WhereRejected as exc:
-                raise exc.for_side(side.name, side.source.dialect, "--recheck") from None
-            found.update(_canonical(row, side.key) for row in rows)
-        return found
-
     left, right = sides
     if executor is None:
-        on_left, on_right = held(left), held(right)
+        on_left, on_right = _held(left, ordered), _held(right, ordered)
     else:
-        on_left, on_right = executor.both(lambda: held(left), lambda: held(right))
+        on_left, on_right = executor.both(lambda: _held(left, ordered), lambda: _held(right, ordered))
     twice = {key for counts in (on_left, on_right) for key, n in counts.items() if n > 1}
     return set(on_left) | set(on_right), twice
+
+
+def _held(side: Side, keys: Sequence[KeyValue]) -> Counter[KeyValue]:
+    """The keys of the rows that `side` selects for `keys` (each as often as it holds it)."""
+    found: Counter[KeyValue] = Counter()
+    for start in range(0, len(keys), BATCH):
+        where = _narrowed(side, keys[start : start + BATCH])
+        try:
+            rows = side.source.keys_where(side.table, side.key, where)
+        except WhereRejected as exc:
+            raise exc.for_side(side.name, side.source.dialect, "--recheck") from None
+        found.update(_canonical(row, side.key) for row in rows)
+    return found
 
 
 def _persistent_table(

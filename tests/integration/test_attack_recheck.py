@@ -220,3 +220,20 @@ def test_a_key_duplicated_between_rounds_is_not_transient(dbs):
     assert (t.summary.changed, t.summary.duplicate_keys_left, t.summary.duplicate_key_rows_left) == (0, 1, 2)
     assert [d["key"] for d in t.samples.duplicates] == [{"id": 1}]
     assert r.exit_code == 1
+
+
+def test_a_mysql_key_list_matching_other_spellings_reports_no_extra_row(dbs):
+    my, pg = dbs
+    my.execute("CREATE TABLE ci (k VARCHAR(10) PRIMARY KEY, v INT)")
+    pg.execute("CREATE TABLE ci (k VARCHAR(10) PRIMARY KEY, v INT)")
+    # MySQL's `k IN ('a', 'p ')` selects 'A' and 'p' (case-insensitive, PAD SPACE), rows matched already.
+    my.executemany("INSERT INTO ci VALUES (%s, %s)", [("A", 1), ("b", 2), ("p", 3)])
+    pg.executemany("INSERT INTO ci VALUES (%s, %s)", [("A", 1), ("a", 2), ("b", 2), ("p", 3), ("p ", 4)])
+    plain = dbdiff.diff(my.url, pg.url, table="ci", recheck=0)
+    assert sorted(plain.only_right().get_column("k").to_list()) == ["a", "p "]
+    assert plain.only_left().height == 0
+    r = dbdiff.diff(my.url, pg.url, table="ci", recheck=1, recheck_delay=0)
+    t = r.table()
+    assert (t.summary.changed, t.summary.only_left, t.summary.only_right) == (0, 0, 2), t.recheck
+    assert t.recheck["persistent"]["only_right"] == 2 and t.status == "different"
+    assert r.only_left().height == 0
