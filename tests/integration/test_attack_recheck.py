@@ -237,3 +237,51 @@ def test_a_mysql_key_list_matching_other_spellings_reports_no_extra_row(dbs):
     assert (t.summary.changed, t.summary.only_left, t.summary.only_right) == (0, 0, 2), t.recheck
     assert t.recheck["persistent"]["only_right"] == 2 and t.status == "different"
     assert r.only_left().height == 0
+
+
+def test_masked_key_and_value_after_a_recheck(dbs):
+    my, pg = dbs
+    my.execute("CREATE TABLE mk (code VARCHAR(20) PRIMARY KEY, secret VARCHAR(20))")
+    pg.execute("CREATE TABLE mk (code VARCHAR(20) PRIMARY KEY, secret VARCHAR(20))")
+    my.executemany("INSERT INTO mk VALUES (%s, %s)", [("Zq-key-1", "Zq-s-1"), ("Zq-key-2", "Zq-s-2")])
+    pg.executemany("INSERT INTO mk VALUES (%s, %s)", [("Zq-key-1", "Zq-s-9"), ("Zq-key-2", "Zq-s-2")])
+    my.execute("INSERT INTO mk VALUES ('Zq-key-3', 'Zq-s-3')")
+    dbdiff.diff(my.url, pg.url, table="mk", recheck=0)  # warm
+    fix = later(0.9, lambda: pg.execute("INSERT INTO mk VALUES ('Zq-key-3', 'Zq-s-3')"))
+    r = dbdiff.diff(my.url, pg.url, table="mk", mask=["code", "secret"], recheck=1, recheck_delay=1.5)
+    fix.join()
+    t = r.table()
+    assert t.recheck["transient"]["only_left"] == 1 and t.recheck["persistent"]["changed"] == 1, t.recheck
+    text = r.to_json() + r.to_html()
+    assert "Zq-" not in text
+
+
+def test_dbdiff_run_exits_0_when_every_difference_was_transient(dbs, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    my, pg = dbs
+    my.execute("CREATE TABLE tr (id INT PRIMARY KEY, v INT)")
+    pg.execute("CREATE TABLE tr (id INT PRIMARY KEY, v INT)")
+    my.executemany("INSERT INTO tr VALUES (%s, %s)", [(1, 1), (2, 2), (3, 3)])
+    pg.executemany("INSERT INTO tr VALUES (%s, %s)", [(1, 1), (2, 9)])
+    check = tmp_path / "tr.yaml"
+    check.write_text(
+        f"left: {my.url}\nright: {pg.url}\nhistory: {tmp_path / 'h.duckdb'}\n"
+        "defaults: {recheck: 1, recheck_delay: 3}\ntables: [tr]\n"
+    )
+    fix = later(
+        2.0,  # after the diff (the command starts in ~1 s), before its recheck
+        lambda: pg.execute("UPDATE tr SET v = 2 WHERE id = 2"),
+        lambda: pg.execute("INSERT INTO tr VALUES (3, 3)"),
+    )
+    out = tmp_path / "r.json"
+    command = [sys.executable, "-m", "dbdiff.cli", "run", str(check), "--json", str(out), "-q"]
+    done = subprocess.run(command, env=dict(os.environ), capture_output=True, text=True, check=False)
+    fix.join()
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    data = json.loads(out.read_text())
+    table = data["tables"][0]
+    assert table["status"] == "identical" and table["recheck"]["transient"]["only_left"] == 1, table
