@@ -28,7 +28,7 @@ from dbdiff.engine.executor import Executor
 from dbdiff.engine.runner import DiffRun
 from dbdiff.engine.side import Side, sides_of
 from dbdiff.engine.window import _hashable, _sorted
-from dbdiff.errors import WhereRejected
+from dbdiff.errors import ExtractionError, WhereRejected
 from dbdiff.options import DiffOptions
 from dbdiff.plan import ChunkTask, DiffPlan, canonical_bound
 from dbdiff.result import (
@@ -93,7 +93,7 @@ def recheck_table(
     for round_ in range(1, rounds + 1):
         sleep(delay)
         last = [
-            (name, DiffRun(left, right, narrowed, reading, store, store_prefix=name, executor=executor).run())
+            (name, _run(DiffRun(left, right, narrowed, reading, store, store_prefix=name, executor=executor)))
             for name, narrowed in _batches(plan, sides, sorted_keys(persisting), f"{prefix}__rc{round_}")
         ]
         still = {}
@@ -122,6 +122,22 @@ def recheck_table(
         "samples": _samples(shown, first_kind, agreed, vanished, options.sample_limit),
     }
     return dataclasses.replace(rechecked, recheck=block)
+
+
+def _run(run: DiffRun) -> TableResult:
+    try:
+        return run.run()
+    except WhereRejected as exc:
+        raise _failed(exc, "a side") from None
+
+
+def _failed(exc: WhereRejected, who: str) -> ExtractionError:
+    """A recheck's query that failed, as the runtime failure it is (exit 3).
+
+    Its condition is dbdiff's key list (and the --where the diff ran with already), so the
+    source's refusal means the table changed under the run (a column renamed, a table dropped):
+    not a --where to correct, as a `WhereRejected` would say."""
+    return ExtractionError(f"{who} rejected a recheck's query (did the table change?): {exc.detail}")
 
 
 def sorted_keys(keys: Iterable[KeyValue]) -> list[KeyValue]:
@@ -233,7 +249,7 @@ def _held(side: Side, keys: Sequence[KeyValue]) -> Counter[KeyValue]:
         try:
             rows = side.source.keys_where(side.table, side.key, where)
         except WhereRejected as exc:
-            raise exc.for_side(side.name, side.source.dialect, "--recheck") from None
+            raise _failed(exc, f"the {side.name} side ({side.source.dialect})") from None
         found.update(_canonical(row, side.key) for row in rows)
     return found
 

@@ -8,6 +8,7 @@ import time
 import pytest
 
 import dbdiff
+from dbdiff.errors import ExtractionError
 from tests.conftest import MYSQL_URL, PG_URL, MySQLServer, PostgresServer
 
 
@@ -165,6 +166,8 @@ def test_checkfile_thresholds_judge_persistent_differences_only(dbs, tmp_path):
         ("kc", "CHAR(5)", "CHAR(5)", ["ab", "cd", "ef"]),
         ("kd", "DECIMAL(10,2)", "NUMERIC(12,3)", ["1.5", "2.25", "3"]),
         ("kt", "DATETIME(3)", "TIMESTAMP(6)", ["2024-01-01 10:00:00.5", "2024-01-02", "2024-01-03 01:02:03"]),
+        ("ktz", "DATETIME(6)", "TIMESTAMPTZ", ["2024-01-01 10:00:00.5", "2024-01-02", "2024-01-03 01:02:03"]),
+        ("ku", "CHAR(36)", "UUID", [f"0000000{i}-0000-4000-8000-00000000000{i}" for i in (1, 2, 3)]),
     ],
 )
 def test_a_changed_row_deleted_on_one_side_between_rounds_stays_persistent(dbs, name, my_type, pg_type, keys):
@@ -285,3 +288,19 @@ def test_dbdiff_run_exits_0_when_every_difference_was_transient(dbs, tmp_path):
     data = json.loads(out.read_text())
     table = data["tables"][0]
     assert table["status"] == "identical" and table["recheck"]["transient"]["only_left"] == 1, table
+
+
+def test_a_recheck_round_that_fails_hides_no_difference(dbs):
+    my, pg = dbs
+    my.execute("CREATE TABLE rf (id INT PRIMARY KEY, v INT)")
+    pg.execute("CREATE TABLE rf (id INT PRIMARY KEY, v INT)")
+    my.executemany("INSERT INTO rf VALUES (%s, %s)", [(1, 1), (2, 2)])
+    pg.executemany("INSERT INTO rf VALUES (%s, %s)", [(1, 1), (2, 9)])
+    dbdiff.diff(my.url, pg.url, table="rf", recheck=0)  # warm
+    # The compared column goes away before the recheck: its read fails (the keys still read).
+    fix = later(0.9, lambda: pg.execute("ALTER TABLE rf RENAME COLUMN v TO w"))
+    # Not a usage error blaming a --where nobody gave (exit 2): the run failed (exit 3).
+    with pytest.raises(ExtractionError, match="rejected a recheck's query") as failed:
+        dbdiff.diff(my.url, pg.url, table="rf", recheck=1, recheck_delay=1.5)
+    fix.join()
+    assert failed.value.exit_code == 3 and "--where" not in str(failed.value)
