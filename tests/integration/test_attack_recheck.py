@@ -168,6 +168,7 @@ def test_checkfile_thresholds_judge_persistent_differences_only(dbs, tmp_path):
         ("kt", "DATETIME(3)", "TIMESTAMP(6)", ["2024-01-01 10:00:00.5", "2024-01-02", "2024-01-03 01:02:03"]),
         ("ktz", "DATETIME(6)", "TIMESTAMPTZ", ["2024-01-01 10:00:00.5", "2024-01-02", "2024-01-03 01:02:03"]),
         ("ku", "CHAR(36)", "UUID", [f"0000000{i}-0000-4000-8000-00000000000{i}" for i in (1, 2, 3)]),
+        ("kf", "DOUBLE", "DOUBLE PRECISION", [0.1, 1e-7, 123.456]),
     ],
 )
 def test_a_changed_row_deleted_on_one_side_between_rounds_stays_persistent(dbs, name, my_type, pg_type, keys):
@@ -304,3 +305,18 @@ def test_a_recheck_round_that_fails_hides_no_difference(dbs):
         dbdiff.diff(my.url, pg.url, table="rf", recheck=1, recheck_delay=1.5)
     fix.join()
     assert failed.value.exit_code == 3 and "--where" not in str(failed.value)
+
+
+def test_many_composite_string_keys_over_one_batch(dbs):
+    my, pg = dbs
+    n = 5_600
+    my.execute("CREATE TABLE bigc (a VARCHAR(10), b INT, v INT, PRIMARY KEY (a, b))")
+    pg.execute("CREATE TABLE bigc (a VARCHAR(10), b INT, v INT, PRIMARY KEY (a, b))")
+    rows = [("Kx" if i % 3 else "kx'", i, i) for i in range(n)]
+    my.executemany("INSERT INTO bigc VALUES (%s, %s, %s)", rows)
+    pg.executemany("INSERT INTO bigc VALUES (%s, %s, %s)", [(a, b, v + 1) for a, b, v in rows[:-10]])
+    r = dbdiff.diff(my.url, pg.url, table="bigc", recheck=1, recheck_delay=0)
+    t = r.table()
+    assert (t.summary.changed, t.summary.only_left) == (n - 10, 10), t.recheck
+    assert t.recheck["persistent"] == {"changed": n - 10, "only_left": 10, "only_right": 0}
+    assert r.changed().height == n - 10 and r.only_left().height == 10
