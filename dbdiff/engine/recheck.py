@@ -121,7 +121,24 @@ def recheck_table(
         "vanished": _counts(first_kind[key] for key in vanished),
         "samples": _samples(shown, first_kind, agreed, vanished, options.sample_limit),
     }
-    return dataclasses.replace(rechecked, recheck=block)
+    paired_before = sum(kind == "changed" for kind in first_kind.values())
+    summary = _rows_as_rechecked(rechecked.summary, paired_before, len(agreed))
+    return dataclasses.replace(rechecked, summary=summary, recheck=block)
+
+
+def _rows_as_rechecked(s: Summary, paired_before: int, agreed: int) -> Summary:
+    """`s` counting every row once again (rows == matched + one-sided + duplicated + NULL-keyed).
+
+    A rechecked key's rows are counted as the last recheck read them, as its difference is: a
+    changed row is no longer matched once it vanished or is one-sided, a one-sided row that both
+    sides agreed on is matched now. The other rows stay as the diff read them."""
+    matched = s.matched - paired_before + agreed + s.changed
+    return dataclasses.replace(
+        s,
+        matched=matched,
+        rows_left=matched + s.only_left + s.duplicate_key_rows_left + s.null_keys_left,
+        rows_right=matched + s.only_right + s.duplicate_key_rows_right + s.null_keys_right,
+    )
 
 
 def _run(run: DiffRun) -> TableResult:

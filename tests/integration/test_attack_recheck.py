@@ -320,3 +320,29 @@ def test_many_composite_string_keys_over_one_batch(dbs):
     assert (t.summary.changed, t.summary.only_left) == (n - 10, 10), t.recheck
     assert t.recheck["persistent"] == {"changed": n - 10, "only_left": 10, "only_right": 0}
     assert r.changed().height == n - 10 and r.only_left().height == 10
+
+
+def test_every_row_is_counted_once_after_a_recheck(dbs):
+    my, pg = dbs
+    my.execute("CREATE TABLE inv (id INT PRIMARY KEY, v INT)")
+    pg.execute("CREATE TABLE inv (id INT PRIMARY KEY, v INT)")
+    my.executemany("INSERT INTO inv VALUES (%s, %s)", [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 6)])
+    pg.executemany("INSERT INTO inv VALUES (%s, %s)", [(1, 1), (2, 9), (4, 9), (5, 9), (7, 7), (8, 8)])
+    dbdiff.diff(my.url, pg.url, table="inv", recheck=0)  # warm
+    # 2 changed (persists); 3 only_left -> transient; 4 changed -> vanished; 5 changed -> only_left;
+    # 6 only_left (persists); 7 only_right -> transient; 8 only_right (persists)
+    fix = later(
+        0.9,
+        lambda: pg.execute("INSERT INTO inv VALUES (3, 3)"),
+        lambda: my.execute("DELETE FROM inv WHERE id = 4"),
+        lambda: pg.execute("DELETE FROM inv WHERE id IN (4, 5)"),
+        lambda: my.execute("INSERT INTO inv VALUES (7, 7)"),
+    )
+    r = dbdiff.diff(my.url, pg.url, table="inv", recheck=1, recheck_delay=1.5)
+    fix.join()
+    s = r.table().summary
+    assert (s.changed, s.only_left, s.only_right) == (1, 2, 1), r.table().recheck
+    # The contract: rows_left == matched + only_left + duplicate_key_rows_left + null_keys_left.
+    assert s.rows_left == s.matched + s.only_left + s.duplicate_key_rows_left + s.null_keys_left, s
+    assert s.rows_right == s.matched + s.only_right + s.duplicate_key_rows_right + s.null_keys_right, s
+    assert (s.rows_left, s.rows_right, s.matched) == (6, 5, 4), s
