@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -27,7 +28,7 @@ from dbdiff.engine.executor import Executor
 from dbdiff.engine.runner import DiffRun
 from dbdiff.engine.side import Side, sides_of
 from dbdiff.engine.window import _hashable, _sorted
-from dbdiff.errors import WhereRejected
+from dbdiff.errors import ExtractionError, WhereRejected
 from dbdiff.options import DiffOptions
 from dbdiff.plan import ChunkTask, DiffPlan, canonical_bound
 from dbdiff.result import (
@@ -92,16 +93,18 @@ def recheck_table(
     for round_ in range(1, rounds + 1):
         sleep(delay)
         last = [
-            (name, DiffRun(left, right, narrowed, reading, store, store_prefix=name, executor=executor).run())
+            (name, _run(DiffRun(left, right, narrowed, reading, store, store_prefix=name, executor=executor)))
             for name, narrowed in _batches(plan, sides, sorted_keys(persisting), f"{prefix}__rc{round_}")
         ]
         still = {}
         for name, _ in last:
             still.update({key: kind for key, (kind, _) in _differing(store, name, plan, sides).items()})
         gone = [key for key in persisting if key not in still]
-        present = _present(sides, gone, executor)
+        present, duplicated = _present(sides, gone, executor)
         for key in gone:
-            if key in present:
+            if key in duplicated:  # a side holds it twice now: a difference still (a duplicate key)
+                still[key] = persisting[key]
+            elif key in present:
                 agreed[key] = round_
             else:
                 vanished.add(key)
@@ -118,7 +121,40 @@ def recheck_table(
         "vanished": _counts(first_kind[key] for key in vanished),
         "samples": _samples(shown, first_kind, agreed, vanished, options.sample_limit),
     }
-    return dataclasses.replace(rechecked, recheck=block)
+    paired_before = sum(kind == "changed" for kind in first_kind.values())
+    summary = _rows_as_rechecked(rechecked.summary, paired_before, len(agreed))
+    return dataclasses.replace(rechecked, summary=summary, recheck=block)
+
+
+def _rows_as_rechecked(s: Summary, paired_before: int, agreed: int) -> Summary:
+    """`s` counting every row once again (rows == matched + one-sided + duplicated + NULL-keyed).
+
+    A rechecked key's rows are counted as the last recheck read them, as its difference is: a
+    changed row is no longer matched once it vanished or is one-sided, a one-sided row that both
+    sides agreed on is matched now. The other rows stay as the diff read them."""
+    matched = s.matched - paired_before + agreed + s.changed
+    return dataclasses.replace(
+        s,
+        matched=matched,
+        rows_left=matched + s.only_left + s.duplicate_key_rows_left + s.null_keys_left,
+        rows_right=matched + s.only_right + s.duplicate_key_rows_right + s.null_keys_right,
+    )
+
+
+def _run(run: DiffRun) -> TableResult:
+    try:
+        return run.run()
+    except WhereRejected as exc:
+        raise _failed(exc, "a side") from None
+
+
+def _failed(exc: WhereRejected, who: str) -> ExtractionError:
+    """A recheck's query that failed, as the runtime failure it is (exit 3).
+
+    Its condition is dbdiff's key list (and the --where the diff ran with already), so the
+    source's refusal means the table changed under the run (a column renamed, a table dropped):
+    not a --where to correct, as a `WhereRejected` would say."""
+    return ExtractionError(f"{who} rejected a recheck's query (did the table change?): {exc.detail}")
 
 
 def sorted_keys(keys: Iterable[KeyValue]) -> list[KeyValue]:
@@ -151,19 +187,41 @@ def _differing(
 
 
 def _canonical(raw: Sequence[Any], columns: Sequence[Any]) -> KeyValue:
+    """One row's key as the same value whichever side read it.
+
+    A CHAR(n) key is read padded from PostgreSQL ('ab   ') and bare from MySQL ('ab'), and the diff
+    pairs the two (the text rule strips CHAR's padding): so does a recheck, or a changed row whose
+    left side was deleted would come back as another key, and its difference be lost."""
     return tuple(
-        v if type(v) is int else _hashable(canonical_bound(v, c)) for v, c in zip(raw, columns, strict=True)
+        v if type(v) is int else _hashable(canonical_bound(_unpadded(v, c), c))
+        for v, c in zip(raw, columns, strict=True)
     )
+
+
+def _unpadded(value: Any, column: Any) -> Any:
+    return value.rstrip(" ") if column.family == "char" and isinstance(value, str) else value
 
 
 def _batches(
     plan: DiffPlan, sides: Sequence[Side], keys: Sequence[KeyValue], prefix: str
 ) -> Iterable[tuple[str, DiffPlan]]:
-    """The plan narrowed to each batch of `keys`: one chunk, each side's condition its key list."""
+    """The plan narrowed to each batch of `keys`: one chunk, each side's condition its key list.
+
+    A MySQL side's list holds only the keys it holds exactly as asked: under its collations
+    `k IN ('a')` also selects the row 'A' (case-insensitive) and 'a' the row 'a ' (PAD SPACE), a
+    row the diff matched already, which read alone would come back as a one-sided row that is no
+    difference. (So such a side's keys are read first; PostgreSQL compares text exactly.)"""
     whole = (ChunkTask(0, KeyRange(), KeyRange()),)
     for b, start in enumerate(range(0, len(keys), BATCH)):
         batch = keys[start : start + BATCH]
-        left, right = (_narrowed(side, batch) for side in sides)
+
+        def exact(side: Side, batch: Sequence[KeyValue] = batch) -> Sequence[KeyValue]:
+            if side.source.dialect != "mysql" or not any(c.collation for c in side.key):
+                return batch
+            held = _held(side, batch)
+            return [key for key in batch if key in held]
+
+        left, right = (_narrowed(side, exact(side)) for side in sides)
         # `window` set: a recheck reads keys, and rows with a NULL key have none to read.
         narrowed = dataclasses.replace(
             plan,
@@ -182,28 +240,35 @@ def _narrowed(side: Side, keys: Sequence[KeyValue]) -> str:
     return f"({side.where}) AND {predicate}" if side.where else predicate
 
 
-def _present(sides: Sequence[Side], keys: Sequence[KeyValue], executor: Executor | None) -> set[KeyValue]:
-    """Those of `keys` that either side holds now (a key neither holds has vanished)."""
+def _present(
+    sides: Sequence[Side], keys: Sequence[KeyValue], executor: Executor | None
+) -> tuple[set[KeyValue], set[KeyValue]]:
+    """Those of `keys` that either side holds now (a key neither holds has vanished), and those
+    that a side holds more than once (a key duplicated since is no agreement: the round reported
+    its rows as duplicates, not as a difference of the three kinds)."""
     if not keys:
-        return set()
+        return set(), set()
     ordered = sorted_keys(keys)
-
-    def held(side: Side) -> set[KeyValue]:
-        found: set[KeyValue] = set()
-        for start in range(0, len(ordered), BATCH):
-            where = _narrowed(side, ordered[start : start + BATCH])
-            try:
-                rows = side.source.keys_where(side.table, side.key, where)
-            except WhereRejected as exc:
-                raise exc.for_side(side.name, side.source.dialect, "--recheck") from None
-            found.update(_canonical(row, side.key) for row in rows)
-        return found
-
     left, right = sides
     if executor is None:
-        return held(left) | held(right)
-    on_left, on_right = executor.both(lambda: held(left), lambda: held(right))
-    return on_left | on_right
+        on_left, on_right = _held(left, ordered), _held(right, ordered)
+    else:
+        on_left, on_right = executor.both(lambda: _held(left, ordered), lambda: _held(right, ordered))
+    twice = {key for counts in (on_left, on_right) for key, n in counts.items() if n > 1}
+    return set(on_left) | set(on_right), twice
+
+
+def _held(side: Side, keys: Sequence[KeyValue]) -> Counter[KeyValue]:
+    """The keys of the rows that `side` selects for `keys` (each as often as it holds it)."""
+    found: Counter[KeyValue] = Counter()
+    for start in range(0, len(keys), BATCH):
+        where = _narrowed(side, keys[start : start + BATCH])
+        try:
+            rows = side.source.keys_where(side.table, side.key, where)
+        except WhereRejected as exc:
+            raise _failed(exc, f"the {side.name} side ({side.source.dialect})") from None
+        found.update(_canonical(row, side.key) for row in rows)
+    return found
 
 
 def _persistent_table(
@@ -222,11 +287,19 @@ def _persistent_table(
         elif store.exists(name):
             store.create_as(name, f'SELECT * FROM "{name}" LIMIT 0')
     results = [result for _, result in last]
+    s = table.summary
+    # Keys a side came to hold twice by the last round are duplicates now: counted as such.
     summary = dataclasses.replace(
-        table.summary,
+        s,
         changed=sum(r.summary.changed for r in results),
         only_left=sum(r.summary.only_left for r in results),
         only_right=sum(r.summary.only_right for r in results),
+        duplicate_keys_left=s.duplicate_keys_left + sum(r.summary.duplicate_keys_left for r in results),
+        duplicate_keys_right=s.duplicate_keys_right + sum(r.summary.duplicate_keys_right for r in results),
+        duplicate_key_rows_left=s.duplicate_key_rows_left
+        + sum(r.summary.duplicate_key_rows_left for r in results),
+        duplicate_key_rows_right=s.duplicate_key_rows_right
+        + sum(r.summary.duplicate_key_rows_right for r in results),
     )
     columns = tuple(
         ColumnStat(
@@ -240,7 +313,7 @@ def _persistent_table(
         only_left=_persistent(r.samples.only_left for r in results),
         only_right=_persistent(r.samples.only_right for r in results),
         changed=_persistent(r.samples.changed for r in results),
-        duplicates=table.samples.duplicates,
+        duplicates=(*table.samples.duplicates, *[d for r in results for d in r.samples.duplicates][:limit]),
         null_keys=table.samples.null_keys,
     )
     samples = dataclasses.replace(
