@@ -8,8 +8,7 @@ Reports are written with `dbdiff.report.write(result, fmt, path)`.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +19,7 @@ from dbdiff.options import DiffOptions, InferOptions, ValidateOptions, takes_opt
 from dbdiff.plan import DiffPlan
 from dbdiff.progress import Progress
 from dbdiff.result import DiffResult
-from dbdiff.sources.base import Source, open_source
+from dbdiff.sources.base import Source, opened_source
 from dbdiff.sources.urls import SourceURL
 
 if TYPE_CHECKING:
@@ -68,7 +67,7 @@ def diff_with(
     workdir: str | None = None,
 ) -> DiffResult:
     """`diff` with its options already built."""
-    with _opened("left", left) as left_source, _opened("right", right) as right_source:
+    with opened_source("left", left) as left_source, opened_source("right", right) as right_source:
         return _masked(
             options.mask,
             lambda on_plan: run_diff(
@@ -103,7 +102,7 @@ def validate_with(
     workdir: str | None = None,
 ) -> DiffResult:
     """`validate` with its options already built."""
-    with _opened("source", source) as opened:
+    with opened_source("source", source) as opened:
         return _masked(
             options.mask,
             lambda on_plan: run_validate(
@@ -120,7 +119,7 @@ def infer_schema(source: SourceLike, **options: Any) -> str:
 
 def infer_with(source: SourceLike, options: InferOptions) -> str:
     """`infer_schema` with its options already built."""
-    with _opened("source", source) as opened:
+    with opened_source("source", source) as opened:
         return run_infer(opened, options)
 
 
@@ -178,27 +177,6 @@ def _masked(mask: Any, run: Callable[[Callable[[DiffPlan], None]], DiffResult]) 
     with hiding_masked_values(mask):
         result = run(lambda plan: check_mask(plan.all_pairs, mask))
     return mask_result(result, mask)
-
-
-@contextlib.contextmanager
-def _opened(side: str, url: SourceLike) -> Iterator[Source]:
-    """The source `url` names, closed afterwards unless the caller handed in an open `Source`;
-    a URL it refuses (a query parameter, ...) is an error naming the side."""
-    from dbdiff.errors import URLError
-
-    if isinstance(url, Source):
-        yield url
-        return
-    try:
-        source = open_source(url)
-    except URLError as exc:
-        if exc.message.startswith(f"{side} URL: "):
-            raise
-        raise URLError(f"{side} URL: {exc.message}", hint=exc.hint) from None
-    try:
-        yield source
-    finally:
-        source.close()
 
 
 def _progress(progress: Progress | bool | None) -> Progress | None:

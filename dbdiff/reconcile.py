@@ -32,14 +32,14 @@ from dbdiff.engine.tables import (
     shared_executor,
     table_store,
 )
-from dbdiff.errors import ConfigError, DbdiffError, URLError, UsageError
+from dbdiff.errors import ConfigError, DbdiffError, UsageError
 from dbdiff.history import History
 from dbdiff.mask import check_mask, mask_result
 from dbdiff.monitor import write_prometheus, write_verdict_file
 from dbdiff.options import DiffOptions
 from dbdiff.plan import DiffPlan
 from dbdiff.result import DiffResult, SourceInfo, TableResult
-from dbdiff.sources.base import Source, open_source
+from dbdiff.sources.base import Source, opened_source
 from dbdiff.store import ResultStore
 from dbdiff.thresholds import judge_run, judge_table
 
@@ -79,7 +79,7 @@ def run_checkfile(
             opened.append(History.open(check.history, sources=sources, in_source=check.history_in_source))
 
     try:
-        with _opened("left", check.left_url) as left, _opened("right", check.right_url) as right:
+        with opened_source("left", check.left_url) as left, opened_source("right", check.right_url) as right:
             result = _run(check, left, right, say, workdir, open_history)
         result = dataclasses.replace(
             result,
@@ -293,21 +293,6 @@ def _line(table: TableResult) -> str:
     seconds = table.stats.get("seconds")
     took = f" in {seconds:.2f} s" if isinstance(seconds, (int, float)) else ""
     return f"{table.left_table}: {table.status}{verdict} ({counts}){took}"
-
-
-@contextlib.contextmanager
-def _opened(side: str, url: str) -> Iterator[Source]:
-    """The source `url` names, closed afterwards; a URL it refuses is an error naming the side."""
-    try:
-        source = open_source(url)
-    except URLError as exc:
-        if exc.message.startswith(f"{side} URL: "):
-            raise
-        raise URLError(f"{side} URL: {exc.message}", hint=exc.hint) from None
-    try:
-        yield source
-    finally:
-        source.close()
 
 
 _NO_SOURCE = SourceInfo(url="", dialect="")

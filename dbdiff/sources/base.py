@@ -7,9 +7,10 @@ in the SELECT list so that nothing is lost on the way into Arrow. It knows nothi
 from __future__ import annotations
 
 import abc
+import contextlib
 import decimal
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -169,6 +170,25 @@ def open_source(url: str | SourceURL | Source) -> Source:
         hint = f"{did_you_mean(parsed.scheme, _REGISTRY)} known: {known}".lstrip()
         raise URLError(f"no source handles the scheme {parsed.scheme!r}", hint=hint)
     return factory(parsed)
+
+
+@contextlib.contextmanager
+def opened_source(side: str, url: str | SourceURL | Source) -> Iterator[Source]:
+    """The source `url` names, closed afterwards unless the caller handed in an open `Source`;
+    a URL it refuses (a query parameter, ...) is an error naming the side ("left URL: ...")."""
+    if isinstance(url, Source):
+        yield url
+        return
+    try:
+        source = open_source(url)
+    except URLError as exc:
+        if exc.message.startswith(f"{side} URL: "):
+            raise
+        raise URLError(f"{side} URL: {exc.message}", hint=exc.hint) from None
+    try:
+        yield source
+    finally:
+        source.close()
 
 
 def _load_builtin_sources() -> None:
