@@ -27,10 +27,10 @@ from dbdiff.checks.base import BOTH, ROW_COUNT, ROW_COUNT_EQUAL
 from dbdiff.engine.executor import Executor
 from dbdiff.engine.runner import DiffRun
 from dbdiff.engine.side import Side, sides_of
-from dbdiff.engine.window import _hashable, _sorted
+from dbdiff.engine.window import canonical_key, sorted_keys
 from dbdiff.errors import ExtractionError, WhereRejected
 from dbdiff.options import DiffOptions
-from dbdiff.plan import ChunkTask, DiffPlan, canonical_bound
+from dbdiff.plan import ChunkTask, DiffPlan
 from dbdiff.result import (
     ColumnStat,
     Samples,
@@ -157,11 +157,6 @@ def _failed(exc: WhereRejected, who: str) -> ExtractionError:
     return ExtractionError(f"{who} rejected a recheck's query (did the table change?): {exc.detail}")
 
 
-def sorted_keys(keys: Iterable[KeyValue]) -> list[KeyValue]:
-    """Keys in a stable order (the same keys read in the same batches, with the same SQL)."""
-    return _sorted(set(keys))[0]
-
-
 def _differing(
     store: ResultStore, prefix: str, plan: DiffPlan, sides: Sequence[Side]
 ) -> dict[KeyValue, tuple[str, dict[str, Any]]]:
@@ -181,25 +176,9 @@ def _differing(
         for batch in store.query_batches(f'SELECT {columns} FROM "{table}"', 10_000):
             rows = zip(*(batch.column(i).to_pylist() for i in range(batch.num_columns)), strict=True)
             for raw in rows:
-                key = _canonical(raw, by_side[side].key)
+                key = canonical_key(raw, by_side[side].key)
                 found[key] = (kind, {n: encode_value(v) for n, v in zip(names, raw, strict=True)})
     return found
-
-
-def _canonical(raw: Sequence[Any], columns: Sequence[Any]) -> KeyValue:
-    """One row's key as the same value whichever side read it.
-
-    A CHAR(n) key is read padded from PostgreSQL ('ab   ') and bare from MySQL ('ab'), and the diff
-    pairs the two (the text rule strips CHAR's padding): so does a recheck, or a changed row whose
-    left side was deleted would come back as another key, and its difference be lost."""
-    return tuple(
-        v if type(v) is int else _hashable(canonical_bound(_unpadded(v, c), c))
-        for v, c in zip(raw, columns, strict=True)
-    )
-
-
-def _unpadded(value: Any, column: Any) -> Any:
-    return value.rstrip(" ") if column.family == "char" and isinstance(value, str) else value
 
 
 def _batches(
@@ -267,7 +246,7 @@ def _held(side: Side, keys: Sequence[KeyValue]) -> Counter[KeyValue]:
             rows = side.source.keys_where(side.table, side.key, where)
         except WhereRejected as exc:
             raise _failed(exc, f"the {side.name} side ({side.source.dialect})") from None
-        found.update(_canonical(row, side.key) for row in rows)
+        found.update(canonical_key(row, side.key) for row in rows)
     return found
 
 

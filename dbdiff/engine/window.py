@@ -18,7 +18,7 @@ import dataclasses
 import datetime as dt
 import decimal
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from dbdiff.catalog import Column, TableCatalog, find_named
@@ -150,7 +150,7 @@ def _holding(side: Side, own: set[KeyValue], others: set[KeyValue]) -> int:
     """How many of the window's keys `side` holds: its own window's, and those of `others` it has."""
     if not others:
         return len(own)
-    where = _narrowed(side, _sorted(others)[0])
+    where = _narrowed(side, sorted_keys(others))
     try:
         return len(own) + side.source.count_rows(side.table, where)
     except WhereRejected as exc:
@@ -232,14 +232,29 @@ def _keys(side: Side, condition: str) -> set[KeyValue]:
     except WhereRejected as exc:
         option = "--where and --since" if side.where else "--since"
         raise exc.for_side(side.name, side.source.dialect, option) from None
-    if not keys:
-        return set()
-    columns = []
-    for values, column in zip(zip(*keys, strict=True), side.key, strict=True):
-        if not all(type(v) is int for v in values):  # whole numbers are canonical as they are
-            values = tuple(_hashable(canonical_bound(v, column)) for v in values)
-        columns.append(values)
-    return set(zip(*columns, strict=True))
+    return {canonical_key(key, side.key) for key in keys}
+
+
+def canonical_key(raw: Sequence[Any], columns: Sequence[Any]) -> KeyValue:
+    """One row's key as the same value whichever side read it (`canonical_bound` per column; whole
+    numbers are canonical as they are).
+
+    A CHAR(n) key is read padded from PostgreSQL ('ab   ') and bare from MySQL ('ab'), and the diff
+    pairs the two (the text rule strips CHAR's padding): so do the window's key sets and a
+    recheck, or one row would count as two keys (and a recheck lose a changed row's difference)."""
+    return tuple(
+        v if type(v) is int else _hashable(canonical_bound(_unpadded(v, c), c))
+        for v, c in zip(raw, columns, strict=True)
+    )
+
+
+def _unpadded(value: Any, column: Any) -> Any:
+    return value.rstrip(" ") if column.family == "char" and isinstance(value, str) else value
+
+
+def sorted_keys(keys: Iterable[KeyValue]) -> list[KeyValue]:
+    """Keys in a stable order (the same keys read in the same batches, with the same SQL)."""
+    return _sorted(set(keys))[0]
 
 
 def _hashable(value: Any) -> Any:
