@@ -688,18 +688,21 @@ def main() -> None:
             print(f"tables of {n:,} rows per side ready in {time.perf_counter() - t:.1f} s; {table_sizes()}")
             floor = None
             for kind in [] if args.no_reader else args.readers:
+                load = os.getloadavg()[0]
                 seconds, rss, proc = read_floor(kind, n, left, right)
                 floor = floor or seconds
                 what = "plain SELECT, jsonb as text" if kind == "plain" else "dbdiff's SELECT lists"
                 ranges = " in 10M-row key ranges" if kind == "plain" and n > WHOLE_UP_TO else ""
                 lines.append(
-                    f"| {n:,} | connectorx reads both tables{ranges}, one after the other ({what}) | - | "
+                    f"| {n:,} | connectorx reads both tables{ranges}, one after the other ({what}), "
+                    f"load {load:.1f} | - | "
                     f"{seconds:.1f} | {seconds / floor:.2f} | {rss:.0f} | {proc.stdout.strip()} rows read | |"
                 )
                 print(lines[-1], flush=True)
             summaries = []
             for run in args.runs:
                 for label, code in codes:
+                    load = os.getloadavg()[0]
                     try:
                         seconds, rss, summary, shown = _run_dbdiff(left, right, n, run, code, args)
                     except AssertionError as e:
@@ -712,8 +715,8 @@ def main() -> None:
                     ratio = f"{seconds / floor:.2f}" if floor else "-"
                     chunk, workers = (int(x) for x in run.split("x"))
                     lines.append(
-                        f"| {n:,} | dbdiff diff ({label}) | {chunk:,} x {workers} | {seconds:.1f} | "
-                        f"{ratio} | {rss:.0f} | {short} | {'; '.join(shown)} |"
+                        f"| {n:,} | dbdiff diff ({label}), load {load:.1f} | {chunk:,} x {workers} | "
+                        f"{seconds:.1f} | {ratio} | {rss:.0f} | {short} | {'; '.join(shown)} |"
                     )
                     print(lines[-1], flush=True)
                     for phase_line in shown or ["(no timings in the report)"]:
