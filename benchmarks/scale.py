@@ -1,34 +1,60 @@
-"""Peak memory and time of `dbdiff diff` on MariaDB vs PostgreSQL at several table sizes.
+"""Time and peak memory of `dbdiff diff` against the connectorx floor, MariaDB vs PostgreSQL.
 
-For each size N it builds an 11-column `orders` table of N rows in both servers (a database of its
-own, dropped at the end unless --keep): BIGINT key, INT, ENUM, TINYINT(1), DECIMAL(12,2), DOUBLE,
-DATETIME(6), TIMESTAMP(6), VARCHAR(255), JSON and CHAR(36) uuid in MariaDB; bigint, integer, text,
-boolean, numeric(12,2), double precision, timestamp(6), timestamptz(6), varchar(255), jsonb and
-uuid in PostgreSQL. Both servers generate the rows from the id alone (INSERT ... SELECT over
-seq_1_to_N / generate_series), so the sides agree without a client round trip. On the PostgreSQL
-side 100 rows are deleted, 100 added and 0.1% of the rows changed in one column each (the column
-cycling through all ten). Then it measures in fresh subprocesses, one at a time:
+For each size N (1M, 10M, 50M, ...) it builds issue 13's `orders` table of N rows in both servers,
+in a database of its own (dropped at the end unless --keep), MariaDB -> PostgreSQL:
 
-* `connectorx alone`: connectorx reading both whole tables (the same SELECT lists dbdiff uses),
-  the floor any connectorx-based tool stands on (skip it with --no-reader);
+    id BIGINT PRIMARY KEY            bigint PRIMARY KEY
+    customer_id INT                  integer
+    status ENUM(4 values)            text
+    is_priority TINYINT(1)           boolean            (10% true)
+    amount DECIMAL(12,2)             numeric(12,2)
+    weight DOUBLE                    double precision   (full precision: a ratio of two integers)
+    created_at DATETIME(6)           timestamp(6)
+    updated_at TIMESTAMP(6) NULL     timestamptz(6)     (5% NULL)
+    note VARCHAR(255)                varchar(255)       (15% NULL, 1% empty, non-ASCII words)
+    payload JSON                     jsonb              (10% NULL, else {"sku":"SKU-01234","qty":3,
+                                                         "tags":["red","blue"]}, compact in MariaDB)
+    tracking_code CHAR(36)           uuid
+
+Both servers generate every row from its id alone (INSERT ... SELECT over seq_lo_to_hi /
+generate_series, batches of 1M rows, both servers at once), with the same integer hash of the id,
+so the build is deterministic and needs no client round trip. Timestamps are written as UTC
+whatever the session or server zone (time_zone '+00:00' on MariaDB, explicit +00 literals plus
+second and microsecond intervals on PostgreSQL). After the build a sample of rows is read back
+from both sides and compared value by value (doubles bit for bit, JSON as parsed documents, the
+instants of the zoned timestamps), and the sizes on disk are printed.
+
+On the PostgreSQL side 100 rows are deleted, 100 added past the end and 0.1% of the rows changed
+in one column each, the column cycling through amount, status, note and updated_at. Then it
+measures, each in a fresh subprocess, one after the other:
+
+* the floor: connectorx reading both whole tables one after the other with a plain SELECT of every
+  column (`payload::text` is the only cast; on MariaDB `SET time_zone='+00:00'` first). Above 10M
+  rows each table is read in 10M-row key ranges one after the other, so the floor itself does not
+  need 10+ GB of memory. `--readers dbdiff` adds a reader of dbdiff's own SELECT lists;
 * `dbdiff diff` at the given chunk sizes and worker counts, with the dbdiff of each --code
-  checkout (e.g. `--code before=/path/to/old after=.`): wall time and peak RSS (the kernel's
-  high-water mark of the process).
+  checkout (e.g. `--code before=/path/to/old after=.`): wall time, ratio to the floor and peak RSS
+  (the kernel's high-water mark of the process), and, when the JSON report has them, the seconds
+  per phase (`timings`).
 
 Each dbdiff run is checked against the planted differences: exact counts (only-left, only-right,
 changed, matched, mismatches per column) and the first samples by key, with the same summary in
 every run.
 
     python benchmarks/scale.py --rows 1000000 10000000 --out benchmarks/RESULTS.md
-    python benchmarks/scale.py --rows 10000000 --keep ...   # then --reuse: no rebuild
+    python benchmarks/scale.py --rows 50000000 --runs 100000x4 --keep   # then --reuse: no rebuild
 
 Needs the servers of tests/conftest.py (DBDIFF_TEST_MYSQL_URL / DBDIFF_TEST_PG_URL); the database
-is `dbdiff_bench` unless DBDIFF_BENCH_DB names another.
+is `dbdiff_bench` unless DBDIFF_BENCH_DB names another. --reuse rebuilds tables built for another
+N or by another version of this script (a fingerprint of the table's SQL is stored with them).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import decimal
+import hashlib
 import json
 import os
 import platform
@@ -36,7 +62,9 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -49,21 +77,23 @@ MYSQL = os.environ.get("DBDIFF_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/tes
 PG = os.environ.get("DBDIFF_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DB = os.environ.get("DBDIFF_BENCH_DB", "dbdiff_bench")
 
-# The PostgreSQL side differs from the MariaDB side in exactly these rows (all a function of N):
-# 100 ids deleted (only_left), 100 ids added past the end (only_right), and 0.1% of the ids
-# changed in one column each, the column cycling through every non-key column.
-CHANGED_COLUMNS = (
+COLUMNS = (
+    "id",
     "customer_id",
     "status",
-    "is_paid",
+    "is_priority",
     "amount",
     "weight",
     "created_at",
     "updated_at",
     "note",
-    "attrs",
-    "uuid",
+    "payload",
+    "tracking_code",
 )
+# The PostgreSQL side differs from the MariaDB side in exactly these rows (all a function of N):
+# 100 ids deleted (only_left), 100 ids added past the end (only_right), and 0.1% of the ids
+# changed in one column each, the column cycling through these four.
+CHANGED_COLUMNS = ("amount", "status", "note", "updated_at")
 PLANTED_ROWS = 100
 CHANGED_EVERY = 1000  # 0.1%
 
@@ -96,63 +126,157 @@ def planted(n: int) -> dict[str, object]:
     }
 
 
-# One formula per column in each dialect, so both servers generate the same rows from the id
-# alone (no client round trip): `s` is the id. Doubles are integer / 7 on both sides: IEEE
-# division rounds the same on both, and both print the shortest round-tripping digits.
+# --- The rows, one formula per column in each dialect ---------------------------------------
+# Every pseudo-random choice is a slice of h(k) = ((s*a + b) mod P)^2 + c mod P, an integer
+# hash of the id `s` that both servers compute exactly (every product stays below 2^63).
+# Slices are taken as (h DIV d) % m with d * m far below 2^31 (so each is close to uniform), and
+# no two columns read the same bits of one hash.
+_P = 2147483647  # 2^31 - 1
+_HASHES = (
+    (1103515245, 12345, 7),
+    (1664525, 1013904223, 11),
+    (22695477, 1, 13),
+    (214013, 2531011, 17),
+    (134775813, 1, 19),
+    (69069, 362437, 23),
+    (1140671485, 12820163, 29),
+    (48271, 16807, 31),
+    (40692, 2147483399, 37),
+    (16807, 97, 41),
+)
+_STATUSES = ("pending", "paid", "shipped", "cancelled")
+_WORDS = (
+    "café", "Zürich", "東京", "naïve", "crème brûlée", "São Paulo", "Øresund", "smörgåsbord",
+    "München", "Kraków", "façade", "jalapeño", "Αθήνα", "Москва", "delivery", "fragile",
+)  # fmt: skip
+_TAGS = ("red", "blue", "green", "black", "white", "gift", "fragile", "été")
+_CREATED = 2 * 365 * 86400  # created_at: 2024-01-01 plus up to two years
+
+
+class _Dialect:
+    """How one server spells the few operations the row formulas use."""
+
+    def __init__(self, div: str, pick: Callable[[str, tuple[str, ...]], str]) -> None:
+        self.div, self.pick = div, pick
+
+    def part(self, k: int, mod: int, div: int = 1) -> str:
+        """(h(k) DIV div) % mod."""
+        a, b, c = _HASHES[k]
+        x = f"((s * {a} + {b}) % {_P})"
+        h = f"(({x} * {x} + {c}) % {_P})"
+        return f"({h} % {mod})" if div == 1 else f"(({h} {self.div} {div}) % {mod})"
+
+
+def _quoted(words: tuple[str, ...]) -> list[str]:
+    return ["'" + w.replace("'", "''") + "'" for w in words]
+
+
+_MY = _Dialect("DIV", lambda i, words: f"ELT(1 + {i}, {', '.join(_quoted(words))})")
+_PG = _Dialect("/", lambda i, words: f"(ARRAY[{', '.join(_quoted(words))}])[1 + {i}]")
+
+
+def _rows_select(d: _Dialect, my: bool) -> str:
+    """The SELECT list of one server's row formulas (without FROM)."""
+    concat = (lambda *xs: f"CONCAT({', '.join(xs)})") if my else (lambda *xs: " || ".join(xs))
+    created_s, created_us = d.part(3, _CREATED), d.part(4, 1_000_000)
+    updated_s = f"{created_s} + {d.part(5, 30 * 86400)}"  # up to 30 days after created_at
+    updated_us = d.part(6, 1_000_000)
+    updated_bucket = d.part(4, 20, 10**6)  # 0: NULL (5%)
+    note_bucket = d.part(8, 100, 1009)  # < 15: NULL, 15: empty
+    payload_bucket = d.part(8, 10, 100_900)  # 0: NULL (10%)
+    words = [d.pick(d.part(6, 16, 10**6), _WORDS), d.pick(d.part(8, 16, 1_009_000), _WORDS),
+             d.pick(d.part(9, 16), _WORDS)]  # fmt: skip
+    tags = [d.pick(d.part(7, 8, 3_600_000), _TAGS), d.pick(d.part(9, 8, 16), _TAGS),
+            d.pick(d.part(9, 8, 128), _TAGS)]  # fmt: skip
+    tag_lists = ["'[]'"] + [
+        concat("'[\"'", *[x for t in tags[:m] for x in (t, "'\",\"'")][:-1], "'\"]'") for m in (1, 2, 3)
+    ]
+    if my:
+        sku = f"LPAD({d.part(7, 100_000)}, 5, '0')"
+        qty = f"1 + {d.part(7, 9, 100_000)}"
+    else:
+        sku = f"lpad({d.part(7, 100_000)}::text, 5, '0')"
+        qty = f"(1 + {d.part(7, 9, 100_000)})::text"
+    ntags = d.part(7, 4, 900_000)
+    tag_case = "CASE " + " ".join(f"WHEN {ntags} = {m} THEN {t}" for m, t in enumerate(tag_lists[:3]))
+    document = concat(
+        '\'{"sku":"SKU-\'',
+        sku,
+        '\'","qty":\'',
+        qty,
+        "',\"tags\":'",
+        f"{tag_case} ELSE {tag_lists[3]} END",
+        "'}'",
+    )
+    weight = f"CAST({d.part(2, 1_000_003)} AS DOUBLE) / CAST(1 + {d.part(8, 1009)} AS DOUBLE)"
+    if my:
+        epoch = "TIMESTAMP'2024-01-01 00:00:00'"
+        note_words = f"CONCAT_WS(' ', {', '.join(words)})"
+        cols = [
+            "s",
+            f"1 + {d.part(0, 200_000)}",
+            d.pick(d.part(0, 4, 200_000), _STATUSES),
+            f"{d.part(0, 10, 800_000)} = 0",
+            f"{d.part(1, 10**7)} / 100",
+            weight,
+            f"{epoch} + INTERVAL {created_s} SECOND + INTERVAL {created_us} MICROSECOND",
+            f"IF({updated_bucket} = 0, NULL, {epoch} + INTERVAL ({updated_s}) SECOND "
+            f"+ INTERVAL {updated_us} MICROSECOND)",
+            f"CASE WHEN {note_bucket} < 15 THEN NULL WHEN {note_bucket} = 15 THEN '' ELSE {note_words} END",
+            f"IF({payload_bucket} = 0, NULL, {document})",
+            "INSERT(INSERT(INSERT(INSERT(MD5(s), 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-')",
+        ]
+    else:
+        note_words = f"concat_ws(' ', {', '.join(words)})"
+        cols = [
+            "s",
+            f"1 + {d.part(0, 200_000)}",
+            d.pick(d.part(0, 4, 200_000), _STATUSES),
+            f"{d.part(0, 10, 800_000)} = 0",
+            f"{d.part(1, 10**7)} / 100.0",
+            weight.replace("AS DOUBLE", "AS DOUBLE PRECISION"),
+            f"TIMESTAMP '2024-01-01 00:00:00' + {created_s} * INTERVAL '1 second' "
+            f"+ {created_us} * INTERVAL '1 microsecond'",
+            f"CASE WHEN {updated_bucket} = 0 THEN NULL ELSE TIMESTAMPTZ '2024-01-01 00:00:00+00' "
+            f"+ ({updated_s}) * INTERVAL '1 second' + {updated_us} * INTERVAL '1 microsecond' END",
+            f"CASE WHEN {note_bucket} < 15 THEN NULL WHEN {note_bucket} = 15 THEN '' ELSE {note_words} END",
+            f"CASE WHEN {payload_bucket} = 0 THEN NULL ELSE ({document})::jsonb END",
+            "md5(s::text)::uuid",
+        ]
+    # Braces of the JSON literals escaped for str.format, which fills {db}, {lo} and {hi}.
+    return "SELECT " + ", ".join(cols).replace("{", "{{").replace("}", "}}")
+
+
 MYSQL_TABLE = (
     "CREATE TABLE {db}.orders (id BIGINT PRIMARY KEY, customer_id INT NOT NULL, "
-    "status ENUM('new','paid','shipped','done','cancelled') NOT NULL, is_paid TINYINT(1) NOT NULL, "
-    "amount DECIMAL(12,2) NOT NULL, weight DOUBLE, created_at DATETIME(6) NOT NULL, "
-    "updated_at TIMESTAMP(6) NULL, note VARCHAR(255), attrs JSON, uuid CHAR(36) NOT NULL)"
+    f"status ENUM({', '.join(_quoted(_STATUSES))}) NOT NULL, is_priority TINYINT(1) NOT NULL, "
+    "amount DECIMAL(12,2) NOT NULL, weight DOUBLE NOT NULL, created_at DATETIME(6) NOT NULL, "
+    "updated_at TIMESTAMP(6) NULL, note VARCHAR(255), payload JSON, tracking_code CHAR(36) NOT NULL) "
+    "CHARACTER SET utf8mb4"
 )
+# `WHERE s IN (...)` may be appended (benchmarks/incremental.py remakes single rows that way).
 MYSQL_ROWS = (
-    "INSERT INTO {db}.orders SELECT s, s % 50000, "
-    "ELT(1 + s % 5, 'new', 'paid', 'shipped', 'done', 'cancelled'), s % 3 = 0, "
-    "(s % 1000000) / 100, CAST(s % 100003 AS DOUBLE) / 7, "
-    "TIMESTAMP('2026-01-01') + INTERVAL s SECOND + INTERVAL (s % 1000000) MICROSECOND, "
-    "IF(s % 4 = 0, NULL, TIMESTAMP('2026-02-01') + INTERVAL s SECOND + INTERVAL (s % 999) MICROSECOND), "
-    "IF(s % 7 = 0, NULL, CONCAT('Customer ', s % 50000, ' ', MD5(s % 50000))), "
-    'IF(s % 11 = 0, NULL, CONCAT(\'{{"sku": "SKU-\', s % 5000, \'", "qty": \', 1 + s % 9, '
-    "', \"gift\": ', IF(s % 5 = 0, 'true', 'false'), ', \"price\": ', (s % 10000) / 4, "
-    "', \"tags\": [\"', ELT(1 + s % 3, 'a', 'b', 'c'), '\", \"x\"]}}')), "
-    "LOWER(CONCAT_WS('-', SUBSTR(MD5(s), 1, 8), SUBSTR(MD5(s), 9, 4), SUBSTR(MD5(s), 13, 4), "
-    "SUBSTR(MD5(s), 17, 4), SUBSTR(MD5(s), 21, 12))) "
-    "FROM (SELECT seq AS s FROM seq_{lo}_to_{hi}) g"
+    "INSERT INTO {db}.orders " + _rows_select(_MY, True) + " FROM (SELECT seq AS s FROM seq_{lo}_to_{hi}) g"
 )
 PG_TABLE = (
-    "CREATE UNLOGGED TABLE orders (id BIGINT PRIMARY KEY, customer_id INTEGER NOT NULL, "
-    "status TEXT NOT NULL, is_paid BOOLEAN NOT NULL, amount NUMERIC(12,2) NOT NULL, "
-    "weight DOUBLE PRECISION, created_at TIMESTAMP(6) NOT NULL, updated_at TIMESTAMPTZ(6), "
-    "note VARCHAR(255), attrs JSONB, uuid UUID NOT NULL)"
+    "CREATE UNLOGGED TABLE orders (id BIGINT NOT NULL, customer_id INTEGER NOT NULL, "
+    "status TEXT NOT NULL, is_priority BOOLEAN NOT NULL, amount NUMERIC(12,2) NOT NULL, "
+    "weight DOUBLE PRECISION NOT NULL, created_at TIMESTAMP(6) NOT NULL, updated_at TIMESTAMPTZ(6), "
+    "note VARCHAR(255), payload JSONB, tracking_code UUID NOT NULL)"
 )
-PG_ROWS = (
-    "INSERT INTO orders SELECT s, s % 50000, "
-    "(ARRAY['new','paid','shipped','done','cancelled'])[1 + s % 5], s % 3 = 0, "
-    "(s % 1000000) / 100.0, (s % 100003)::float8 / 7, "
-    "TIMESTAMP '2026-01-01' + s * INTERVAL '1 second' + (s % 1000000) * INTERVAL '1 microsecond', "
-    "CASE WHEN s % 4 = 0 THEN NULL ELSE TIMESTAMPTZ '2026-02-01 00:00:00+00' + s * INTERVAL '1 second' "
-    "+ (s % 999) * INTERVAL '1 microsecond' END, "
-    "CASE WHEN s % 7 = 0 THEN NULL ELSE 'Customer ' || s % 50000 || ' ' || md5((s % 50000)::text) END, "
-    'CASE WHEN s % 11 = 0 THEN NULL ELSE (\'{{"sku": "SKU-\' || s % 5000 || \'", "qty": \' || '
-    "1 + s % 9 || ', \"gift\": ' || (s % 5 = 0)::text || ', \"price\": ' || (s % 10000) / 4.0 || "
-    "', \"tags\": [\"' || (ARRAY['a','b','c'])[1 + s % 3] || '\", \"x\"]}}')::jsonb END, "
-    "md5(s::text)::uuid "
-    "FROM generate_series({lo}::bigint, {hi}) s"
-)
+PG_ROWS = "INSERT INTO orders " + _rows_select(_PG, False) + " FROM generate_series({lo}::bigint, {hi}) s"
 # How each planted change alters a column on the PostgreSQL side (never to an equal value).
 PG_CHANGES = {
-    "customer_id": "customer_id + 1",
-    "status": "CASE WHEN status = 'new' THEN 'paid' ELSE 'new' END",
-    "is_paid": "NOT is_paid",
     "amount": "amount + 0.01",
-    "weight": "COALESCE(weight, 0) + 0.5",
-    "created_at": "created_at + INTERVAL '1 hour'",
-    "updated_at": "COALESCE(updated_at, TIMESTAMPTZ '2026-01-01 00:00:00+00') + INTERVAL '1 microsecond'",
-    "note": "COALESCE(note, '') || ' '",
-    "attrs": "COALESCE(attrs, '{}') || '{\"qty\": 99}'",
-    "uuid": "md5('changed' || id)::uuid",
+    "status": "CASE WHEN status = 'paid' THEN 'shipped' ELSE 'paid' END",
+    "note": "CASE WHEN note IS NULL OR note = '' THEN 'révisé' ELSE note || ' (révisé)' END",
+    "updated_at": "COALESCE(updated_at + INTERVAL '1 microsecond', TIMESTAMPTZ '2025-06-30 12:00:00+00')",
 }
 BATCH = 1_000_000  # rows per INSERT, so no single statement holds a 10M-row transaction
+# Changes whenever the table or its differences would: --reuse rebuilds tables of another layout.
+LAYOUT = hashlib.sha256(
+    repr((MYSQL_TABLE, MYSQL_ROWS, PG_TABLE, PG_ROWS, PG_CHANGES, PLANTED_ROWS, CHANGED_EVERY)).encode()
+).hexdigest()[:16]
 
 
 def _mysql_admin():  # type: ignore[no-untyped-def]
@@ -164,6 +288,7 @@ def _mysql_admin():  # type: ignore[no-untyped-def]
         port=my.port or 3306,
         user=my.user or "root",
         password=my.password or "",
+        charset="utf8mb4",  # the note and payload literals are not ASCII
         autocommit=True,
     )
 
@@ -190,51 +315,175 @@ def urls() -> tuple[str, str]:
 
 
 def _built_rows() -> int | None:
-    """The N of the tables already built (recorded in a marker table), or None."""
+    """The N of the tables already built by this layout (a marker table on each side), or None."""
     try:
-        con = _pg(DB)
-    except Exception:
+        with _pg(DB) as con:
+            pg = con.execute("SELECT n, layout FROM dbdiff_bench_built").fetchone()
+        mcon = _mysql_admin()
+        with mcon.cursor() as cur:
+            cur.execute(f"SELECT n, layout FROM {DB}.dbdiff_bench_built")
+            my = cur.fetchone()
+        mcon.close()
+    except Exception:  # no database, no marker, or the marker of an older layout (no `layout`)
         return None
-    with con:
-        try:
-            row = con.execute("SELECT n FROM dbdiff_bench_built").fetchone()
-        except Exception:
-            return None
-    return int(row[0]) if row else None
+    if not pg or not my or tuple(pg) != tuple(my) or pg[1] != LAYOUT:
+        return None
+    return int(pg[0])
 
 
-def build(n: int, *, reuse: bool = False) -> tuple[str, str]:
-    """The N-row orders table in both servers (rebuilt unless `reuse` and already built for N)."""
-    if reuse and _built_rows() == n:
-        return urls()
+def _progress(side: str, done: int, n: int, started: float) -> None:
+    took = time.perf_counter() - started
+    eta = took / done * (n - done) if done else 0.0
+    print(f"  {side}: {done:,}/{n:,} rows, {took:.0f} s, {eta:.0f} s to go", flush=True)
+
+
+def _build_mysql(n: int) -> None:
     mcon = _mysql_admin()
+    started = time.perf_counter()
     with mcon.cursor() as cur:
-        cur.execute(f"CREATE DATABASE IF NOT EXISTS {DB}")
+        cur.execute(f"CREATE DATABASE IF NOT EXISTS {DB} CHARACTER SET utf8mb4")
         cur.execute(f"USE {DB}")  # the sequence engine's seq_1_to_N tables need a current database
         cur.execute("SET time_zone = '+00:00'")  # TIMESTAMP values are written as UTC
+        cur.execute(f"DROP TABLE IF EXISTS {DB}.dbdiff_bench_built")
         cur.execute(f"DROP TABLE IF EXISTS {DB}.orders")
         cur.execute(MYSQL_TABLE.format(db=DB))
         for lo in range(1, n + 1, BATCH):
-            cur.execute(MYSQL_ROWS.format(db=DB, lo=lo, hi=min(lo + BATCH - 1, n)))
+            hi = min(lo + BATCH - 1, n)
+            cur.execute(MYSQL_ROWS.format(db=DB, lo=lo, hi=hi))
+            _progress("mariadb", hi, n, started)
+        cur.execute(f"ANALYZE TABLE {DB}.orders")
+        cur.fetchall()
     mcon.close()
+
+
+def _build_pg(n: int) -> None:
     with _pg() as admin:
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB,)).fetchone():
             admin.execute(f"CREATE DATABASE {DB}")
     p = planted(n)
+    started = time.perf_counter()
     with _pg(DB) as con:
+        con.execute("SET TimeZone = 'UTC'")  # the literals carry +00 anyway
         con.execute("DROP TABLE IF EXISTS dbdiff_bench_built")
         con.execute("DROP TABLE IF EXISTS orders")
         con.execute(PG_TABLE)
         for lo in range(1, n + 1, BATCH):
-            con.execute(PG_ROWS.format(lo=lo, hi=min(lo + BATCH - 1, n)))
+            hi = min(lo + BATCH - 1, n)
+            con.execute(PG_ROWS.format(lo=lo, hi=hi))
+            _progress("postgresql", hi, n, started)
+        con.execute("ALTER TABLE orders ADD PRIMARY KEY (id)")  # one sorted index build, after the rows
         con.execute("DELETE FROM orders WHERE id = ANY(%s)", (p["only_left"],))
         for column, ids in _changed(n).items():
             con.execute(f"UPDATE orders SET {column} = {PG_CHANGES[column]} WHERE id = ANY(%s)", (ids,))
         extra = p["only_right"]
         con.execute(PG_ROWS.format(lo=extra[0], hi=extra[-1]))  # type: ignore[index]
-        con.execute("ANALYZE orders")
-        con.execute(f"CREATE TABLE dbdiff_bench_built AS SELECT {int(n)}::bigint AS n")
+        # Hint bits and the visibility map set now, so no measured reader pays for them.
+        con.execute("VACUUM (FREEZE, ANALYZE) orders")
+
+
+def build(n: int, *, reuse: bool = False) -> tuple[str, str]:
+    """The N-row orders table in both servers (rebuilt unless `reuse` and built for N by this layout)."""
+    if reuse and _built_rows() == n:
+        print(f"reusing the {n:,}-row tables of {DB} (layout {LAYOUT})", flush=True)
+        return urls()
+    failures: list[BaseException] = []
+
+    def run(step: Callable[[int], None]) -> None:
+        try:
+            step(n)
+        except BaseException as e:
+            failures.append(e)
+
+    # Both servers at once: each INSERT ... SELECT is one server's CPU, and there are two cores.
+    threads = [threading.Thread(target=run, args=(step,)) for step in (_build_mysql, _build_pg)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise failures[0]
+    verify_sample(n)
+    mcon = _mysql_admin()
+    with mcon.cursor() as cur:
+        cur.execute(f"CREATE TABLE {DB}.dbdiff_bench_built AS SELECT {int(n)} AS n, '{LAYOUT}' AS layout")
+    mcon.close()
+    with _pg(DB) as con:
+        con.execute(f"CREATE TABLE dbdiff_bench_built AS SELECT {int(n)}::bigint AS n, '{LAYOUT}' AS layout")
     return urls()
+
+
+def _canonical(column: str, value: object) -> object:
+    """One value as both sides must agree on it exactly."""
+    if value is None:
+        return None
+    if column == "is_priority":
+        return bool(value)
+    if column == "weight":
+        return float(value).hex()  # type: ignore[arg-type]  # bit for bit
+    if column == "payload":
+        return json.loads(value)  # type: ignore[arg-type]  # jsonb re-renders spacing and key order
+    if column == "amount":
+        return decimal.Decimal(value).quantize(decimal.Decimal("0.01"))  # type: ignore[arg-type]
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:  # timestamptz: compare the instant
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.isoformat()
+    return str(value) if column == "tracking_code" else value
+
+
+def verify_sample(n: int, rows: int = 20_000) -> None:
+    """Both servers generated the same rows: `rows` ids spread over the table (none with a planted
+    difference) read back with connectorx and compared value by value; prints the mix of values."""
+    import connectorx as cx
+
+    untouched = set(_missing(n)) | {i for ids in _changed(n).values() for i in ids}
+    step = max(n // rows, 1)
+    ids = [i for i in range(1, n + 1, step) if i not in untouched]
+    listed = ", ".join(map(str, ids))
+    left, right = urls()
+    select = ", ".join("payload::text AS payload" if c == "payload" else c for c in COLUMNS)
+    sides = []
+    for url, query, pre in (
+        (left, f"SELECT * FROM orders WHERE id IN ({listed}) ORDER BY id", ["SET time_zone = '+00:00'"]),
+        (right, f"SELECT {select} FROM orders WHERE id IN ({listed}) ORDER BY id", ["SET TimeZone = 'UTC'"]),
+    ):
+        table = cx.read_sql(
+            parse_url(url).connection_url(), query, return_type="arrow", pre_execution_query=pre
+        )
+        sides.append(
+            [
+                tuple(_canonical(c, v) for c, v in zip(COLUMNS, row.values(), strict=True))
+                for row in table.to_pylist()
+            ]
+        )
+    mine, theirs = sides
+    if len(mine) != len(ids) or mine != theirs:
+        bad = [(a, b) for a, b in zip(mine, theirs, strict=False) if a != b][:3]
+        raise AssertionError(f"the servers built different rows: {len(mine)} vs {len(theirs)} read, {bad}")
+    share = lambda test: f"{100 * sum(1 for r in mine if test(r)) / len(mine):.1f}%"  # noqa: E731
+    print(
+        f"  sample of {len(mine):,} rows identical on both sides; priority {share(lambda r: r[3])}, "
+        f"updated_at NULL {share(lambda r: r[7] is None)}, note NULL {share(lambda r: r[8] is None)}, "
+        f"note empty {share(lambda r: r[8] == '')}, payload NULL {share(lambda r: r[9] is None)}, "
+        f"statuses {len({r[2] for r in mine})}, distinct weights {len({r[5] for r in mine}):,}",
+        flush=True,
+    )
+
+
+def table_sizes() -> str:
+    """The orders table's size on disk on each side (files, indexes included)."""
+    mcon = _mysql_admin()
+    with mcon.cursor() as cur:
+        cur.execute(
+            "SELECT ALLOCATED_SIZE FROM information_schema.INNODB_SYS_TABLESPACES WHERE NAME = %s",
+            (f"{DB}/orders",),
+        )
+        row = cur.fetchone()
+    mcon.close()
+    with _pg(DB) as con:
+        pg = con.execute("SELECT pg_total_relation_size('orders')").fetchone()[0]
+    my = f"{row[0] / 2**30:.2f} GiB" if row else "unknown"
+    return f"on disk: MariaDB {my}, PostgreSQL {pg / 2**30:.2f} GiB"
 
 
 def measure(argv: list[str], pythonpath: str) -> tuple[float, float, subprocess.CompletedProcess]:
@@ -249,20 +498,43 @@ def measure(argv: list[str], pythonpath: str) -> tuple[float, float, subprocess.
         "           for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))\n"
         "sys.stderr.write(f'\\n@@ {time.perf_counter() - t:.3f} {peak / 1024:.1f}\\n'); sys.exit(code)"
     )
+    return _timed([sys.executable, "-c", wrapper, *argv], pythonpath)
+
+
+def _timed(command: list[str], pythonpath: str) -> tuple[float, float, subprocess.CompletedProcess]:
     proc = subprocess.run(
-        [sys.executable, "-c", wrapper, *argv],
+        command,
         capture_output=True,
         text=True,
         env={**os.environ, "DBDIFF_NO_PROGRESS": "1", "PYTHONPATH": pythonpath},
     )
     marker = [line for line in proc.stderr.splitlines() if line.startswith("@@ ")]
     if not marker:
-        raise RuntimeError(f"{argv} failed: {proc.stderr[-2000:]}")
+        raise RuntimeError(f"{command[3:]} failed: {proc.stderr[-2000:]}")
     seconds, rss = marker[-1].split()[1:]
     return float(seconds), float(rss), proc
 
 
-READER = """
+# The floor: every column as connectorx reads it natively (jsonb, which it cannot, as text), both
+# tables one after the other, each in key ranges of `slice` rows read one after the other.
+PLAIN_READER = f"""
+import sys, connectorx as cx
+left, right, n, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+columns = {list(COLUMNS)!r}
+rows = 0
+for url, select, pre in (
+    (left, ", ".join(columns), ["SET time_zone = '+00:00'"]),
+    (right, ", ".join("payload::text AS payload" if c == "payload" else c for c in columns), None),
+):
+    bounds = [(1, n + 1000)] if size <= 0 else [(lo, lo + size - 1) for lo in range(1, n + 1000, size)]
+    for lo, hi in bounds:
+        where = "" if size <= 0 else f" WHERE id BETWEEN {{lo}} AND {{hi}}"
+        rows += cx.read_sql(url, f"SELECT {{select}} FROM orders{{where}}", return_type="arrow",
+                            pre_execution_query=pre).num_rows
+print(rows)
+"""
+# The old floor: dbdiff's own SELECT lists (its casts included), whole tables.
+DBDIFF_READER = """
 import sys, connectorx as cx
 from dbdiff.sources.base import open_source
 from dbdiff.sources.mysql import SESSION_SETUP as MY
@@ -276,28 +548,49 @@ for src, pre in ((left, MY), (right, PG)):
                         pre_execution_query=list(pre)).num_rows
 print(rows)
 """
+READERS = {"plain": PLAIN_READER, "dbdiff": DBDIFF_READER}
+WHOLE_UP_TO = 10_000_000  # rows per side the floor reads in one query; above, 10M-row key ranges
 
 
-def check(result_path: Path, n: int, exclude: list[str]) -> dict[str, object]:
+def read_floor(kind: str, n: int, left: str, right: str) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Seconds and peak RSS of one connectorx reader in a fresh process."""
+    wrapper = (
+        "import resource, sys, time; t = time.perf_counter()\n"
+        f"exec(compile({READERS[kind]!r}, 'reader', 'exec'))\n"
+        "sys.stderr.write(f'\\n@@ {time.perf_counter() - t:.3f} '"
+        " f'{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}\\n')"
+    )
+    size = 0 if n <= WHOLE_UP_TO else WHOLE_UP_TO
+    return _timed([sys.executable, "-c", wrapper, left, right, str(n), str(size)], str(ROOT))
+
+
+def compared_columns(columns: list[str], exclude: list[str]) -> list[str]:
+    """The non-key columns a run compares (as --columns and --exclude choose them)."""
+    chosen = [c for c in COLUMNS[1:] if not columns or c in columns]
+    return [c for c in chosen if c not in exclude]
+
+
+def check(report: dict, n: int, compared: list[str]) -> dict[str, object]:
     """The run's summary, after checking that it reports exactly the planted differences."""
-    report = json.loads(result_path.read_text())
     table = report["tables"][0]
     p = planted(n)
-    changed_columns = {c: v for c, v in p["columns"].items() if v and c not in exclude}  # type: ignore[attr-defined]
-    changed = sorted(i for c, ids in _changed(n).items() if c not in exclude for i in ids)
+    by_column = _changed(n)
+    changed_columns = {c: len(ids) for c, ids in by_column.items() if ids and c in compared}
+    changed = sorted(i for c, ids in by_column.items() if c in compared for i in ids)
     limit = report["options"]["sample_limit"]
+    only_left, only_right = p["only_left"], p["only_right"]
     expected = {
         "summary": {
             "rows_left": n,
-            "rows_right": n - len(p["only_left"]) + len(p["only_right"]),  # type: ignore[arg-type]
-            "only_left": len(p["only_left"]),  # type: ignore[arg-type]
-            "only_right": len(p["only_right"]),  # type: ignore[arg-type]
+            "rows_right": n - len(only_left) + len(only_right),  # type: ignore[arg-type]
+            "only_left": len(only_left),  # type: ignore[arg-type]
+            "only_right": len(only_right),  # type: ignore[arg-type]
             "changed": len(changed),
-            "matched": n - len(p["only_left"]),  # type: ignore[arg-type]  (changed rows included)
+            "matched": n - len(only_left),  # type: ignore[arg-type]  (changed rows included)
         },
         "columns": changed_columns,
-        "only_left": p["only_left"][:limit],  # type: ignore[index]
-        "only_right": p["only_right"][:limit],  # type: ignore[index]
+        "only_left": only_left[:limit],  # type: ignore[index]
+        "only_right": only_right[:limit],  # type: ignore[index]
         "changed": changed[:limit],
     }
     summary = table["summary"]
@@ -314,6 +607,35 @@ def check(result_path: Path, n: int, exclude: list[str]) -> dict[str, object]:
     return summary  # type: ignore[no-any-return]
 
 
+def phases(report: dict) -> list[str]:
+    """The report's seconds per phase (`timings`, run-wide and the table's), if it has them."""
+    shown = []
+    stats = (report.get("tables") or [{}])[0].get("stats") or {}
+    for label, timings in (("run", report.get("timings")), ("table", stats.get("timings"))):
+        if isinstance(timings, dict) and timings:
+            parts = [f"{k} {v:.2f}" if isinstance(v, int | float) else f"{k} {v}" for k, v in timings.items()]
+            shown.append(f"{label}: {', '.join(parts)}")
+    return shown
+
+
+def _run_dbdiff(
+    left: str, right: str, n: int, run: str, code: str, args: argparse.Namespace
+) -> tuple[float, float, dict[str, object], list[str]]:
+    chunk, workers = (int(x) for x in run.split("x"))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "r.json"
+        argv = ["dbdiff.cli", "diff", left, right, "--table", "orders"]
+        argv += ["--chunk-size", str(chunk), "--workers", str(workers)]
+        argv += [a for c in args.columns for a in ("--columns", c)]
+        argv += [a for c in args.exclude for a in ("--exclude", c)]
+        seconds, rss, proc = measure([*argv, "--json", str(out), "--quiet"], code)
+        if not out.exists():
+            raise RuntimeError(f"dbdiff wrote no report (exit {proc.returncode}): {proc.stderr[-2000:]}")
+        report = json.loads(out.read_text())
+    summary = check(report, n, compared_columns(args.columns, args.exclude))
+    return seconds, rss, summary, phases(report)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -322,7 +644,7 @@ def main() -> None:
     parser.add_argument(
         "--runs",
         nargs="+",
-        default=["100000x4", "25000x2"],
+        default=["100000x4"],
         help="CHUNKxWORKERS settings to run at every size (100000x4 is dbdiff's default)",
     )
     parser.add_argument(
@@ -332,52 +654,73 @@ def main() -> None:
         metavar="LABEL=DIR",
         help="run each setting with the dbdiff of each of these checkouts (before=DIR after=DIR)",
     )
+    parser.add_argument("--columns", nargs="*", default=[], help="compare only these columns")
     parser.add_argument("--exclude", nargs="*", default=[], help="columns to leave out of the diff")
-    parser.add_argument("--no-reader", action="store_true", help="skip the connectorx-alone run")
+    parser.add_argument(
+        "--readers",
+        nargs="+",
+        choices=sorted(READERS),
+        default=["plain"],
+        help="connectorx readers to time: plain (the floor: a plain SELECT of every column), "
+        "dbdiff (dbdiff's own SELECT lists); the first is the floor the ratios divide by",
+    )
+    parser.add_argument("--no-reader", action="store_true", help="skip the connectorx runs (no floor)")
     parser.add_argument("--out", type=Path, help="append a Markdown table of the results here")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
     parser.add_argument("--reuse", action="store_true", help="reuse tables a --keep run built for the same N")
     args = parser.parse_args()
     codes = [tuple(c.split("=", 1)) for c in args.code]
+    chosen = [f"--columns {' '.join(args.columns)}"] if args.columns else []
+    chosen += [f"--exclude {' '.join(args.exclude)}"] if args.exclude else []
 
     lines = [
         f"### {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}"
-        + (f", --exclude {' '.join(args.exclude)}" if args.exclude else ""),
+        f"{os.cpu_count()} cores, Python {platform.python_version()}" + "".join(f", {c}" for c in chosen),
         "",
-        "| rows | run | chunk x workers | seconds | peak RSS MiB | summary |",
-        "|---:|---|---|---:|---:|---|",
+        "| rows | run | chunk x workers | seconds | x floor | peak RSS MiB | summary | phases (s) |",
+        "|---:|---|---|---:|---:|---:|---|---|",
     ]
+    wrong: list[str] = []
     try:
         for n in args.rows:
             t = time.perf_counter()
             left, right = build(n, reuse=args.reuse)
-            print(f"tables of {n:,} rows per side ready in {time.perf_counter() - t:.1f} s", flush=True)
-            if not args.no_reader:
-                seconds, rss, proc = _reader(left, right)
+            print(f"tables of {n:,} rows per side ready in {time.perf_counter() - t:.1f} s; {table_sizes()}")
+            floor = None
+            for kind in [] if args.no_reader else args.readers:
+                load = os.getloadavg()[0]
+                seconds, rss, proc = read_floor(kind, n, left, right)
+                floor = floor or seconds
+                what = "plain SELECT, jsonb as text" if kind == "plain" else "dbdiff's SELECT lists"
+                ranges = " in 10M-row key ranges" if kind == "plain" and n > WHOLE_UP_TO else ""
                 lines.append(
-                    f"| {n:,} | connectorx alone (both tables, whole) | - | {seconds:.1f} | {rss:.0f} | "
-                    f"{proc.stdout.strip()} rows read |"
+                    f"| {n:,} | connectorx reads both tables{ranges}, one after the other ({what}), "
+                    f"load {load:.1f} | - | "
+                    f"{seconds:.1f} | {seconds / floor:.2f} | {rss:.0f} | {proc.stdout.strip()} rows read | |"
                 )
                 print(lines[-1], flush=True)
             summaries = []
             for run in args.runs:
-                chunk, workers = (int(x) for x in run.split("x"))
                 for label, code in codes:
-                    with tempfile.TemporaryDirectory() as tmp:
-                        out = Path(tmp) / "r.json"
-                        argv = ["dbdiff.cli", "diff", left, right, "--table", "orders"]
-                        argv += ["--chunk-size", str(chunk), "--workers", str(workers)]
-                        argv += [a for c in args.exclude for a in ("--exclude", c)]
-                        seconds, rss, proc = measure([*argv, "--json", str(out), "--quiet"], code)
-                        summary = check(out, n, args.exclude)
+                    load = os.getloadavg()[0]
+                    try:
+                        seconds, rss, summary, shown = _run_dbdiff(left, right, n, run, code, args)
+                    except AssertionError as e:
+                        wrong.append(str(e))
+                        lines.append(f"| {n:,} | dbdiff diff ({label}) | {run} | | | | **{e}** | |")
+                        print(lines[-1], flush=True)
+                        continue
                     summaries.append(summary)
                     short = ", ".join(f"{k}={v}" for k, v in summary.items() if v and k != "rows_right")
+                    ratio = f"{seconds / floor:.2f}" if floor else "-"
+                    chunk, workers = (int(x) for x in run.split("x"))
                     lines.append(
-                        f"| {n:,} | dbdiff diff ({label}) | {chunk:,} x {workers} | {seconds:.1f} | "
-                        f"{rss:.0f} | {short} |"
+                        f"| {n:,} | dbdiff diff ({label}), load {load:.1f} | {chunk:,} x {workers} | "
+                        f"{seconds:.1f} | {ratio} | {rss:.0f} | {short} | {'; '.join(shown)} |"
                     )
                     print(lines[-1], flush=True)
+                    for phase_line in shown or ["(no timings in the report)"]:
+                        print(f"    {phase_line}", flush=True)
             if any(s != summaries[0] for s in summaries):
                 raise AssertionError(f"summaries differ between runs at {n} rows: {summaries}")
     finally:
@@ -386,21 +729,8 @@ def main() -> None:
                 f.write("\n".join(lines) + "\n\n")
         if not args.keep:
             _drop()
-
-
-def _reader(left: str, right: str) -> tuple[float, float, subprocess.CompletedProcess]:
-    wrapper = (
-        "import resource, sys, time; t = time.perf_counter()\n"
-        f"exec(compile({READER!r}, 'reader', 'exec'))\n"
-        "sys.stderr.write(f'\\n@@ {time.perf_counter() - t:.3f} '"
-        " f'{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}\\n')"
-    )
-    proc = subprocess.run([sys.executable, "-c", wrapper, left, right], capture_output=True, text=True)
-    marker = [line for line in proc.stderr.splitlines() if line.startswith("@@ ")]
-    if not marker:
-        raise RuntimeError(f"connectorx reader failed: {proc.stderr[-2000:]}")
-    seconds, rss = marker[-1].split()[1:]
-    return float(seconds), float(rss), proc
+    if wrong:
+        raise SystemExit("dbdiff reported a wrong answer:\n" + "\n".join(wrong))
 
 
 def _drop() -> None:
