@@ -169,6 +169,8 @@ def _check_keys(prepared: pl.DataFrame, plan: DiffPlan, side: str) -> None:
     """A key value that normalizes to NULL (a MySQL zero date, say) could never be matched."""
     sfx = SUFFIX[side]
     for i, pair in enumerate(plan.key):
+        if prepared.get_column(f"k{i}").null_count() == 0:
+            continue  # the common case, without a pass over the chunk
         lost = prepared.filter(pl.col(f"k{i}").is_null() & pl.col(f"rk{i}{sfx}").is_not_null())
         if lost.height:
             column = pair.on(side)
@@ -264,10 +266,11 @@ def split_duplicates(frame: pl.DataFrame, plan: DiffPlan, side: str) -> tuple[pl
     keys = key_names(plan)
     sfx = SUFFIX[side]
     marker = pl.struct(keys).is_duplicated() if len(keys) > 1 else pl.col(keys[0]).is_duplicated()
-    flagged = frame.with_columns(marker.alias("__dup"))
-    unique = flagged.filter(~pl.col("__dup")).drop("__dup")
+    duplicated = frame.select(marker).to_series()
+    # The common case (no duplicate) keeps the chunk as it is: no copy of every column.
+    unique = frame.filter(~duplicated) if duplicated.any() else frame
     dups = (
-        flagged.filter(pl.col("__dup"))
+        frame.filter(duplicated)
         .group_by(keys, maintain_order=True)
         .agg(
             pl.len().alias("count"),
