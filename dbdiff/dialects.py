@@ -76,6 +76,14 @@ class Dialect(abc.ABC):
         `dbdiff explain` shows it for every column read through a cast.
         """
 
+    def text_expr(self, column: Column) -> str | None:
+        """The SELECT-list expression that reads `column` as text, for a column `select_expr` reads
+        natively although some values may not survive that read (a MySQL zero date makes
+        connectorx panic): a chunk whose native read fails is read again with it. None (the
+        default) when the native read never fails on a value, or the column is read as text anyway.
+        """
+        return None
+
     def order_expr(self, column: Column) -> str:
         """The expression key ranges and ordering compare on (the column itself by default)."""
         return self.quote(column.name)

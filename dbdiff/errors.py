@@ -147,6 +147,9 @@ class ExtractionError(RuntimeFailure):
 
     #: False when trying again cannot help (a value the reader cannot convert).
     retryable = True
+    #: True when the reader refused a value it reads natively (a MySQL zero date): the same rows
+    #: read as text would arrive.
+    unconvertible = False
 
 
 class Interrupted(DbdiffError):

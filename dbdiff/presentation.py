@@ -1,9 +1,9 @@
 """How differing rows are shown: both sides of a column pair in one dtype and one form.
 
-The sources deliver each side as its driver reads it (MySQL DATETIME as text, PostgreSQL
-timestamp as a datetime; BIGINT UNSIGNED as UInt64, numeric(20,0) as text). Compared values are
-shown in the rule's canonical form instead, so `pl.concat` of both sides works, the reports
-highlight only what differs, and JSON samples of the two sides read alike:
+The sources deliver each side as its driver reads it (MySQL DECIMAL as text, a DATETIME as a
+datetime, or as text in a chunk holding a zero date; BIGINT UNSIGNED as UInt64, numeric(20,0) as
+text). Compared values are shown in the rule's canonical form instead, so `pl.concat` of both
+sides works, the reports highlight only what differs, and JSON samples of the two sides read alike:
 
 - integers and bits: Int64, or Decimal(38, 0) when a side can exceed it (BIGINT UNSIGNED, or an
   integer against NUMERIC(20,0)); JSON numbers either way;

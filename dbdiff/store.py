@@ -54,6 +54,8 @@ class ResultStore:
         self._memory_limit = memory_limit
         self._lock = threading.Lock()
         self._tables: set[str] = set()
+        #: The Arrow schema each table was created with, as widened since (`_insert_list`).
+        self._schemas: dict[str, pa.Schema] = {}
         try:
             self._con: duckdb.DuckDBPyConnection | None = duckdb.connect(
                 str(self.path / "store.duckdb"), config=self._config(writer=True)
@@ -101,6 +103,7 @@ class ResultStore:
         self.path = Path(state["path"])
         self._memory_limit = state["memory_limit"]
         self._tables = set(state["tables"])
+        self._schemas = {}
         self._lock = threading.Lock()
         self._con = None
         self._sealed = True
@@ -153,10 +156,37 @@ class ResultStore:
                 if name not in self._tables:
                     cursor.execute(f'CREATE TABLE "{name}" AS SELECT * FROM dbdiff_incoming')
                     self._tables.add(name)
+                    self._schemas[name] = arrow.schema
                 else:
-                    cursor.execute(f'INSERT INTO "{name}" SELECT * FROM dbdiff_incoming')
+                    select = self._insert_list(cursor, name, arrow.schema)
+                    cursor.execute(f'INSERT INTO "{name}" SELECT {select} FROM dbdiff_incoming')
             finally:
                 cursor.close()
+
+    def _insert_list(self, cursor: duckdb.DuckDBPyConnection, name: str, incoming: pa.Schema) -> str:
+        """The SELECT list that appends `incoming` rows to table `name`, by position.
+
+        A source may deliver a column as text in one chunk and natively in another (a MySQL
+        DATETIME read as text where a chunk holds a zero date, which no timestamp can hold): such a
+        column is widened to text in the table, and the native values are appended as text, which
+        the normalizers read alike (see `Dialect.text_expr`)."""
+        stored = self._schemas.get(name)
+        if stored is None or len(stored) != len(incoming):
+            return "*"
+        exprs = []
+        for i, (have, new) in enumerate(zip(stored, incoming, strict=True)):
+            column = f'"{new.name.replace(chr(34), chr(34) * 2)}"'
+            texts = (_is_text(have.type), _is_text(new.type))
+            if texts[0] != texts[1] and not (pa.types.is_null(have.type) or pa.types.is_null(new.type)):
+                if not texts[0]:
+                    target = f'"{have.name.replace(chr(34), chr(34) * 2)}"'
+                    cursor.execute(f'ALTER TABLE "{name}" ALTER {target} SET DATA TYPE VARCHAR')
+                    stored = stored.set(i, pa.field(have.name, pa.large_string()))
+                    self._schemas[name] = stored
+                exprs.append(f"CAST({column} AS VARCHAR)")
+            else:
+                exprs.append(column)
+        return ", ".join(exprs)
 
     def create_as(self, name: str, sql: str) -> None:
         """Create (or replace) table `name` from a query over the store's tables."""
@@ -264,3 +294,9 @@ def _alive(pid: int) -> bool:
     except OSError:
         return True  # it exists, we may just not signal it
     return True
+
+
+def _is_text(dtype: pa.DataType) -> bool:
+    return bool(
+        pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or pa.types.is_string_view(dtype)
+    )

@@ -71,6 +71,7 @@ def classify(exc: BaseException, secrets: Sequence[str], query: str = "") -> Dbd
             quoted=q,
         )
         error.retryable = False
+        error.unconvertible = True
         return error
     if _CONNECT_PATTERNS.search(message):
         return ConnectionFailure(f"connection failed: {message[:400]}")

@@ -267,11 +267,12 @@ def chunk_query(
     key: Sequence[Column],
     key_range: KeyRange,
     where: str | None,
+    select: str | None = None,
 ) -> str:
-    """SELECT the columns of one key range."""
+    """SELECT the columns of one key range (`select`: the SELECT list, if not the dialect's)."""
     if not columns:
         raise ColumnError("no columns to read")
-    select = ", ".join(dialect.select_expr(c) for c in columns)
+    select = select or ", ".join(dialect.select_expr(c) for c in columns)
     predicates = [range_predicate(dialect, key, key_range)]
     if where:
         predicates.append(f"({where})")

@@ -84,9 +84,16 @@ _FAMILY = {
         "spatial",
     ),
 }
-# Read as text so nothing is lost or panics on the way into Arrow (zero dates, TIME beyond 24h,
-# DECIMAL beyond connectorx's 38,10): the normalizers parse the text exactly.
-_AS_TEXT = {"decimal", "date", "datetime", "timestamp", "time", "json", "uuid", "other"}
+# Read as text so nothing is lost or panics on the way into Arrow (TIME beyond 24h, MySQL 8's
+# JSON re-serialised with float numbers): the normalizers parse the text exactly. DECIMAL too:
+# connectorx reads DECIMAL(p,s) exactly only while s <= 10 and p - s <= 18, and even then a
+# native read costs as much as text (benchmarks/read_types.py), as the decimal normalizer's
+# canonical form is text either way.
+_AS_TEXT = {"decimal", "time", "json", "uuid", "other"}
+# Read natively (no server-side formatting, no client-side parsing), except a chunk holding a
+# zero or partial date ('0000-00-00', '2024-02-00'), on which connectorx panics: that chunk is
+# read again with `text_expr`, and the column as text for the rest of the run (server.py).
+_DATED = {"date", "datetime", "timestamp"}
 # MariaDB's JSON is LONGTEXT with a CHECK (json_valid(`col`)) constraint: that makes it JSON.
 _JSON_CHECK = re.compile(r"json_valid\(`((?:[^`]|``)+)`\)", re.IGNORECASE)
 
@@ -150,6 +157,12 @@ class MySQLDialect(Dialect):
         if column.family == "spatial":
             return f"ST_AsWKB({name}) AS {name}"  # exact doubles; CAST(.. AS CHAR) is refused
         return name
+
+    def text_expr(self, column: Column) -> str | None:
+        if column.family in _DATED:
+            name = self.quote(column.name)
+            return f"CAST({name} AS CHAR) AS {name}"
+        return None
 
 
 register_dialect(MySQLDialect())

@@ -62,7 +62,9 @@ _FAMILY = {
     "geography": "spatial",
 }
 # connectorx reads these natively and exactly; everything else is cast to text in the SELECT list
-# (numeric beyond 38,10, time 24:00 wrapping, interval/money/bit/inet/... panicking).
+# (time 24:00 wrapping, interval/money/bit/inet/... panicking). numeric too: connectorx reads
+# numeric(p,s) exactly only while s <= 10 and p - s <= 18, and even then more slowly than its
+# text (benchmarks/read_types.py), which the decimal normalizer's canonical form is anyway.
 _NATIVE = {
     "bool",
     "int2",

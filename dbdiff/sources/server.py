@@ -8,14 +8,16 @@ which driver errors mean the connection is gone; it keeps its own catalog querie
 from __future__ import annotations
 
 import abc
+import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, ClassVar
 
 import pyarrow as pa
 
 from dbdiff.catalog import Column
-from dbdiff.errors import ConnectionFailure, DbdiffError, URLError
+from dbdiff.errors import ConnectionFailure, DbdiffError, ExtractionError, URLError
 from dbdiff.names import did_you_mean
 from dbdiff.sources import _cx
 from dbdiff.sources.base import (
@@ -27,6 +29,8 @@ from dbdiff.sources.base import (
     null_keys_predicate,
 )
 from dbdiff.sources.urls import SourceURL
+
+log = logging.getLogger("dbdiff")
 
 
 class ServerSource(Source):
@@ -56,6 +60,8 @@ class ServerSource(Source):
         self._conn: Any = None
         self._lock = threading.Lock()
         self._version: str | None = None
+        #: Per table, the columns read as text since a native read of them failed (`_read_rows`).
+        self._as_text: dict[str, frozenset[str]] = {}
 
     # --- what a subclass provides ---
 
@@ -100,6 +106,46 @@ class ServerSource(Source):
         self.ping()
         return _cx.read_arrow(self.url.connection_url(), query, pre=self.session_setup, secrets=self.secrets)
 
+    def _select(self, columns: Sequence[Column], text: AbstractSet[str]) -> str:
+        """The SELECT list: each column through `select_expr`, those in `text` through `text_expr`."""
+        exprs = []
+        for column in columns:
+            fallback = self.sql.text_expr(column) if column.name in text else None
+            exprs.append(fallback or self.sql.select_expr(column))
+        return ", ".join(exprs)
+
+    def _read_rows(self, table: str, columns: Sequence[Column], query: Callable[[str], str]) -> pa.Table:
+        """`query(select list)` through connectorx, the columns read natively where the dialect can.
+
+        A read that fails on a value connectorx cannot convert (a MySQL zero date) is read again
+        with every column that has a text form (`Dialect.text_expr`) as text, so its values are
+        exactly those a text read gives. Those columns stay text for the rest of this source's
+        reads of `table` (logged once): the failing read is not paid again chunk after chunk.
+        """
+        text = self._as_text.get(table, frozenset())
+        try:
+            return self._read(query(self._select(columns, text)))
+        except ExtractionError as exc:
+            if not exc.unconvertible:
+                raise
+            error: ExtractionError = exc
+        more = text | {c.name for c in columns if self.sql.text_expr(c) is not None}
+        if more != text:
+            rows = self._read(query(self._select(columns, more)))
+            with self._lock:
+                known = self._as_text.get(table, frozenset())
+                self._as_text[table] = known | more
+            if not more <= known:
+                # No value in the line: a column may be masked.
+                log.info(
+                    "%s: connectorx cannot convert every value of %s (a zero date?); read as text "
+                    "from now on",
+                    table,
+                    ", ".join(sorted(more - known)),
+                )
+            return rows
+        raise error
+
     def ping(self) -> None:
         try:
             self._query("SELECT 1")
@@ -143,7 +189,11 @@ class ServerSource(Source):
         key_range: KeyRange,
         where: str | None = None,
     ) -> pa.Table:
-        return self._read(chunk_query(self.sql, table, columns, key, key_range, where))
+        return self._read_rows(
+            table,
+            columns,
+            lambda select: chunk_query(self.sql, table, columns, key, key_range, where, select),
+        )
 
     def read_null_keys(
         self, table: str, columns: Sequence[Column], key: Sequence[Column], where: str | None, limit: int
@@ -151,12 +201,14 @@ class ServerSource(Source):
         predicate = f"({null_keys_predicate(self.sql, key)})"
         ref = self.sql.table_ref(table)
         count = int(self._query(f"SELECT COUNT(*) FROM {ref}{self._where(where, predicate)}")[0][0])
-        select = ", ".join(self.sql.select_expr(c) for c in columns)
         # Ordered, so the samples are the same from run to run.
         order = ", ".join(str(i) for i in range(1, len(columns) + 1))
-        rows = self._read(
-            f"SELECT {select} FROM {ref}{self._where(where, predicate)} ORDER BY {order} LIMIT {int(limit)}"
-        )
+        filters = self._where(where, predicate)
+
+        def query(select: str) -> str:
+            return f"SELECT {select} FROM {ref}{filters} ORDER BY {order} LIMIT {int(limit)}"
+
+        rows = self._read_rows(table, columns, query)
         return count, rows
 
 

@@ -137,7 +137,9 @@ def test_both_sides_of_a_pair_come_in_one_dtype_and_one_form(mysql, pg, unique_n
     assert changed.schema["created_at_left"] == pl.Datetime("us")
     # The raw values as the sources delivered them are still there.
     raw = result.changed(raw=True)
-    assert raw.schema["created_at_left"] != raw.schema["created_at_right"]
+    assert raw.schema["flag_left"] != raw.schema["flag_right"]  # TINYINT(1) vs boolean
+    # MySQL DATETIME arrives as a datetime (no text cast), as PostgreSQL timestamp does.
+    assert raw.schema["created_at_left"] == raw.schema["created_at_right"] == pl.Datetime("us")
     assert result.only_left(raw=True).schema["id"] == pl.UInt64
     samples = {s["key"]["id"]: s["diffs"] for s in result.table().samples.changed}
     assert samples[1]["created_at"] == {"left": "2020-02-15T19:51:40", "right": "2020-02-15T20:51:40"}

@@ -33,3 +33,20 @@ def test_a_copy_reads_after_the_original_is_gone(tmp_path):
     assert copy.count("t") == 2
     copy.close()
     assert os.listdir(tmp_path) == []
+
+
+def test_a_column_delivered_as_text_in_one_chunk_and_natively_in_another_is_kept_as_text(tmp_path):
+    """A MySQL DATETIME chunk holding a zero date is read as text, its neighbours natively."""
+    import datetime as dt
+
+    import polars as pl
+
+    from dbdiff.store import ResultStore
+
+    store = ResultStore(tmp_path)
+    store.append("t__x", pl.DataFrame({"k": [1], "r": [dt.datetime(2024, 1, 8, 12, 0, 0, 500000)]}))
+    store.append("t__x", pl.DataFrame({"k": [2], "r": ["0000-00-00 00:00:00"]}))
+    store.append("t__x", pl.DataFrame({"k": [3], "r": [dt.datetime(2024, 1, 9)]}))
+    rows = store.read("t", "x", order_by=["k"]).rows()
+    assert rows == [(1, "2024-01-08 12:00:00.5"), (2, "0000-00-00 00:00:00"), (3, "2024-01-09 00:00:00")]
+    store.close()
