@@ -6,7 +6,8 @@ Frames here use positional internal names so user column names can never collide
 normalized value of compared column j, `u{j}_l`/`u{j}_r` "its rule cannot read this value",
 `__l`/`__r` presence flags, `d{j}` "column j differs".
 The result store keeps rows under these names too; user names appear only in `user_frame` and in
-samples. The same `evaluate` serves the chunk joins (polars) and the residual join (DuckDB).
+samples. Chunks are compared by `compare_sides` (polars), the residual join (DuckDB) by `evaluate`;
+both judge paired rows with the same `_judged`.
 
 A value no rule can read (invalid JSON text, a MySQL ALLOW_INVALID_DATES date) is data, not a
 configuration error: it is kept raw, its normalized value is NULL and its `u` flag is set, and a
@@ -287,15 +288,6 @@ def drop_keys(frame: pl.DataFrame, keys_frame: pl.DataFrame, plan: DiffPlan) -> 
     return frame.join(keys_frame.select(key_names(plan)), on=key_names(plan), how="anti")
 
 
-def join_sides(left: pl.DataFrame, right: pl.DataFrame, plan: DiffPlan) -> pl.DataFrame:
-    """Full outer join on the normalized key, with `__l`/`__r` telling which side had the row."""
-    keys = key_names(plan)
-    joined = left.with_columns(pl.lit(True).alias("__l")).join(
-        right.with_columns(pl.lit(True).alias("__r")), on=keys, how="full", coalesce=True
-    )
-    return joined.with_columns(pl.col("__l").fill_null(False), pl.col("__r").fill_null(False))
-
-
 def residual_columns(plan: DiffPlan, side: str) -> list[str]:
     """The layout of a row waiting for the residual pass: normalized key, then the side's raw key,
     raw and normalized values (the store inserts by position, so every writer uses this)."""
@@ -331,27 +323,7 @@ def evaluate(joined: pl.DataFrame, plan: DiffPlan) -> Evaluated:
     keys = key_names(plan)
     nk, nc = len(plan.key), len(plan.columns)
     matched = joined.filter(pl.col("__l") & pl.col("__r"))
-    diff_exprs = []
-    for j, pair in enumerate(plan.columns):
-        norm = get_normalizer(pair.choice.normalizer)
-        equal = norm.equal(pl.col(f"n{j}_l"), pl.col(f"n{j}_r"), pair.choice.params)
-        # A value no rule can read equals nothing: not NULL, not another unreadable value.
-        unread = pl.col(f"u{j}_l").fill_null(False) | pl.col(f"u{j}_r").fill_null(False)
-        diff_exprs.append((~equal.fill_null(False) | unread).alias(f"d{j}"))
-    if diff_exprs:
-        flagged = matched.with_columns(diff_exprs)
-        counts = flagged.select(
-            [pl.col(f"d{j}").sum() for j in range(nc)]
-            + [
-                (pl.col(f"u{j}_l") | pl.col(f"u{j}_r")).fill_null(False).sum().alias(f"c{j}")
-                for j in range(nc)
-            ]
-        ).row(0)
-        mismatches, unreadable = counts[:nc], counts[nc:]
-        changed = flagged.filter(pl.any_horizontal([f"d{j}" for j in range(nc)]))
-    else:
-        mismatches = unreadable = ()
-        changed = matched.head(0).with_columns()
+    mismatches, unreadable, changed = _judged(matched, plan)
     changed = changed.select(
         keys
         + [f"rk{i}_l" for i in range(nk)]
@@ -362,11 +334,81 @@ def evaluate(joined: pl.DataFrame, plan: DiffPlan) -> Evaluated:
     return Evaluated(
         matched=matched.height,
         changed=changed,
-        mismatches=[int(m or 0) for m in mismatches],
+        mismatches=mismatches,
         only_left=only_left,
         only_right=only_right,
-        unreadable=[int(u or 0) for u in unreadable],
+        unreadable=unreadable,
     )
+
+
+def compare_sides(left: pl.DataFrame, right: pl.DataFrame, plan: DiffPlan) -> Evaluated:
+    """What `evaluate` finds in the full outer join of two chunks on the key, joining less.
+
+    Only the normalized key and values (and flags) take part in the join; raw values are gathered
+    afterwards for the rows that differ or have no partner, a few when the sides mostly agree
+    (measured: a third of the join's time on an 11-column table)."""
+    keys = key_names(plan)
+    nk, nc = len(plan.key), len(plan.columns)
+    compared = [c for j in range(nc) for c in (f"n{j}", f"u{j}")]
+    joined = (
+        left.select(keys + [f"{c}_l" for c in compared])
+        .with_row_index("__li")
+        .join(
+            right.select(keys + [f"{c}_r" for c in compared]).with_row_index("__ri"),
+            on=keys,
+            how="full",
+            coalesce=True,
+        )
+    )
+    matched = joined.filter(pl.col("__li").is_not_null() & pl.col("__ri").is_not_null())
+    mismatches, unreadable, found = _judged(matched, plan)
+    at_left, at_right = found.get_column("__li"), found.get_column("__ri")
+    changed = pl.concat(
+        [
+            _rows(left, keys + [f"rk{i}_l" for i in range(nk)] + [f"r{j}_l" for j in range(nc)], at_left),
+            _rows(right, [f"r{j}_r" for j in range(nc)], at_right),
+            found.select([c for j in range(nc) for c in (f"d{j}", f"u{j}_l", f"u{j}_r")]),
+        ],
+        how="horizontal",
+    )
+    alone_left = joined.filter(pl.col("__ri").is_null()).get_column("__li")
+    alone_right = joined.filter(pl.col("__li").is_null()).get_column("__ri")
+    return Evaluated(
+        matched=matched.height,
+        changed=changed_frame(changed, plan),
+        mismatches=mismatches,
+        only_left=_rows(left, residual_columns(plan, "left"), alone_left),
+        only_right=_rows(right, residual_columns(plan, "right"), alone_right),
+        unreadable=unreadable,
+    )
+
+
+def _rows(frame: pl.DataFrame, columns: list[str], at: pl.Series) -> pl.DataFrame:
+    """`columns` of `frame` at row positions `at`."""
+    return frame.select(pl.col(columns).gather(at))
+
+
+def _judged(matched: pl.DataFrame, plan: DiffPlan) -> tuple[list[int], list[int], pl.DataFrame]:
+    """Paired rows judged column by column: per compared column the mismatches and the values no
+    rule could read, and the rows that differ in any column, with their `d{j}` flags."""
+    nc = len(plan.columns)
+    if not nc:
+        return [], [], matched.head(0)
+    differs = []
+    for j, pair in enumerate(plan.columns):
+        norm = get_normalizer(pair.choice.normalizer)
+        equal = norm.equal(pl.col(f"n{j}_l"), pl.col(f"n{j}_r"), pair.choice.params)
+        # A value no rule can read equals nothing: not NULL, not another unreadable value.
+        unread = pl.col(f"u{j}_l").fill_null(False) | pl.col(f"u{j}_r").fill_null(False)
+        differs.append((~equal.fill_null(False) | unread).alias(f"d{j}"))
+    flagged = matched.with_columns(differs)
+    unread_counts = [
+        (pl.col(f"u{j}_l") | pl.col(f"u{j}_r")).fill_null(False).sum().alias(f"c{j}") for j in range(nc)
+    ]
+    counts = [
+        int(c or 0) for c in flagged.select([pl.col(f"d{j}").sum() for j in range(nc)] + unread_counts).row(0)
+    ]
+    return counts[:nc], counts[nc:], flagged.filter(pl.any_horizontal([f"d{j}" for j in range(nc)]))
 
 
 # --- user-facing frames and samples -----------------------------------------------------------

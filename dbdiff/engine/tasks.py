@@ -14,11 +14,9 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 import polars as pl
 
 from dbdiff.compare import (
-    changed_frame,
+    compare_sides,
     drop_keys,
-    evaluate,
     first_by_key,
-    join_sides,
     key_names,
     keys_may_merge,
     lossy_rows,
@@ -167,7 +165,7 @@ def _compare(work: ChunkWork, index: int, left: pl.DataFrame, right: pl.DataFram
     # A key duplicated on either side is reported, never paired: take it out of both.
     left_unique = drop_keys(left_unique, right_dups, plan)
     right_unique = drop_keys(right_unique, left_dups, plan)
-    found = evaluate(join_sides(left_unique, right_unique, plan), plan)
+    found = compare_sides(left_unique, right_unique, plan)
     counts.matched = found.matched
     counts.changed = found.changed.height
     counts.add_columns(found.mismatches, found.unreadable)
@@ -181,7 +179,7 @@ def _compare(work: ChunkWork, index: int, left: pl.DataFrame, right: pl.DataFram
         counts,
         residual=(("left", found.only_left), ("right", found.only_right)),
         duplicate_keys=tuple((side, frame.select(key_names(plan))) for side, frame in dups),
-        changed=changed_frame(found.changed, plan) if found.changed.height else None,
+        changed=found.changed if found.changed.height else None,
         changed_sample=first_by_key(found.changed, plan, limit) if found.changed.height and limit else None,
         duplicate_samples=tuple(
             (side, first_by_key(frame, plan, limit)) for side, frame in dups if frame.height and limit
