@@ -394,6 +394,12 @@ class PostgresSource(ServerSource):
             if name == "sslrootcert" and value != "system" and not os.path.isfile(value):
                 raise URLError(f"the file of ?sslrootcert= in a postgresql URL does not exist: {value!r}")
 
+    def _explained_rows(self, select: str) -> int | None:
+        # The first line is the top plan node: "... (cost=0.43..8.45 rows=1234 width=8)".
+        top = self._query(f"EXPLAIN {select}")
+        found = re.search(r"\brows=(\d+)", str(top[0][0])) if top else None
+        return int(found.group(1)) if found else None
+
     def _open(self) -> Any:
         import psycopg
 
