@@ -2,7 +2,7 @@
 any depth.
 
 The `json` normalizer compares documents through `canonical_json_series`, which takes a whole batch
-through msgspec (about a microsecond a document) and hands every document msgspec cannot take to
+through msgspec (about ten times the reference's speed) and hands every document msgspec cannot take to
 `canonical_json`, the reference: the json module's parser with exact number hooks, or for
 documents nested deeper than Python's recursion allows a parser with its own stack. All three
 render through one msgspec encoder and one number function, `canonical_number`, so they agree
