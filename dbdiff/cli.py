@@ -115,26 +115,30 @@ def cli() -> None:
     """dbdiff: prove two copies of a data set agree, and show exactly where they don't."""
 
 
-def emit(result: Any, output: OutputOptions) -> None:
-    """Write every requested report file and print the stdout view."""
+def emit(result: Any, output: OutputOptions, *, fresh: bool = True) -> None:
+    """Write every requested report file and print the stdout view (then, with --timings, where
+    the time went, on stderr). A `fresh` result (not read back from JSON) counts the seconds its
+    reports take in its report phase: the JSON file is written last, to count the others'."""
     from dbdiff.report import render, write
+    from dbdiff.report.text import render_text, render_timings
+    from dbdiff.timings import ReportClock
 
-    for fmt, path in output.reports.items():
-        write(result, fmt, path)
-    if output.quiet:
-        return
+    clock = ReportClock()
+    for fmt, path in sorted(output.reports.items(), key=lambda item: item[0] == "json"):
+        write(clock.counted(result) if fmt == "json" and fresh else result, fmt, path)
     try:
-        if output.fmt == "text":
-            from dbdiff.report.text import render_text
-
-            render_text(result, _console())
-        else:
-            click.echo(render(result, output.fmt))
-        sys.stdout.flush()
+        if not output.quiet:
+            if output.fmt == "text":
+                render_text(result, _console())
+            else:
+                click.echo(render(result, output.fmt))
+            sys.stdout.flush()
     except BrokenPipeError:
         # Whoever reads stdout stopped early (`dbdiff diff ... | head -1`): the run is complete and
         # its files are written, so the exit code is still the verdict.
         _silence_stdout()
+    if output.timings:
+        click.echo(render_timings(clock.counted(result)), err=True, nl=False)
 
 
 def _console() -> Any:
@@ -402,7 +406,7 @@ def report_command(result_path: Path, **flags: Any) -> None:
     from dbdiff.result import load_result
 
     result = load_result(result_path)
-    emit(result, read_options(OutputOptions, REPORT, flags))
+    emit(result, read_options(OutputOptions, REPORT, flags), fresh=False)
     raise SystemExit(result.exit_code)
 
 

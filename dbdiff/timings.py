@@ -11,10 +11,12 @@ The JSON report carries them as `timings` (the run) and `stats.timings` (each ta
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 PLAN = "plan"
 READ_LEFT = "read_left"
@@ -89,3 +91,22 @@ def merged(
     if wall is not None:
         total.wall = wall
     return total.to_dict()
+
+
+class ReportClock:
+    """The seconds a run's reports take to write, counted into its result's report phase."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.seconds = 0.0
+
+    def counted(self, result: Any) -> Any:
+        """`result` (a `DiffResult`) with the seconds since this clock started added to its `report`
+        and `wall` timings; unchanged when it has none (a result read back from JSON)."""
+        self.seconds = time.perf_counter() - self.started
+        if not result.timings:
+            return result
+        wall = result.timings.get(WALL, 0.0) + self.seconds
+        return dataclasses.replace(
+            result, timings=merged(result.timings, Timings({REPORT: self.seconds}), wall=wall)
+        )
