@@ -399,7 +399,7 @@ class DiffResult:
             options=dict(data.get("options", {})),
             verdict=Verdict.from_dict(data),
             history=tuple(dict(h) for h in data.get("history", ())),
-            timings=dict(data.get("timings") or {}),
+            timings={str(phase): float(s) for phase, s in (data.get("timings") or {}).items()},
         )
 
     def __repr__(self) -> str:

@@ -186,3 +186,29 @@ def test_the_report_clock_adds_the_seconds_of_writing_reports_only_to_a_result_w
     }
     loaded = DiffResult.from_dict({k: v for k, v in result.to_dict().items() if k != "timings"})
     assert clock.counted(loaded) is loaded
+
+
+def test_markdown_and_html_show_a_timings_line_only_for_a_result_with_timings():
+    from dbdiff.report import render
+
+    result = dbdiff.diff(_source(LEFT), _source(RIGHT), table="orders")
+    markdown, html = render(result, "markdown"), render(result, "html")
+    assert "Timings: " in markdown and "wall " in markdown.split("Timings: ")[1].splitlines()[0]
+    assert "Timings: " in html
+    data = result.to_dict()
+    del data["timings"]
+    bare = DiffResult.from_dict(data)
+    assert "Timings" not in render(bare, "markdown") and "Timings" not in render(bare, "html")
+
+
+def test_timings_read_from_json_are_numbers_and_their_names_are_escaped():
+    from dbdiff.report import render
+
+    result = dbdiff.diff(_source(LEFT), _source(RIGHT), table="orders")
+    data = result.to_dict()
+    data["timings"] = {**data["timings"], "<b>x</b>": 1.5}
+    html = render(DiffResult.from_dict(data), "html")
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+    data["timings"]["plan"] = "soon"
+    with pytest.raises(ValueError):
+        DiffResult.from_dict(data)
