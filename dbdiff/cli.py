@@ -115,17 +115,16 @@ def cli() -> None:
     """dbdiff: prove two copies of a data set agree, and show exactly where they don't."""
 
 
-def emit(result: Any, output: OutputOptions, *, fresh: bool = True) -> None:
+def emit(result: Any, output: OutputOptions) -> None:
     """Write every requested report file and print the stdout view (then, with --timings, where
-    the time went, on stderr). A `fresh` result (not read back from JSON) counts the seconds its
-    reports take in its report phase: the JSON file is written last, to count the others'."""
+    the time went, on stderr, the seconds writing the reports took counted in its report phase)."""
     from dbdiff.report import render, write
     from dbdiff.report.text import render_text, render_timings
     from dbdiff.timings import ReportClock
 
     clock = ReportClock()
-    for fmt, path in sorted(output.reports.items(), key=lambda item: item[0] == "json"):
-        write(clock.counted(result) if fmt == "json" and fresh else result, fmt, path)
+    for fmt, path in output.reports.items():
+        write(result, fmt, path)
     try:
         if not output.quiet:
             if output.fmt == "text":
@@ -406,7 +405,7 @@ def report_command(result_path: Path, **flags: Any) -> None:
     from dbdiff.result import load_result
 
     result = load_result(result_path)
-    emit(result, read_options(OutputOptions, REPORT, flags), fresh=False)
+    emit(result, read_options(OutputOptions, REPORT, flags))
     raise SystemExit(result.exit_code)
 
 

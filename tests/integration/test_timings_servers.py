@@ -102,7 +102,7 @@ def test_diff_timings_prints_every_phase_on_stderr_after_the_report(tables, tmp_
     saved = load_result(out)
     _phases(saved.timings)
     assert saved.table().stats["rows_downloaded"] == {"left": ROWS - 1, "right": ROWS - 1}
-    # What the terminal shows counts the JSON file and the stdout view too: never less.
+    # What the terminal shows counts writing the JSON file and the stdout view too: never less.
     assert shown["wall"] >= saved.timings["wall"] and shown["report"] >= saved.timings["report"]
 
 
@@ -141,7 +141,7 @@ def test_validate_and_run_take_timings_too(tables, tmp_path: Path):
         "tm_same": {"left": ROWS, "right": ROWS},
         "tm_diff": {"left": ROWS - 1, "right": ROWS - 1},
     }
-    # The run's phases add up its tables' (and the rendering of the reports written before JSON).
+    # The run's phases add up its tables'.
     assert saved.timings["read_left"] == pytest.approx(
         sum(t.stats["timings"]["read_left"] for t in saved.tables), abs=0.002
     )
