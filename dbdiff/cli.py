@@ -116,25 +116,28 @@ def cli() -> None:
 
 
 def emit(result: Any, output: OutputOptions) -> None:
-    """Write every requested report file and print the stdout view."""
+    """Write every requested report file and print the stdout view (then, with --timings, where
+    the time went, on stderr, the seconds writing the reports took counted in its report phase)."""
     from dbdiff.report import render, write
+    from dbdiff.report.text import render_text, render_timings
+    from dbdiff.timings import ReportClock
 
+    clock = ReportClock()
     for fmt, path in output.reports.items():
         write(result, fmt, path)
-    if output.quiet:
-        return
     try:
-        if output.fmt == "text":
-            from dbdiff.report.text import render_text
-
-            render_text(result, _console())
-        else:
-            click.echo(render(result, output.fmt))
-        sys.stdout.flush()
+        if not output.quiet:
+            if output.fmt == "text":
+                render_text(result, _console())
+            else:
+                click.echo(render(result, output.fmt))
+            sys.stdout.flush()
     except BrokenPipeError:
         # Whoever reads stdout stopped early (`dbdiff diff ... | head -1`): the run is complete and
         # its files are written, so the exit code is still the verdict.
         _silence_stdout()
+    if output.timings:
+        click.echo(render_timings(clock.counted(result)), err=True, nl=False)
 
 
 def _console() -> Any:

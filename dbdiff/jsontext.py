@@ -1,70 +1,146 @@
-"""JSON text in canonical form: keys sorted, no whitespace, numbers by exact value, any depth.
+"""JSON text in canonical form: keys sorted by code point, no whitespace, numbers by exact value,
+any depth.
 
-The `json` normalizer compares documents through `canonical_json`; it lives apart because it is
-plain text processing with no polars or rule in it.
+The `json` normalizer compares documents through `canonical_json_series`, which takes a whole batch
+through msgspec (about ten times the reference's speed) and hands every document msgspec cannot take to
+`canonical_json`, the reference: the json module's parser with exact number hooks, or for
+documents nested deeper than Python's recursion allows a parser with its own stack. All three
+render through one msgspec encoder and one number function, `canonical_number`, so they agree
+byte for byte (a property test holds them to it).
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
+import msgspec
+import polars as pl
 
-class _Number:
-    """A JSON number in canonical exact form: digits without trailing zeros, and an exponent."""
+#: An integral number with at most this many digits prints as plain digits, anything else as
+#: significant digits and an exponent. The bound keeps 1e999999999 from printing a billion digits.
+MAX_PLAIN_DIGITS = 100
 
-    __slots__ = ("text",)
+_NUMBER_PARTS = re.compile(r"(-?)(0|[1-9][0-9]*)(?:\.([0-9]+))?(?:[eE]([-+]?[0-9]+))?")
 
-    def __init__(self, literal: str) -> None:
+
+def canonical_number(token: str) -> str:
+    """A JSON number token by exact value: "3" for 3, 3.0, 300e-2 and 3.000; "-12"; "0" for -0;
+    otherwise significant digits and an exponent: 1.10 -> "11e-1", 1e400 -> "1e400"."""
+    match = _NUMBER_PARTS.fullmatch(token)
+    if match is None:
+        raise ValueError(f"not a JSON number: {token!r}")
+    sign, whole, fraction, exponent = match.groups("")
+    digits = (whole + fraction).lstrip("0")
+    if not digits:
+        return "0"
+    significant = digits.rstrip("0")
+    power = (int(exponent) if exponent else 0) - len(fraction) + len(digits) - len(significant)
+    if 0 <= power <= MAX_PLAIN_DIGITS - len(significant):
+        return sign + significant + "0" * power
+    return f"{sign}{significant}e{power}"
+
+
+@lru_cache(maxsize=1 << 14)
+def _cached_number(token: str) -> msgspec.Raw:
+    """A number token as the encoder writes it. Prices and counts repeat: most are cache hits.
+    (msgspec's hook only sees tokens without a digit run longer than MAX_PLAIN_DIGITS.)"""
+    return msgspec.Raw(canonical_number(token).encode())
+
+
+def _number(token: str) -> msgspec.Raw:
+    """`_cached_number`, for tokens of any length (the reference parser's hook)."""
+    return _cached_number(token) if len(token) <= 40 else msgspec.Raw(canonical_number(token).encode())
+
+
+# The one encoder behind every canonical text: keys sorted by code point, compact, UTF-8 strings.
+_ENCODER = msgspec.json.Encoder(order="sorted")
+_encode = _ENCODER.encode
+# Integers decode as exact ints (printed as plain digits, which is `canonical_number`'s form for
+# up to MAX_PLAIN_DIGITS digits), every other number through the hook with its own text.
+_decode = msgspec.json.Decoder(float_hook=_cached_number).decode
+_LONG_DIGITS = f"[0-9]{{{MAX_PLAIN_DIGITS + 1}}}"
+_FAST_ERRORS = (ValueError, msgspec.MsgspecError, RecursionError)  # ValueError: DecodeError, Unicode*
+
+
+def canonical_json_series(texts: pl.Series) -> pl.Series:
+    """Each document of a String or Binary (UTF-8) series in canonical form: equal to
+    `canonical_json` of it, NULL where the value is NULL or not JSON."""
+    if texts.dtype != pl.String:
         try:
-            value = Decimal(literal)
-        except InvalidOperation:  # pragma: no cover - the JSON parser only hands over numbers
-            raise ValueError(f"not a JSON number: {literal!r}") from None
-        sign, digits, exponent = value.as_tuple()
-        assert isinstance(exponent, int)
-        text = "".join(map(str, digits)).lstrip("0")
-        if not text:
-            self.text = "0"
-            return
-        stripped = text.rstrip("0")
-        exponent += len(text) - len(stripped)
-        self.text = f"{'-' if sign else ''}{stripped}e{exponent}"
+            texts = texts.cast(pl.String, strict=True)
+        except pl.exceptions.PolarsError:  # bytes that are no UTF-8 are no JSON text either
+            texts = pl.Series(texts.name, [_utf8_or_none(v) for v in texts.to_list()], dtype=pl.String)
+    values = texts.to_list()
+    # msgspec would print a long integer as plain digits: such documents take the reference path.
+    for row in texts.str.contains(_LONG_DIGITS).arg_true().to_list():
+        values[row] = None
+    # Trees are built and dropped one at a time; the cyclic collector would walk each of them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        canonical = _canonical_each(values)
+    finally:
+        if collecting:
+            gc.enable()
+    result = pl.Series(texts.name, canonical, dtype=pl.Binary).cast(pl.String)
+    redo = (result.is_null() & texts.is_not_null()).arg_true()
+    if redo.len():
+        exact = [_canonical_or_none(value) for value in texts.gather(redo).to_list()]
+        result = result.scatter(redo, pl.Series(exact, dtype=pl.String))
+    return result
+
+
+def _canonical_each(values: list[Any]) -> list[bytes | None]:
+    canonical: list[bytes | None] = []
+    append, encode, decode = canonical.append, _encode, _decode
+    for value in values:
+        if value is None:
+            append(None)
+            continue
+        try:
+            append(encode(decode(value)))
+        except _FAST_ERRORS:  # invalid text, lone surrogate escapes, too deep: the reference decides
+            append(None)
+    return canonical
+
+
+def _canonical_or_none(text: str) -> str | None:
+    try:
+        return canonical_json(text)
+    except ValueError:
+        return None
+
+
+def _utf8_or_none(value: bytes | None) -> str | None:
+    try:
+        return None if value is None else value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _dump_json(value: Any) -> str:
-    if isinstance(value, dict):
-        items = sorted(value.items())
-        return "{" + ",".join(json.dumps(k, ensure_ascii=True) + ":" + _dump_json(v) for k, v in items) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(_dump_json(v) for v in value) + "]"
-    if isinstance(value, _Number):
-        return value.text
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    return json.dumps(value, ensure_ascii=True)
-
-
 def canonical_json(text: str) -> str:
     """One JSON text in canonical form: keys sorted, the last duplicate key wins, no whitespace,
-    numbers by exact value (1.10 = 1.1 = 11e-1, but 0.12345678901234567891 != ...890).
+    numbers by exact value (1.10 = 1.1 = 11e-1, 3.0 = 3, but 0.12345678901234567891 != ...890).
 
     Documents of any depth: one nested deeper than Python's recursion allows (jsonb takes
-    thousands of levels) goes through a parser that keeps its own stack."""
+    thousands of levels) goes through a parser that keeps its own stack. Text that is no JSON
+    raises ValueError."""
     try:
         try:
-            value = json.loads(text, parse_float=_Number, parse_int=_Number, parse_constant=_reject_constant)
-            return _dump_json(value)
+            value = json.loads(text, parse_float=_number, parse_int=_number, parse_constant=_reject_constant)
+            try:
+                return _encode(value).decode()
+            except UnicodeEncodeError:  # a lone surrogate (an escape like "\udc00") has no UTF-8
+                return _dump_ascii(value)
         except RecursionError:
             return _canonical_json_deep(text)
     except ValueError as exc:
@@ -72,30 +148,70 @@ def canonical_json(text: str) -> str:
         raise ValueError(f"not valid JSON ({exc}): {shown!r}") from None
 
 
+def _quote_ascii(text: str) -> str:
+    return json.dumps(text, ensure_ascii=True)
+
+
+def _quote_utf8(text: str) -> str:
+    return _encode(text).decode()
+
+
+def _dump_ascii(value: Any) -> str:
+    """The canonical text of a document with a lone surrogate: the same, with strings ASCII-escaped."""
+    if isinstance(value, dict):
+        items = sorted(value.items(), key=lambda item: item[0])
+        return "{" + ",".join(_quote_ascii(k) + ":" + _dump_ascii(v) for k, v in items) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_dump_ascii(v) for v in value) + "]"
+    if isinstance(value, msgspec.Raw):
+        return bytes(value).decode()
+    if isinstance(value, str):
+        return _quote_ascii(value)
+    return _encode(value).decode()  # true, false, null
+
+
 _scanstring: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
-_JSON_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _JSON_LITERALS = (("true", "true"), ("false", "false"), ("null", "null"))
 
 
 def _canonical_json_deep(text: str) -> str:
-    """`canonical_json` without recursion: containers live on an explicit stack.
+    """`canonical_json` without recursion, byte for byte: ASCII-escaped, too, when a lone
+    surrogate is left in the document (not one in a member a later duplicate key replaced)."""
+    canonical, lone = _canonical_json_stack(text, ascii=False)
+    return _canonical_json_stack(text, ascii=True)[0] if lone else canonical
 
-    Each open container is [kind, parts-or-members, pending key]; a closed one becomes its
-    canonical text and is handed to its parent. Strings use the json module's own scanner, so
-    both parsers accept exactly the same texts."""
+
+def _quoted(text: str, ascii: bool) -> tuple[str, bool]:
+    """A string as the encoder writes it, and whether it holds a lone surrogate."""
+    if ascii:
+        return _quote_ascii(text), False
+    try:
+        return _quote_utf8(text), False
+    except UnicodeEncodeError:
+        return _quote_ascii(text), True
+
+
+def _canonical_json_stack(text: str, ascii: bool) -> tuple[str, bool]:
+    """`_canonical_json_deep`'s canonical text (strings ASCII-escaped if `ascii`) and whether a
+    lone surrogate is in it. Containers live on an explicit stack.
+
+    Each open container is [kind, parts-or-members, pending key, lone surrogate in its parts];
+    a closed one becomes its canonical text and is handed to its parent. Strings use the json
+    module's own scanner, so both parsers accept exactly the same texts."""
     stack: list[list[Any]] = []
     pos = _JSON_SPACE.match(text, 0).end()  # type: ignore[union-attr]
-    result: str | None = None
+    result: tuple[str, bool] = ("", False)
     expect_value = True
     while True:
         if expect_value:
             if pos >= len(text):
                 raise ValueError(f"Expecting value: char {pos}")
             char = text[pos]
-            value: str | None = None
+            lone = False
             if char == "{" or char == "[":
-                stack.append(["object" if char == "{" else "array", {} if char == "{" else [], None])
+                stack.append(["object" if char == "{" else "array", {} if char == "{" else [], None, False])
                 pos = _JSON_SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
                 closing = "}" if char == "{" else "]"
                 if text.startswith(closing, pos):
@@ -109,11 +225,11 @@ def _canonical_json_deep(text: str) -> str:
                     continue
             elif char == '"':
                 parsed, pos = _scanstring(text, pos + 1, True)
-                value = json.dumps(parsed, ensure_ascii=True)
+                value, lone = _quoted(parsed, ascii)
             else:
                 number = _JSON_NUMBER.match(text, pos)
                 if number:
-                    value = _Number(number.group()).text
+                    value = canonical_number(number.group())
                     pos = number.end()
                 else:
                     for literal, canonical in _JSON_LITERALS:
@@ -124,19 +240,19 @@ def _canonical_json_deep(text: str) -> str:
                         raise ValueError(f"Expecting value: char {pos}")
             expect_value = False
         else:
-            value = result
+            value, lone = result
         # Hand the finished value to its container, then read what follows it.
         pos = _JSON_SPACE.match(text, pos).end()  # type: ignore[union-attr]
         if not stack:
             if pos != len(text):
                 raise ValueError(f"Extra data: char {pos}")
-            assert value is not None
-            return value
+            return value, lone
         top = stack[-1]
         if top[0] == "object":
-            top[1][top[2]] = value
+            top[1][top[2]] = (value, lone)  # a duplicate key replaces the member, surrogates and all
         else:
             top[1].append(value)
+            top[3] = top[3] or lone
         closing = "}" if top[0] == "object" else "]"
         if text.startswith(",", pos):
             pos = _JSON_SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
@@ -147,10 +263,14 @@ def _canonical_json_deep(text: str) -> str:
             stack.pop()
             pos += 1
             if top[0] == "object":
-                members = sorted(top[1].items())
-                result = "{" + ",".join(json.dumps(k, ensure_ascii=True) + ":" + v for k, v in members) + "}"
+                parts, lone = [], False
+                for key, (member, member_lone) in sorted(top[1].items(), key=lambda item: item[0]):
+                    quoted, key_lone = _quoted(key, ascii)
+                    parts.append(quoted + ":" + member)
+                    lone = lone or key_lone or member_lone
+                result = ("{" + ",".join(parts) + "}", lone)
             else:
-                result = "[" + ",".join(top[1]) + "]"
+                result = ("[" + ",".join(top[1]) + "]", top[3])
         else:
             raise ValueError(f"Expecting ',' delimiter: char {pos}")
 

@@ -381,6 +381,15 @@ class OutputOptions(_Options):
         kind="flag",
         short="-q",
     )
+    timings: bool = option(
+        False,
+        help=(
+            "Print the seconds spent per phase (plan, read, normalize, compare, residual, store, "
+            "report) and the wall seconds on stderr, after the report."
+        ),
+        commands=(*_CHECK, RUN),
+        kind="flag",
+    )
     repair_sql: str | None = option(
         None,
         help=(

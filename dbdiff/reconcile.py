@@ -42,6 +42,7 @@ from dbdiff.result import DiffResult, SourceInfo, TableResult
 from dbdiff.sources.base import Source, opened_source
 from dbdiff.store import ResultStore
 from dbdiff.thresholds import judge_run, judge_table
+from dbdiff.timings import summed
 
 #: Hears the run's progress, one line at a time: the plan, then each table as it finishes.
 ProgressLines = Callable[[str], None]
@@ -81,11 +82,13 @@ def run_checkfile(
     try:
         with opened_source("left", check.left_url) as left, opened_source("right", check.right_url) as right:
             result = _run(check, left, right, say, workdir, open_history)
+        duration = time.perf_counter() - clock
         result = dataclasses.replace(
             result,
             started_at=started.isoformat().replace("+00:00", "Z"),
-            duration_s=time.perf_counter() - clock,
+            duration_s=duration,
             options={**result.options, "run_id": run_id},
+            timings=summed((t.stats.get("timings") for t in result.tables), wall=duration),
         )
         for history in opened:
             history.append(result, reports={fmt: str(Path(path).absolute()) for fmt, path in reports.items()})

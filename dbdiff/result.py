@@ -218,6 +218,10 @@ class DiffResult:
     #: {"run_id", "started_at", "duration_s", "verdict", "status", "tables": {left_table: {"verdict",
     #: "status", "rows_left", "rows_right", "changed", "only_left", "only_right"}}}.
     history: tuple[Mapping[str, Any], ...] = ()
+    #: Seconds per phase of the run (JSON `timings`, additive): plan, read_left, read_right,
+    #: normalize, compare, residual, store, report (worker phases are summed worker-seconds), and
+    #: `wall`, the run's own seconds; each table's are in its `stats["timings"]`.
+    timings: Mapping[str, float] = field(default_factory=dict)
     _store: FrameStore | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -365,6 +369,8 @@ class DiffResult:
             data["options"] = dict(self.options)
         if self.history:
             data["history"] = [dict(h) for h in self.history]
+        if self.timings:
+            data["timings"] = dict(self.timings)
         return data
 
     def to_json(self, *, indent: int | None = 2) -> str:
@@ -393,6 +399,7 @@ class DiffResult:
             options=dict(data.get("options", {})),
             verdict=Verdict.from_dict(data),
             history=tuple(dict(h) for h in data.get("history", ())),
+            timings={str(phase): float(s) for phase, s in (data.get("timings") or {}).items()},
         )
 
     def __repr__(self) -> str:

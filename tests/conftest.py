@@ -173,9 +173,11 @@ def _snapshot_text(result: Any) -> str:
     except Exception as exc:  # a result that can't be written is itself worth comparing
         return f"unwritable: {type(exc).__name__}"
     data["started_at"] = data["duration_s"] = None
+    if "timings" in data:
+        data["timings"] = None
     for table in data.get("tables", ()):
         for name in list(table.get("stats", {})):
-            if name == "seconds" or name.startswith("read_seconds"):
+            if name in ("seconds", "timings") or name.startswith("read_seconds"):
                 table["stats"][name] = None
     text = json.dumps(data, indent=1, sort_keys=False, ensure_ascii=False)
     text = re.sub(r"dbdiff_t_[0-9a-f]{10}", "dbdiff_t_X", text)

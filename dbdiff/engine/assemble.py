@@ -54,6 +54,7 @@ def diff_table(
     prefix: str,
     sample_limit: int,
     seconds: float,
+    executor: str = "threads",
 ) -> TableResult:
     """A diff's table result: counts, samples, the schema comparison and the checks' verdict."""
     t, limit = totals.counts, sample_limit
@@ -151,6 +152,10 @@ def diff_table(
             "seconds": round(seconds, 3),
             "read_seconds_left": round(t.read_seconds["left"], 3),
             "read_seconds_right": round(t.read_seconds["right"], 3),
+            # Rows read in chunks (rows with a NULL key belong to none: a few are read as samples).
+            "rows_downloaded": {"left": t.rows["left"], "right": t.rows["right"]},
+            "mode": "full",
+            "executor": executor,
             **validation_stats,
         },
     )

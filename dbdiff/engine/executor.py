@@ -40,6 +40,9 @@ class Executor(Protocol):
 class ThreadExecutor:
     """Tasks on a local thread pool of `workers` threads, each side's reads on a pool of their own."""
 
+    #: How reports name it (`stats.executor`); another executor may say its own name.
+    name = "threads"
+
     def __init__(self, workers: int = 4) -> None:
         self.workers = max(1, workers)
         # Created now (its threads start on first use), so concurrent tasks share one.

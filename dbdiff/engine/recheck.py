@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from dbdiff.checks.base import BOTH, ROW_COUNT, ROW_COUNT_EQUAL
-from dbdiff.engine.executor import Executor
-from dbdiff.engine.runner import DiffRun
+from dbdiff.engine.executor import Executor, in_turn
+from dbdiff.engine.runner import DiffRun, with_timings
 from dbdiff.engine.side import Side, sides_of
 from dbdiff.engine.window import canonical_key, sorted_keys
 from dbdiff.errors import ExtractionError, WhereRejected
@@ -42,6 +42,7 @@ from dbdiff.result import (
 )
 from dbdiff.sources.base import KeyRange, KeyValue, Source, key_set_predicate
 from dbdiff.store import ResultStore
+from dbdiff.timings import READ, Timings
 from dbdiff.values import encode_value
 
 #: The most keys one recheck batch reads (in `IN` lists of 999): a few statements per side.
@@ -79,6 +80,7 @@ def recheck_table(
     s = table.summary
     if not (s.changed or s.only_left or s.only_right):
         return table
+    started = time.perf_counter()
     delay = options.delay_seconds()
     sides = sides_of(plan, (left, right))
     found = _differing(store, prefix, plan, sides)
@@ -90,17 +92,24 @@ def recheck_table(
     # Rechecks compare rows, nothing else: no schema, no aggregates (the diff checked them).
     reading = dataclasses.replace(options, schema=None, left_schema=None, right_schema=None, aggregate=())
     last: list[tuple[str, TableResult]] = []
+    # What the rechecks read and spent, added to the diff's own (`stats`).
+    timings = Timings()
+    downloaded = dict(table.stats.get("rows_downloaded", {"left": 0, "right": 0}))
     for round_ in range(1, rounds + 1):
         sleep(delay)
         last = [
             (name, _run(DiffRun(left, right, narrowed, reading, store, store_prefix=name, executor=executor)))
             for name, narrowed in _batches(plan, sides, sorted_keys(persisting), f"{prefix}__rc{round_}")
         ]
+        for _, result in last:
+            timings.merge(Timings.from_dict(result.stats.get("timings")))
+            for side, rows in result.stats.get("rows_downloaded", {}).items():
+                downloaded[side] = downloaded.get(side, 0) + rows
         still = {}
         for name, _ in last:
             still.update({key: kind for key, (kind, _) in _differing(store, name, plan, sides).items()})
         gone = [key for key in persisting if key not in still]
-        present, duplicated = _present(sides, gone, executor)
+        present, duplicated = _present(sides, gone, executor, timings)
         for key in gone:
             if key in duplicated:  # a side holds it twice now: a difference still (a duplicate key)
                 still[key] = persisting[key]
@@ -123,7 +132,10 @@ def recheck_table(
     }
     paired_before = sum(kind == "changed" for kind in first_kind.values())
     summary = _rows_as_rechecked(rechecked.summary, paired_before, len(agreed))
-    return dataclasses.replace(rechecked, summary=summary, recheck=block)
+    wall = float(table.stats.get("timings", {}).get("wall", 0.0)) + time.perf_counter() - started
+    rechecked = with_timings(rechecked, timings, wall=wall)
+    stats = {**rechecked.stats, "rows_downloaded": downloaded}
+    return dataclasses.replace(rechecked, summary=summary, recheck=block, stats=stats)
 
 
 def _rows_as_rechecked(s: Summary, paired_before: int, agreed: int) -> Summary:
@@ -220,7 +232,7 @@ def _narrowed(side: Side, keys: Sequence[KeyValue]) -> str:
 
 
 def _present(
-    sides: Sequence[Side], keys: Sequence[KeyValue], executor: Executor | None
+    sides: Sequence[Side], keys: Sequence[KeyValue], executor: Executor | None, timings: Timings
 ) -> tuple[set[KeyValue], set[KeyValue]]:
     """Those of `keys` that either side holds now (a key neither holds has vanished), and those
     that a side holds more than once (a key duplicated since is no agreement: the round reported
@@ -229,10 +241,15 @@ def _present(
         return set(), set()
     ordered = sorted_keys(keys)
     left, right = sides
-    if executor is None:
-        on_left, on_right = _held(left, ordered), _held(right, ordered)
-    else:
-        on_left, on_right = executor.both(lambda: _held(left, ordered), lambda: _held(right, ordered))
+
+    def held(side: Side) -> tuple[Counter[KeyValue], float]:
+        started = time.perf_counter()
+        return _held(side, ordered), time.perf_counter() - started
+
+    both = in_turn if executor is None else executor.both
+    (on_left, left_seconds), (on_right, right_seconds) = both(lambda: held(left), lambda: held(right))
+    timings.add(READ["left"], left_seconds)  # key lookups: no rows of values are downloaded
+    timings.add(READ["right"], right_seconds)
     twice = {key for counts in (on_left, on_right) for key, n in counts.items() if n > 1}
     return set(on_left) | set(on_right), twice
 

@@ -9,6 +9,7 @@ diff, validate and infer-schema all run their chunks through `drive`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from dbdiff.progress import NoProgress, Progress
 from dbdiff.result import TableResult
 from dbdiff.sources.base import Source
 from dbdiff.store import ResultStore
+from dbdiff.timings import REPORT, RESIDUAL, STORE, Timings, merged
 
 # How many per-chunk sample frames a run keeps before it folds them into the first rows.
 _FOLD_AT = 32
@@ -118,31 +120,49 @@ class DiffRun:
         self.progress.start(len(plan.chunks), plan.left_table)
         with using(self.executor, options.workers) as executor:
             drive(work, executor, self._absorb, self.progress)
-        matched, changed = pair_residuals(
-            plan, self.store, self.totals, self.prefix, options.sample_limit, options.chunk_size
-        )
+        # The driver's own phases; the chunks' come merged in the counts.
+        timings = self.totals.counts.timings
+        with timings.timed(RESIDUAL):
+            matched, changed = pair_residuals(
+                plan, self.store, self.totals, self.prefix, options.sample_limit, options.chunk_size
+            )
         self.progress.finish()
         self.totals.counts.matched += matched
         self.totals.counts.changed += changed
-        return diff_table(
-            plan,
-            self.sides,
-            self.totals,
-            self.store,
-            self.suite,
-            prefix=self.prefix,
-            sample_limit=options.sample_limit,
-            seconds=time.perf_counter() - started,
-        )
+        with timings.timed(REPORT):
+            table = diff_table(
+                plan,
+                self.sides,
+                self.totals,
+                self.store,
+                self.suite,
+                prefix=self.prefix,
+                sample_limit=options.sample_limit,
+                seconds=time.perf_counter() - started,
+                executor=executor_name(executor),
+            )
+        return with_timings(table, timings, wall=time.perf_counter() - started)
 
     def _absorb(self, outcome: ChunkOutcome) -> None:
         name = self.prefix
-        for side, rows in outcome.residual:
-            self.store.append(f"{name}__residual_{side}", rows)
-        for side, keys in outcome.duplicate_keys:
-            self.store.append(f"{name}__dupkeys_{side}", keys)
-        if outcome.changed is not None:
-            self.store.append(f"{name}__changed", outcome.changed)
-        for partial in outcome.checks:
-            self.suite.absorb(partial, self.store)
+        with self.totals.counts.timings.timed(STORE):
+            for side, rows in outcome.residual:
+                self.store.append(f"{name}__residual_{side}", rows)
+            for side, keys in outcome.duplicate_keys:
+                self.store.append(f"{name}__dupkeys_{side}", keys)
+            if outcome.changed is not None:
+                self.store.append(f"{name}__changed", outcome.changed)
+            for partial in outcome.checks:
+                self.suite.absorb(partial, self.store)
         self.totals.absorb(outcome, self.plan, self.options.sample_limit)
+
+
+def executor_name(executor: Executor) -> str:
+    """How reports name the executor a table ran on (`stats.executor`): its `name`, when it has one."""
+    return str(getattr(executor, "name", type(executor).__name__))
+
+
+def with_timings(table: TableResult, more: Timings, *, wall: float | None = None) -> TableResult:
+    """`table` with `more`'s phases added to its `stats.timings` (and its wall seconds, when given)."""
+    timings = merged(table.stats.get("timings"), more, wall=wall)
+    return dataclasses.replace(table, stats={**table.stats, "timings": timings})

@@ -21,7 +21,7 @@ from dbdiff.engine.assemble import TableStore, validate_table
 from dbdiff.engine.executor import Executor, using
 from dbdiff.engine.planning import build_plan, plan_one
 from dbdiff.engine.recheck import recheck_rounds, recheck_table
-from dbdiff.engine.runner import DiffRun, drive
+from dbdiff.engine.runner import DiffRun, drive, executor_name, with_timings
 from dbdiff.engine.side import Side, sides_of
 from dbdiff.engine.tasks import ChunkOutcome, ChunkWork
 from dbdiff.options import DiffOptions, InferOptions, ValidateOptions
@@ -31,6 +31,7 @@ from dbdiff.result import DiffResult
 from dbdiff.rules import RuleSet
 from dbdiff.sources.base import Source
 from dbdiff.store import ResultStore
+from dbdiff.timings import PLAN, REPORT, STORE, Timings
 from dbdiff.values import encode_value, frame_rows
 
 
@@ -48,11 +49,13 @@ def run_diff(
     """Diff one table pair end to end and return the result (differences are data, not errors)."""
     started_at = _now()
     clock = time.perf_counter()
+    planning = Timings()
     with using(executor, options.workers) as ex:
-        left_info, right_info = ex.both(left.info, right.info)
-        plan = build_plan(left, right, options, rules, executor=ex)
-        if on_plan is not None:
-            on_plan(plan)
+        with planning.timed(PLAN):
+            left_info, right_info = ex.both(left.info, right.info)
+            plan = build_plan(left, right, options, rules, executor=ex)
+            if on_plan is not None:
+                on_plan(plan)
         store = ResultStore(workdir, memory_limit=options.memory_limit)
         try:
             table = DiffRun(left, right, plan, options, store, progress, executor=ex).run()
@@ -64,14 +67,18 @@ def run_diff(
             store.close()
             raise
     store.seal()  # from here on read-only, so copies in other processes can read it too
+    wall = float(table.stats["timings"]["wall"]) + planning.seconds[PLAN]
+    table = with_timings(table, planning, wall=wall)
+    duration = time.perf_counter() - clock
     return DiffResult(
         left=left_info,
         right=right_info,
         tables=(table,),
         started_at=started_at,
-        duration_s=time.perf_counter() - clock,
+        duration_s=duration,
         dbdiff_version=__version__,
         options={**options.public(), **options.recheck_public(rounds if table.recheck else 0)},
+        timings={**table.stats["timings"], "wall": round(duration, 3)},
         _store=TableStore(store, {plan.left_table: ("t0", plan)}, {plan.left_table: tuple(options.mask)}),
     )
 
@@ -93,12 +100,16 @@ def run_validate(
     schema = load_schema(options.schema)  # a bad schema fails before any query
     started_at = _now()
     clock = time.perf_counter()
-    info = source.info()
+    timings = Timings()
+    rows = {"left": 0}
+    with timings.timed(PLAN):
+        info = source.info()
     progress = progress or NoProgress()
     with using(executor, options.workers) as ex:
-        plan = plan_one(source, options, executor=ex)
-        if on_plan is not None:
-            on_plan(plan)  # e.g. a --mask typo fails here, before any row is read
+        with timings.timed(PLAN):
+            plan = plan_one(source, options, executor=ex)
+            if on_plan is not None:
+                on_plan(plan)  # e.g. a --mask typo fails here, before any row is read
         (side,) = sides_of(plan, (source,))
         store = ResultStore(workdir, memory_limit=options.memory_limit)
         try:
@@ -112,8 +123,9 @@ def run_validate(
             )
             work = ChunkWork(plan, (side,), suite, options.sample_limit, options.retries)
             progress.start(len(plan.chunks), plan.left_table)
-            drive(work, ex, _absorber(suite, store), progress)
+            drive(work, ex, _absorber(suite, store, timings, rows), progress)
             progress.finish()
+            finishing = time.perf_counter()
             nulls, null_examples = _null_key_examples(plan, side, options.sample_limit)
             validation, stats = suite.finish(
                 store, rows_counted={"left": plan.rows_left}, null_keys={"left": (nulls, null_examples)}
@@ -125,9 +137,12 @@ def run_validate(
             validation = dataclasses.replace(validation, checks=checks)
         finally:
             store.close()
+    stats = {**stats, "rows_downloaded": rows, "mode": "full", "executor": executor_name(ex)}
     table = validate_table(
         plan, suite, validation, stats, null_keys=nulls, seconds=time.perf_counter() - clock
     )
+    timings.add(REPORT, time.perf_counter() - finishing)
+    table = with_timings(table, timings, wall=time.perf_counter() - clock)
     shown: dict[str, Any] = {"command": "validate", "table": options.table, "key": list(plan.key_names)}
     if options.schema is not None:
         shown["schema"] = describe_schema(options.schema)
@@ -142,6 +157,7 @@ def run_validate(
         duration_s=time.perf_counter() - clock,
         dbdiff_version=__version__,
         options=shown,
+        timings=table.stats["timings"],
     )
 
 
@@ -163,12 +179,24 @@ def run_infer(source: Source, options: InferOptions, *, executor: Executor | Non
     return profiler.schema_yaml(table=options.table, source=source.url.redacted, nulls=nulls)
 
 
-def _absorber(checks: CheckSuite | Profiler, store: ResultStore) -> Callable[[ChunkOutcome], None]:
-    """What a one-side run does with a chunk's outcome: hand the checks' partials to the checks."""
+def _absorber(
+    checks: CheckSuite | Profiler,
+    store: ResultStore,
+    timings: Timings | None = None,
+    rows: dict[str, int] | None = None,
+) -> Callable[[ChunkOutcome], None]:
+    """What a one-side run does with a chunk's outcome: hand the checks' partials to the checks
+    (and count its rows and seconds into `rows` and `timings`)."""
 
     def absorb(outcome: ChunkOutcome) -> None:
+        started = time.perf_counter()
         for partial in outcome.checks:
             checks.absorb(partial, store)
+        if timings is not None:
+            timings.add(STORE, time.perf_counter() - started)
+            timings.merge(outcome.counts.timings)
+        if rows is not None:
+            rows["left"] += outcome.counts.rows["left"]
 
     return absorb
 

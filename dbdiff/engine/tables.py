@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,13 +21,14 @@ from dbdiff.engine.assemble import TableStore
 from dbdiff.engine.executor import Executor, SharedExecutor, at_once
 from dbdiff.engine.planning import build_plan
 from dbdiff.engine.recheck import recheck_rounds, recheck_table
-from dbdiff.engine.runner import DiffRun
+from dbdiff.engine.runner import DiffRun, with_timings
 from dbdiff.errors import DbdiffError, UsageError, scrub
 from dbdiff.options import DiffOptions
 from dbdiff.plan import DiffPlan
 from dbdiff.result import TableResult
 from dbdiff.sources.base import Source
 from dbdiff.store import ResultStore
+from dbdiff.timings import PLAN, Timings
 
 #: What a run's catalog comparison found for one table: {"kind", "column", "left", "right", "message"}.
 Differences = tuple[dict[str, Any], ...]
@@ -51,6 +53,8 @@ class TableJob:
     plan: DiffPlan | None = None
     differences: Differences = ()
     error: str | None = None
+    #: The seconds planning it took (its `stats.timings.plan`).
+    plan_seconds: float = 0.0
 
     @property
     def name(self) -> str:
@@ -74,13 +78,14 @@ def plan_tables(
 
     def plan(item: tuple[int, DiffOptions]) -> TableJob | UsageError:
         index, options = item
+        started = time.perf_counter()
         try:
             made, differences = planner(left, right, options, executor)
         except UsageError as exc:
             return naming_table(exc, options.table)
         except Exception as exc:
             return TableJob(options, f"t{index}", error=error_text(exc, (left, right)))
-        return TableJob(options, f"t{index}", made, differences)
+        return TableJob(options, f"t{index}", made, differences, plan_seconds=time.perf_counter() - started)
 
     jobs = at_once(plan, list(enumerate(tables)), at_a_time)
     for job in jobs:  # the first table in the file's order that cannot run stops the run
@@ -145,6 +150,8 @@ def run_one(
             status="error",
             error=error_text(exc, (left, right)),
         )
+    planning = Timings({PLAN: job.plan_seconds})
+    table = with_timings(table, planning, wall=table.stats["timings"]["wall"] + job.plan_seconds)
     # Catalog differences (a column no rule compares, left out; a nullability or a primary key
     # that drifted) are differences of the table, even when every compared row agrees.
     differences = (*table.schema.differences, *job.differences)

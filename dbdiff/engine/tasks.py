@@ -7,6 +7,7 @@ chunks on threads, or on other processes or machines, without touching the engin
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -28,6 +29,7 @@ from dbdiff.engine.executor import in_turn
 from dbdiff.engine.side import SIDE_NAMES, Side
 from dbdiff.plan import ChunkTask, DiffPlan
 from dbdiff.sources.base import KeyRange
+from dbdiff.timings import COMPARE, NORMALIZE, READ, Timings
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -67,6 +69,8 @@ class Counts:
     duplicate_keys: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SIDE_NAMES, 0))
     duplicate_key_rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SIDE_NAMES, 0))
     read_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SIDE_NAMES, 0.0))
+    #: Worker-seconds per phase (read_left, read_right, normalize, compare), summed over chunks.
+    timings: Timings = field(default_factory=Timings)
 
     def __post_init__(self) -> None:
         self.mismatches = self.mismatches or [0] * self.columns
@@ -82,6 +86,7 @@ class Counts:
             self.duplicate_keys[side] += other.duplicate_keys[side]
             self.duplicate_key_rows[side] += other.duplicate_key_rows[side]
             self.read_seconds[side] += other.read_seconds[side]
+        self.timings.merge(other.timings)
 
     def add_columns(self, mismatches: list[int], unreadable: list[int]) -> None:
         """Add per-column mismatch and unreadable counts."""
@@ -124,25 +129,37 @@ def run_chunk(work: ChunkWork, task: ChunkTask, both: Both[Any, Any] = in_turn) 
     `both` reads the two sides side by side (`Executor.both`)."""
     if len(work.sides) == 1:
         (side,) = work.sides
-        prepared, seconds = _read(work, side, task.left)
+        prepared, seconds, normalizing = _read(work, side, task.left)
         counts = Counts(len(work.plan.columns))
         counts.rows[side.name] = prepared.height
         counts.read_seconds[side.name] = seconds
-        checks = (work.checks.feed(side.name, prepared, None),) if work.checks is not None else ()
+        with counts.timings.timed(COMPARE):  # a one-side run compares nothing: it checks
+            checks = (work.checks.feed(side.name, prepared, None),) if work.checks is not None else ()
+        counts.timings.add(READ[side.name], seconds)
+        counts.timings.add(NORMALIZE, normalizing)
         return ChunkOutcome(task.index, counts, checks=checks)
     left_side, right_side = work.sides
-    (left, left_seconds), (right, right_seconds) = both(
+    (left, left_seconds, left_normalizing), (right, right_seconds, right_normalizing) = both(
         lambda: _read(work, left_side, task.left), lambda: _read(work, right_side, task.right)
     )
+    started = time.perf_counter()
     outcome = _compare(work, task.index, left, right)
+    timings = outcome.counts.timings
+    timings.add(COMPARE, time.perf_counter() - started)
     outcome.counts.read_seconds.update(left=left_seconds, right=right_seconds)
+    timings.add(READ["left"], left_seconds)
+    timings.add(READ["right"], right_seconds)
+    timings.add(NORMALIZE, left_normalizing + right_normalizing)
     return outcome
 
 
-def _read(work: ChunkWork, side: Side, key_range: KeyRange) -> tuple[pl.DataFrame, float]:
+def _read(work: ChunkWork, side: Side, key_range: KeyRange) -> tuple[pl.DataFrame, float, float]:
+    """A side's chunk, normalized; the seconds reading it took and the seconds normalizing it took."""
     arrow, seconds = side.read(key_range, work.retries)
+    started = time.perf_counter()
     # A diff reports a value its rule cannot read as a difference; validate and infer-schema stop.
-    return prepare_side(arrow, work.plan, side.name, unreadable=len(work.sides) == 2), seconds
+    prepared = prepare_side(arrow, work.plan, side.name, unreadable=len(work.sides) == 2)
+    return prepared, seconds, time.perf_counter() - started
 
 
 def _compare(work: ChunkWork, index: int, left: pl.DataFrame, right: pl.DataFrame) -> ChunkOutcome:

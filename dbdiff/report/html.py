@@ -67,7 +67,7 @@ from dbdiff.report.redaction import option_rows, safe_text
 from dbdiff.report.run_views import history_of, ordered, verdict_label
 from dbdiff.report.templating import asset, csp_hash, environment, trusted_asset
 from dbdiff.report.views import column_rows, pair_name, table_warnings
-from dbdiff.report.words import fmt_count, fmt_duration, fmt_percent
+from dbdiff.report.words import fmt_count, fmt_duration, fmt_percent, fmt_timings
 
 if TYPE_CHECKING:
     from dbdiff.result import DiffResult, TableResult
@@ -137,6 +137,7 @@ def _page_context(result: DiffResult, csp: str, styles: Sequence[str], sample_ca
         "version": result.dbdiff_version or "unknown",
         "started_at": result.started_at or "unknown",
         "duration": fmt_duration(result.duration_s),
+        "timings": fmt_timings(result.timings),
         "options": _options_table(result.options),
         "sample_cap": fmt_count(sample_cap),
         "sample_limit": _sample_limit(result.options),

@@ -61,7 +61,7 @@ from dbdiff.report.views import (
     table_warnings,
     warning_example,
 )
-from dbdiff.report.words import counted, fmt_count, fmt_duration, fmt_percent, truncate
+from dbdiff.report.words import counted, fmt_count, fmt_duration, fmt_percent, fmt_timings, truncate
 
 if TYPE_CHECKING:
     from dbdiff.result import DiffResult, TableResult
@@ -109,6 +109,8 @@ def render_markdown(result: DiffResult, *, max_bytes: int = 1_000_000, sample_ca
         f"Started {md(result.started_at or 'unknown')} · took {fmt_duration(result.duration_s)}"
         f" · dbdiff {md(result.dbdiff_version or 'unknown')}\n\n"
     )
+    if result.timings:
+        out.add(f"Timings: {md(fmt_timings(result.timings))}\n\n")
 
     judged = verdict is not None or any(t.verdict is not None for t in result.tables)
     header = (

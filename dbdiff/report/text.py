@@ -119,6 +119,23 @@ def render_plain_text(result: DiffResult, *, width: int = 100, max_samples: int 
     return buffer.getvalue()
 
 
+def render_timings(result: DiffResult) -> str:
+    """Where the run's time went (`--timings`): seconds per phase, then the wall seconds.
+
+    Reading, normalizing and comparing run on the workers and are summed over them, so with several
+    workers they can add up to more than the wall seconds. Empty for a result without timings."""
+    from dbdiff.timings import PHASES, WALL
+
+    if not result.timings:
+        return ""
+    rows = [(phase.replace("_", " "), result.timings.get(phase, 0.0)) for phase in PHASES]
+    rows.append((WALL, result.timings.get(WALL, 0.0)))
+    width = max(len(name) for name, _ in rows)
+    lines = ["Timings (seconds; read, normalize and compare are summed over the workers)"]
+    lines += [f"  {name:<{width}}  {seconds:>10.3f}" for name, seconds in rows]
+    return "\n".join(lines) + "\n"
+
+
 class _Printer:
     def __init__(self, console: Console, max_samples: int) -> None:
         self.console = console

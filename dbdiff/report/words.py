@@ -5,6 +5,8 @@ Pure and deterministic (no clock, no locale), as every report helper is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 def fmt_count(n: int) -> str:
     """An integer with thousands separators: 12,345."""
@@ -49,3 +51,13 @@ def truncate(text: str, limit: int) -> str:
 def counted(n: int, singular: str, plural: str | None = None) -> str:
     """`1 failed check`, `2 failed checks`, `12,345 changed`."""
     return f"{fmt_count(n)} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def fmt_timings(timings: Mapping[str, float]) -> str:
+    """A run's seconds per phase on one line: `plan 0.120 s · read left 2.4 s · ... · wall 3.1 s`
+    (phases that took no measurable time left out); empty without timings."""
+    return " · ".join(
+        f"{phase.replace('_', ' ')} {fmt_duration(float(seconds))}"
+        for phase, seconds in timings.items()
+        if seconds or phase == "wall"
+    )

@@ -197,7 +197,7 @@ def test_the_deep_json_parser_rejects_what_the_fast_one_rejects(text):
 
 def test_json_nested_deeper_than_python_recursion_is_canonicalized():
     deep = '{"b": 1, "a": ' * 5000 + "[1.50, {}]" + "}" * 5000
-    assert canonical_json(deep) == '{"a":' * 5000 + "[15e-1,{}]" + ',"b":1e0}' * 5000
+    assert canonical_json(deep) == '{"a":' * 5000 + "[15e-1,{}]" + ',"b":1}' * 5000
     with pytest.raises(ValueError, match="not valid JSON"):
         canonical_json("[" * 5000)
 
@@ -205,7 +205,7 @@ def test_json_nested_deeper_than_python_recursion_is_canonicalized():
 def test_json_fails_loudly_on_invalid_text():
     with pytest.raises((pl.exceptions.PolarsError, ValueError), match="not valid JSON"):
         norm("json", ['{"a":1}', "{oops"], col("json", "json"))
-    assert norm("json", [None, "[1, 2.50]"], col("json", "json")).to_list() == [None, "[1e0,25e-1]"]
+    assert norm("json", [None, "[1, 2.50]"], col("json", "json")).to_list() == [None, "[1,25e-1]"]
 
 
 def test_binary_padding_is_data_unless_stripped():
