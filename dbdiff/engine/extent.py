@@ -45,7 +45,9 @@ def extent_bounds(
     sides: Sequence[Side], chunk_size: int, both: Both
 ) -> tuple[list[KeyValue], tuple[int, int]] | None:
     """Boundaries shared by both sides, and each side's estimated rows; None when a source cannot
-    tell its key's extent or estimate a range (then the planner counts and numbers the rows)."""
+    tell its key's extent, or neither side can estimate a range (then the planner counts and
+    numbers the rows). A side without estimates (PostgreSQL without fresh statistics) is cut by
+    the other side's: the sides of a migration hold about the same keys."""
     left, right = sides
     extents = both(
         lambda: left.source.key_extent(left.table, left.key[0]),
@@ -57,43 +59,62 @@ def extent_bounds(
     highs = [int(e[1]) for e in extents if e[1] is not None]
     if not lows:
         return [], (0, 0)  # both tables empty: one chunk
-
-    def estimate(lower: int, upper: int) -> tuple[int, int] | None:
-        found = both(
-            lambda: left.source.estimate_rows(left.table, left.key[0], lower, upper),
-            lambda: right.source.estimate_rows(right.table, right.key[0], lower, upper),
-        )
-        return None if None in found else (int(found[0]), int(found[1]))
-
     low, end = min(lows), max(highs) + 1
-    whole = estimate(low, end)
+    estimates = _Estimates(sides, both, budget=0)
+    whole = estimates.sides(low, end)
     if whole is None:
         return None
-    pieces = max(1, math.ceil(max(whole) / chunk_size))
+    pieces = max(1, math.ceil(max(n for n in whole if n is not None) / chunk_size))
+    # Halving stops once the estimates have been asked this often: estimates that never fall
+    # (a planner guessing) must not cut a 64-bit range into single keys.
+    estimates.budget = 4 * pieces + 256
     starts = sorted({low + (end - low) * i // pieces for i in range(pieces)})
     bounds: list[int] = []
     for start, stop in zip(starts, [*starts[1:], end], strict=True):
-        bounds += _halved(start, stop, chunk_size * TOO_BIG, estimate, MOST_HALVINGS)
+        bounds += _halved(start, stop, chunk_size * TOO_BIG, estimates, MOST_HALVINGS)
     # The first range starts at the smallest key, so its lower edge is no cut.
     cuts = [(b,) for b in bounds if b != low]
-    return cuts, whole
+    rows = tuple(n if n is not None else max(n for n in whole if n is not None) for n in whole)
+    return cuts, (rows[0], rows[1])
 
 
-def _halved(
-    start: int,
-    stop: int,
-    most: int,
-    estimate: Callable[[int, int], tuple[int, int] | None],
-    depth: int,
-) -> list[int]:
-    """The lower edges of [start, stop) cut into halves until neither side estimates more than
-    `most` rows in a piece."""
+class _Estimates:
+    """Both sides' estimates of a key range, counted against a budget of questions."""
+
+    def __init__(self, sides: Sequence[Side], both: Both, budget: int) -> None:
+        self.left, self.right = sides
+        self.both = both
+        self.budget = budget
+
+    def sides(self, lower: int, upper: int) -> tuple[int | None, int | None] | None:
+        """Each side's estimate (None: that side has none); None when neither side has one."""
+        left, right = self.left, self.right
+        found = self.both(
+            lambda: left.source.estimate_rows(left.table, left.key[0], lower, upper),
+            lambda: right.source.estimate_rows(right.table, right.key[0], lower, upper),
+        )
+        if all(n is None for n in found):
+            return None
+        return found[0], found[1]
+
+    def most(self, lower: int, upper: int) -> int | None:
+        """The larger side's estimate, or None once the budget is spent."""
+        if self.budget <= 0:
+            return None
+        self.budget -= 1
+        found = self.sides(lower, upper)
+        return None if found is None else max(n for n in found if n is not None)
+
+
+def _halved(start: int, stop: int, most: int, estimates: _Estimates, depth: int) -> list[int]:
+    """The lower edges of [start, stop) cut into halves until no side estimates more than `most`
+    rows in a piece (or the halvings or the estimates' budget run out)."""
     if depth <= 0 or stop - start <= 1:
         return [start]
-    found = estimate(start, stop)
-    if found is None or max(found) <= most:
+    found = estimates.most(start, stop)
+    if found is None or found <= most:
         return [start]
     middle = start + (stop - start) // 2
-    return _halved(start, middle, most, estimate, depth - 1) + _halved(
-        middle, stop, most, estimate, depth - 1
+    return _halved(start, middle, most, estimates, depth - 1) + _halved(
+        middle, stop, most, estimates, depth - 1
     )
