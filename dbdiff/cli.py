@@ -359,8 +359,9 @@ def explain_command(left_url: str | None, right_url: str | None, fmt: str, **fla
     if fmt == "json":
         click.echo(json.dumps(described, indent=2, default=str, ensure_ascii=False))
         return
-    click.echo(f"left:  {described['left']}  table {plan.left_table}  rows {plan.rows_left}")
-    click.echo(f"right: {described['right']}  table {plan.right_table}  rows {plan.rows_right}")
+    about = "about " if plan.rows_estimated else ""  # the servers' estimates (engine/extent.py)
+    click.echo(f"left:  {described['left']}  table {plan.left_table}  rows {about}{plan.rows_left}")
+    click.echo(f"right: {described['right']}  table {plan.right_table}  rows {about}{plan.rows_right}")
     click.echo(f"key:   {', '.join(plan.key_names)}")
     if plan.window is not None:
         w = plan.window

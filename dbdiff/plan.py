@@ -78,6 +78,8 @@ class DiffPlan:
     chunks: tuple[ChunkTask, ...] = ()
     rows_left: int = 0
     rows_right: int = 0
+    #: True when `rows_left`/`rows_right` are the servers' estimates, not counts (`engine.extent`).
+    rows_estimated: bool = False
     shared_boundaries: bool = True
     where: str | None = None
     right_where: str | None = None
@@ -450,6 +452,7 @@ def describe_plan(
         "key": list(plan.key_names),
         "rows_left": plan.rows_left,
         "rows_right": plan.rows_right,
+        **({"rows_estimated": True} if plan.rows_estimated else {}),
         "columns": [
             {
                 "name": pair.name,

@@ -124,7 +124,7 @@ def diff_table(
     )
     validation, validation_stats = suite.finish(
         store,
-        rows_counted={"left": plan.rows_left, "right": plan.rows_right},
+        rows_counted={} if plan.rows_estimated else {"left": plan.rows_left, "right": plan.rows_right},
         null_keys={
             side: (count, [{p.name: s["row"].get(p.name) for p in plan.key} for s in samples])
             for side, count, samples in (

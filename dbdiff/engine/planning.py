@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 from dbdiff.catalog import TableCatalog
 from dbdiff.catalog_diff import catalog_differences
 from dbdiff.engine.executor import Executor, using
+from dbdiff.engine.extent import extent_applies, extent_bounds
 from dbdiff.engine.side import Side, sides_of
 from dbdiff.errors import KeyColumnError, WhereRejected
 from dbdiff.options import DiffOptions
@@ -185,13 +186,24 @@ def plan_sides(
             sides = sides_of(plan, [spec.source for spec in specs])
             counted = (plan.rows_left, plan.rows_right)
             most = 0 if plan.chunks else max(counted)  # chunks cut by the window need no boundaries
-        measured = _each(
-            ex,
-            [(side, spec, counted[i]) for i, (side, spec) in enumerate(zip(sides, specs, strict=True))],
-            lambda item: _measure(
-                item[0], item[1], options.chunk_size, named=len(specs) > 1, rows=item[2], most=most
-            ),
+        # A whole-number key is cut from its extent and the servers' estimates: no table scan.
+        extent = (
+            extent_bounds(sides, options.chunk_size, ex.both)
+            if narrow is None and extent_applies(plan, sides)
+            else None
         )
+        if extent is not None:
+            cuts, estimated = extent
+            measured: Sequence[tuple[int, list[KeyValue]]] = [(estimated[0], cuts), (estimated[1], cuts)]
+            plan = dataclasses.replace(plan, rows_estimated=True)
+        else:
+            measured = _each(
+                ex,
+                [(side, spec, counted[i]) for i, (side, spec) in enumerate(zip(sides, specs, strict=True))],
+                lambda item: _measure(
+                    item[0], item[1], options.chunk_size, named=len(specs) > 1, rows=item[2], most=most
+                ),
+            )
     (rows_left, left_bounds), (rows_right, right_bounds) = measured[0], measured[-1]
     # One side keeps its chunks in its own order (never re-sorted in Python, which orders strings
     # otherwise); two sides share boundaries when their key orders agree.

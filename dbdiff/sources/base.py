@@ -84,6 +84,16 @@ class Source(abc.ABC):
         Consecutive boundaries cut the table into ranges of at most `every` rows each.
         """
 
+    def key_extent(self, table: str, key: Column) -> tuple[Any, Any] | None:
+        """The smallest and largest value of a one-column key (None, None for an empty table),
+        from its index; None where this source cannot tell without reading the table."""
+        return None
+
+    def estimate_rows(self, table: str, key: Column, lower: int, upper: int) -> int | None:
+        """The server's own estimate of the rows whose whole-number `key` is in [lower, upper)
+        (index dives, histograms: no row is read); None where this source has none."""
+        return None
+
     @abc.abstractmethod
     def read_chunk(
         self,

@@ -246,6 +246,12 @@ class MySQLSource(ServerSource):
             if name == "prefer_socket" and value not in ("true", "false"):
                 raise URLError(f"?prefer_socket= in a mysql URL takes true or false, not {value!r}")
 
+    def _explained_rows(self, select: str) -> int | None:
+        # MySQL 8 and MariaDB name the column alike, at different places (MySQL adds `partitions`).
+        names, rows = self._query_named(f"EXPLAIN {select}")
+        found = rows[0][names.index("rows")] if rows and "rows" in names else None
+        return int(found) if found is not None else None
+
     def _open(self) -> Any:
         import pymysql
 

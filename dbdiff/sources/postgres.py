@@ -389,10 +389,45 @@ class PostgresSource(ServerSource):
 
     def __init__(self, url: SourceURL) -> None:
         super().__init__(url)
+        #: (table, key column) -> whether the planner's statistics of the key can be trusted.
+        self._fresh_statistics: dict[tuple[str, str], bool] = {}
         for name, value in url.params:
             # psycopg may never open it (no SSL on the server); connectorx fails on every read.
             if name == "sslrootcert" and value != "system" and not os.path.isfile(value):
                 raise URLError(f"the file of ?sslrootcert= in a postgresql URL does not exist: {value!r}")
+
+    def estimate_rows(self, table: str, key: Column, lower: int, upper: int) -> int | None:
+        # The planner estimates a key range from the column's histogram: without one (a table
+        # never analyzed) or with stale statistics, it guesses a fixed fraction of the table,
+        # which could make one chunk of the whole table. Then there is no estimate.
+        with self._lock:
+            fresh = self._fresh_statistics.get((table, key.name))
+        if fresh is None:
+            fresh = self._statistics_fresh(table, key)
+            with self._lock:
+                self._fresh_statistics[(table, key.name)] = fresh
+        return super().estimate_rows(table, key, lower, upper) if fresh else None
+
+    def _statistics_fresh(self, table: str, key: Column) -> bool:
+        found = self._query(
+            "SELECT EXISTS (SELECT 1 FROM pg_stats s WHERE s.schemaname = n.nspname "
+            "AND s.tablename = c.relname AND s.attname = %s AND s.histogram_bounds IS NOT NULL), "
+            "c.reltuples, COALESCE(u.n_mod_since_analyze, 0) "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "LEFT JOIN pg_stat_user_tables u ON u.relid = c.oid WHERE c.oid = %s::regclass",
+            (key.name, self._regclass(table)),
+        )
+        if not found:
+            return False
+        histogram, tuples, modified = found[0]
+        # Rows written since the last ANALYZE: a table that grew a lot is not in its histogram.
+        return bool(histogram) and float(tuples) > 0 and float(modified) <= 0.2 * float(tuples)
+
+    def _explained_rows(self, select: str) -> int | None:
+        # The first line is the top plan node: "... (cost=0.43..8.45 rows=1234 width=8)".
+        top = self._query(f"EXPLAIN {select}")
+        found = re.search(r"\brows=(\d+)", str(top[0][0])) if top else None
+        return int(found.group(1)) if found else None
 
     def _open(self) -> Any:
         import psycopg

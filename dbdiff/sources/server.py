@@ -89,12 +89,17 @@ class ServerSource(Source):
         return self._conn
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._query_named(sql, params)[1]
+
+    def _query_named(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The column names and rows of `sql`."""
         with self._lock:
             conn = self._connection()
             try:
                 with conn.cursor() as cursor:
                     cursor.execute(sql, params or None)
-                    return list(cursor.fetchall())
+                    names = [d[0] for d in cursor.description or ()]
+                    return names, list(cursor.fetchall())
             except self._driver_error() as exc:
                 error, gone = self._failure(exc, sql)
                 if gone:
@@ -173,6 +178,23 @@ class ServerSource(Source):
         self, table: str, key: Sequence[Column], every: int, where: str | None = None
     ) -> list[KeyValue]:
         return [tuple(r) for r in self._query(boundaries_query(self.sql, table, key, every, where))]
+
+    def key_extent(self, table: str, key: Column) -> tuple[Any, Any] | None:
+        name = self.sql.quote(key.name)
+        low, high = self._query(f"SELECT MIN({name}), MAX({name}) FROM {self.sql.table_ref(table)}")[0]
+        return low, high
+
+    def estimate_rows(self, table: str, key: Column, lower: int, upper: int) -> int | None:
+        name = self.sql.quote(key.name)
+        select = (
+            f"SELECT {name} FROM {self.sql.table_ref(table)} "
+            f"WHERE {name} >= {self.sql.literal(lower, key)} AND {name} < {self.sql.literal(upper, key)}"
+        )
+        return self._explained_rows(select)
+
+    def _explained_rows(self, select: str) -> int | None:
+        """The rows the server's planner expects `select` to return (a subclass knows how to ask)."""
+        return None
 
     def keys_where(self, table: str, key: Sequence[Column], where: str) -> list[KeyValue]:
         # Over the catalog connection: no connectorx pool to open for a few thousand keys.

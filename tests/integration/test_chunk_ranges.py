@@ -463,3 +463,65 @@ def test_chunk_ranges_partition_both_sides_and_the_diff_counts_each_row_once(mys
             assert result.status == "identical", (size, summary)
             assert (summary.rows_left, summary.rows_right, summary.matched) == (n, n, n), (size, summary)
             assert summary.duplicate_keys_left == summary.duplicate_keys_right == 0, (size, summary)
+
+
+class RecordingExtent(Recording):
+    """`Recording` that also gives the key's extent and the server's estimates, so a whole-number
+    key is cut from them (`dbdiff.engine.extent`) instead of counted and numbered."""
+
+    estimated = 0
+
+    def key_extent(self, table, key):  # type: ignore[no-untyped-def]
+        return self.inner.key_extent(table, key)
+
+    def estimate_rows(self, table, key, lower, upper):  # type: ignore[no-untyped-def]
+        self.estimated += 1
+        return self.inner.estimate_rows(table, key, lower, upper)
+
+
+# YEAR is its own type family (a year, not a number): it keeps the counted plan.
+WHOLE_NUMBER_CASES = [
+    c for c in CASES if c.rule == "integer" and not c.second and c.primary_key and c.mysql_type != "YEAR"
+]
+
+
+@pytest.mark.parametrize("case", WHOLE_NUMBER_CASES, ids=[c.id for c in WHOLE_NUMBER_CASES])
+def test_ranges_cut_from_the_key_extent_partition_both_sides(mysql, pg, unique_name, case):
+    """The same partition with ranges cut from MIN/MAX and the servers' estimates, down to ranges of
+    a single key (chunk size 1), across the whole 64-bit range (the bigint case)."""
+    table = unique_name("ke")
+    key, n = _create(mysql, pg, case, table)
+    with open_source(mysql.url) as my, open_source(pg.url) as postgres:
+        for size in SIZES:
+            left, right = RecordingExtent(my), RecordingExtent(postgres)
+            result = run_diff(
+                left, right, DiffOptions(table=table, key=key, chunk_size=size, workers=2), rules=_rules()
+            )
+            assert left.estimated and right.estimated  # the extent path was taken
+            for side in (left, right):
+                seen = sorted(itertools.chain.from_iterable(side.reads))
+                assert seen == list(range(n)), (side.dialect, size, side.reads)
+            summary = result.table().summary
+            assert result.status == "identical", (size, summary)
+            assert (summary.rows_left, summary.rows_right, summary.matched) == (n, n, n), (size, summary)
+
+
+def test_keys_bunched_far_apart_are_cut_near_a_chunk_each(mysql, pg, unique_name):
+    """Two clusters of keys 10^15 apart: the estimates halve the empty middle away, every row is
+    read once, and no chunk holds much more than its share."""
+    table = unique_name("kb")
+    ids = list(range(1, 401)) + list(range(10**15, 10**15 + 600))
+    rows = ", ".join(f"({i}, {v})" for v, i in enumerate(ids))
+    mysql.execute(
+        f"CREATE TABLE {table} (id BIGINT PRIMARY KEY, v INT)", f"INSERT INTO {table} VALUES {rows}"
+    )
+    pg.execute(f"CREATE TABLE {table} (id BIGINT PRIMARY KEY, v INT)", f"INSERT INTO {table} VALUES {rows}")
+    pg.execute(f"ANALYZE {table}")
+    with open_source(mysql.url) as my, open_source(pg.url) as postgres:
+        left, right = RecordingExtent(my), RecordingExtent(postgres)
+        result = run_diff(left, right, DiffOptions(table=table, chunk_size=100, workers=2), rules=_rules())
+        assert result.status == "identical" and result.table().summary.matched == len(ids)
+        for side in (left, right):
+            assert sorted(itertools.chain.from_iterable(side.reads)) == list(range(len(ids)))
+            # Not one chunk of everything: the clusters were found and cut.
+            assert max(len(r) for r in side.reads) <= 400, [len(r) for r in side.reads]
