@@ -507,6 +507,9 @@ def _timed(command: list[str], pythonpath: str) -> tuple[float, float, subproces
         capture_output=True,
         text=True,
         env={**os.environ, "DBDIFF_NO_PROGRESS": "1", "PYTHONPATH": pythonpath},
+        # `python -c` puts the working directory first on sys.path, before PYTHONPATH: run in the
+        # checkout measured, or a run started from another checkout would import that one.
+        cwd=pythonpath.split(os.pathsep)[0] or None,
     )
     marker = [line for line in proc.stderr.splitlines() if line.startswith("@@ ")]
     if not marker:
