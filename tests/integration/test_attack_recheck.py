@@ -260,6 +260,30 @@ def test_masked_key_and_value_after_a_recheck(dbs):
     assert "Zq-" not in text
 
 
+#: `python -c` program: `dbdiff run` (the real CLI, its real exit code) whose recheck, instead of
+#: sleeping its delay, says the diff is over (touches argv[1]) and waits until the test has changed
+#: the data (argv[2] exists): the data change falls between the diff and its recheck however slow
+#: the machine is.
+_RUN_WITH_HANDSHAKE = """
+import os, sys, time
+from dbdiff.cli import main
+from dbdiff.engine.recheck import recheck_table
+
+diffed, fixed = sys.argv[1:3]
+
+def sleep(seconds):
+    open(diffed, "a").close()
+    deadline = time.monotonic() + 300
+    while not os.path.exists(fixed):
+        if time.monotonic() > deadline:
+            raise SystemExit("the test never changed the data")
+        time.sleep(0.02)
+
+recheck_table.__kwdefaults__["sleep"] = sleep
+main(sys.argv[3:])
+"""
+
+
 def test_dbdiff_run_exits_0_when_every_difference_was_transient(dbs, tmp_path):
     import json
     import os
@@ -276,19 +300,28 @@ def test_dbdiff_run_exits_0_when_every_difference_was_transient(dbs, tmp_path):
         f"left: {my.url}\nright: {pg.url}\nhistory: {tmp_path / 'h.duckdb'}\n"
         "defaults: {recheck: 1, recheck_delay: 3}\ntables: [tr]\n"
     )
-    fix = later(
-        2.0,  # after the diff (the command starts in ~1 s), before its recheck
-        lambda: pg.execute("UPDATE tr SET v = 2 WHERE id = 2"),
-        lambda: pg.execute("INSERT INTO tr VALUES (3, 3)"),
-    )
-    out = tmp_path / "r.json"
-    command = [sys.executable, "-m", "dbdiff.cli", "run", str(check), "--json", str(out), "-q"]
-    done = subprocess.run(command, env=dict(os.environ), capture_output=True, text=True, check=False)
-    fix.join()
-    assert done.returncode == 0, (done.stdout, done.stderr)
+    diffed, fixed, out = tmp_path / "diffed", tmp_path / "fixed", tmp_path / "r.json"
+    args = ["run", str(check), "--json", str(out), "-q"]
+    command = [sys.executable, "-c", _RUN_WITH_HANDSHAKE, str(diffed), str(fixed), *args]
+    with subprocess.Popen(
+        command, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as run:
+        # Between the diff (which saw 2 changed, 3 only_left) and its recheck: fix both.
+        while not diffed.exists() and run.poll() is None:
+            time.sleep(0.02)
+        was_diffed = diffed.exists()
+        if was_diffed:
+            pg.execute("UPDATE tr SET v = 2 WHERE id = 2")
+            pg.execute("INSERT INTO tr VALUES (3, 3)")
+        fixed.touch()
+        stdout, stderr = run.communicate(timeout=600)
+    assert was_diffed, ("the run never rechecked", run.returncode, stdout, stderr)
+    assert run.returncode == 0, (stdout, stderr)
     data = json.loads(out.read_text())
     table = data["tables"][0]
-    assert table["status"] == "identical" and table["recheck"]["transient"]["only_left"] == 1, table
+    assert table["status"] == "identical", table
+    assert table["recheck"]["transient"] == {"changed": 1, "only_left": 1, "only_right": 0}, table
+    assert table["recheck"]["persistent"] == {"changed": 0, "only_left": 0, "only_right": 0}, table
 
 
 def test_a_recheck_round_that_fails_hides_no_difference(dbs):
