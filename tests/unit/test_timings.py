@@ -212,3 +212,23 @@ def test_timings_read_from_json_are_numbers_and_their_names_are_escaped():
     data["timings"]["plan"] = "soon"
     with pytest.raises(ValueError):
         DiffResult.from_dict(data)
+
+
+@pytest.mark.parametrize("seconds", ["1.5", None, True, float("inf"), float("nan"), -0.5, [1.0]])
+def test_timings_read_from_json_that_are_no_seconds_make_no_valid_result(tmp_path, seconds):
+    from dbdiff.errors import ConfigError
+    from dbdiff.result import load_result
+
+    data = dbdiff.diff(_source(LEFT), _source(RIGHT), table="orders").to_dict()
+    data["timings"] = {**data["timings"], "plan": seconds}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(data), encoding="utf-8")  # inf and nan as Python's JSON writes them
+    with pytest.raises(ConfigError, match=r"not a valid dbdiff result: timings\.plan must be a number"):
+        load_result(path)
+    data["timings"] = ["plan", 1.0]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ConfigError, match="timings must be an object"):
+        load_result(path)
+    data["timings"] = {"plan": 0, "wall": 2.5, "later_phase": 1}  # unknown phases are kept: additive
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert load_result(path).timings == {"plan": 0.0, "wall": 2.5, "later_phase": 1.0}
