@@ -232,3 +232,21 @@ def test_timings_read_from_json_that_are_no_seconds_make_no_valid_result(tmp_pat
     data["timings"] = {"plan": 0, "wall": 2.5, "later_phase": 1}  # unknown phases are kept: additive
     path.write_text(json.dumps(data), encoding="utf-8")
     assert load_result(path).timings == {"plan": 0.0, "wall": 2.5, "later_phase": 1.0}
+
+
+def test_junit_carries_every_timing_of_the_result_as_a_suite_property_and_none_without():
+    import xml.etree.ElementTree as ET
+
+    from dbdiff.report import render
+
+    result = dbdiff.diff(_source(LEFT), _source(RIGHT), table="orders")
+    properties = {
+        p.get("name"): p.get("value") for p in ET.fromstring(render(result, "junit")).iter("property")
+    }
+    timed = {n.removeprefix("timings."): float(v) for n, v in properties.items() if n.startswith("timings.")}
+    assert list(timed) == [*PHASES, WALL]
+    assert timed == pytest.approx(dict(result.timings), abs=0.0005)
+    data = result.to_dict()
+    del data["timings"]
+    bare = render(DiffResult.from_dict(data), "junit")
+    assert "timings." not in bare
