@@ -250,3 +250,36 @@ def test_junit_carries_every_timing_of_the_result_as_a_suite_property_and_none_w
     del data["timings"]
     bare = render(DiffResult.from_dict(data), "junit")
     assert "timings." not in bare
+
+
+def test_a_read_that_was_retried_counts_its_failed_attempts_and_pauses(monkeypatch):
+    import types
+
+    from dbdiff.engine import side as side_module
+    from dbdiff.errors import ExtractionError
+    from dbdiff.sources.base import KeyRange
+
+    now = [0.0]  # a clock of the test's own: each read takes 1 s, a pause what it asks
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    monkeypatch.setattr(side_module, "time", types.SimpleNamespace(perf_counter=lambda: now[0], sleep=sleep))
+
+    class Flaky:
+        failures = 2
+
+        def read_chunk(self, *args):
+            now[0] += 1.0
+            if self.failures:
+                self.failures -= 1
+                raise ExtractionError("connection reset")
+            return "rows"
+
+        def ping(self):
+            pass
+
+    side = side_module.Side("left", Flaky(), "t", None, (), ())  # type: ignore[arg-type]
+    rows, seconds = side.read(KeyRange(), retries=2)
+    # Three reads of 1 s, and the pauses after the first two failures (0.5 s, then 1 s).
+    assert (rows, seconds) == ("rows", 3.0 + 0.5 + 1.0)
