@@ -8,6 +8,7 @@ Sample values are stored already encoded the lossless JSON way (see `dbdiff.valu
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -399,7 +400,7 @@ class DiffResult:
             options=dict(data.get("options", {})),
             verdict=Verdict.from_dict(data),
             history=tuple(dict(h) for h in data.get("history", ())),
-            timings={str(phase): float(s) for phase, s in (data.get("timings") or {}).items()},
+            timings=_timings(data.get("timings")),
         )
 
     def __repr__(self) -> str:
@@ -484,6 +485,20 @@ def load_result(path: str | Path) -> DiffResult:
         raise ConfigError(f"{str(path)!r} is not a valid dbdiff result: field {exc} is missing") from None
     except (TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"{str(path)!r} is not a valid dbdiff result: {exc}") from None
+
+
+def _timings(data: Any) -> dict[str, float]:
+    """A result's `timings` as read from JSON: each phase a finite number of seconds, never negative
+    (dbdiff writes nothing else; a hand-edited file saying otherwise is no valid result)."""
+    if not data:
+        return {}
+    if not isinstance(data, Mapping):
+        raise ValueError(f"timings must be an object of seconds per phase, not {type(data).__name__}")
+    for phase, seconds in data.items():
+        ok = isinstance(seconds, int | float) and not isinstance(seconds, bool)
+        if not ok or not math.isfinite(seconds) or seconds < 0:
+            raise ValueError(f"timings.{phase} must be a number of seconds, not {seconds!r}")
+    return {str(phase): float(seconds) for phase, seconds in data.items()}
 
 
 def table_status(summary: Summary, schema: SchemaComparison) -> str:

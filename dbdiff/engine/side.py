@@ -37,10 +37,11 @@ class Side:
     key: tuple[Column, ...]
 
     def read(self, key_range: KeyRange, retries: int) -> tuple[pa.Table, float]:
-        """The rows of one key range and the seconds the read took; a failed read is retried."""
+        """The rows of one key range and the seconds the read took, failed attempts and the pauses
+        between them included (the time went into reading); a failed read is retried."""
         attempt = 0
+        started = time.perf_counter()
         while True:
-            started = time.perf_counter()
             try:
                 table = self.source.read_chunk(self.table, self.columns, self.key, key_range, self.where)
                 return table, time.perf_counter() - started

@@ -143,6 +143,8 @@ def _properties(result: DiffResult) -> list[tuple[str, str]]:
         ("status", status_label(result, result.status).lower()),
         ("started_at", result.started_at),
         ("duration_s", f"{result.duration_s:.3f}"),
+        # Where the run's time went, in seconds (the JSON's `timings`), when the result has them.
+        *((f"timings.{phase}", f"{float(seconds):.3f}") for phase, seconds in result.timings.items()),
     ]
     sources = (
         (("source", result.left),)

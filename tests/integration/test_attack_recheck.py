@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 
 import dbdiff
+from dbdiff.engine.recheck import recheck_table
 from dbdiff.errors import ExtractionError
 from tests.conftest import MYSQL_URL, PG_URL, MySQLServer, PostgresServer
 
@@ -22,17 +22,22 @@ def dbs():
         pg.drop()
 
 
-def later(seconds, *actions):
-    """Run `actions` (callables) in a background thread `seconds` from now."""
+@pytest.fixture
+def before_round(monkeypatch):
+    """`before_round(n, *actions)`: run `actions` (callables) when a recheck is about to read its
+    round n, in place of that round's delay. The writes fall between the diff and its rechecks, or
+    between two rounds, however slow the machine is (no clock decides when they land)."""
+    planned: dict[int, list] = {}
+    rounds: list[float] = []
 
-    def go():
-        time.sleep(seconds)
-        for a in actions:
-            a()
+    def sleep(seconds):
+        rounds.append(seconds)
+        for action in planned.pop(len(rounds), ()):
+            action()
 
-    t = threading.Thread(target=go, daemon=True)
-    t.start()
-    return t
+    monkeypatch.setitem(recheck_table.__kwdefaults__, "sleep", sleep)
+    yield lambda round_, *actions: planned.setdefault(round_, []).extend(actions)
+    assert not planned, f"the run never reached the recheck round(s) {sorted(planned)}"
 
 
 def test_string_composite_keys_with_case_and_quotes(dbs):
@@ -69,7 +74,7 @@ def test_many_keys_over_one_batch(dbs):
     assert {c.name: c.mismatches for c in t.columns}["v"] == n // 2
 
 
-def test_writes_between_rounds(dbs):
+def test_writes_between_rounds(dbs, before_round):
     my, pg = dbs
     my.execute("CREATE TABLE live (id INT PRIMARY KEY, v INT)")
     pg.execute("CREATE TABLE live (id INT PRIMARY KEY, v INT)")
@@ -80,17 +85,15 @@ def test_writes_between_rounds(dbs):
     # 4: changed -> only_left between rounds (persistent); 5: only_left fixed in round 2 (transient)
     my.execute("UPDATE live SET v = -1 WHERE id IN (1, 2, 3, 4)")
     pg.execute("DELETE FROM live WHERE id = 5")
-    dbdiff.diff(my.url, pg.url, table="live", recheck=0)  # warm: the rechecked diff reads in ~0.3 s
-    fixes = later(
-        1.0,
+    before_round(
+        1,
         lambda: pg.execute("UPDATE live SET v = -1 WHERE id = 2"),
         lambda: my.execute("DELETE FROM live WHERE id = 3"),
         lambda: pg.execute("DELETE FROM live WHERE id = 3"),
         lambda: pg.execute("DELETE FROM live WHERE id = 4"),
     )
-    later(2.7, lambda: pg.execute("INSERT INTO live VALUES (5, 5)"))
+    before_round(2, lambda: pg.execute("INSERT INTO live VALUES (5, 5)"))
     r = dbdiff.diff(my.url, pg.url, table="live", recheck=2, recheck_delay=1.5)
-    fixes.join()
     t = r.table()
     b = t.recheck
     assert b["keys"] == 5
@@ -132,7 +135,7 @@ def test_duplicate_and_null_keys(dbs):
     assert sum(t.recheck["persistent"].values()) == t.recheck["keys"], t.recheck
 
 
-def test_checkfile_thresholds_judge_persistent_differences_only(dbs, tmp_path):
+def test_checkfile_thresholds_judge_persistent_differences_only(dbs, before_round, tmp_path):
     my, pg = dbs
     my.execute("CREATE TABLE cf (id INT PRIMARY KEY, v INT)")
     pg.execute("CREATE TABLE cf (id INT PRIMARY KEY, v INT)")
@@ -148,10 +151,8 @@ def test_checkfile_thresholds_judge_persistent_differences_only(dbs, tmp_path):
         "run_thresholds: {changed: {fail: 2}}\n"
         "tables: [cf]\n"
     )
-    dbdiff.diff(my.url, pg.url, table="cf", recheck=0)  # warm
-    fix = later(0.9, lambda: pg.execute("UPDATE cf SET v = -1 WHERE id BETWEEN 3 AND 6"))
+    before_round(1, lambda: pg.execute("UPDATE cf SET v = -1 WHERE id BETWEEN 3 AND 6"))
     r = dbdiff.run(str(check), record=False)
-    fix.join()
     t = r.table("cf")
     assert t.recheck["persistent"]["changed"] == 2 and t.recheck["transient"]["changed"] == 4, t.recheck
     assert t.summary.changed == 2
@@ -171,21 +172,21 @@ def test_checkfile_thresholds_judge_persistent_differences_only(dbs, tmp_path):
         ("kf", "DOUBLE", "DOUBLE PRECISION", [0.1, 1e-7, 123.456]),
     ],
 )
-def test_a_changed_row_deleted_on_one_side_between_rounds_stays_persistent(dbs, name, my_type, pg_type, keys):
+def test_a_changed_row_deleted_on_one_side_between_rounds_stays_persistent(
+    dbs, before_round, name, my_type, pg_type, keys
+):
     my, pg = dbs
     my.execute(f"CREATE TABLE {name} (k {my_type} PRIMARY KEY, v INT)")
     pg.execute(f"CREATE TABLE {name} (k {pg_type} PRIMARY KEY, v INT)")
     my.executemany(f"INSERT INTO {name} VALUES (%s, %s)", [(k, 1) for k in keys])
     pg.executemany(f"INSERT INTO {name} VALUES (%s, %s)", [(k, 2) for k in keys])  # all changed
-    dbdiff.diff(my.url, pg.url, table=name, recheck=0)  # warm
     # Before round 1: row 0 deleted on the left (-> only_right), row 1 deleted on the right (-> only_left).
-    fix = later(
-        0.9,
+    before_round(
+        1,
         lambda: my.execute(f"DELETE FROM {name} WHERE k = %s", params=(keys[0],)),
         lambda: pg.execute(f"DELETE FROM {name} WHERE k = %s", params=(keys[1],)),
     )
     r = dbdiff.diff(my.url, pg.url, table=name, recheck=2, recheck_delay=1.5)
-    fix.join()
     t = r.table()
     # Counted by their kind as last read, as the summary counts them.
     assert t.recheck["persistent"] == {"changed": 1, "only_left": 1, "only_right": 1}, t.recheck
@@ -207,16 +208,14 @@ def test_a_key_rule_that_folds_case_pairs_the_same_rows_at_a_recheck(dbs):
     assert (s.changed, s.only_left, s.only_right) == (1, 1, 1), t.recheck
 
 
-def test_a_key_duplicated_between_rounds_is_not_transient(dbs):
+def test_a_key_duplicated_between_rounds_is_not_transient(dbs, before_round):
     my, pg = dbs
     my.execute("CREATE TABLE dup2 (id INT, v INT)")
     pg.execute("CREATE TABLE dup2 (id INT, v INT)")
     my.executemany("INSERT INTO dup2 VALUES (%s, %s)", [(1, 1), (2, 2), (3, 3)])
     pg.executemany("INSERT INTO dup2 VALUES (%s, %s)", [(1, 9), (2, 2), (3, 3)])
-    dbdiff.diff(my.url, pg.url, table="dup2", key=["id"], recheck=0)  # warm
-    fix = later(0.9, lambda: my.execute("INSERT INTO dup2 VALUES (1, 1)"))
+    before_round(1, lambda: my.execute("INSERT INTO dup2 VALUES (1, 1)"))
     r = dbdiff.diff(my.url, pg.url, table="dup2", key=["id"], recheck=1, recheck_delay=1.5)
-    fix.join()
     t = r.table()
     assert t.recheck["transient"]["changed"] == 0, t.recheck
     assert t.status == "different", (t.summary, t.recheck)
@@ -243,21 +242,43 @@ def test_a_mysql_key_list_matching_other_spellings_reports_no_extra_row(dbs):
     assert r.only_left().height == 0
 
 
-def test_masked_key_and_value_after_a_recheck(dbs):
+def test_masked_key_and_value_after_a_recheck(dbs, before_round):
     my, pg = dbs
     my.execute("CREATE TABLE mk (code VARCHAR(20) PRIMARY KEY, secret VARCHAR(20))")
     pg.execute("CREATE TABLE mk (code VARCHAR(20) PRIMARY KEY, secret VARCHAR(20))")
     my.executemany("INSERT INTO mk VALUES (%s, %s)", [("Zq-key-1", "Zq-s-1"), ("Zq-key-2", "Zq-s-2")])
     pg.executemany("INSERT INTO mk VALUES (%s, %s)", [("Zq-key-1", "Zq-s-9"), ("Zq-key-2", "Zq-s-2")])
     my.execute("INSERT INTO mk VALUES ('Zq-key-3', 'Zq-s-3')")
-    dbdiff.diff(my.url, pg.url, table="mk", recheck=0)  # warm
-    fix = later(0.9, lambda: pg.execute("INSERT INTO mk VALUES ('Zq-key-3', 'Zq-s-3')"))
+    before_round(1, lambda: pg.execute("INSERT INTO mk VALUES ('Zq-key-3', 'Zq-s-3')"))
     r = dbdiff.diff(my.url, pg.url, table="mk", mask=["code", "secret"], recheck=1, recheck_delay=1.5)
-    fix.join()
     t = r.table()
     assert t.recheck["transient"]["only_left"] == 1 and t.recheck["persistent"]["changed"] == 1, t.recheck
     text = r.to_json() + r.to_html()
     assert "Zq-" not in text
+
+
+#: `python -c` program: `dbdiff run` (the real CLI, its real exit code) whose recheck, instead of
+#: sleeping its delay, says the diff is over (touches argv[1]) and waits until the test has changed
+#: the data (argv[2] exists): the data change falls between the diff and its recheck however slow
+#: the machine is.
+_RUN_WITH_HANDSHAKE = """
+import os, sys, time
+from dbdiff.cli import main
+from dbdiff.engine.recheck import recheck_table
+
+diffed, fixed = sys.argv[1:3]
+
+def sleep(seconds):
+    open(diffed, "a").close()
+    deadline = time.monotonic() + 300
+    while not os.path.exists(fixed):
+        if time.monotonic() > deadline:
+            raise SystemExit("the test never changed the data")
+        time.sleep(0.02)
+
+recheck_table.__kwdefaults__["sleep"] = sleep
+main(sys.argv[3:])
+"""
 
 
 def test_dbdiff_run_exits_0_when_every_difference_was_transient(dbs, tmp_path):
@@ -276,34 +297,41 @@ def test_dbdiff_run_exits_0_when_every_difference_was_transient(dbs, tmp_path):
         f"left: {my.url}\nright: {pg.url}\nhistory: {tmp_path / 'h.duckdb'}\n"
         "defaults: {recheck: 1, recheck_delay: 3}\ntables: [tr]\n"
     )
-    fix = later(
-        2.0,  # after the diff (the command starts in ~1 s), before its recheck
-        lambda: pg.execute("UPDATE tr SET v = 2 WHERE id = 2"),
-        lambda: pg.execute("INSERT INTO tr VALUES (3, 3)"),
-    )
-    out = tmp_path / "r.json"
-    command = [sys.executable, "-m", "dbdiff.cli", "run", str(check), "--json", str(out), "-q"]
-    done = subprocess.run(command, env=dict(os.environ), capture_output=True, text=True, check=False)
-    fix.join()
-    assert done.returncode == 0, (done.stdout, done.stderr)
+    diffed, fixed, out = tmp_path / "diffed", tmp_path / "fixed", tmp_path / "r.json"
+    args = ["run", str(check), "--json", str(out), "-q"]
+    command = [sys.executable, "-c", _RUN_WITH_HANDSHAKE, str(diffed), str(fixed), *args]
+    with subprocess.Popen(
+        command, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as run:
+        # Between the diff (which saw 2 changed, 3 only_left) and its recheck: fix both.
+        while not diffed.exists() and run.poll() is None:
+            time.sleep(0.02)
+        was_diffed = diffed.exists()
+        if was_diffed:
+            pg.execute("UPDATE tr SET v = 2 WHERE id = 2")
+            pg.execute("INSERT INTO tr VALUES (3, 3)")
+        fixed.touch()
+        stdout, stderr = run.communicate(timeout=600)
+    assert was_diffed, ("the run never rechecked", run.returncode, stdout, stderr)
+    assert run.returncode == 0, (stdout, stderr)
     data = json.loads(out.read_text())
     table = data["tables"][0]
-    assert table["status"] == "identical" and table["recheck"]["transient"]["only_left"] == 1, table
+    assert table["status"] == "identical", table
+    assert table["recheck"]["transient"] == {"changed": 1, "only_left": 1, "only_right": 0}, table
+    assert table["recheck"]["persistent"] == {"changed": 0, "only_left": 0, "only_right": 0}, table
 
 
-def test_a_recheck_round_that_fails_hides_no_difference(dbs):
+def test_a_recheck_round_that_fails_hides_no_difference(dbs, before_round):
     my, pg = dbs
     my.execute("CREATE TABLE rf (id INT PRIMARY KEY, v INT)")
     pg.execute("CREATE TABLE rf (id INT PRIMARY KEY, v INT)")
     my.executemany("INSERT INTO rf VALUES (%s, %s)", [(1, 1), (2, 2)])
     pg.executemany("INSERT INTO rf VALUES (%s, %s)", [(1, 1), (2, 9)])
-    dbdiff.diff(my.url, pg.url, table="rf", recheck=0)  # warm
     # The compared column goes away before the recheck: its read fails (the keys still read).
-    fix = later(0.9, lambda: pg.execute("ALTER TABLE rf RENAME COLUMN v TO w"))
+    before_round(1, lambda: pg.execute("ALTER TABLE rf RENAME COLUMN v TO w"))
     # Not a usage error blaming a --where nobody gave (exit 2): the run failed (exit 3).
     with pytest.raises(ExtractionError, match="rejected a recheck's query") as failed:
         dbdiff.diff(my.url, pg.url, table="rf", recheck=1, recheck_delay=1.5)
-    fix.join()
     assert failed.value.exit_code == 3 and "--where" not in str(failed.value)
 
 
@@ -322,24 +350,22 @@ def test_many_composite_string_keys_over_one_batch(dbs):
     assert r.changed().height == n - 10 and r.only_left().height == 10
 
 
-def test_every_row_is_counted_once_after_a_recheck(dbs):
+def test_every_row_is_counted_once_after_a_recheck(dbs, before_round):
     my, pg = dbs
     my.execute("CREATE TABLE inv (id INT PRIMARY KEY, v INT)")
     pg.execute("CREATE TABLE inv (id INT PRIMARY KEY, v INT)")
     my.executemany("INSERT INTO inv VALUES (%s, %s)", [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 6)])
     pg.executemany("INSERT INTO inv VALUES (%s, %s)", [(1, 1), (2, 9), (4, 9), (5, 9), (7, 7), (8, 8)])
-    dbdiff.diff(my.url, pg.url, table="inv", recheck=0)  # warm
     # 2 changed (persists); 3 only_left -> transient; 4 changed -> vanished; 5 changed -> only_left;
     # 6 only_left (persists); 7 only_right -> transient; 8 only_right (persists)
-    fix = later(
-        0.9,
+    before_round(
+        1,
         lambda: pg.execute("INSERT INTO inv VALUES (3, 3)"),
         lambda: my.execute("DELETE FROM inv WHERE id = 4"),
         lambda: pg.execute("DELETE FROM inv WHERE id IN (4, 5)"),
         lambda: my.execute("INSERT INTO inv VALUES (7, 7)"),
     )
     r = dbdiff.diff(my.url, pg.url, table="inv", recheck=1, recheck_delay=1.5)
-    fix.join()
     s = r.table().summary
     assert (s.changed, s.only_left, s.only_right) == (1, 2, 1), r.table().recheck
     # The contract: rows_left == matched + only_left + duplicate_key_rows_left + null_keys_left.

@@ -212,3 +212,74 @@ def test_timings_read_from_json_are_numbers_and_their_names_are_escaped():
     data["timings"]["plan"] = "soon"
     with pytest.raises(ValueError):
         DiffResult.from_dict(data)
+
+
+@pytest.mark.parametrize("seconds", ["1.5", None, True, float("inf"), float("nan"), -0.5, [1.0]])
+def test_timings_read_from_json_that_are_no_seconds_make_no_valid_result(tmp_path, seconds):
+    from dbdiff.errors import ConfigError
+    from dbdiff.result import load_result
+
+    data = dbdiff.diff(_source(LEFT), _source(RIGHT), table="orders").to_dict()
+    data["timings"] = {**data["timings"], "plan": seconds}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(data), encoding="utf-8")  # inf and nan as Python's JSON writes them
+    with pytest.raises(ConfigError, match=r"not a valid dbdiff result: timings\.plan must be a number"):
+        load_result(path)
+    data["timings"] = ["plan", 1.0]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ConfigError, match="timings must be an object"):
+        load_result(path)
+    data["timings"] = {"plan": 0, "wall": 2.5, "later_phase": 1}  # unknown phases are kept: additive
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert load_result(path).timings == {"plan": 0.0, "wall": 2.5, "later_phase": 1.0}
+
+
+def test_junit_carries_every_timing_of_the_result_as_a_suite_property_and_none_without():
+    import xml.etree.ElementTree as ET
+
+    from dbdiff.report import render
+
+    result = dbdiff.diff(_source(LEFT), _source(RIGHT), table="orders")
+    properties = {
+        p.get("name"): p.get("value") for p in ET.fromstring(render(result, "junit")).iter("property")
+    }
+    timed = {n.removeprefix("timings."): float(v) for n, v in properties.items() if n.startswith("timings.")}
+    assert list(timed) == [*PHASES, WALL]
+    assert timed == pytest.approx(dict(result.timings), abs=0.0005)
+    data = result.to_dict()
+    del data["timings"]
+    bare = render(DiffResult.from_dict(data), "junit")
+    assert "timings." not in bare
+
+
+def test_a_read_that_was_retried_counts_its_failed_attempts_and_pauses(monkeypatch):
+    import types
+
+    from dbdiff.engine import side as side_module
+    from dbdiff.errors import ExtractionError
+    from dbdiff.sources.base import KeyRange
+
+    now = [0.0]  # a clock of the test's own: each read takes 1 s, a pause what it asks
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    monkeypatch.setattr(side_module, "time", types.SimpleNamespace(perf_counter=lambda: now[0], sleep=sleep))
+
+    class Flaky:
+        failures = 2
+
+        def read_chunk(self, *args):
+            now[0] += 1.0
+            if self.failures:
+                self.failures -= 1
+                raise ExtractionError("connection reset")
+            return "rows"
+
+        def ping(self):
+            pass
+
+    side = side_module.Side("left", Flaky(), "t", None, (), ())  # type: ignore[arg-type]
+    rows, seconds = side.read(KeyRange(), retries=2)
+    # Three reads of 1 s, and the pauses after the first two failures (0.5 s, then 1 s).
+    assert (rows, seconds) == ("rows", 3.0 + 0.5 + 1.0)
