@@ -137,3 +137,83 @@ def test_uuid_text_that_is_no_uuid_is_compared_as_it_is(mysql, unique_name):
         mysql.url, mysql.url, table=t1, right_table=t2, column_rules={"u": "uuid"}, sample_limit=100
     ).table()
     assert {s["key"]["id"] for s in table.samples.changed} == {2, 3, 4, 6}
+
+
+def test_uuid_spellings_of_one_key_are_duplicates_never_paired(mysql, pg, unique_name):
+    t = unique_name("ud")
+    ids = _uuids(30)
+    mysql.execute(f"CREATE TABLE {t} (id CHAR(38) COLLATE utf8mb4_bin PRIMARY KEY, v INT)")
+    pg.execute(f"CREATE TABLE {t} (id uuid PRIMARY KEY, v INT)")
+    rows = [(u, i) for i, u in enumerate(ids)] + [(ids[3].upper(), 99), ("{" + ids[20] + "}", 20)]
+    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s)", rows)
+    pg.executemany(f"INSERT INTO {t} VALUES (%s, %s)", [(u, i) for i, u in enumerate(ids)])
+    for chunk_size in (1000, 4, 1):
+        table = dbdiff.diff(
+            mysql.url, pg.url, table=t, chunk_size=chunk_size, column_rules={"id": "uuid"}
+        ).table()
+        s = table.summary
+        assert (s.matched, s.changed, s.only_left, s.only_right) == (28, 0, 0, 0), chunk_size
+        assert (s.duplicate_keys_left, s.duplicate_keys_right) == (2, 0), chunk_size
+        # Rows whose key another side duplicates are set aside too, never paired.
+        assert (s.duplicate_key_rows_left, s.duplicate_key_rows_right) == (4, 2), chunk_size
+
+
+def test_every_row_differs_and_key_only_tables(mysql, pg, unique_name):
+    t, k = unique_name("all"), unique_name("konly")
+    mysql.execute(f"CREATE TABLE {t} (id BIGINT PRIMARY KEY, a INT, b VARCHAR(10))")
+    pg.execute(f"CREATE TABLE {t} (id BIGINT PRIMARY KEY, a INT, b VARCHAR(10))")
+    left = [(i, i, f"s{i}") for i in range(-20, 21)]
+    right = [(i, i + 1, f"s{i}" if i % 2 else f"t{i}") for i in range(-20, 21) if i != 0] + [(99, 0, None)]
+    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s, %s)", left)
+    pg.executemany(f"INSERT INTO {t} VALUES (%s, %s, %s)", right)
+    mysql.execute(f"CREATE TABLE {k} (a INT, b INT, PRIMARY KEY (a, b))")
+    pg.execute(f"CREATE TABLE {k} (a INT, b INT, PRIMARY KEY (a, b))")
+    mysql.executemany(f"INSERT INTO {k} VALUES (%s, %s)", [(i % 3, i) for i in range(20)])
+    pg.executemany(f"INSERT INTO {k} VALUES (%s, %s)", [(i % 3, i) for i in range(20) if i != 7] + [(5, 5)])
+    for chunk_size in (1000, 7, 1):
+        table = dbdiff.diff(mysql.url, pg.url, table=t, chunk_size=chunk_size, sample_limit=100).table()
+        s = table.summary
+        assert (s.matched, s.changed, s.only_left, s.only_right) == (40, 40, 1, 1), chunk_size
+        assert [c.mismatches for c in table.columns] == [40, 20]
+        by_key = {x["key"]["id"]: x["diffs"] for x in table.samples.changed}
+        assert by_key[-3] == {"a": {"left": -3, "right": -2}}
+        assert by_key[4] == {"a": {"left": 4, "right": 5}, "b": {"left": "s4", "right": "t4"}}
+        assert table.samples.only_left[0]["row"] == {"id": 0, "a": 0, "b": "s0"}
+        assert table.samples.only_right[0]["row"] == {"id": 99, "a": 0, "b": None}
+        kt = dbdiff.diff(mysql.url, pg.url, table=k, chunk_size=chunk_size).table().summary
+        assert (kt.matched, kt.changed, kt.only_left, kt.only_right) == (19, 0, 1, 1), chunk_size
+
+
+def test_duplicate_text_keys_when_the_servers_order_keys_differently(mysql, pg, unique_name):
+    t = unique_name("dk")
+    words = [w for i in range(6) for w in (f"k{i:02d}", f"K{i:02d}_", f"_{i}", f"a{i}", f"B{i}")]
+    left = [(w, n) for n, w in enumerate(words)] + [(w, -1) for w in words[::7]]
+    right = [(w, n + (n % 11 == 0)) for n, w in enumerate(words) if n % 13] + [(w, -2) for w in words[3::8]]
+    mysql.execute(f"CREATE TABLE {t} (k VARCHAR(20) COLLATE utf8mb4_bin NOT NULL, v INT)")
+    pg.execute(f'CREATE TABLE {t} (k VARCHAR(20) COLLATE "C" NOT NULL, v INT)')
+    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s)", left)
+    pg.executemany(f"INSERT INTO {t} VALUES (%s, %s)", right)
+    dup_l = {w for w, _ in left if sum(x == w for x, _ in left) > 1}
+    dup_r = {w for w, _ in right if sum(x == w for x, _ in right) > 1}
+    lv, rv = dict(left), dict(right)
+    both = (set(lv) & set(rv)) - dup_l - dup_r
+    expected = (
+        len(both),
+        sum(lv[w] != rv[w] for w in both),
+        len(set(lv) - set(rv) - dup_l - dup_r),
+        len(set(rv) - set(lv) - dup_l - dup_r),
+        sum(w in dup_l | dup_r for w, _ in left),
+        sum(w in dup_l | dup_r for w, _ in right),
+    )
+    for chunk_size in (1000, 6, 1):
+        s = dbdiff.diff(mysql.url, pg.url, table=t, key=["k"], chunk_size=chunk_size).table().summary
+        found = (
+            s.matched,
+            s.changed,
+            s.only_left,
+            s.only_right,
+            s.duplicate_key_rows_left,
+            s.duplicate_key_rows_right,
+        )
+        assert found == expected, chunk_size
+        assert (s.duplicate_keys_left, s.duplicate_keys_right) == (len(dup_l), len(dup_r))
