@@ -217,3 +217,26 @@ def test_duplicate_text_keys_when_the_servers_order_keys_differently(mysql, pg, 
         )
         assert found == expected, chunk_size
         assert (s.duplicate_keys_left, s.duplicate_keys_right) == (len(dup_l), len(dup_r))
+
+
+def test_column_names_polars_would_read_as_patterns(mysql, pg, unique_name):
+    t = unique_name("pat")
+    u = _uuids(1)[0]
+    mysql.execute(f"CREATE TABLE {t} (`^i.*$` INT PRIMARY KEY, `*` JSON, `^u$` CHAR(36), `^d$` DATETIME)")
+    pg.execute(f'CREATE TABLE {t} ("^i.*$" INT PRIMARY KEY, "*" jsonb, "^u$" uuid, "^d$" timestamp)')
+    mysql.executemany(
+        f"INSERT INTO {t} VALUES (%s, %s, %s, %s)",
+        [(1, '{"a":1}', u.upper(), "2020-01-01"), (2, "[1.0]", u, "2020-01-02"), (3, "null", None, None)],
+    )
+    pg.executemany(
+        f"INSERT INTO {t} VALUES (%s, %s, %s, %s)",
+        [(1, '{"a":1.0}', u, "2020-01-01"), (2, "[2]", u, "2020-01-03"), (4, "null", None, None)],
+    )
+    for chunk_size in (1000, 1):
+        result = dbdiff.diff(mysql.url, pg.url, table=t, chunk_size=chunk_size, column_rules={"^u$": "uuid"})
+        table = result.table()
+        s = table.summary
+        assert (s.matched, s.changed, s.only_left, s.only_right) == (2, 1, 1, 1)
+        (changed,) = table.samples.changed
+        assert changed["key"] == {"^i.*$": 2} and set(changed["diffs"]) == {"*", "^d$"}
+        assert result.only_left().to_dicts() == [{"^i.*$": 3, "*": "null", "^u$": None, "^d$": None}]
