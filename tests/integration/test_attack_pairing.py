@@ -240,3 +240,23 @@ def test_column_names_polars_would_read_as_patterns(mysql, pg, unique_name):
         (changed,) = table.samples.changed
         assert changed["key"] == {"^i.*$": 2} and set(changed["diffs"]) == {"*", "^d$"}
         assert result.only_left().to_dicts() == [{"^i.*$": 3, "*": "null", "^u$": None, "^d$": None}]
+
+
+@pytest.mark.parametrize("key_rule", [None, "uuid"])
+def test_invalid_json_text_equals_nothing_in_chunks_and_in_the_residual_pass(
+    mysql, pg, unique_name, key_rule
+):
+    t = unique_name("badjs")
+    ids = _uuids(8)
+    left = ['{"a":1}', "{bad", "{bad", None, "", '{"a":1}', "[1,2]", "nope"]
+    right = ['{"a":1.0}', "{bad", None, None, "", "{bad", "[1,2.0]", "nope "]
+    mysql.execute(f"CREATE TABLE {t} (id CHAR(36) PRIMARY KEY, doc LONGTEXT)")
+    pg.execute(f"CREATE TABLE {t} (id CHAR(36) PRIMARY KEY, doc text)")
+    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s)", [(ids[i], d) for i, d in enumerate(left)])
+    pg.executemany(f"INSERT INTO {t} VALUES (%s, %s)", [(ids[i], d) for i, d in enumerate(right)])
+    rules = {"doc": "json", **({"id": key_rule} if key_rule else {})}
+    for chunk_size in (1000, 3):
+        table = dbdiff.diff(mysql.url, pg.url, table=t, chunk_size=chunk_size, column_rules=rules).table()
+        assert table.summary.matched == 8
+        found = {s["key"]["id"] for s in table.samples.changed}
+        assert found == {ids[i] for i in (1, 2, 4, 5, 7)}, chunk_size
