@@ -17,6 +17,7 @@ NULL). Only key values must be readable.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,14 @@ def key_names(plan: DiffPlan) -> list[str]:
 
 # A polars panic (a value at the edge of its datetime range, say) is a value it cannot read too.
 _FAILURES = (pl.exceptions.PolarsError, pl.exceptions.PanicException, ArithmeticError, ValueError)
+
+
+def user_col(name: str) -> pl.Expr:
+    """A user column by its exact name: `pl.col` reads "^...$" as a pattern and "*" as every
+    column, so such a name is selected through a pattern that matches only itself."""
+    if name == "*" or (name.startswith("^") and name.endswith("$")):
+        return pl.col(f"^{re.escape(name)}$")
+    return pl.col(name)
 
 
 def prepare_side(
@@ -63,12 +72,12 @@ def _side_exprs(frame: pl.DataFrame, plan: DiffPlan, side: str, masks: dict[int,
     sfx = SUFFIX[side]
     exprs: list[pl.Expr] = []
     for i, pair in enumerate(plan.key):
-        exprs.append(pl.col(pair.on(side).name).alias(f"rk{i}{sfx}"))
+        exprs.append(user_col(pair.on(side).name).alias(f"rk{i}{sfx}"))
         exprs.append(_normalized(frame, pair, side).alias(f"k{i}"))
     for j, pair in enumerate(plan.columns):
         mask = masks.get(j)
         # A masked column's raw values wait under `__raw{j}` (see `_masked`).
-        raw = pl.col(pair.on(side).name if mask is None else f"__raw{j}")
+        raw = user_col(pair.on(side).name) if mask is None else pl.col(f"__raw{j}")
         exprs.append(raw.alias(f"r{j}{sfx}"))
         exprs.append(_normalized(frame, pair, side).alias(f"n{j}{sfx}"))
         exprs.append((pl.lit(False) if mask is None else pl.lit(mask)).alias(f"u{j}{sfx}"))
@@ -89,8 +98,8 @@ def _masked(frame: pl.DataFrame, names: dict[int, str], masks: dict[int, pl.Seri
             cleared = [None if bad else v for v, bad in zip(values, mask.to_list(), strict=True)]
             fresh: pl.Expr | pl.Series = pl.Series(name, cleared, dtype=pl.Binary)
         else:
-            fresh = pl.when(pl.lit(mask)).then(None).otherwise(pl.col(name)).alias(name)
-        columns += [pl.col(name).alias(f"__raw{j}"), fresh]
+            fresh = pl.when(pl.lit(mask)).then(None).otherwise(user_col(name)).alias(name)
+        columns += [user_col(name).alias(f"__raw{j}"), fresh]
     return frame.with_columns(columns)
 
 
@@ -122,7 +131,7 @@ def _prepare_unreadable(frame: pl.DataFrame, plan: DiffPlan, side: str, exc: Exc
 def _unreadable_mask(frame: pl.DataFrame, pair: ColumnPlan, side: str, j: int) -> pl.Series:
     """True for each value of the column its rule cannot read."""
     column = pair.on(side)
-    raw = pl.col(column.name)
+    raw = user_col(column.name).alias("v")  # a normalizer's batches see a plain name
     norm = get_normalizer(pair.choice.normalizer)
     mask = pl.Series("u", [False] * frame.height, dtype=pl.Boolean)
     if norm.readable is not None:
@@ -189,7 +198,10 @@ def _check_keys(prepared: pl.DataFrame, plan: DiffPlan, side: str) -> None:
 def _normalized(frame: pl.DataFrame, pair: ColumnPlan, side: str) -> pl.Expr:
     column = pair.on(side)
     norm = get_normalizer(pair.choice.normalizer)
-    return norm.convert(pl.col(column.name), column, frame.schema[column.name], pair.choice.params)
+    # A normalizer's batches see a plain name: polars' own Series methods would read a name like
+    # "^...$" as a pattern again.
+    expr = user_col(column.name).alias("v")
+    return norm.convert(expr, column, frame.schema[column.name], pair.choice.params)
 
 
 def _locate_failure(frame: pl.DataFrame, plan: DiffPlan, side: str, exc: Exception) -> RuleError:

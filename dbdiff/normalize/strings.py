@@ -101,7 +101,10 @@ def uuid(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> p
                 [hexed.str.slice(8, 8), hexed.str.slice(4, 4), hexed.str.slice(0, 4), hexed.str.slice(16)]
             )
     elif is_string(dtype):
-        return expr.map_batches(_uuid_texts, return_dtype=pl.String, is_elementwise=True)
+        padded = column.family == "char"
+        return expr.map_batches(
+            lambda values: _uuid_texts(values, padded), return_dtype=pl.String, is_elementwise=True
+        )
     else:
         raise unsupported("uuid", column, dtype)
     return _hyphenated(hexed)
@@ -110,17 +113,22 @@ def uuid(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> p
 _CANONICAL_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 
-def _uuid_texts(values: pl.Series) -> pl.Series:
+def _uuid_texts(values: pl.Series, padded: bool = False) -> pl.Series:
     """UUID text in canonical form. A batch already in it (PostgreSQL's uuid, most CHAR(36)
-    columns) is returned as it is: one regex pass instead of a dozen string passes."""
-    if values.dtype == pl.String and values.str.contains(_CANONICAL_UUID).all():
+    columns) is returned as it is: one regex pass instead of a dozen string passes.
+
+    Text that is no UUID is compared as it is (less a CHAR column's trailing padding when
+    `padded`), so it can only equal the same text: ' x' is not 'x', nor ' ' ''."""
+    if values.dtype == pl.String and values.alias("u").str.contains(_CANONICAL_UUID).all():
         return values
-    text = pl.col(values.name).str.strip_chars()
+    # Under a name of our own: polars reads a column name like "^...$" as a pattern.
+    raw = pl.col("u")
+    text = raw.str.strip_chars()
     well_formed = text.str.contains(_UUID_TEXT)
     canonical = _hyphenated(text.str.strip_chars("{}").str.replace_all("-", "").str.to_lowercase())
-    # Text that is no UUID is compared as it is, so it can only equal the same text.
-    found = pl.when(well_formed).then(canonical).otherwise(pl.lit("not a uuid: ") + text)
-    return values.to_frame().select(found.cast(pl.String)).to_series()
+    as_is = raw.str.strip_chars_end(" ") if padded else raw
+    found = pl.when(well_formed).then(canonical).otherwise(pl.lit("not a uuid: ") + as_is)
+    return values.alias("u").to_frame().select(found.cast(pl.String)).to_series().alias(values.name)
 
 
 def _hyphenated(hexed: pl.Expr) -> pl.Expr:

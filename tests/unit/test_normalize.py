@@ -234,6 +234,26 @@ def test_uuid_text_binary_and_swapped():
     assert same("uuid", [plain, swapped], [text, text], b, u, swap=True) == [False, True]
 
 
+def test_uuid_rule_compares_text_that_is_no_uuid_as_it_is():
+    v, c, u = col("varchar(60)", "string"), col("char(60)", "char"), col("uuid", "uuid")
+    text = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+    left = [" x", "", "x", "x  ", f" {text.upper()} ", None, ""]
+    right = ["x", " ", "X", "x", text, None, None]
+    assert same("uuid", left, right, v, u) == [False, False, False, False, True, True, False]
+    # A CHAR column's trailing padding is no difference; a VARCHAR's trailing space is one.
+    assert same("uuid", ["x  ", " x"], ["x", "x"], c, v) == [True, False]
+
+
+def test_uuid_text_under_a_column_name_polars_reads_as_a_pattern():
+    text = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+    for values in ([text, None], [text.upper(), "no"]):
+        series = pl.Series("^v.*$", values)
+        converted = pl.DataFrame([series]).select(
+            get_normalizer("uuid").convert(pl.nth(0), col("char(36)", "char"), pl.String, {"swap": False})
+        )
+        assert converted.to_series().to_list() == [text, None if values[1] is None else "not a uuid: no"]
+
+
 def test_dates_and_zero_dates():
     d = col("date", "date")
     assert norm("date", ["2024-02-29", "0000-00-00", "2024-02-00", None], d).to_list() == [

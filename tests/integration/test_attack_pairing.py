@@ -1,0 +1,262 @@
+"""Attacks on normalization and pairing (JSON canonical text, UUID text, chunk compare) on the
+real servers, each verdict checked against a ground truth computed here in Python."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import dbdiff
+
+pytestmark = pytest.mark.servers
+
+
+def _typed(value: Any) -> Any:
+    """A JSON value with numbers as exact decimals and every type tagged (True is no 1)."""
+    if isinstance(value, bool) or value is None:
+        return ("lit", value)
+    if isinstance(value, Decimal):
+        return ("num", value)  # Decimal equality is exact (normalize() would round to 28 digits)
+    if isinstance(value, str):
+        return ("str", value)
+    if isinstance(value, list):
+        return ("arr", tuple(_typed(v) for v in value))
+    return ("obj", tuple(sorted((k, _typed(v)) for k, v in value.items())))
+
+
+def _same_json(a: str, b: str) -> bool:
+    def load(text: str) -> Any:
+        return _typed(json.loads(text, parse_float=Decimal, parse_int=Decimal))
+
+    return load(a) == load(b)
+
+
+JSON_PAIRS = [
+    ("1", "1.0"),
+    ("1", "1e0"),
+    ("1", "10e-1"),
+    ("-0", "0"),
+    ("0.1", "1e-1"),
+    ("123456789012345678901234567890.5", "123456789012345678901234567890.50"),
+    ("123456789012345678901234567890.5", "123456789012345678901234567890.6"),
+    ("0.12345678901234567890123456789", "0.12345678901234567890123456788"),
+    ("18446744073709551616", "18446744073709551617"),
+    ("-9223372036854775809", "-9223372036854775809.0"),
+    ("1e30", "1000000000000000000000000000000"),
+    ("1e30", "1000000000000000000000000000001"),
+    ('{"a":1,"a":2}', '{"a":2}'),
+    ('{"a":1,"a":2}', '{"a":1}'),
+    ('{"b":[1,{"y":2,"x":1}],"a":null}', '{"a":null,"b":[1,{"x":1,"y":2}]}'),
+    ("[1,2]", "[2,1]"),
+    ('"\\u00e9"', '"é"'),
+    ('"\\ud83d\\ude00"', '"😀"'),
+    ('"A"', '"a"'),
+    ("true", "1"),
+    ("null", '"null"'),
+    ('{"k":"v"}', '{"k ":"v"}'),
+    ("[1e-400]", "[0]"),
+    ("[1E+2]", "[100.000]"),
+]
+
+
+@pytest.mark.parametrize("right_type", ["jsonb", "json", "text"])
+def test_json_verdicts_match_exact_value_comparison(mysql, pg, unique_name, right_type):
+    t = unique_name("js")
+    mysql.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, doc JSON)")
+    pg.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, doc {right_type})")
+    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s)", [(i, a) for i, (a, _) in enumerate(JSON_PAIRS)])
+    pg.executemany(f"INSERT INTO {t} VALUES (%s, %s)", [(i, b) for i, (_, b) in enumerate(JSON_PAIRS)])
+    expected = {i for i, (a, b) in enumerate(JSON_PAIRS) if not _same_json(a, b)}
+    for chunk_size in (1000, 3):
+        result = dbdiff.diff(mysql.url, pg.url, table=t, chunk_size=chunk_size, sample_limit=100)
+        table = result.table()
+        assert table.summary.matched == len(JSON_PAIRS)
+        found = {s["key"]["id"] for s in table.samples.changed}
+        assert found == expected, (sorted(found - expected), sorted(expected - found))
+
+
+def _uuids(n: int) -> list[str]:
+    import uuid as uuid_module
+
+    # Time-based (v1-like) UUIDs: MariaDB's UUID type sorts them by their time fields, not their text.
+    return [
+        str(uuid_module.UUID(int=(i * 0x9E3779B97F4A7C15 << 64 | (i * 7919)) % (1 << 128), version=1))
+        for i in range(n)
+    ]
+
+
+def test_uuid_keys_mariadb_uuid_type_vs_postgres_uuid(mysql, pg, unique_name):
+    t = unique_name("uk")
+    ids = _uuids(60)
+    mysql.execute(f"CREATE TABLE {t} (id UUID PRIMARY KEY, v INT)")
+    pg.execute(f"CREATE TABLE {t} (id uuid PRIMARY KEY, v INT)")
+    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s)", [(u, i) for i, u in enumerate(ids)])
+    pg.executemany(
+        f"INSERT INTO {t} VALUES (%s, %s)", [(u, i + (i == 17)) for i, u in enumerate(ids) if i != 5]
+    )
+    for chunk_size in (1000, 7, 1):
+        table = dbdiff.diff(mysql.url, pg.url, table=t, chunk_size=chunk_size).table()
+        s = table.summary
+        assert (s.matched, s.changed, s.only_left, s.only_right) == (59, 1, 1, 0), chunk_size
+        assert table.samples.only_left[0]["key"] == {"id": ids[5]}
+
+
+def test_uuid_text_spellings_vs_postgres_uuid(mysql, pg, unique_name):
+    t = unique_name("ut")
+    ids = _uuids(40)
+    spelled = []
+    for i, u in enumerate(ids):
+        forms = [u, u.upper(), "{" + u + "}", u.replace("-", ""), "{" + u.upper().replace("-", "") + "}"]
+        spelled.append(forms[i % len(forms)])
+    mysql.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, u CHAR(38))")
+    pg.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, u uuid)")
+    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s)", list(enumerate(spelled)))
+    pg.executemany(
+        f"INSERT INTO {t} VALUES (%s, %s)",
+        [(i, ids[(i + 1) % 40] if i == 9 else u) for i, u in enumerate(ids)],
+    )
+    for chunk_size in (1000, 3):
+        table = dbdiff.diff(
+            mysql.url, pg.url, table=t, chunk_size=chunk_size, column_rules={"u": "uuid"}
+        ).table()
+        assert {s["key"]["id"] for s in table.samples.changed} == {9}, chunk_size
+
+
+def test_uuid_text_that_is_no_uuid_is_compared_as_it_is(mysql, unique_name):
+    t1, t2 = unique_name("ua"), unique_name("ub")
+    good = _uuids(1)[0]
+    left = [good, "not-a-uuid", " padded", "x", good.upper() + "0", None, ""]
+    right = [good.upper(), "not-a-uuid", "padded", "X", good.upper(), None, " "]
+    for t, values in ((t1, left), (t2, right)):
+        mysql.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, u VARCHAR(60) COLLATE utf8mb4_bin)")
+        mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s)", list(enumerate(values)))
+    table = dbdiff.diff(
+        mysql.url, mysql.url, table=t1, right_table=t2, column_rules={"u": "uuid"}, sample_limit=100
+    ).table()
+    assert {s["key"]["id"] for s in table.samples.changed} == {2, 3, 4, 6}
+
+
+def test_uuid_spellings_of_one_key_are_duplicates_never_paired(mysql, pg, unique_name):
+    t = unique_name("ud")
+    ids = _uuids(30)
+    mysql.execute(f"CREATE TABLE {t} (id CHAR(38) COLLATE utf8mb4_bin PRIMARY KEY, v INT)")
+    pg.execute(f"CREATE TABLE {t} (id uuid PRIMARY KEY, v INT)")
+    rows = [(u, i) for i, u in enumerate(ids)] + [(ids[3].upper(), 99), ("{" + ids[20] + "}", 20)]
+    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s)", rows)
+    pg.executemany(f"INSERT INTO {t} VALUES (%s, %s)", [(u, i) for i, u in enumerate(ids)])
+    for chunk_size in (1000, 4, 1):
+        table = dbdiff.diff(
+            mysql.url, pg.url, table=t, chunk_size=chunk_size, column_rules={"id": "uuid"}
+        ).table()
+        s = table.summary
+        assert (s.matched, s.changed, s.only_left, s.only_right) == (28, 0, 0, 0), chunk_size
+        assert (s.duplicate_keys_left, s.duplicate_keys_right) == (2, 0), chunk_size
+        # Rows whose key another side duplicates are set aside too, never paired.
+        assert (s.duplicate_key_rows_left, s.duplicate_key_rows_right) == (4, 2), chunk_size
+
+
+def test_every_row_differs_and_key_only_tables(mysql, pg, unique_name):
+    t, k = unique_name("all"), unique_name("konly")
+    mysql.execute(f"CREATE TABLE {t} (id BIGINT PRIMARY KEY, a INT, b VARCHAR(10))")
+    pg.execute(f"CREATE TABLE {t} (id BIGINT PRIMARY KEY, a INT, b VARCHAR(10))")
+    left = [(i, i, f"s{i}") for i in range(-20, 21)]
+    right = [(i, i + 1, f"s{i}" if i % 2 else f"t{i}") for i in range(-20, 21) if i != 0] + [(99, 0, None)]
+    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s, %s)", left)
+    pg.executemany(f"INSERT INTO {t} VALUES (%s, %s, %s)", right)
+    mysql.execute(f"CREATE TABLE {k} (a INT, b INT, PRIMARY KEY (a, b))")
+    pg.execute(f"CREATE TABLE {k} (a INT, b INT, PRIMARY KEY (a, b))")
+    mysql.executemany(f"INSERT INTO {k} VALUES (%s, %s)", [(i % 3, i) for i in range(20)])
+    pg.executemany(f"INSERT INTO {k} VALUES (%s, %s)", [(i % 3, i) for i in range(20) if i != 7] + [(5, 5)])
+    for chunk_size in (1000, 7, 1):
+        table = dbdiff.diff(mysql.url, pg.url, table=t, chunk_size=chunk_size, sample_limit=100).table()
+        s = table.summary
+        assert (s.matched, s.changed, s.only_left, s.only_right) == (40, 40, 1, 1), chunk_size
+        assert [c.mismatches for c in table.columns] == [40, 20]
+        by_key = {x["key"]["id"]: x["diffs"] for x in table.samples.changed}
+        assert by_key[-3] == {"a": {"left": -3, "right": -2}}
+        assert by_key[4] == {"a": {"left": 4, "right": 5}, "b": {"left": "s4", "right": "t4"}}
+        assert table.samples.only_left[0]["row"] == {"id": 0, "a": 0, "b": "s0"}
+        assert table.samples.only_right[0]["row"] == {"id": 99, "a": 0, "b": None}
+        kt = dbdiff.diff(mysql.url, pg.url, table=k, chunk_size=chunk_size).table().summary
+        assert (kt.matched, kt.changed, kt.only_left, kt.only_right) == (19, 0, 1, 1), chunk_size
+
+
+def test_duplicate_text_keys_when_the_servers_order_keys_differently(mysql, pg, unique_name):
+    t = unique_name("dk")
+    words = [w for i in range(6) for w in (f"k{i:02d}", f"K{i:02d}_", f"_{i}", f"a{i}", f"B{i}")]
+    left = [(w, n) for n, w in enumerate(words)] + [(w, -1) for w in words[::7]]
+    right = [(w, n + (n % 11 == 0)) for n, w in enumerate(words) if n % 13] + [(w, -2) for w in words[3::8]]
+    mysql.execute(f"CREATE TABLE {t} (k VARCHAR(20) COLLATE utf8mb4_bin NOT NULL, v INT)")
+    pg.execute(f'CREATE TABLE {t} (k VARCHAR(20) COLLATE "C" NOT NULL, v INT)')
+    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s)", left)
+    pg.executemany(f"INSERT INTO {t} VALUES (%s, %s)", right)
+    dup_l = {w for w, _ in left if sum(x == w for x, _ in left) > 1}
+    dup_r = {w for w, _ in right if sum(x == w for x, _ in right) > 1}
+    lv, rv = dict(left), dict(right)
+    both = (set(lv) & set(rv)) - dup_l - dup_r
+    expected = (
+        len(both),
+        sum(lv[w] != rv[w] for w in both),
+        len(set(lv) - set(rv) - dup_l - dup_r),
+        len(set(rv) - set(lv) - dup_l - dup_r),
+        sum(w in dup_l | dup_r for w, _ in left),
+        sum(w in dup_l | dup_r for w, _ in right),
+    )
+    for chunk_size in (1000, 6, 1):
+        s = dbdiff.diff(mysql.url, pg.url, table=t, key=["k"], chunk_size=chunk_size).table().summary
+        found = (
+            s.matched,
+            s.changed,
+            s.only_left,
+            s.only_right,
+            s.duplicate_key_rows_left,
+            s.duplicate_key_rows_right,
+        )
+        assert found == expected, chunk_size
+        assert (s.duplicate_keys_left, s.duplicate_keys_right) == (len(dup_l), len(dup_r))
+
+
+def test_column_names_polars_would_read_as_patterns(mysql, pg, unique_name):
+    t = unique_name("pat")
+    u = _uuids(1)[0]
+    mysql.execute(f"CREATE TABLE {t} (`^i.*$` INT PRIMARY KEY, `*` JSON, `^u$` CHAR(36), `^d$` DATETIME)")
+    pg.execute(f'CREATE TABLE {t} ("^i.*$" INT PRIMARY KEY, "*" jsonb, "^u$" uuid, "^d$" timestamp)')
+    mysql.executemany(
+        f"INSERT INTO {t} VALUES (%s, %s, %s, %s)",
+        [(1, '{"a":1}', u.upper(), "2020-01-01"), (2, "[1.0]", u, "2020-01-02"), (3, "null", None, None)],
+    )
+    pg.executemany(
+        f"INSERT INTO {t} VALUES (%s, %s, %s, %s)",
+        [(1, '{"a":1.0}', u, "2020-01-01"), (2, "[2]", u, "2020-01-03"), (4, "null", None, None)],
+    )
+    for chunk_size in (1000, 1):
+        result = dbdiff.diff(mysql.url, pg.url, table=t, chunk_size=chunk_size, column_rules={"^u$": "uuid"})
+        table = result.table()
+        s = table.summary
+        assert (s.matched, s.changed, s.only_left, s.only_right) == (2, 1, 1, 1)
+        (changed,) = table.samples.changed
+        assert changed["key"] == {"^i.*$": 2} and set(changed["diffs"]) == {"*", "^d$"}
+        assert result.only_left().to_dicts() == [{"^i.*$": 3, "*": "null", "^u$": None, "^d$": None}]
+
+
+@pytest.mark.parametrize("key_rule", [None, "uuid"])
+def test_invalid_json_text_equals_nothing_in_chunks_and_in_the_residual_pass(
+    mysql, pg, unique_name, key_rule
+):
+    t = unique_name("badjs")
+    ids = _uuids(8)
+    left = ['{"a":1}', "{bad", "{bad", None, "", '{"a":1}', "[1,2]", "nope"]
+    right = ['{"a":1.0}', "{bad", None, None, "", "{bad", "[1,2.0]", "nope "]
+    mysql.execute(f"CREATE TABLE {t} (id CHAR(36) PRIMARY KEY, doc LONGTEXT)")
+    pg.execute(f"CREATE TABLE {t} (id CHAR(36) PRIMARY KEY, doc text)")
+    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s)", [(ids[i], d) for i, d in enumerate(left)])
+    pg.executemany(f"INSERT INTO {t} VALUES (%s, %s)", [(ids[i], d) for i, d in enumerate(right)])
+    rules = {"doc": "json", **({"id": key_rule} if key_rule else {})}
+    for chunk_size in (1000, 3):
+        table = dbdiff.diff(mysql.url, pg.url, table=t, chunk_size=chunk_size, column_rules=rules).table()
+        assert table.summary.matched == 8
+        found = {s["key"]["id"] for s in table.samples.changed}
+        assert found == {ids[i] for i in (1, 2, 4, 5, 7)}, chunk_size
