@@ -423,7 +423,7 @@ class PostgresSource(ServerSource):
         # Rows written since the last ANALYZE: a table that grew a lot is not in its histogram.
         return bool(histogram) and float(tuples) > 0 and float(modified) <= 0.2 * float(tuples)
 
-    def _explained_rows(self, select: str) -> int | None:
+    def _explained_rows(self, select: str, *, ranged: bool) -> int | None:
         # The first line is the top plan node: "... (cost=0.43..8.45 rows=1234 width=8)".
         top = self._query(f"EXPLAIN {select}")
         found = re.search(r"\brows=(\d+)", str(top[0][0])) if top else None
