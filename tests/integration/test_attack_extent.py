@@ -80,3 +80,21 @@ def test_a_key_no_index_serves_is_not_cut_by_the_tables_row_count(mysql, pg, uni
     _assert_bounded(mysql, pg, t, "u", key=["u"])
     result = dbdiff.diff(mysql.url, pg.url, table=t, key=["u"], chunk_size=CHUNK, recheck=0)
     assert result.status == "identical" and result.table().summary.matched == 3001
+
+
+def test_a_side_without_statistics_holding_keys_beyond_the_others_is_not_one_chunk(mysql, pg, unique_name):
+    """The never-analyzed PostgreSQL side holds the MariaDB side's keys and as many again far
+    beyond them (within the size check): the MariaDB estimates call that range empty."""
+    t = unique_name("xf")
+    mysql.execute(
+        f"CREATE TABLE {t} (id BIGINT PRIMARY KEY, v INT)",
+        f"INSERT INTO {t} SELECT seq, seq FROM seq_1_to_1500",
+    )
+    pg.execute(
+        f"CREATE TABLE {t} (id BIGINT PRIMARY KEY, v INT) WITH (autovacuum_enabled = off)",
+        f"INSERT INTO {t} SELECT g, g FROM generate_series(1, 1500) g",
+        f"INSERT INTO {t} SELECT 1000000000 + g, g FROM generate_series(1, 1500) g",
+    )
+    _assert_bounded(mysql, pg, t, "id")
+    summary = dbdiff.diff(mysql.url, pg.url, table=t, chunk_size=CHUNK, recheck=0).table().summary
+    assert (summary.matched, summary.only_left, summary.only_right) == (1500, 0, 1500)

@@ -169,3 +169,16 @@ def test_a_side_without_estimates_or_size_is_counted():
 
     plan = build_plan(Estimating(ids), Sizeless(ids), DiffOptions(table="t", chunk_size=100))
     assert not plan.rows_estimated and (plan.rows_left, plan.rows_right) == (1000, 1000)
+
+
+def test_a_side_without_estimates_holding_keys_beyond_the_others_is_counted():
+    """Rows beyond the other side's largest key are in a range its estimates call empty: cut by
+    them, the blind side's 500 rows there would be one chunk."""
+    ids = list(range(1, 1001))
+    far = ids + list(range(10**9, 10**9 + 500))
+    plan = build_plan(Estimating(ids), Blind(far), DiffOptions(table="t", chunk_size=100))
+    assert not plan.rows_estimated and plan.rows_right == 1500
+    assert max(chunk_rows(plan, far)) <= 2 * 100
+    below = [-(10**9) + i for i in range(500)] + ids
+    plan = build_plan(Blind(below), Estimating(ids), DiffOptions(table="t", chunk_size=100))
+    assert not plan.rows_estimated and max(chunk_rows(plan, below)) <= 2 * 100
