@@ -47,7 +47,8 @@ def extent_bounds(
     """Boundaries shared by both sides, and each side's estimated rows; None when a source cannot
     tell its key's extent, or neither side can estimate a range (then the planner counts and
     numbers the rows). A side without estimates (PostgreSQL without fresh statistics) is cut by
-    the other side's: the sides of a migration hold about the same keys."""
+    the other side's when the sides look alike (`_sizes`): the sides of a migration hold about
+    the same keys."""
     left, right = sides
     extents = both(
         lambda: left.source.key_extent(left.table, left.key[0]),
@@ -64,6 +65,9 @@ def extent_bounds(
     whole = estimates.sides(low, end)
     if whole is None:
         return None
+    rows = _sizes(sides, whole, extents, chunk_size, both)
+    if rows is None:
+        return None
     pieces = max(1, math.ceil(max(n for n in whole if n is not None) / chunk_size))
     # Halving stops once the estimates have been asked this often: estimates that never fall
     # (a planner guessing) must not cut a 64-bit range into single keys.
@@ -74,8 +78,35 @@ def extent_bounds(
         bounds += _halved(start, stop, chunk_size * TOO_BIG, estimates, MOST_HALVINGS)
     # The first range starts at the smallest key, so its lower edge is no cut.
     cuts = [(b,) for b in bounds if b != low]
-    rows = tuple(n if n is not None else max(n for n in whole if n is not None) for n in whole)
-    return cuts, (rows[0], rows[1])
+    return cuts, rows
+
+
+def _sizes(
+    sides: Sequence[Side],
+    whole: tuple[int | None, int | None],
+    extents: Sequence[tuple[Any, Any]],
+    chunk_size: int,
+    both: Both,
+) -> tuple[int, int] | None:
+    """Each side's estimated rows; None when a side without estimates of its own cannot be cut by
+    the other side's: it cannot tell its size, holds well over the other side's rows (the other
+    side's ranges of a chunk would hold many chunks of it: a side loaded twice, or one side
+    empty), or holds keys beyond the other side's smallest or largest (rows the other side's
+    estimates never see, all in a range they call empty)."""
+    left, right = sides
+    found = both(
+        lambda: left.source.estimate_table_rows(left.table) if whole[0] is None else whole[0],
+        lambda: right.source.estimate_table_rows(right.table) if whole[1] is None else whole[1],
+    )
+    for blind, other in ((0, 1), (1, 0)):
+        if whole[blind] is None:
+            size, known = found[blind], whole[other]
+            if size is None or known is None or size > TOO_BIG * known + chunk_size:
+                return None
+            (low, high), (other_low, other_high) = extents[blind], extents[other]
+            if low is not None and (other_low is None or low < other_low or high > other_high):
+                return None
+    return int(found[0]), int(found[1])
 
 
 class _Estimates:

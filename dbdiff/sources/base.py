@@ -94,6 +94,11 @@ class Source(abc.ABC):
         (index dives, histograms: no row is read); None where this source has none."""
         return None
 
+    def estimate_table_rows(self, table: str) -> int | None:
+        """The server's own estimate of the table's rows, without statistics of the key (from
+        its size on disk in PostgreSQL); None where this source has none."""
+        return None
+
     @abc.abstractmethod
     def read_chunk(
         self,

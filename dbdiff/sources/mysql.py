@@ -246,10 +246,16 @@ class MySQLSource(ServerSource):
             if name == "prefer_socket" and value not in ("true", "false"):
                 raise URLError(f"?prefer_socket= in a mysql URL takes true or false, not {value!r}")
 
-    def _explained_rows(self, select: str) -> int | None:
-        # MySQL 8 and MariaDB name the column alike, at different places (MySQL adds `partitions`).
+    def _explained_rows(self, select: str, *, ranged: bool) -> int | None:
+        # MySQL 8 and MariaDB name the columns alike, at different places (MySQL adds `partitions`).
         names, rows = self._query_named(f"EXPLAIN {select}")
-        found = rows[0][names.index("rows")] if rows and "rows" in names else None
+        if not rows or "rows" not in names:
+            return None
+        if ranged and "possible_keys" in names and rows[0][names.index("possible_keys")] is None:
+            # No index can serve the range (a --key without one): the rows are the table's
+            # statistics, the same for any range however narrow, no estimate of it.
+            return None
+        found = rows[0][names.index("rows")]
         return int(found) if found is not None else None
 
     def _open(self) -> Any:

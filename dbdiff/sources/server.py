@@ -190,10 +190,14 @@ class ServerSource(Source):
             f"SELECT {name} FROM {self.sql.table_ref(table)} "
             f"WHERE {name} >= {self.sql.literal(lower, key)} AND {name} < {self.sql.literal(upper, key)}"
         )
-        return self._explained_rows(select)
+        return self._explained_rows(select, ranged=True)
 
-    def _explained_rows(self, select: str) -> int | None:
-        """The rows the server's planner expects `select` to return (a subclass knows how to ask)."""
+    def estimate_table_rows(self, table: str) -> int | None:
+        return self._explained_rows(f"SELECT 1 FROM {self.sql.table_ref(table)}", ranged=False)
+
+    def _explained_rows(self, select: str, *, ranged: bool) -> int | None:
+        """The rows the server's planner expects `select` to return (a subclass knows how to ask);
+        with `ranged`, None unless the estimate is of the range `select` keeps."""
         return None
 
     def keys_where(self, table: str, key: Sequence[Column], where: str) -> list[KeyValue]:

@@ -478,6 +478,9 @@ class RecordingExtent(Recording):
         self.estimated += 1
         return self.inner.estimate_rows(table, key, lower, upper)
 
+    def estimate_table_rows(self, table):  # type: ignore[no-untyped-def]
+        return self.inner.estimate_table_rows(table)
+
 
 # YEAR is its own type family (a year, not a number): it keeps the counted plan.
 WHOLE_NUMBER_CASES = [

@@ -123,6 +123,9 @@ class Blind(Estimating):
         self.estimates += 1
         return None
 
+    def estimate_table_rows(self, table):
+        return len(self.ids)  # PostgreSQL's from the table's pages, with or without statistics
+
 
 def test_estimates_that_never_fall_stop_within_a_budget():
     """Halving a 64-bit range while a guess stays above a chunk would never end: the budget ends it."""
@@ -142,3 +145,40 @@ def test_a_side_without_estimates_is_cut_by_the_other_sides():
     assert max(chunk_rows(plan, ids)) <= 100 * TOO_BIG
     both_blind = build_plan(Blind(ids), Blind(ids), DiffOptions(table="t", chunk_size=100))
     assert not both_blind.rows_estimated and both_blind.rows_left == 1000  # counted, numbered
+
+
+def test_a_side_without_estimates_holding_far_more_rows_is_counted():
+    """The other side's ranges of a chunk would hold many chunks of it: its rows are counted."""
+    ids = list(range(1, 3001))
+    for few in ([], ids[::50]):
+        left, right = Estimating(few), Blind(ids)
+        plan = build_plan(left, right, DiffOptions(table="t", chunk_size=100))
+        assert not plan.rows_estimated and plan.rows_right == 3000
+        assert max(chunk_rows(plan, ids)) <= 2 * 100  # merged boundaries (`merge_boundaries`)
+        assert dbdiff.diff(left, right, table="t", chunk_size=100).tables[0].summary.only_right == 3000 - len(
+            few
+        )
+
+
+def test_a_side_without_estimates_or_size_is_counted():
+    ids = list(range(1, 1001))
+
+    class Sizeless(Blind):
+        def estimate_table_rows(self, table):
+            return None
+
+    plan = build_plan(Estimating(ids), Sizeless(ids), DiffOptions(table="t", chunk_size=100))
+    assert not plan.rows_estimated and (plan.rows_left, plan.rows_right) == (1000, 1000)
+
+
+def test_a_side_without_estimates_holding_keys_beyond_the_others_is_counted():
+    """Rows beyond the other side's largest key are in a range its estimates call empty: cut by
+    them, the blind side's 500 rows there would be one chunk."""
+    ids = list(range(1, 1001))
+    far = ids + list(range(10**9, 10**9 + 500))
+    plan = build_plan(Estimating(ids), Blind(far), DiffOptions(table="t", chunk_size=100))
+    assert not plan.rows_estimated and plan.rows_right == 1500
+    assert max(chunk_rows(plan, far)) <= 2 * 100
+    below = [-(10**9) + i for i in range(500)] + ids
+    plan = build_plan(Blind(below), Estimating(ids), DiffOptions(table="t", chunk_size=100))
+    assert not plan.rows_estimated and max(chunk_rows(plan, below)) <= 2 * 100

@@ -1,0 +1,126 @@
+"""Chunks cut from a whole-number key's extent stay near a chunk on both real servers when an
+estimate cannot be trusted: a PostgreSQL side never analyzed that holds far more rows than the
+MariaDB side, and a MariaDB key no index serves (EXPLAIN then gives the table's rows for any range).
+Every row is read once, whatever the plan."""
+
+from __future__ import annotations
+
+import pytest
+
+import dbdiff
+from dbdiff.engine.extent import TOO_BIG
+from dbdiff.engine.planning import build_plan
+from dbdiff.options import DiffOptions
+from dbdiff.sources.base import open_source
+
+pytestmark = pytest.mark.servers
+
+CHUNK = 100
+
+
+def _chunk_rows(plan, keys: list[int]) -> list[int]:
+    """Rows of `keys` in each of the plan's chunks (both sides share them)."""
+    counts = []
+    for task in plan.chunks:
+        low = task.left.lower[0] if task.left.lower else None
+        high = task.left.upper[0] if task.left.upper else None
+        counts.append(sum((low is None or k >= low) and (high is None or k < high) for k in keys))
+    return counts
+
+
+def _keys(server, sql: str) -> list[int]:
+    return [int(row[0]) for row in server.execute(sql)]
+
+
+def _assert_bounded(mysql, pg, table: str, column: str, **options) -> None:
+    left_keys = _keys(mysql, f"SELECT {column} FROM {table}")
+    right_keys = _keys(pg, f"SELECT {column} FROM {table}")
+    with open_source(mysql.url) as left, open_source(pg.url) as right:
+        plan = build_plan(left, right, DiffOptions(table=table, chunk_size=CHUNK, **options))
+    for keys in (left_keys, right_keys):
+        counts = _chunk_rows(plan, keys)
+        assert sum(counts) == len(keys)  # every row in exactly one chunk
+        assert max(counts) <= CHUNK * TOO_BIG, (plan.rows_estimated, len(counts), max(counts))
+
+
+@pytest.mark.parametrize("left_rows", [0, 60])
+def test_a_side_without_statistics_holding_far_more_rows_is_not_one_chunk(mysql, pg, unique_name, left_rows):
+    """PostgreSQL never analyzed (no estimates of its own) holds 50x the MariaDB side's rows: the
+    MariaDB side's estimates say nothing of it, so they must not cut it."""
+    t = unique_name("xs")
+    mysql.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, v INT)")
+    if left_rows:
+        mysql.execute(f"INSERT INTO {t} SELECT seq * 50, seq FROM seq_1_to_{left_rows}")
+    pg.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, v INT) WITH (autovacuum_enabled = off)",
+        f"INSERT INTO {t} SELECT g, g FROM generate_series(1, 3000) g",
+    )
+    _assert_bounded(mysql, pg, t, "id")
+    summary = dbdiff.diff(mysql.url, pg.url, table=t, chunk_size=CHUNK, recheck=0).table().summary
+    # Independent truth: the keys of each side.
+    left = set(_keys(mysql, f"SELECT id FROM {t}"))
+    right = set(_keys(pg, f"SELECT id FROM {t}"))
+    assert (summary.rows_left, summary.rows_right) == (len(left), len(right))
+    assert (summary.only_left, summary.only_right) == (len(left - right), len(right - left))
+
+
+def test_a_key_no_index_serves_is_not_cut_by_the_tables_row_count(mysql, pg, unique_name):
+    """`--key u` on a MariaDB column without an index: EXPLAIN gives the table's rows for any
+    range, however narrow, so it is no estimate of the range."""
+    t = unique_name("xn")
+    rows = ", ".join(f"({i}, {u})" for i, u in enumerate([*range(1, 3001), 10**12]))
+    mysql.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, u BIGINT NOT NULL)", f"INSERT INTO {t} VALUES {rows}"
+    )
+    pg.execute(
+        f"CREATE TABLE {t} (id INT PRIMARY KEY, u BIGINT NOT NULL)",
+        f"INSERT INTO {t} VALUES {rows}",
+        f"ANALYZE {t}",
+    )
+    _assert_bounded(mysql, pg, t, "u", key=["u"])
+    result = dbdiff.diff(mysql.url, pg.url, table=t, key=["u"], chunk_size=CHUNK, recheck=0)
+    assert result.status == "identical" and result.table().summary.matched == 3001
+
+
+def test_a_side_without_statistics_holding_keys_beyond_the_others_is_not_one_chunk(mysql, pg, unique_name):
+    """The never-analyzed PostgreSQL side holds the MariaDB side's keys and as many again far
+    beyond them (within the size check): the MariaDB estimates call that range empty."""
+    t = unique_name("xf")
+    mysql.execute(
+        f"CREATE TABLE {t} (id BIGINT PRIMARY KEY, v INT)",
+        f"INSERT INTO {t} SELECT seq, seq FROM seq_1_to_1500",
+    )
+    pg.execute(
+        f"CREATE TABLE {t} (id BIGINT PRIMARY KEY, v INT) WITH (autovacuum_enabled = off)",
+        f"INSERT INTO {t} SELECT g, g FROM generate_series(1, 1500) g",
+        f"INSERT INTO {t} SELECT 1000000000 + g, g FROM generate_series(1, 1500) g",
+    )
+    _assert_bounded(mysql, pg, t, "id")
+    summary = dbdiff.diff(mysql.url, pg.url, table=t, chunk_size=CHUNK, recheck=0).table().summary
+    assert (summary.matched, summary.only_left, summary.only_right) == (1500, 0, 1500)
+
+
+def test_rows_beyond_the_histogram_are_not_one_chunk(mysql, pg, unique_name):
+    """PostgreSQL analyzed, then 19% more rows written far above its largest key (under the
+    share of changes that makes statistics stale, and not yet counted as changes anyway): its
+    histogram calls their range nearly empty, and the MariaDB side does not hold them."""
+    t = unique_name("xh")
+    mysql.execute(
+        f"CREATE TABLE {t} (id BIGINT PRIMARY KEY, v INT)",
+        f"INSERT INTO {t} SELECT seq, seq FROM seq_1_to_2000",
+    )
+    pg.execute(
+        f"CREATE TABLE {t} (id BIGINT PRIMARY KEY, v INT) WITH (autovacuum_enabled = off)",
+        f"INSERT INTO {t} SELECT g, g FROM generate_series(1, 2000) g",
+        "SELECT pg_stat_force_next_flush()",  # the load is counted before ANALYZE, not after
+        "SELECT 1",
+        f"ANALYZE {t}",
+        f"INSERT INTO {t} SELECT 1000000000 + g, g FROM generate_series(1, 380) g",
+    )
+    # The statistics look fresh by their count of changes: the histogram is what misses the rows.
+    modified, tuples = pg.execute(
+        f"SELECT n_mod_since_analyze, reltuples FROM pg_stat_user_tables JOIN pg_class ON oid = relid "
+        f"WHERE pg_class.relname = '{t}'"
+    )[0]
+    assert modified <= 0.2 * tuples
+    _assert_bounded(mysql, pg, t, "id")
