@@ -28,14 +28,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# The servers and connections of scale.py (same folder): one place for both scripts.
+from scale import MYSQL, PG, _pg  # noqa: E402
+from scale import _mysql_admin as _mysql  # noqa: E402
+
 from dbdiff.catalog import Column  # noqa: E402
 from dbdiff.normalize import get_normalizer  # noqa: E402
 from dbdiff.sources.mysql import SESSION_SETUP as MYSQL_SETUP  # noqa: E402
 from dbdiff.sources.postgres import SESSION_SETUP as PG_SETUP  # noqa: E402
 from dbdiff.sources.urls import parse_url  # noqa: E402
 
-MYSQL = os.environ.get("DBDIFF_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
-PG = os.environ.get("DBDIFF_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DB = "dbdiff_readtypes"
 
 # (label, column type, generating expression over the integer `seq`, normalizer, family)
@@ -59,34 +61,6 @@ PG_TYPES = (
 
 def _url(base: str) -> str:
     return replace(parse_url(base), database=DB).connection_url()
-
-
-def _mysql(database: str | None = None):  # type: ignore[no-untyped-def]
-    import pymysql
-
-    my = parse_url(MYSQL)
-    return pymysql.connect(
-        host=my.host,
-        port=my.port or 3306,
-        user=my.user or "root",
-        password=my.password or "",
-        database=database,
-        autocommit=True,
-    )
-
-
-def _pg(dbname: str | None = None):  # type: ignore[no-untyped-def]
-    import psycopg
-
-    pg = parse_url(PG)
-    return psycopg.connect(
-        host=pg.host,
-        port=pg.port or 5432,
-        user=pg.user or "postgres",
-        password=pg.password,
-        dbname=dbname or pg.database,
-        autocommit=True,
-    )
 
 
 def build(n: int) -> None:
