@@ -12,20 +12,11 @@ from dbdiff.engine.extent import TOO_BIG
 from dbdiff.engine.planning import build_plan
 from dbdiff.options import DiffOptions
 from dbdiff.sources.base import open_source
+from tests.unit.test_extent import chunk_rows
 
 pytestmark = pytest.mark.servers
 
 CHUNK = 100
-
-
-def _chunk_rows(plan, keys: list[int]) -> list[int]:
-    """Rows of `keys` in each of the plan's chunks (both sides share them)."""
-    counts = []
-    for task in plan.chunks:
-        low = task.left.lower[0] if task.left.lower else None
-        high = task.left.upper[0] if task.left.upper else None
-        counts.append(sum((low is None or k >= low) and (high is None or k < high) for k in keys))
-    return counts
 
 
 def _keys(server, sql: str) -> list[int]:
@@ -38,7 +29,7 @@ def _assert_bounded(mysql, pg, table: str, column: str, **options) -> None:
     with open_source(mysql.url) as left, open_source(pg.url) as right:
         plan = build_plan(left, right, DiffOptions(table=table, chunk_size=CHUNK, **options))
     for keys in (left_keys, right_keys):
-        counts = _chunk_rows(plan, keys)
+        counts = chunk_rows(plan, keys)
         assert sum(counts) == len(keys)  # every row in exactly one chunk
         assert max(counts) <= CHUNK * TOO_BIG, (plan.rows_estimated, len(counts), max(counts))
 
