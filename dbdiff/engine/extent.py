@@ -49,11 +49,7 @@ def extent_bounds(
     numbers the rows). A side without estimates (PostgreSQL without fresh statistics) is cut by
     the other side's when the sides look alike (`_sizes`): the sides of a migration hold about
     the same keys."""
-    left, right = sides
-    extents = both(
-        lambda: left.source.key_extent(left.table, left.key[0]),
-        lambda: right.source.key_extent(right.table, right.key[0]),
-    )
+    extents = _per_side(sides, both, lambda side: side.source.key_extent(side.table, side.key[0]))
     if any(e is None for e in extents):
         return None
     lows = [int(e[0]) for e in extents if e[0] is not None]
@@ -109,6 +105,12 @@ def _sizes(
     return int(found[0]), int(found[1])
 
 
+def _per_side(sides: Sequence[Side], both: Both, ask: Callable[[Side], Any]) -> tuple[Any, Any]:
+    """`ask` of the left side and of the right, side by side."""
+    left, right = sides
+    return both(lambda: ask(left), lambda: ask(right))
+
+
 class _Estimates:
     """Both sides' estimates of a key range, counted against a budget of questions."""
 
@@ -119,10 +121,10 @@ class _Estimates:
 
     def sides(self, lower: int, upper: int) -> tuple[int | None, int | None] | None:
         """Each side's estimate (None: that side has none); None when neither side has one."""
-        left, right = self.left, self.right
-        found = self.both(
-            lambda: left.source.estimate_rows(left.table, left.key[0], lower, upper),
-            lambda: right.source.estimate_rows(right.table, right.key[0], lower, upper),
+        found = _per_side(
+            (self.left, self.right),
+            self.both,
+            lambda side: side.source.estimate_rows(side.table, side.key[0], lower, upper),
         )
         if all(n is None for n in found):
             return None
