@@ -8,6 +8,7 @@ NULL). Sessions are read-only.
 from __future__ import annotations
 
 import decimal
+import math
 import os
 import re
 from typing import Any
@@ -389,8 +390,9 @@ class PostgresSource(ServerSource):
 
     def __init__(self, url: SourceURL) -> None:
         super().__init__(url)
-        #: (table, key column) -> whether the planner's statistics of the key can be trusted.
-        self._fresh_statistics: dict[tuple[str, str], bool] = {}
+        #: (table, key column) -> the first and last bounds of the key's histogram, None where
+        #: the planner's statistics of the key cannot be trusted.
+        self._histograms: dict[tuple[str, str], tuple[int, int] | None] = {}
         for name, value in url.params:
             # psycopg may never open it (no SSL on the server); connectorx fails on every read.
             if name == "sslrootcert" and value != "system" and not os.path.isfile(value):
@@ -401,16 +403,35 @@ class PostgresSource(ServerSource):
         # never analyzed) or with stale statistics, it guesses a fixed fraction of the table,
         # which could make one chunk of the whole table. Then there is no estimate.
         with self._lock:
-            fresh = self._fresh_statistics.get((table, key.name))
-        if fresh is None:
-            fresh = self._statistics_fresh(table, key)
+            known = (table, key.name) in self._histograms
+            span = self._histograms.get((table, key.name))
+        if not known:
+            span = self._histogram_span(table, key)
             with self._lock:
-                self._fresh_statistics[(table, key.name)] = fresh
-        return super().estimate_rows(table, key, lower, upper) if fresh else None
+                self._histograms[(table, key.name)] = span
+        if span is None:
+            return None
+        first, last = span
+        # Inside the histogram the planner's estimate; keys below or above it (rows written
+        # since the last ANALYZE: a live table's newest keys always are) are counted, through
+        # the key's index. `_histogram_span` made sure they are few.
+        rows = 0
+        inside = (max(lower, first), min(upper, last + 1))
+        if inside[0] < inside[1]:
+            found = super().estimate_rows(table, key, *inside)
+            if found is None:
+                return None
+            rows += found
+        for outside in ((lower, min(upper, first)), (max(lower, last + 1), upper)):
+            if outside[0] < outside[1]:
+                rows += self._count_range(table, key, *outside)
+        return rows
 
-    def _statistics_fresh(self, table: str, key: Column) -> bool:
-        # The histogram's first and last bounds (a whole-number key's: numbers), those of the
-        # table and its children where it has any (they are what MIN and MAX read).
+    def _histogram_span(self, table: str, key: Column) -> tuple[int, int] | None:
+        """The first and last bounds of the key's histogram (those of the table and its children
+        where it has any: they are what MIN and MAX read), or None when the statistics cannot be
+        trusted: none at all, a table with more than a fifth of its rows written since its last
+        ANALYZE, or more than a fifth of its rows outside the histogram."""
         found = self._query(
             "SELECT h.b[1], h.b[cardinality(h.b)], c.reltuples, COALESCE(u.n_mod_since_analyze, 0) "
             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -422,17 +443,30 @@ class PostgresSource(ServerSource):
             (key.name, self._regclass(table)),
         )
         if not found:
-            return False
+            return None
         first, last, tuples, modified = found[0]
-        # Rows written since the last ANALYZE: a table that grew a lot is not in its histogram.
-        if first is None or float(tuples) <= 0 or float(modified) > 0.2 * float(tuples):
-            return False
-        # Keys below or above the histogram are rows it never saw (the count of changes reaches
-        # the statistics a while after the writes): the planner spreads the last bucket over
-        # them and calls a range holding them nearly empty.
+        most = 0.2 * float(tuples)
+        if first is None or float(tuples) <= 0 or float(modified) > most:
+            return None
+        first, last = math.ceil(first), math.floor(last)
+        # The count of changes reaches the statistics a while after the writes: the rows outside
+        # the histogram are counted, not taken from it.
         extent = self.key_extent(table, key)
-        low, high = extent if extent is not None else (None, None)
-        return low is None or (first <= low and high <= last)
+        if extent is None or extent[0] is None or extent[1] is None:
+            return first, last
+        low, high = int(extent[0]), int(extent[1])
+        outside = 0
+        if low < first:
+            outside += self._count_range(table, key, low, first)
+        if high > last:
+            outside += self._count_range(table, key, last + 1, high + 1)
+        return None if outside > most else (first, last)
+
+    def _count_range(self, table: str, key: Column, lower: int, upper: int) -> int:
+        """The rows whose key is in [lower, upper), counted."""
+        name = self.sql.quote(key.name)
+        where = f"{name} >= {self.sql.literal(lower, key)} AND {name} < {self.sql.literal(upper, key)}"
+        return self.count_rows(table, where)
 
     def _explained_rows(self, select: str, *, ranged: bool) -> int | None:
         # The first line is the top plan node: "... (cost=0.43..8.45 rows=1234 width=8)".
