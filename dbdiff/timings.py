@@ -26,8 +26,11 @@ COMPARE = "compare"
 RESIDUAL = "residual"
 STORE = "store"
 REPORT = "report"
+#: The seconds a recheck waits before it reads the differing rows again (`--recheck-delay`, each
+#: round): time the run spends letting in-flight writes land, not working.
+RECHECK_WAIT = "recheck_wait"
 #: The phases, in the order a run goes through them (and reports list them).
-PHASES = (PLAN, READ_LEFT, READ_RIGHT, NORMALIZE, COMPARE, RESIDUAL, STORE, REPORT)
+PHASES = (PLAN, READ_LEFT, READ_RIGHT, NORMALIZE, COMPARE, RESIDUAL, STORE, REPORT, RECHECK_WAIT)
 #: The run's own seconds, beside the phases' (not a phase: the phases overlap in it).
 WALL = "wall"
 #: Each side's reading phase.

@@ -42,7 +42,7 @@ from dbdiff.result import (
 )
 from dbdiff.sources.base import KeyRange, KeyValue, Source, key_set_predicate
 from dbdiff.store import ResultStore
-from dbdiff.timings import READ, Timings
+from dbdiff.timings import READ, RECHECK_WAIT, Timings
 from dbdiff.values import encode_value
 
 #: The most keys one recheck batch reads (in `IN` lists of 999): a few statements per side.
@@ -96,7 +96,8 @@ def recheck_table(
     timings = Timings()
     downloaded = dict(table.stats.get("rows_downloaded", {"left": 0, "right": 0}))
     for round_ in range(1, rounds + 1):
-        sleep(delay)
+        with timings.timed(RECHECK_WAIT):
+            sleep(delay)
         last = [
             (name, _run(DiffRun(left, right, narrowed, reading, store, store_prefix=name, executor=executor)))
             for name, narrowed in _batches(plan, sides, sorted_keys(persisting), f"{prefix}__rc{round_}")

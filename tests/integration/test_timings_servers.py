@@ -71,6 +71,18 @@ def test_rechecks_add_the_rows_they_read_again(tables):
     # left), the right 3 (2 changed, 1 only right).
     assert t.stats["rows_downloaded"] == {"left": ROWS - 1 + 2 * 3, "right": ROWS - 1 + 2 * 3}
     _phases(t.stats["timings"])
+    assert t.stats["timings"]["recheck_wait"] < 0.5  # no delay asked for
+
+
+def test_the_recheck_wait_is_a_phase_of_its_own(tables):
+    """Two rounds 0.4 s apart: the run waited at least 0.8 s, in `recheck_wait`, not in a read."""
+    mysql, pg = tables
+    result = dbdiff.diff(mysql.url, pg.url, table="tm_diff", chunk_size=9, recheck=2, recheck_delay=0.4)
+    timings = result.table().stats["timings"]
+    assert 0.8 <= timings["recheck_wait"] < timings["wall"], timings
+    assert result.timings["recheck_wait"] == timings["recheck_wait"]
+    without = dbdiff.diff(mysql.url, pg.url, table="tm_diff", chunk_size=9, recheck=0).timings
+    assert without["recheck_wait"] == 0.0
 
 
 def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
