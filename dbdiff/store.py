@@ -33,6 +33,9 @@ import pyarrow as pa
 from dbdiff.errors import UsageError
 
 _HOLDERS = "holders"
+#: Appended rows a table gathers before they are written in one INSERT: each INSERT costs DuckDB
+#: about 10 ms however few its rows, and every chunk appends its few differing rows.
+_BATCH_ROWS = 50_000
 _PENDING = "pending-"
 
 
@@ -53,7 +56,12 @@ class ResultStore:
         ).absolute()  # a later chdir is harmless
         self._memory_limit = memory_limit
         self._lock = threading.Lock()
+        #: Every table appended to or created (some of their rows may still be pending).
         self._tables: set[str] = set()
+        #: The tables DuckDB holds already.
+        self._created: set[str] = set()
+        #: Appended frames not yet written, per table, all of one schema (`_BATCH_ROWS`).
+        self._pending: dict[str, list[pl.DataFrame]] = {}
         #: The Arrow schema each table was created with, as widened since (`_insert_list`).
         self._schemas: dict[str, pa.Schema] = {}
         try:
@@ -103,6 +111,8 @@ class ResultStore:
         self.path = Path(state["path"])
         self._memory_limit = state["memory_limit"]
         self._tables = set(state["tables"])
+        self._created = set(self._tables)
+        self._pending = {}
         self._schemas = {}
         self._lock = threading.Lock()
         self._con = None
@@ -123,6 +133,7 @@ class ResultStore:
         with self._lock:
             if self._sealed:
                 return
+            self._flush()
             self._sealed = True
             con, self._con = self._con, None
             self._conns.writer = None
@@ -130,7 +141,12 @@ class ResultStore:
             con.close()
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
-        """A cursor of its own (a residual query may be streaming on another one meanwhile)."""
+        """A cursor of its own (a residual query may be streaming on another one meanwhile), once
+        every pending append is written, so it reads every row. Called under the lock."""
+        self._flush()
+        return self._own_cursor()
+
+    def _own_cursor(self) -> duckdb.DuckDBPyConnection:
         if self._con is not None:
             return self._con.cursor()
         reader = self._conns.reader
@@ -145,23 +161,42 @@ class ResultStore:
         return reader.cursor()
 
     def append(self, name: str, frame: pl.DataFrame) -> None:
-        """Append rows to table `name` (created from the first frame's schema)."""
+        """Append rows to table `name` (created from the first frame's schema). The rows are
+        written in batches: every read of the store first writes what is pending."""
         if frame.height == 0 and name in self._tables:
             return
-        arrow = frame.to_arrow()
         with self._lock:
-            cursor = self._cursor()
-            try:
-                cursor.register("dbdiff_incoming", arrow)
-                if name not in self._tables:
-                    cursor.execute(f'CREATE TABLE "{name}" AS SELECT * FROM dbdiff_incoming')
-                    self._tables.add(name)
-                    self._schemas[name] = arrow.schema
-                else:
-                    select = self._insert_list(cursor, name, arrow.schema)
-                    cursor.execute(f'INSERT INTO "{name}" SELECT {select} FROM dbdiff_incoming')
-            finally:
-                cursor.close()
+            pending = self._pending.get(name)
+            if pending and pending[0].schema != frame.schema:
+                self._write(name)  # frames of one schema per INSERT (see `_insert_list`)
+            self._pending.setdefault(name, []).append(frame)
+            self._tables.add(name)
+            if sum(f.height for f in self._pending[name]) >= _BATCH_ROWS:
+                self._write(name)
+
+    def _flush(self) -> None:
+        """Write every pending append (under the lock)."""
+        for name in list(self._pending):
+            self._write(name)
+
+    def _write(self, name: str) -> None:
+        """Write table `name`'s pending appends in one INSERT (under the lock)."""
+        frames = self._pending.pop(name, [])
+        if not frames:
+            return
+        arrow = (frames[0] if len(frames) == 1 else pl.concat(frames, rechunk=False)).to_arrow()
+        cursor = self._own_cursor()
+        try:
+            cursor.register("dbdiff_incoming", arrow)
+            if name not in self._created:
+                cursor.execute(f'CREATE TABLE "{name}" AS SELECT * FROM dbdiff_incoming')
+                self._created.add(name)
+                self._schemas[name] = arrow.schema
+            else:
+                select = self._insert_list(cursor, name, arrow.schema)
+                cursor.execute(f'INSERT INTO "{name}" SELECT {select} FROM dbdiff_incoming')
+        finally:
+            cursor.close()
 
     def _insert_list(self, cursor: duckdb.DuckDBPyConnection, name: str, incoming: pa.Schema) -> str:
         """The SELECT list that appends `incoming` rows to table `name`, by position.
@@ -197,6 +232,7 @@ class ResultStore:
             finally:
                 cursor.close()
             self._tables.add(name)
+            self._created.add(name)
 
     # --- reading ---
 

@@ -50,3 +50,37 @@ def test_a_column_delivered_as_text_in_one_chunk_and_natively_in_another_is_kept
     rows = store.read("t", "x", order_by=["k"]).rows()
     assert rows == [(1, "2024-01-08 12:00:00.5"), (2, "0000-00-00 00:00:00"), (3, "2024-01-09 00:00:00")]
     store.close()
+
+
+def test_appends_are_written_in_batches_and_every_read_sees_them_all(tmp_path, monkeypatch):
+    """Small appends wait in memory and go to DuckDB in one INSERT (a batch of rows, a change of
+    schema, a read or the seal writes them): whatever the moment, a read counts every row."""
+    import datetime as dt
+
+    import dbdiff.store as store_module
+
+    monkeypatch.setattr(store_module, "_BATCH_ROWS", 5)
+    inserts = []
+    store = ResultStore(tmp_path)
+    write = store._write
+    monkeypatch.setattr(store, "_write", lambda name: (inserts.append(name), write(name)))
+    for k in range(4):
+        store.append("t__a", pl.DataFrame({"k": [k], "r": [dt.datetime(2024, 1, 1 + k)]}))
+    assert inserts == [] and store.exists("t__a") and store.has("t", "a")
+    assert store.count("t__a") == 4  # a read writes what is pending first
+    assert inserts == ["t__a"]
+    for k in range(4, 10):  # the 5th pending row writes the batch (k 4 to 8), k 9 waits
+        store.append("t__a", pl.DataFrame({"k": [k], "r": [dt.datetime(2024, 1, 1 + k)]}))
+    assert inserts == ["t__a"] * 2
+    # Another schema writes what waits: k 9, then the text row alone.
+    store.append("t__a", pl.DataFrame({"k": [10], "r": ["0000-00-00 00:00:00"]}))
+    store.append("t__a", pl.DataFrame({"k": [11], "r": [dt.datetime(2024, 1, 12)]}))
+    assert inserts == ["t__a"] * 4
+    store.append("t__b", pl.DataFrame({"k": [1]}))
+    copy = pickle.loads(pickle.dumps(store))  # a copy seals the store: everything is written
+    store.close()
+    rows = copy.read("t", "a", order_by=["k"]).rows()
+    assert [r[0] for r in rows] == list(range(12))
+    assert rows[10] == (10, "0000-00-00 00:00:00") and rows[11] == (11, "2024-01-12 00:00:00")
+    assert copy.count("t__b") == 1
+    copy.close()
