@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dbdiff.catalog import Column
@@ -356,3 +356,19 @@ def test_wall_times_keep_their_microseconds_and_dst_after_2099():
         dt.datetime(9999, 7, 1, 10),
         None,
     ]
+
+
+_DECIMAL_TEXTS = st.from_regex(r"\A\s?[+-]?[0-9]{0,4}(\.[0-9]{0,4})?\s?\Z") | st.sampled_from(
+    ["NaN", "Infinity", "-Infinity", "-0", "0", "-0.0", ".", "-", ""]
+)
+
+
+@given(st.lists(st.none() | _DECIMAL_TEXTS, max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_decimal_text_already_canonical_skips_the_steps_and_gives_what_they_give(texts):
+    """The canonical-form check in front of the decimal steps only saves work: every text,
+    canonical or not, comes out as the steps alone make it."""
+    from dbdiff.normalize.numbers import _canonical_decimal_series, _canonical_decimal_steps
+
+    series = pl.Series("a", texts, dtype=pl.String)
+    assert _canonical_decimal_series(series).to_list() == _canonical_decimal_steps(series).to_list()
