@@ -621,6 +621,26 @@ def phases(report: dict) -> list[str]:
     return shown
 
 
+def read_floors(
+    kinds: list[str], n: int, left: str, right: str, floor: float | None, lines: list[str], again: str = ""
+) -> float | None:
+    """Time each connectorx reader in `kinds`, adding a line for each to `lines`; the floor (the
+    first reader's seconds, unless `floor` is already known)."""
+    for kind in kinds:
+        load = os.getloadavg()[0]
+        seconds, rss, proc = read_floor(kind, n, left, right)
+        floor = floor or seconds
+        what = "plain SELECT, jsonb as text" if kind == "plain" else "dbdiff's SELECT lists"
+        ranges = " in 10M-row key ranges" if kind == "plain" and n > WHOLE_UP_TO else ""
+        lines.append(
+            f"| {n:,} | connectorx reads both tables{ranges}, one after the other ({what}){again}, "
+            f"load {load:.1f} | - | {seconds:.1f} | {seconds / floor:.2f} | {rss:.0f} | "
+            f"{proc.stdout.strip()} rows read | |"
+        )
+        print(lines[-1], flush=True)
+    return floor
+
+
 def _run_dbdiff(
     left: str, right: str, n: int, run: str, code: str, args: argparse.Namespace
 ) -> tuple[float, float, dict[str, object], list[str]]:
@@ -631,6 +651,7 @@ def _run_dbdiff(
         argv += ["--chunk-size", str(chunk), "--workers", str(workers)]
         argv += [a for c in args.columns for a in ("--columns", c)]
         argv += [a for c in args.exclude for a in ("--exclude", c)]
+        argv += ["--recheck", str(args.recheck)] if args.recheck is not None else []
         seconds, rss, proc = measure([*argv, "--json", str(out), "--quiet"], code)
         if not out.exists():
             raise RuntimeError(f"dbdiff wrote no report (exit {proc.returncode}): {proc.stderr[-2000:]}")
@@ -668,6 +689,17 @@ def main() -> None:
         "dbdiff (dbdiff's own SELECT lists); the first is the floor the ratios divide by",
     )
     parser.add_argument("--no-reader", action="store_true", help="skip the connectorx runs (no floor)")
+    parser.add_argument(
+        "--recheck",
+        type=int,
+        help="dbdiff's --recheck (default: dbdiff's own, 2 rounds --recheck-delay 5 s apart: at least "
+        "10 s of waiting whenever a difference is found); 0 times the diff alone",
+    )
+    parser.add_argument(
+        "--floor-again",
+        action="store_true",
+        help="read the floor again after the dbdiff runs of each size (how much it drifted meanwhile)",
+    )
     parser.add_argument("--out", type=Path, help="append a Markdown table of the results here")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
     parser.add_argument("--reuse", action="store_true", help="reuse tables a --keep run built for the same N")
@@ -675,6 +707,7 @@ def main() -> None:
     codes = [tuple(c.split("=", 1)) for c in args.code]
     chosen = [f"--columns {' '.join(args.columns)}"] if args.columns else []
     chosen += [f"--exclude {' '.join(args.exclude)}"] if args.exclude else []
+    chosen += [f"--recheck {args.recheck}"] if args.recheck is not None else []
 
     lines = [
         f"### {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {platform.machine()}, "
@@ -689,19 +722,7 @@ def main() -> None:
             t = time.perf_counter()
             left, right = build(n, reuse=args.reuse)
             print(f"tables of {n:,} rows per side ready in {time.perf_counter() - t:.1f} s; {table_sizes()}")
-            floor = None
-            for kind in [] if args.no_reader else args.readers:
-                load = os.getloadavg()[0]
-                seconds, rss, proc = read_floor(kind, n, left, right)
-                floor = floor or seconds
-                what = "plain SELECT, jsonb as text" if kind == "plain" else "dbdiff's SELECT lists"
-                ranges = " in 10M-row key ranges" if kind == "plain" and n > WHOLE_UP_TO else ""
-                lines.append(
-                    f"| {n:,} | connectorx reads both tables{ranges}, one after the other ({what}), "
-                    f"load {load:.1f} | - | "
-                    f"{seconds:.1f} | {seconds / floor:.2f} | {rss:.0f} | {proc.stdout.strip()} rows read | |"
-                )
-                print(lines[-1], flush=True)
+            floor = read_floors([] if args.no_reader else args.readers, n, left, right, None, lines)
             summaries = []
             for run in args.runs:
                 for label, code in codes:
@@ -724,6 +745,9 @@ def main() -> None:
                     print(lines[-1], flush=True)
                     for phase_line in shown or ["(no timings in the report)"]:
                         print(f"    {phase_line}", flush=True)
+            if args.floor_again and not args.no_reader:
+                again = ", again after the dbdiff runs"
+                read_floors(args.readers[:1], n, left, right, floor, lines, again=again)
             if any(s != summaries[0] for s in summaries):
                 raise AssertionError(f"summaries differ between runs at {n} rows: {summaries}")
     finally:
