@@ -278,19 +278,30 @@ def split_duplicates(frame: pl.DataFrame, plan: DiffPlan, side: str) -> tuple[pl
     """(rows whose key is unique here, one row per duplicated key with its count and raw key)."""
     keys = key_names(plan)
     sfx = SUFFIX[side]
+    if len(keys) == 1 and _sorted_unique(frame.get_column(keys[0])):
+        # A chunk read in key order (as servers read a key range): no hashing of every key.
+        return frame, _duplicates(frame.head(0), keys, sfx)
     marker = pl.struct(keys).is_duplicated() if len(keys) > 1 else pl.col(keys[0]).is_duplicated()
     duplicated = frame.select(marker).to_series()
     # The common case (no duplicate) keeps the chunk as it is: no copy of every column.
     unique = frame.filter(~duplicated) if duplicated.any() else frame
-    dups = (
-        frame.filter(duplicated)
-        .group_by(keys, maintain_order=True)
-        .agg(
-            pl.len().alias("count"),
-            *[pl.col(f"rk{i}{sfx}").first().alias(f"rk{i}") for i in range(len(keys))],
-        )
+    return unique, _duplicates(frame.filter(duplicated), keys, sfx)
+
+
+def _sorted_unique(key: pl.Series) -> bool:
+    """True for a key without NULLs in ascending order without two equal neighbours (so no
+    duplicate at all); False says nothing."""
+    if key.null_count() or not key.is_sorted():
+        return False
+    return key.len() < 2 or not (key.slice(1) == key.slice(0, key.len() - 1)).any()
+
+
+def _duplicates(rows: pl.DataFrame, keys: list[str], sfx: str) -> pl.DataFrame:
+    """One row per duplicated key of `rows`: its count and its first raw key."""
+    return rows.group_by(keys, maintain_order=True).agg(
+        pl.len().alias("count"),
+        *[pl.col(f"rk{i}{sfx}").first().alias(f"rk{i}") for i in range(len(keys))],
     )
-    return unique, dups
 
 
 def drop_keys(frame: pl.DataFrame, keys_frame: pl.DataFrame, plan: DiffPlan) -> pl.DataFrame:

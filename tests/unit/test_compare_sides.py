@@ -115,3 +115,25 @@ def test_compare_sides_agrees_with_a_row_by_row_ground_truth(left_rows, right_ro
         for row in frame.iter_rows(named=True):
             raw = rows[(row[f"rk0{sfx}"], row[f"rk1{sfx}"])][0]
             assert [row[f"r{j}{sfx}"] for j in range(3)] == [raw[2], raw[3], raw[4]]
+
+
+ONE_KEY_PLAN = build_plan(
+    ArrowSource({"t": pl.DataFrame(schema={"id": pl.Int64, "v": pl.Int64})}, primary_keys={"t": ["id"]}),
+    ArrowSource({"t": pl.DataFrame(schema={"id": pl.Int64, "v": pl.Int64})}, primary_keys={"t": ["id"]}),
+    DiffOptions.from_keywords({"table": "t"}),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-3, 30), max_size=40), st.booleans())
+def test_split_duplicates_finds_every_duplicate_in_key_order_or_not(ids, in_order):
+    """A chunk in key order skips the hashing of its keys: in order or not, with or without
+    neighbours that repeat, the unique rows and the duplicated keys are the same."""
+    ids = sorted(ids) if in_order else ids
+    frame = pl.DataFrame({"id": ids, "v": list(range(len(ids)))}, schema={"id": pl.Int64, "v": pl.Int64})
+    prepared = prepare_side(frame, ONE_KEY_PLAN, "left", unreadable=True)
+    unique, dups = split_duplicates(prepared, ONE_KEY_PLAN, "left")
+    counts = {i: ids.count(i) for i in ids}
+    assert sorted(unique.get_column("rk0_l").to_list()) == sorted(i for i in ids if counts[i] == 1)
+    assert dict(dups.select("rk0", "count").rows()) == {i: n for i, n in counts.items() if n > 1}
+    assert dups.columns == ["k0", "count", "rk0"]
