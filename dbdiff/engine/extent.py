@@ -25,6 +25,10 @@ from dbdiff.sources.base import KeyValue
 #: A range is halved while either side estimates more than this many chunks' worth of rows in it.
 #: Generous, because estimates are rough (MariaDB's index dives were 2x off on 100k-row ranges).
 TOO_BIG = 3
+#: A side without estimates of its own is cut by the other side's only when it holds at most this
+#: many times the other side's rows (plus a chunk): the two sides of a migration hold about the
+#: same rows, and a side that grew more may hold its new rows anywhere in the other's ranges.
+ALIKE = 1.25
 #: Halvings at most (a 64-bit key range is single keys after 64).
 MOST_HALVINGS = 64
 
@@ -85,10 +89,10 @@ def _sizes(
     both: Both,
 ) -> tuple[int, int] | None:
     """Each side's estimated rows; None when a side without estimates of its own cannot be cut by
-    the other side's: it cannot tell its size, holds well over the other side's rows (the other
-    side's ranges of a chunk would hold many chunks of it: a side loaded twice, or one side
-    empty), or holds keys beyond the other side's smallest or largest (rows the other side's
-    estimates never see, all in a range they call empty)."""
+    the other side's: it cannot tell its size, holds more than `ALIKE` times the other side's rows
+    (the other side's ranges of a chunk could hold many chunks of it: a side loaded twice, one side
+    empty, or rows written since ANALYZE), or holds keys beyond the other side's smallest or
+    largest (rows the other side's estimates never see, all in a range they call empty)."""
     left, right = sides
     found = both(
         lambda: left.source.estimate_table_rows(left.table) if whole[0] is None else whole[0],
@@ -97,7 +101,7 @@ def _sizes(
     for blind, other in ((0, 1), (1, 0)):
         if whole[blind] is None:
             size, known = found[blind], whole[other]
-            if size is None or known is None or size > TOO_BIG * known + chunk_size:
+            if size is None or known is None or size > ALIKE * known + chunk_size:
                 return None
             (low, high), (other_low, other_high) = extents[blind], extents[other]
             if low is not None and (other_low is None or low < other_low or high > other_high):

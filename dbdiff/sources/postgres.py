@@ -433,7 +433,13 @@ class PostgresSource(ServerSource):
         trusted: none at all, a table with more than a fifth of its rows written since its last
         ANALYZE, or more than a fifth of its rows outside the histogram."""
         found = self._query(
+            # A partitioned table counts no changes of its own: its partitions' (and an inheriting
+            # table's children's, which MIN and MAX read too) are added, at any depth.
             "SELECT h.b[1], h.b[cardinality(h.b)], c.reltuples, COALESCE(u.n_mod_since_analyze, 0) "
+            "+ COALESCE((WITH RECURSIVE tree(relid) AS (SELECT i.inhrelid FROM pg_inherits i "
+            "WHERE i.inhparent = c.oid UNION SELECT i.inhrelid FROM pg_inherits i "
+            "JOIN tree ON i.inhparent = tree.relid) SELECT SUM(p.n_mod_since_analyze) FROM tree "
+            "JOIN pg_stat_user_tables p ON p.relid = tree.relid), 0) "
             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "LEFT JOIN pg_stat_user_tables u ON u.relid = c.oid "
             "LEFT JOIN LATERAL (SELECT s.histogram_bounds::text::numeric[] AS b FROM pg_stats s "
