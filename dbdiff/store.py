@@ -60,8 +60,9 @@ class ResultStore:
         self._tables: set[str] = set()
         #: The tables DuckDB holds already.
         self._created: set[str] = set()
-        #: Appended frames not yet written, per table, all of one schema (`_BATCH_ROWS`).
-        self._pending: dict[str, list[pl.DataFrame]] = {}
+        #: Appended rows not yet written, per table, all of one schema (`_BATCH_ROWS`), as Arrow:
+        #: a polars frame of a few gathered rows would keep its whole chunk's text buffers alive.
+        self._pending: dict[str, list[pa.Table]] = {}
         #: The Arrow schema each table was created with, as widened since (`_insert_list`).
         self._schemas: dict[str, pa.Schema] = {}
         try:
@@ -165,13 +166,14 @@ class ResultStore:
         written in batches: every read of the store first writes what is pending."""
         if frame.height == 0 and name in self._tables:
             return
+        arrow = frame.to_arrow()
         with self._lock:
             pending = self._pending.get(name)
-            if pending and pending[0].schema != frame.schema:
-                self._write(name)  # frames of one schema per INSERT (see `_insert_list`)
-            self._pending.setdefault(name, []).append(frame)
+            if pending and pending[0].schema != arrow.schema:
+                self._write(name)  # rows of one schema per INSERT (see `_insert_list`)
+            self._pending.setdefault(name, []).append(arrow)
             self._tables.add(name)
-            if sum(f.height for f in self._pending[name]) >= _BATCH_ROWS:
+            if sum(t.num_rows for t in self._pending[name]) >= _BATCH_ROWS:
                 self._write(name)
 
     def _flush(self) -> None:
@@ -181,10 +183,10 @@ class ResultStore:
 
     def _write(self, name: str) -> None:
         """Write table `name`'s pending appends in one INSERT (under the lock)."""
-        frames = self._pending.pop(name, [])
-        if not frames:
+        tables = self._pending.pop(name, [])
+        if not tables:
             return
-        arrow = (frames[0] if len(frames) == 1 else pl.concat(frames, rechunk=False)).to_arrow()
+        arrow = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
         cursor = self._own_cursor()
         try:
             cursor.register("dbdiff_incoming", arrow)
