@@ -7,6 +7,8 @@ chunks on threads, or on other processes or machines, without touching the engin
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +35,14 @@ from dbdiff.timings import COMPARE, NORMALIZE, READ, Timings
 
 A = TypeVar("A")
 B = TypeVar("B")
+
+#: Normalizing and comparing chunks is CPU work, mostly under the GIL: more of it at once than
+#: the machine has cores only makes the threads take turns (and costs the switching), while
+#: reads, which wait on the servers, may go on beside it. So `--workers` chunks are read at once,
+#: and at most this many are normalized or compared at once.
+_CPU_SLOTS = threading.BoundedSemaphore(
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else max(1, os.cpu_count() or 1)
+)
 Both = Callable[[Callable[[], A], Callable[[], B]], tuple[A, B]]
 
 
@@ -142,8 +152,9 @@ def run_chunk(work: ChunkWork, task: ChunkTask, both: Both[Any, Any] = in_turn) 
     (left, left_seconds, left_normalizing), (right, right_seconds, right_normalizing) = both(
         lambda: _read(work, left_side, task.left), lambda: _read(work, right_side, task.right)
     )
-    started = time.perf_counter()
-    outcome = _compare(work, task.index, left, right)
+    with _CPU_SLOTS:
+        started = time.perf_counter()
+        outcome = _compare(work, task.index, left, right)
     timings = outcome.counts.timings
     timings.add(COMPARE, time.perf_counter() - started)
     outcome.counts.read_seconds.update(left=left_seconds, right=right_seconds)
@@ -156,10 +167,11 @@ def run_chunk(work: ChunkWork, task: ChunkTask, both: Both[Any, Any] = in_turn) 
 def _read(work: ChunkWork, side: Side, key_range: KeyRange) -> tuple[pl.DataFrame, float, float]:
     """A side's chunk, normalized; the seconds reading it took and the seconds normalizing it took."""
     arrow, seconds = side.read(key_range, work.retries)
-    started = time.perf_counter()
-    # A diff reports a value its rule cannot read as a difference; validate and infer-schema stop.
-    prepared = prepare_side(arrow, work.plan, side.name, unreadable=len(work.sides) == 2)
-    return prepared, seconds, time.perf_counter() - started
+    with _CPU_SLOTS:
+        started = time.perf_counter()
+        # A diff reports a value its rule cannot read as a difference; validate and infer-schema stop.
+        prepared = prepare_side(arrow, work.plan, side.name, unreadable=len(work.sides) == 2)
+        return prepared, seconds, time.perf_counter() - started
 
 
 def _compare(work: ChunkWork, index: int, left: pl.DataFrame, right: pl.DataFrame) -> ChunkOutcome:

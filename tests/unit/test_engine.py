@@ -281,3 +281,37 @@ def test_counts_reconcile_with_duplicate_and_null_keys(left, right):
     dup = {k for ids in (left, right) for k in ids if k is not None and ids.count(k) > 1}
     assert s.duplicate_key_rows_left == sum(1 for k in left if k in dup)
     assert s.duplicate_key_rows_right == sum(1 for k in right if k in dup)
+
+
+def test_chunks_are_read_workers_at_a_time_but_normalized_and_compared_cores_at_a_time(monkeypatch):
+    """`--workers` bounds the chunks in flight; the CPU work (normalizing, comparing) takes one of
+    the machine's slots, so no more of it runs at once than the slots allow, whatever the workers."""
+    import threading
+    import time
+
+    from dbdiff.engine import tasks
+
+    monkeypatch.setattr(tasks, "_CPU_SLOTS", threading.BoundedSemaphore(2))
+    running, most, lock = [0], [0], threading.Lock()
+
+    def counted(fn):
+        def wrapper(*args, **kwargs):
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            try:
+                time.sleep(0.01)  # long enough for the other workers to arrive
+                return fn(*args, **kwargs)
+            finally:
+                with lock:
+                    running[0] -= 1
+
+        return wrapper
+
+    monkeypatch.setattr(tasks, "prepare_side", counted(tasks.prepare_side))
+    monkeypatch.setattr(tasks, "_compare", counted(tasks._compare))
+    left = pl.DataFrame({"id": list(range(400)), "v": [i % 7 for i in range(400)]})
+    right = left.with_columns(pl.when(pl.col("id") % 50 == 0).then(-1).otherwise(pl.col("v")).alias("v"))
+    result = dbdiff.diff(source(left), source(right), table="t", chunk_size=20, workers=8)
+    assert result.table().summary.changed == 8
+    assert most[0] == 2  # the slots were all taken, never more
