@@ -287,3 +287,14 @@ def test_mutated_texts_are_canonical_or_invalid_on_both_paths(tree, rnd, edits):
     expected = reference(text)
     assert fast([text]) == [expected]
     assert deep(text) == expected
+
+
+@pytest.mark.parametrize("name", ["^x$", "*", "payload"])
+def test_a_batch_keeps_its_name_nulls_and_the_documents_only_the_reference_takes(name):
+    """NULLs, a long integer (the reference path), an invalid text and a lone surrogate escape in
+    one batch, under a name polars would read as a pattern."""
+    texts = ['{"b":1,"a":[1,2]}', None, "1" * 120, "{bad", '{"a": 1.10}', '"\\ud800"', None]
+    result = canonical_json_series(pl.Series(name, texts, dtype=pl.String))
+    assert result.name == name
+    assert result.to_list() == [None if t is None else reference(t) for t in texts]
+    assert result.to_list()[2] == "1" * 120 + "e0" and result.to_list()[3] is None
