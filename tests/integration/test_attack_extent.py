@@ -73,22 +73,40 @@ def test_a_key_no_index_serves_is_not_cut_by_the_tables_row_count(mysql, pg, uni
     assert result.status == "identical" and result.table().summary.matched == 3001
 
 
-def test_a_side_without_statistics_holding_keys_beyond_the_others_is_not_one_chunk(mysql, pg, unique_name):
-    """The never-analyzed PostgreSQL side holds the MariaDB side's keys and as many again far
-    beyond them (within the size check): the MariaDB estimates call that range empty."""
+@pytest.mark.parametrize(
+    ("step", "rows", "more", "expected"),
+    [
+        # As many again far beyond the MariaDB side's keys (within the size check): the MariaDB
+        # estimates call that range empty.
+        (1, 1500, "SELECT 1000000000 + g, g FROM generate_series(1, 1500) g", (1500, 0, 1500)),
+        # As many again, all between two MariaDB keys: within the MariaDB side's extent and under
+        # three times its rows, yet one MariaDB range of a chunk would hold thirty chunks of it.
+        (
+            100,
+            3000,
+            "SELECT 100000 + g, g FROM generate_series(1, 3000) g WHERE g % 100 <> 0",
+            (3000, 0, 2970),
+        ),
+    ],
+    ids=["beyond", "inside"],
+)
+def test_a_side_without_statistics_holding_more_keys_is_not_cut_by_the_others_estimates(
+    mysql, pg, unique_name, step, rows, more, expected
+):
+    """The never-analyzed PostgreSQL side holds the MariaDB side's keys and as many again."""
     t = unique_name("xf")
     mysql.execute(
         f"CREATE TABLE {t} (id BIGINT PRIMARY KEY, v INT)",
-        f"INSERT INTO {t} SELECT seq, seq FROM seq_1_to_1500",
+        f"INSERT INTO {t} SELECT seq * {step}, seq FROM seq_1_to_{rows}",
     )
     pg.execute(
         f"CREATE TABLE {t} (id BIGINT PRIMARY KEY, v INT) WITH (autovacuum_enabled = off)",
-        f"INSERT INTO {t} SELECT g, g FROM generate_series(1, 1500) g",
-        f"INSERT INTO {t} SELECT 1000000000 + g, g FROM generate_series(1, 1500) g",
+        f"INSERT INTO {t} SELECT g * {step}, g FROM generate_series(1, {rows}) g",
+        f"INSERT INTO {t} {more}",
     )
     _assert_bounded(mysql, pg, t, "id")
     summary = dbdiff.diff(mysql.url, pg.url, table=t, chunk_size=CHUNK, recheck=0).table().summary
-    assert (summary.matched, summary.only_left, summary.only_right) == (1500, 0, 1500)
+    assert (summary.matched, summary.only_left, summary.only_right) == expected
 
 
 def test_rows_beyond_the_histogram_are_not_one_chunk(mysql, pg, unique_name):
@@ -199,22 +217,3 @@ def test_a_partitioned_table_grown_since_analyze_is_not_trusted(mysql, pg, uniqu
     _assert_bounded(mysql, pg, t, "id")
     summary = dbdiff.diff(mysql.url, pg.url, table=t, chunk_size=CHUNK, recheck=0).table().summary
     assert (summary.matched, summary.only_left, summary.only_right) == (3000, 0, 5940)
-
-
-def test_a_side_without_statistics_grown_inside_the_others_ranges_is_not_cut_by_them(mysql, pg, unique_name):
-    """The never-analyzed PostgreSQL side holds the MariaDB side's keys and as many again, all
-    between two of them: within the MariaDB side's extent and under three times its rows, yet one
-    MariaDB range of a chunk would hold thirty chunks of it."""
-    t = unique_name("xg")
-    mysql.execute(
-        f"CREATE TABLE {t} (id BIGINT PRIMARY KEY, v INT)",
-        f"INSERT INTO {t} SELECT seq * 100, seq FROM seq_1_to_3000",
-    )
-    pg.execute(
-        f"CREATE TABLE {t} (id BIGINT PRIMARY KEY, v INT) WITH (autovacuum_enabled = off)",
-        f"INSERT INTO {t} SELECT g * 100, g FROM generate_series(1, 3000) g",
-        f"INSERT INTO {t} SELECT 100000 + g, g FROM generate_series(1, 3000) g WHERE g % 100 <> 0",
-    )
-    _assert_bounded(mysql, pg, t, "id")
-    summary = dbdiff.diff(mysql.url, pg.url, table=t, chunk_size=CHUNK, recheck=0).table().summary
-    assert (summary.matched, summary.only_left, summary.only_right) == (3000, 0, 2970)
