@@ -16,7 +16,7 @@ from dbdiff.plan import canonical_bound, choose_key, merge_boundaries, pair_colu
 from dbdiff.rules import load_rules
 from dbdiff.sources.base import KeyRange, chunk_query, range_predicate
 from dbdiff.sources.mysql import MySQLDialect
-from dbdiff.sources.postgres import PostgresDialect
+from dbdiff.sources.postgres_sql import PostgresDialect
 
 INT = Column("id", "int", "integer", nullable=False)
 NAME = Column("name", "varchar(20)", "string")
