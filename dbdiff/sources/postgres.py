@@ -217,12 +217,6 @@ class PostgresSource(ServerSource):
             outside += self._count_range(table, key, last + 1, high + 1)
         return None if outside > most else (first, last)
 
-    def _count_range(self, table: str, key: Column, lower: int, upper: int) -> int:
-        """The rows whose key is in [lower, upper), counted."""
-        name = self.sql.quote(key.name)
-        where = f"{name} >= {self.sql.literal(lower, key)} AND {name} < {self.sql.literal(upper, key)}"
-        return self.count_rows(table, where)
-
     def _explained_rows(self, select: str, *, ranged: bool) -> int | None:
         # The first line is the top plan node: "... (cost=0.43..8.45 rows=1234 width=8)".
         top = self._query(f"EXPLAIN {select}")

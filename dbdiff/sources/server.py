@@ -185,12 +185,17 @@ class ServerSource(Source):
         return low, high
 
     def estimate_rows(self, table: str, key: Column, lower: int, upper: int) -> int | None:
+        select = f"SELECT {self.sql.quote(key.name)} FROM {self.sql.table_ref(table)} "
+        return self._explained_rows(select + f"WHERE {self._key_range(key, lower, upper)}", ranged=True)
+
+    def _count_range(self, table: str, key: Column, lower: int, upper: int) -> int:
+        """The rows whose whole-number `key` is in [lower, upper), counted."""
+        return self.count_rows(table, self._key_range(key, lower, upper))
+
+    def _key_range(self, key: Column, lower: int, upper: int) -> str:
+        """The condition `lower <= key < upper`."""
         name = self.sql.quote(key.name)
-        select = (
-            f"SELECT {name} FROM {self.sql.table_ref(table)} "
-            f"WHERE {name} >= {self.sql.literal(lower, key)} AND {name} < {self.sql.literal(upper, key)}"
-        )
-        return self._explained_rows(select, ranged=True)
+        return f"{name} >= {self.sql.literal(lower, key)} AND {name} < {self.sql.literal(upper, key)}"
 
     def estimate_table_rows(self, table: str) -> int | None:
         return self._explained_rows(f"SELECT 1 FROM {self.sql.table_ref(table)}", ranged=False)
