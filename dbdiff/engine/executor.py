@@ -154,3 +154,12 @@ def using(executor: Executor | None, workers: int) -> Iterator[Executor]:
 def in_turn(left: Callable[[], A], right: Callable[[], B]) -> tuple[A, B]:
     """`Executor.both` without an executor: one after the other."""
     return left(), right()
+
+
+def each_side(
+    both: Callable[[Callable[[], R], Callable[[], R]], tuple[R, R]], items: Sequence[T], fn: Callable[[T], R]
+) -> tuple[R, ...]:
+    """`fn` of one item (a side), or of two side by side through `both` (`Executor.both`)."""
+    if len(items) == 1:
+        return (fn(items[0]),)
+    return both(lambda: fn(items[0]), lambda: fn(items[1]))

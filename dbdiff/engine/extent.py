@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from dbdiff.engine.executor import each_side
 from dbdiff.engine.side import Side
 from dbdiff.plan import DiffPlan
 from dbdiff.sources.base import KeyValue
@@ -53,7 +54,7 @@ def extent_bounds(
     numbers the rows). A side without estimates (PostgreSQL without fresh statistics) is cut by
     the other side's when the sides look alike (`_sizes`): the sides of a migration hold about
     the same keys."""
-    extents = _per_side(sides, both, lambda side: side.source.key_extent(side.table, side.key[0]))
+    extents = each_side(both, sides, lambda side: side.source.key_extent(side.table, side.key[0]))
     if any(e is None for e in extents):
         return None
     lows = [int(e[0]) for e in extents if e[0] is not None]
@@ -109,12 +110,6 @@ def _sizes(
     return int(found[0]), int(found[1])
 
 
-def _per_side(sides: Sequence[Side], both: Both, ask: Callable[[Side], Any]) -> tuple[Any, Any]:
-    """`ask` of the left side and of the right, side by side."""
-    left, right = sides
-    return both(lambda: ask(left), lambda: ask(right))
-
-
 class _Estimates:
     """Both sides' estimates of a key range, counted against a budget of questions."""
 
@@ -125,9 +120,9 @@ class _Estimates:
 
     def sides(self, lower: int, upper: int) -> tuple[int | None, int | None] | None:
         """Each side's estimate (None: that side has none); None when neither side has one."""
-        found = _per_side(
-            (self.left, self.right),
+        found = each_side(
             self.both,
+            (self.left, self.right),
             lambda side: side.source.estimate_rows(side.table, side.key[0], lower, upper),
         )
         if all(n is None for n in found):

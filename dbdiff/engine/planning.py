@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from dbdiff.catalog import TableCatalog
 from dbdiff.catalog_diff import catalog_differences
-from dbdiff.engine.executor import Executor, using
+from dbdiff.engine.executor import Executor, each_side, using
 from dbdiff.engine.extent import extent_applies, extent_bounds
 from dbdiff.engine.side import Side, sides_of
 from dbdiff.errors import KeyColumnError, WhereRejected
@@ -30,9 +30,6 @@ from dbdiff.plan import (
 )
 from dbdiff.rules import RuleSet, load_rules
 from dbdiff.sources.base import KeyValue, Source
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 class PlanOptions(Protocol):
@@ -141,7 +138,7 @@ def plan_sides(
     """
     first, last = specs[0], specs[-1]
     with using(executor, 2) as ex:
-        catalogs = _each(ex, specs, lambda spec: spec.source.introspect(spec.table))
+        catalogs = each_side(ex.both, specs, lambda spec: spec.source.introspect(spec.table))
         if rules is None:
             rules = load_rules(
                 options.rules, left_dialect=first.source.dialect, right_dialect=last.source.dialect
@@ -197,8 +194,8 @@ def plan_sides(
             measured: Sequence[tuple[int, list[KeyValue]]] = [(estimated[0], cuts), (estimated[1], cuts)]
             plan = dataclasses.replace(plan, rows_estimated=True)
         else:
-            measured = _each(
-                ex,
+            measured = each_side(
+                ex.both,
                 [(side, spec, counted[i]) for i, (side, spec) in enumerate(zip(sides, specs, strict=True))],
                 lambda item: _measure(
                     item[0], item[1], options.chunk_size, named=len(specs) > 1, rows=item[2], most=most
@@ -210,13 +207,6 @@ def plan_sides(
     shared = plan.shared_boundaries and len(specs) > 1
     chunks = plan.chunks or plan_chunks(left_bounds, right_bounds, shared=shared)
     return dataclasses.replace(plan, chunks=chunks, rows_left=rows_left, rows_right=rows_right)
-
-
-def _each(executor: Executor, items: Sequence[T], fn: Callable[[T], R]) -> tuple[R, ...]:
-    """`fn` of one item, or of two side by side."""
-    if len(items) == 1:
-        return (fn(items[0]),)
-    return executor.both(lambda: fn(items[0]), lambda: fn(items[1]))
 
 
 def _choose_key(
