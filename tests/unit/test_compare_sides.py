@@ -12,6 +12,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dbdiff.compare as compare_module
 from dbdiff.compare import changed_samples, compare_sides, drop_keys, prepare_side, split_duplicates
 from dbdiff.engine import build_plan
 from dbdiff.options import DiffOptions
@@ -137,3 +138,56 @@ def test_split_duplicates_finds_every_duplicate_in_key_order_or_not(ids, in_orde
     assert sorted(unique.get_column("rk0_l").to_list()) == sorted(i for i in ids if counts[i] == 1)
     assert dict(dups.select("rk0", "count").rows()) == {i: n for i, n in counts.items() if n > 1}
     assert dups.columns == ["k0", "count", "rk0"]
+
+
+ALIGN_SCHEMA = {"id": pl.Int64, "a": pl.Int64, "doc": pl.String}
+ALIGN_PLAN = build_plan(
+    ArrowSource({"t": pl.DataFrame(schema=ALIGN_SCHEMA)}, primary_keys={"t": ["id"]}),
+    ArrowSource({"t": pl.DataFrame(schema=ALIGN_SCHEMA)}, primary_keys={"t": ["id"]}),
+    DiffOptions.from_keywords({"table": "t", "column_rules": {"doc": "json"}}),
+)
+ALIGN_ROW = st.tuples(st.one_of(st.none(), st.integers(-1, 1)), st.sampled_from(DOCS))
+
+
+def _evaluated_rows(found: Any) -> dict[str, Any]:
+    return {
+        "matched": found.matched,
+        "mismatches": found.mismatches,
+        "unreadable": found.unreadable,
+        "changed": sorted(found.changed.rows(), key=repr),
+        "only_left": sorted(found.only_left.rows(), key=repr),
+        "only_right": sorted(found.only_right.rows(), key=repr),
+    }
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.dictionaries(st.integers(-5, 40), ALIGN_ROW, max_size=30),
+    st.dictionaries(st.integers(-5, 40), ALIGN_ROW, max_size=30),
+    st.booleans(),
+    st.booleans(),
+)
+def test_chunks_in_key_order_pair_without_a_join_as_the_join_pairs_them(left, right, shuffle, same_keys):
+    """One integer key, read in key order: the chunks pair by position (`_aligned`), with every key
+    shared or some on one side only; out of order they take the join. Both give the same result."""
+    if same_keys:
+        right = {k: right.get(k, v) for k, v in left.items()}
+
+    def frame(rows: dict[int, tuple[Any, ...]]) -> pl.DataFrame:
+        ordered = sorted(rows.items(), reverse=shuffle)
+        return pl.DataFrame([(k, *v) for k, v in ordered], schema=ALIGN_SCHEMA, orient="row")
+
+    sides = {
+        side: prepare_side(frame(rows), ALIGN_PLAN, side, unreadable=True)
+        for side, rows in (("left", left), ("right", right))
+    }
+    found = compare_sides(sides["left"], sides["right"], ALIGN_PLAN)
+    original = compare_module._aligned
+    compare_module._aligned = lambda *args: None
+    try:
+        joined = compare_sides(sides["left"], sides["right"], ALIGN_PLAN)
+    finally:
+        compare_module._aligned = original
+    assert _evaluated_rows(found) == _evaluated_rows(joined)
+    assert found.matched == len(left.keys() & right.keys())
+    assert sorted(found.only_left.get_column("rk0_l")) == sorted(left.keys() - right.keys())
