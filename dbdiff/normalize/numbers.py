@@ -214,11 +214,38 @@ def decimal(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -
     `rel_tol` * max(|l|, |r|)), so `abs_tol=0.01` makes 2919.00 equal 2919.01, not 2919.02.
     """
     if is_string(dtype):
-        s = expr.str.strip_chars()
-        return checked(canonical_decimal_text(s), s.str.contains(_DECIMAL_TEXT), s, "a decimal", pl.Int64)
+        return expr.map_batches(_decimal_text, return_dtype=pl.String, is_elementwise=True)
     if isinstance(dtype, pl.Decimal) or is_integer(dtype):
         return canonical_decimal_text(expr.cast(pl.String))
     raise unsupported("decimal", column, dtype)
+
+
+#: How servers print a decimal: digits, perhaps a minus and a fraction; no plus, no spaces, no
+#: leading zero, no exponent. Its canonical form only drops the fraction's trailing zeros.
+_PLAIN_DECIMAL = r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$"
+
+
+def _decimal_text(values: pl.Series) -> pl.Series:
+    """Decimal text in canonical form; text that is no decimal raises, naming the value."""
+    plain = values.str.contains(_PLAIN_DECIMAL)
+    if not plain.all():  # (NULLs aside) other spellings, or no decimal at all: every step
+        s = pl.col(values.name).str.strip_chars()
+        general = checked(canonical_decimal_text(s), s.str.contains(_DECIMAL_TEXT), s, "a decimal", pl.Int64)
+        return values.to_frame().select(general).to_series()
+    # Only a fraction ending in 0 (a price like 12.30) or a negative zero changes.
+    zeros = values.str.ends_with("0")
+    if zeros.any():
+        zeros = zeros & values.str.contains(".", literal=True)
+    negative = values.str.starts_with("-0")
+    if negative.any():
+        negative = negative & ~values.str.contains("[1-9]")
+    changes = zeros | negative
+    if not changes.any():
+        return values
+    at = changes.arg_true()
+    stripped = values.gather(at).str.strip_chars_end("0").str.strip_chars_end(".")
+    fixed = stripped.zip_with(~negative.gather(at), pl.repeat("0", stripped.len(), eager=True))
+    return values.clone().scatter(at, fixed)
 
 
 # --- floats ----------------------------------------------------------------------------------

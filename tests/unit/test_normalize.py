@@ -372,3 +372,23 @@ def test_decimal_text_already_canonical_skips_the_steps_and_gives_what_they_give
 
     series = pl.Series("a", texts, dtype=pl.String)
     assert _canonical_decimal_series(series).to_list() == _canonical_decimal_steps(series).to_list()
+
+
+_SERVER_DECIMALS = st.from_regex(r"\A-?(0|[1-9][0-9]{0,3})(\.[0-9]{1,3}0{0,2})?\Z")
+
+
+@given(st.lists(st.none() | _DECIMAL_TEXTS | _SERVER_DECIMALS, max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_decimal_text_as_servers_print_it_takes_a_short_path_to_the_same_form(texts):
+    """Text as a server prints a decimal ('12.30', '-0.00') is only stripped of its fraction's
+    trailing zeros; it comes out as every step makes it, and text that is no decimal still fails."""
+    from dbdiff.normalize.numbers import _canonical_decimal_steps, _decimal_text
+
+    series = pl.Series("a", texts, dtype=pl.String)
+    readable = series.str.strip_chars().str.contains(r"^[+-]?(\d+\.?\d*|\.\d+)$|^[+-]?(NaN|Infinity|inf)$")
+    if not readable.fill_null(True).all():
+        with pytest.raises(pl.exceptions.PolarsError, match="not a decimal"):
+            _decimal_text(series)
+        return
+    expected = _canonical_decimal_steps(series.str.strip_chars()).to_list()
+    assert _decimal_text(series).to_list() == expected
