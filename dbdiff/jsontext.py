@@ -77,14 +77,11 @@ def canonical_json_series(texts: pl.Series) -> pl.Series:
             texts = pl.Series(texts.name, [_utf8_or_none(v) for v in texts.to_list()], dtype=pl.String)
     # polars' Series methods would read a name like "^...$" as a pattern: a plain one meanwhile.
     name, texts = texts.name, texts.alias("doc")
-    # msgspec would print a long integer as plain digits: such documents take the reference path,
-    # and so do NULLs, which stand in as the document `null` meanwhile (one map over every row).
+    # msgspec would print a long integer as plain digits: such documents take the reference path.
     fast = (texts.is_not_null() & ~texts.str.contains(_LONG_DIGITS)).fill_null(False)
     everywhere = bool(fast.all())
-    size = texts.len()
-    stand_in = texts if everywhere else texts.zip_with(fast, pl.repeat("null", size, eager=True))
     # As bytes: msgspec reads UTF-8 as fast as str, and no str is built (half the time).
-    values: list[Any] = stand_in.cast(pl.Binary).to_list()
+    values: list[Any] = (texts if everywhere else texts.filter(fast)).cast(pl.Binary).to_list()
     # Trees are built and dropped one at a time; the cyclic collector would walk each of them.
     collecting = gc.isenabled()
     gc.disable()
@@ -94,8 +91,8 @@ def canonical_json_series(texts: pl.Series) -> pl.Series:
         if collecting:
             gc.enable()
     result = pl.Series(texts.name, canonical, dtype=pl.Binary).cast(pl.String)
-    if not everywhere:
-        result = result.zip_with(fast, pl.repeat(None, size, dtype=pl.String, eager=True))
+    if not everywhere:  # NULLs and long digit runs wait for the reference below
+        result = pl.repeat(None, texts.len(), dtype=pl.String, eager=True).scatter(fast.arg_true(), result)
     redo = (result.is_null() & texts.is_not_null()).arg_true()
     if redo.len():
         exact = [_canonical_or_none(value) for value in texts.gather(redo).to_list()]
