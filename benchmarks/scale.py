@@ -37,6 +37,12 @@ measures, each in a fresh subprocess, one after the other:
   (the kernel's high-water mark of the process), and, when the JSON report has them, the seconds
   per phase (`timings`).
 
+Every line also gives the process's CPU seconds and the whole machine's busy core-seconds during
+it (from /proc/stat: the servers' work and anything else running). On a virtual machine whose
+host takes CPU time away ("steal" in top) wall times drift by a fifth within the hour; CPU seconds
+drift less, and a list of --code labels may repeat (`before=A after=B before=A after=B`) so that
+the runs of each interleave.
+
 Each dbdiff run is checked against the planted differences: exact counts (only-left, only-right,
 changed, matched, mismatches per column) and the first samples by key, with the same summary in
 every run.
@@ -65,7 +71,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -486,9 +492,38 @@ def table_sizes() -> str:
     return f"on disk: MariaDB {my}, PostgreSQL {pg / 2**30:.2f} GiB"
 
 
-def measure(argv: list[str], pythonpath: str) -> tuple[float, float, subprocess.CompletedProcess]:
-    """Wall seconds and peak RSS (MiB, the kernel's high-water mark) of a child process that runs
-    module argv[0] with the dbdiff found in `pythonpath`."""
+@dataclass(frozen=True)
+class Measured:
+    """One child process: wall seconds, peak RSS (MiB), its CPU seconds (user + system, threads
+    and children included) and the whole machine's busy core-seconds meanwhile (the servers' work
+    included; None where /proc/stat is missing). A shared or virtual machine's speed drifts: CPU
+    seconds drift less than wall seconds, and busy core-seconds show what the servers did."""
+
+    seconds: float
+    rss: float
+    cpu: float
+    busy: float | None
+    proc: subprocess.CompletedProcess
+
+    def cells(self) -> str:
+        busy = f"{self.busy:.1f}" if self.busy is not None else "-"
+        return f"{self.seconds:.1f} | {{ratio}} | {self.cpu:.1f} | {busy} | {self.rss:.0f}"
+
+
+def _busy_core_seconds() -> float | None:
+    """Core-seconds the machine spent busy since boot (every CPU: user, system, irq; not idle,
+    iowait or the time a hypervisor stole)."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    busy = sum(fields[:3]) + sum(fields[5:7])  # user nice system | irq softirq
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def measure(argv: list[str], pythonpath: str) -> Measured:
+    """A child process that runs module argv[0] with the dbdiff found in `pythonpath`; its peak RSS
+    is the kernel's high-water mark."""
     wrapper = (
         "import resource, runpy, sys, time; sys.argv = sys.argv[1:]; t = time.perf_counter();\n"
         "code = 0\n"
@@ -501,7 +536,9 @@ def measure(argv: list[str], pythonpath: str) -> tuple[float, float, subprocess.
     return _timed([sys.executable, "-c", wrapper, *argv], pythonpath)
 
 
-def _timed(command: list[str], pythonpath: str) -> tuple[float, float, subprocess.CompletedProcess]:
+def _timed(command: list[str], pythonpath: str) -> Measured:
+    busy = _busy_core_seconds()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(
         command,
         capture_output=True,
@@ -511,11 +548,15 @@ def _timed(command: list[str], pythonpath: str) -> tuple[float, float, subproces
         # checkout measured, or a run started from another checkout would import that one.
         cwd=pythonpath.split(os.pathsep)[0] or None,
     )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy_after = _busy_core_seconds()
     marker = [line for line in proc.stderr.splitlines() if line.startswith("@@ ")]
     if not marker:
         raise RuntimeError(f"{command[3:]} failed: {proc.stderr[-2000:]}")
     seconds, rss = marker[-1].split()[1:]
-    return float(seconds), float(rss), proc
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    used = busy_after - busy if busy is not None and busy_after is not None else None
+    return Measured(float(seconds), float(rss), cpu, used, proc)
 
 
 # The floor: every column as connectorx reads it natively (jsonb, which it cannot, as text), both
@@ -555,8 +596,8 @@ READERS = {"plain": PLAIN_READER, "dbdiff": DBDIFF_READER}
 WHOLE_UP_TO = 10_000_000  # rows per side the floor reads in one query; above, 10M-row key ranges
 
 
-def read_floor(kind: str, n: int, left: str, right: str) -> tuple[float, float, subprocess.CompletedProcess]:
-    """Seconds and peak RSS of one connectorx reader in a fresh process."""
+def read_floor(kind: str, n: int, left: str, right: str) -> Measured:
+    """One connectorx reader in a fresh process."""
     wrapper = (
         "import resource, sys, time; t = time.perf_counter()\n"
         f"exec(compile({READERS[kind]!r}, 'reader', 'exec'))\n"
@@ -628,14 +669,14 @@ def read_floors(
     first reader's seconds, unless `floor` is already known)."""
     for kind in kinds:
         load = os.getloadavg()[0]
-        seconds, rss, proc = read_floor(kind, n, left, right)
-        floor = floor or seconds
+        measured = read_floor(kind, n, left, right)
+        floor = floor or measured.seconds
         what = "plain SELECT, jsonb as text" if kind == "plain" else "dbdiff's SELECT lists"
         ranges = " in 10M-row key ranges" if kind == "plain" and n > WHOLE_UP_TO else ""
+        cells = measured.cells().format(ratio=f"{measured.seconds / floor:.2f}")
         lines.append(
             f"| {n:,} | connectorx reads both tables{ranges}, one after the other ({what}){again}, "
-            f"load {load:.1f} | - | {seconds:.1f} | {seconds / floor:.2f} | {rss:.0f} | "
-            f"{proc.stdout.strip()} rows read | |"
+            f"load {load:.1f} | - | {cells} | {measured.proc.stdout.strip()} rows read | |"
         )
         print(lines[-1], flush=True)
     return floor
@@ -643,7 +684,7 @@ def read_floors(
 
 def _run_dbdiff(
     left: str, right: str, n: int, run: str, code: str, args: argparse.Namespace
-) -> tuple[float, float, dict[str, object], list[str]]:
+) -> tuple[Measured, dict[str, object], list[str]]:
     chunk, workers = (int(x) for x in run.split("x"))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "r.json"
@@ -652,12 +693,13 @@ def _run_dbdiff(
         argv += [a for c in args.columns for a in ("--columns", c)]
         argv += [a for c in args.exclude for a in ("--exclude", c)]
         argv += ["--recheck", str(args.recheck)] if args.recheck is not None else []
-        seconds, rss, proc = measure([*argv, "--json", str(out), "--quiet"], code)
+        measured = measure([*argv, "--json", str(out), "--quiet"], code)
         if not out.exists():
+            proc = measured.proc
             raise RuntimeError(f"dbdiff wrote no report (exit {proc.returncode}): {proc.stderr[-2000:]}")
         report = json.loads(out.read_text())
     summary = check(report, n, compared_columns(args.columns, args.exclude))
-    return seconds, rss, summary, phases(report)
+    return measured, summary, phases(report)
 
 
 def main() -> None:
@@ -713,8 +755,9 @@ def main() -> None:
         f"### {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}" + "".join(f", {c}" for c in chosen),
         "",
-        "| rows | run | chunk x workers | seconds | x floor | peak RSS MiB | summary | phases (s) |",
-        "|---:|---|---|---:|---:|---:|---|---|",
+        "| rows | run | chunk x workers | seconds | x floor | CPU s | busy core-s | peak RSS MiB | summary "
+        "| phases (s) |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---|---|",
     ]
     wrong: list[str] = []
     try:
@@ -728,19 +771,19 @@ def main() -> None:
                 for label, code in codes:
                     load = os.getloadavg()[0]
                     try:
-                        seconds, rss, summary, shown = _run_dbdiff(left, right, n, run, code, args)
+                        measured, summary, shown = _run_dbdiff(left, right, n, run, code, args)
                     except AssertionError as e:
                         wrong.append(str(e))
-                        lines.append(f"| {n:,} | dbdiff diff ({label}) | {run} | | | | **{e}** | |")
+                        lines.append(f"| {n:,} | dbdiff diff ({label}) | {run} | | | | | | **{e}** | |")
                         print(lines[-1], flush=True)
                         continue
                     summaries.append(summary)
                     short = ", ".join(f"{k}={v}" for k, v in summary.items() if v and k != "rows_right")
-                    ratio = f"{seconds / floor:.2f}" if floor else "-"
+                    ratio = f"{measured.seconds / floor:.2f}" if floor else "-"
                     chunk, workers = (int(x) for x in run.split("x"))
                     lines.append(
                         f"| {n:,} | dbdiff diff ({label}), load {load:.1f} | {chunk:,} x {workers} | "
-                        f"{seconds:.1f} | {ratio} | {rss:.0f} | {short} | {'; '.join(shown)} |"
+                        f"{measured.cells().format(ratio=ratio)} | {short} | {'; '.join(shown)} |"
                     )
                     print(lines[-1], flush=True)
                     for phase_line in shown or ["(no timings in the report)"]:
