@@ -100,11 +100,12 @@ def boolean(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -
 
 # --- decimals --------------------------------------------------------------------------------
 
-_DECIMAL_TEXT = r"^[+-]?(\d+\.?\d*|\.\d+)$|^[+-]?(NaN|Infinity|inf)$"
+# ASCII digits only: `\d` would read Arabic-Indic or full-width digits as decimals.
+_DECIMAL_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$|^[+-]?(NaN|Infinity|inf)$"
 
 
 def canonical_decimal_text(text: pl.Expr) -> pl.Expr:
-    """'+001.100' -> '1.1', '-0.00' -> '0', '12.' -> '12'; NaN/Infinity spellings pass through."""
+    """'+001.100' -> '1.1', '-0.00' -> '0', '12.' -> '12', '-inf' -> '-Infinity'; NaN passes through."""
     return text.map_batches(_canonical_decimal_series, return_dtype=pl.String)
 
 
@@ -130,7 +131,8 @@ def _canonical_decimal_steps(values: pl.Series) -> pl.Series:
     b = pl.col("b")
     frame = pl.DataFrame({"s": values.str.strip_chars()})
     frame = frame.with_columns(neg=pl.col("s").str.starts_with("-"), b=pl.col("s").str.strip_prefix("-"))
-    frame = frame.with_columns(b=b.str.strip_prefix("+"))
+    # 'inf' is how some clients spell PostgreSQL's 'Infinity'.
+    frame = frame.with_columns(b=b.str.strip_prefix("+").replace("inf", "Infinity"))
     has_point = b.str.contains(".", literal=True)
     frame = frame.with_columns(
         b=pl.when(has_point).then(b.str.strip_chars_end("0").str.strip_chars_end(".")).otherwise(b)

@@ -94,6 +94,11 @@ def test_decimal_exact_at_any_precision():
     assert same("decimal", [wide], [wide[:-1] + "1"], d, d) == [False]
     assert same("decimal", [Decimal("1.10")], ["1.1"], d, d, ldtype=pl.Decimal(38, 10)) == [True]
     assert same("decimal", ["NaN", "Infinity"], ["NaN", "1"], d, d) == [True, False]
+    # 'inf' is another spelling of PostgreSQL's Infinity; digits other than ASCII are no decimal.
+    assert same("decimal", ["inf", "-inf", "+inf"], ["Infinity", "-Infinity", "Infinity"], d, d) == [True] * 3
+    for digit in ("\u0663", "\uff11"):  # Arabic-Indic three, full-width one
+        with pytest.raises(pl.exceptions.PolarsError, match="not a decimal"):
+            norm("decimal", [digit], d)
     with pytest.raises(pl.exceptions.PolarsError, match="not a decimal: 12,5"):
         norm("decimal", ["1", "12,5"], d)
 
