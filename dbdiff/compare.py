@@ -17,7 +17,6 @@ NULL). Only key values must be readable.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +27,7 @@ import pyarrow as pa
 from dbdiff.errors import Quoted, RuleError
 from dbdiff.normalize import get_normalizer
 from dbdiff.plan import ColumnPlan, DiffPlan, key_may_merge
-from dbdiff.values import changed_names, encode_value, frame_rows
+from dbdiff.values import changed_names, encode_value, frame_rows, user_col
 
 SUFFIX = {"left": "_l", "right": "_r"}
 
@@ -39,14 +38,6 @@ def key_names(plan: DiffPlan) -> list[str]:
 
 # A polars panic (a value at the edge of its datetime range, say) is a value it cannot read too.
 _FAILURES = (pl.exceptions.PolarsError, pl.exceptions.PanicException, ArithmeticError, ValueError)
-
-
-def user_col(name: str) -> pl.Expr:
-    """A user column by its exact name: `pl.col` reads "^...$" as a pattern and "*" as every
-    column, so such a name is selected through a pattern that matches only itself."""
-    if name == "*" or (name.startswith("^") and name.endswith("$")):
-        return pl.col(f"^{re.escape(name)}$")
-    return pl.col(name)
 
 
 def prepare_side(

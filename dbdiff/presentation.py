@@ -29,6 +29,7 @@ import polars as pl
 
 from dbdiff.normalize import get_normalizer
 from dbdiff.plan import ColumnPlan, DiffPlan
+from dbdiff.values import user_col
 
 #: Parameters that fold values together for equality only: never applied to what is shown.
 _FOLDING = {"ignore_case": False, "trim": False, "empty_as_null": False, "strip_zero_padding": False}
@@ -78,7 +79,8 @@ def _present_pair(
         return frame
     try:
         exprs = [
-            _shown(pl.col(name), pair, side, frame.schema[name], for_json).alias(name)
+            # Under a plain name meanwhile: a user key column may be named like "^...$".
+            _shown(user_col(name).alias("v"), pair, side, frame.schema[name], for_json).alias(name)
             for name, side in present_cols
         ]
         shown = frame.with_columns(exprs)

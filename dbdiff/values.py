@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -125,10 +126,11 @@ def frame_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
     for name, dtype in frame.schema.items():
         if not isinstance(dtype, (pl.Datetime, pl.Date)):
             continue
-        years = frame.get_column(name).dt.year()
+        # Under a plain name: polars' Series methods would read a name like "^...$" as a pattern.
+        years = frame.get_column(name).alias("v").dt.year()
         outside = years.filter((years < _PY_MIN_YEAR) | (years > _PY_MAX_YEAR))
         if outside.len():
-            column = pl.col(name)
+            column = user_col(name)
             year = column.dt.year()
             if isinstance(dtype, pl.Date):
                 shown = column.dt.to_string("%Y-%m-%d")
@@ -145,6 +147,16 @@ def frame_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
     if fixes:
         frame = frame.with_columns(fixes)
     return list(frame.iter_rows(named=True))
+
+
+def user_col(name: str) -> pl.Expr:
+    """A user column by its exact name: `pl.col` reads "^...$" as a pattern and "*" as every
+    column, so such a name is selected through a pattern that matches only itself."""
+    import polars as pl
+
+    if name == "*" or (name.startswith("^") and name.endswith("$")):
+        return pl.col(f"^{re.escape(name)}$")
+    return pl.col(name)
 
 
 # --- bounded sample values ---------------------------------------------------------------------

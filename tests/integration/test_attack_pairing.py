@@ -260,3 +260,17 @@ def test_invalid_json_text_equals_nothing_in_chunks_and_in_the_residual_pass(
         assert table.summary.matched == 8
         found = {s["key"]["id"] for s in table.samples.changed}
         assert found == {ids[i] for i in (1, 2, 4, 5, 7)}, chunk_size
+
+
+def test_a_null_key_row_with_a_date_column_named_like_a_pattern_is_a_sample(mysql, pg, unique_name):
+    """The samples of rows with a NULL key show their dates: under a name like "^d$" polars' own
+    Series methods read a pattern and the run stopped with an internal error."""
+    t = unique_name("patnull")
+    mysql.execute(f"CREATE TABLE {t} (id INT NULL, `^d$` DATETIME)")
+    pg.execute(f'CREATE TABLE {t} (id int, "^d$" timestamp)')
+    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s)", [(1, "2020-01-01"), (None, "2020-01-02")])
+    pg.executemany(f"INSERT INTO {t} VALUES (%s, %s)", [(1, "2020-01-01")])
+    table = dbdiff.diff(mysql.url, pg.url, table=t, key=["id"], recheck=0).table()
+    assert (table.summary.matched, table.summary.null_keys_left) == (1, 1)
+    expected = {"side": "left", "row": {"id": None, "^d$": "2020-01-02T00:00:00"}}
+    assert list(table.samples.null_keys) == [expected]

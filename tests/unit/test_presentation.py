@@ -10,9 +10,12 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dbdiff.engine import build_plan
+from dbdiff.options import DiffOptions
 from dbdiff.presentation import _decimal_order_sql, _json_text, decimal_order_token
 from dbdiff.report.display import display_value
 from dbdiff.report.html_values import value_segments
+from dbdiff.sources.duckdb import ArrowSource
 from dbdiff.values import SAMPLE_VALUE_LIMIT, bound_value
 
 _decimals = st.decimals(
@@ -69,3 +72,29 @@ def test_json_is_shown_with_sorted_keys_and_numbers_as_written():
         _json_text('{"b": 1.10, "a": [1e2, 0.12345678901234567891]}')
         == '{"a":[1e2,0.12345678901234567891],"b":1.10}'
     )
+
+
+def test_dates_and_keys_under_names_polars_reads_as_patterns_are_shown_as_read():
+    """A user column named like "^...$" (a pattern to `pl.col` and to polars' own Series methods)
+    still shows: sample rows of NULL keys with a date column so named, a far date as 'infinity',
+    and a key rule's form of a key column so named."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from dbdiff.compare import null_key_samples
+    from dbdiff.presentation import present_keys
+    from dbdiff.values import frame_rows
+
+    far = pl.Series([253402300800000000 * 2], dtype=pl.Int64).cast(pl.Datetime("us"))
+    near = pl.Series([dt.datetime(2020, 1, 2)], dtype=pl.Datetime("us"))
+    frame = pl.DataFrame({"^d.*$": far, "dx": near})
+    assert frame_rows(frame) == [{"^d.*$": "infinity", "dx": dt.datetime(2020, 1, 2)}]
+    table = pa.table({"^k.*$": pa.array([None], pa.int64()), "^d$": pa.array([dt.datetime(2020, 1, 2)])})
+    assert null_key_samples(table, "left", ["^k.*$", "^d$"]) == [
+        {"side": "left", "row": {"^k.*$": None, "^d$": "2020-01-02T00:00:00"}}
+    ]
+    source = ArrowSource({"t": pl.DataFrame({"^k.*$": [1], "v": [1]})}, primary_keys={"t": ["^k.*$"]})
+    plan = build_plan(source, source, DiffOptions.from_keywords({"table": "t"}))
+    keys = pl.DataFrame({"^k.*$": [7], "other": ["x"]})
+    assert present_keys(keys, plan, ["^k.*$"], "left").to_dicts() == [{"^k.*$": 7, "other": "x"}]
