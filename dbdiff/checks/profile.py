@@ -38,8 +38,12 @@ class Profiler:
     ) -> dict[str, tuple[pl.DataType, dict[str, Any]]]:
         """Each view column's dtype and statistics in this chunk."""
         view = view_frame(prepared, self.plan, side)
+        # Each column under a plain name: polars' Series methods read a name like "^...$" as a pattern.
         return {
-            name: (view.get_column(name).dtype, _profile_chunk(view.get_column(name), self.max_values))
+            name: (
+                view.get_column(name).dtype,
+                _profile_chunk(view.get_column(name).alias("v"), self.max_values),
+            )
             for name in view.columns
         }
 

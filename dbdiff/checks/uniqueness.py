@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from dbdiff.checks.base import Chunk, End, Example, Failed, token
-from dbdiff.values import frame_rows
+from dbdiff.values import frame_rows, user_col
 
 if TYPE_CHECKING:
     from dbdiff.store import ResultStore
@@ -41,7 +41,7 @@ class StoredUnique:
             )
         return pl.concat(
             [
-                chunk.view.select([pl.col(c).alias(f"u{i}") for i, c in enumerate(self.sources)]),
+                chunk.view.select([user_col(c).alias(f"u{i}") for i, c in enumerate(self.sources)]),
                 chunk.prepared.select(key_columns),
             ],
             how="horizontal",

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import yaml
 
 import dbdiff
 
@@ -274,3 +275,15 @@ def test_a_null_key_row_with_a_date_column_named_like_a_pattern_is_a_sample(mysq
     assert (table.summary.matched, table.summary.null_keys_left) == (1, 1)
     expected = {"side": "left", "row": {"id": None, "^d$": "2020-01-02T00:00:00"}}
     assert list(table.samples.null_keys) == [expected]
+
+
+def test_infer_schema_profiles_columns_named_like_patterns(pg, unique_name):
+    """infer-schema profiled each column with polars' Series methods under its own name, which
+    read "^x$" as a pattern: the command stopped with an internal error."""
+    t = unique_name("patinfer")
+    pg.execute(f'CREATE TABLE {t} (id int PRIMARY KEY, "^x$" int, "^t$" text)')
+    pg.executemany(f"INSERT INTO {t} VALUES (%s, %s, %s)", [(1, 5, "a"), (2, 7, "b")])
+    text = dbdiff.infer_schema(pg.url, table=t)
+    columns = yaml.safe_load(text)["columns"]
+    assert columns["^x$"]["in_range"]["min_value"] == 5 and columns["^x$"]["in_range"]["max_value"] == 7
+    assert columns["^t$"]["isin"] == ["a", "b"]
