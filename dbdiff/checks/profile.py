@@ -174,6 +174,11 @@ def _inferred_checks(profile: _Profile, dtype: pl.DataType) -> list[Any]:
     if isinstance(low, dt.datetime):
         # pandera writes datetimes at second precision: widen so the data passes its own schema.
         low = low.replace(microsecond=0)
-        high = high.replace(microsecond=0) + dt.timedelta(seconds=1) if high.microsecond else high
+        if high.microsecond:
+            if high.replace(tzinfo=None) >= dt.datetime.max.replace(microsecond=0):
+                # 9999-12-31 23:59:59.5: no later second to widen to, so no upper bound.
+                checks.append(pa.Check.ge(low))
+                return checks
+            high = high.replace(microsecond=0) + dt.timedelta(seconds=1)
     checks.append(pa.Check.in_range(low, high))
     return checks

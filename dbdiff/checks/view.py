@@ -75,7 +75,9 @@ def view_frame(prepared: pl.DataFrame, plan: DiffPlan, side: str) -> pl.DataFram
     for name, internal, pair in columns:
         dtype = view.schema[name]
         if isinstance(dtype, pl.Decimal):
-            _refuse_rounding(prepared.get_column(internal), view.get_column(name), dtype, name, pair, side)
+            # Under plain names: polars' Series methods read a name like "^...$" as a pattern.
+            text, cast = prepared.get_column(internal).alias("t"), view.get_column(name).alias("c")
+            _refuse_rounding(text, cast, dtype, name, pair, side)
     return view
 
 

@@ -287,3 +287,43 @@ def test_infer_schema_profiles_columns_named_like_patterns(pg, unique_name):
     columns = yaml.safe_load(text)["columns"]
     assert columns["^x$"]["in_range"]["min_value"] == 5 and columns["^x$"]["in_range"]["max_value"] == 7
     assert columns["^t$"]["isin"] == ["a", "b"]
+
+
+def test_schema_checks_and_infer_schema_take_a_decimal_column_named_like_a_pattern(
+    mysql, pg, unique_name, tmp_path
+):
+    """A DECIMAL column named "^x$" stopped every pandera check of its table and infer-schema with
+    an internal error: the rounding guard ran polars' Series methods under the user's name."""
+    t = unique_name("patdec")
+    mysql.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, `^x$` DECIMAL(30,10), abc INT)")
+    pg.execute(f'CREATE TABLE {t} (id int PRIMARY KEY, "^x$" numeric(30,10), abc int)')
+    for db in (mysql, pg):
+        db.executemany(f"INSERT INTO {t} VALUES (%s, %s, %s)", [(1, "1.5", 1), (2, "2.25", 9)])
+    schema = tmp_path / "s.yaml"
+    checks = "    checks:\n      in_range: {min_value: 0, max_value: 5}\n"
+    schema.write_text("schema_type: polars_dataframe\ncolumns:\n  abc:\n" + checks)
+    (failed,) = dbdiff.validate(pg.url, table=t, schema=str(schema)).table().validation.failures
+    assert (failed.column, failed.count) == ("abc", 1)
+    assert dbdiff.diff(mysql.url, pg.url, table=t, recheck=0).table().summary.matched == 2
+    assert "^x$" in yaml.safe_load(dbdiff.infer_schema(mysql.url, table=t))["columns"]
+
+
+def test_infer_schema_of_the_last_datetime_python_holds_passes_its_own_validation(
+    mysql, unique_name, tmp_path
+):
+    """infer-schema widened a timestamp's maximum to the next second, past 9999-12-31 23:59:59.999999
+    (OverflowError, an internal error); there it now writes no upper bound."""
+    t = unique_name("maxdt")
+    mysql.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, d DATETIME(6))")
+    mysql.executemany(
+        f"INSERT INTO {t} VALUES (%s, %s)", [(1, "9999-12-31 23:59:59.999999"), (2, "2020-01-01")]
+    )
+    schema = tmp_path / "s.yaml"
+    schema.write_text(dbdiff.infer_schema(mysql.url, table=t))
+    validation = dbdiff.validate(mysql.url, table=t, schema=str(schema)).table().validation
+    assert validation.passed and not validation.failures
+    assert {
+        "side": "left",
+        "column": "d",
+        "check": "greater_than_or_equal_to(2020-01-01 00:00:00)",
+    } in validation.checks
