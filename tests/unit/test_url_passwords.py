@@ -240,3 +240,14 @@ def _cli_baseline(side: str, caplog) -> frozenset[str]:
         text = "\n".join(_cli_texts("x", side, caplog)[1])
         _CLI_BASELINES[side] = frozenset(text[i : i + 4] for i in range(len(text) - 3))
     return _CLI_BASELINES[side]
+
+
+def test_a_password_of_an_earlier_command_in_the_same_process_scrubs_nothing_later():
+    """The passwords to scrub were kept for the process: after a command whose password was the
+    word 'timestamp', a later command's message read 'the *** column' (a test order flake)."""
+    runner = CliRunner()
+    earlier = "postgresql://u:timestamp@127.0.0.1:1/x"
+    runner.invoke(cli, ["diff", earlier, earlier, "--table", "t"])
+    url = "postgresql://u@127.0.0.1:1/x"
+    result = runner.invoke(cli, ["diff", url, url, "--table", "t", "--since", "15 parsecs"])
+    assert "the timestamp column" in result.output and "***" not in result.output
