@@ -506,9 +506,10 @@ class Measured:
     busy: float | None
     proc: subprocess.CompletedProcess
 
-    def cells(self) -> str:
+    def cells(self, ratio: str) -> str:
+        """The table cells from seconds to peak RSS, with the ratio to the floor given."""
         busy = f"{self.busy:.1f}" if self.busy is not None else "-"
-        return f"{self.seconds:.1f} | {{ratio}} | {self.cpu:.1f} | {busy} | {self.rss:.0f}"
+        return f"{self.seconds:.1f} | {ratio} | {self.cpu:.1f} | {busy} | {self.rss:.0f}"
 
 
 def _busy_core_seconds() -> float | None:
@@ -674,7 +675,7 @@ def read_floors(
         floor = floor or measured.seconds
         what = "plain SELECT, jsonb as text" if kind == "plain" else "dbdiff's SELECT lists"
         ranges = " in 10M-row key ranges" if kind == "plain" and n > WHOLE_UP_TO else ""
-        cells = measured.cells().format(ratio=f"{measured.seconds / floor:.2f}")
+        cells = measured.cells(f"{measured.seconds / floor:.2f}")
         lines.append(
             f"| {n:,} | connectorx reads both tables{ranges}, one after the other ({what}){again}, "
             f"load {load:.1f} | - | {cells} | {measured.proc.stdout.strip()} rows read | |"
@@ -789,7 +790,7 @@ def main() -> None:
                     chunk, workers = (int(x) for x in run.split("x"))
                     lines.append(
                         f"| {n:,} | dbdiff diff ({label}), load {load:.1f} | {chunk:,} x {workers} | "
-                        f"{measured.cells().format(ratio=ratio)} | {short} | {'; '.join(shown)} |"
+                        f"{measured.cells(ratio)} | {short} | {'; '.join(shown)} |"
                     )
                     print(lines[-1], flush=True)
                     for phase_line in shown or ["(no timings in the report)"]:
