@@ -394,10 +394,10 @@ def _is_unsigned_bigint(column: Column) -> bool:
 
 def _typed(table: pa.Table, columns: Sequence[Column]) -> pa.Table:
     """BIGINT UNSIGNED, read as text so no connectorx version rounds it, back to exact uint64."""
-    import pyarrow.compute as pc
-
     for column in columns:
         if _is_unsigned_bigint(column):
+            import pyarrow.compute as pc  # only here: importing it takes a sixth of a second
+
             index = table.schema.get_field_index(column.name)
             table = table.set_column(index, column.name, pc.cast(table.column(index), pa.uint64()))
     return table
