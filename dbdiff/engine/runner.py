@@ -24,7 +24,7 @@ from dbdiff.engine.assemble import diff_table
 from dbdiff.engine.executor import Executor, using
 from dbdiff.engine.residual import pair_residuals
 from dbdiff.engine.side import SIDE_NAMES, sides_of
-from dbdiff.engine.tasks import ChunkOutcome, ChunkWork, Counts, run_chunk
+from dbdiff.engine.tasks import ChunkOutcome, ChunkWork, Counts, any_time, run_chunk
 from dbdiff.options import DiffOptions
 from dbdiff.plan import DiffPlan
 from dbdiff.progress import NoProgress, Progress
@@ -43,7 +43,10 @@ def drive(
     """Run every chunk of `work` on `executor`, handing each outcome to `absorb` as it completes.
 
     A chunk's error (or `absorb`'s) stops the run: the chunks not yet started are cancelled."""
-    outcomes = executor.map(functools.partial(run_chunk, work, both=executor.both), work.plan.chunks)
+    # An executor without `reading` (one of a caller's own) reads as many chunks as it runs.
+    reading = getattr(executor, "reading", None) or any_time
+    task = functools.partial(run_chunk, work, both=executor.both, reading=reading)
+    outcomes = executor.map(task, work.plan.chunks)
     with contextlib.closing(outcomes):
         for outcome in outcomes:
             absorb(outcome)

@@ -7,10 +7,11 @@ chunks on threads, or on other processes or machines, without touching the engin
 
 from __future__ import annotations
 
-import os
+import contextlib
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -27,7 +28,7 @@ from dbdiff.compare import (
     residual_columns,
     split_duplicates,
 )
-from dbdiff.engine.executor import in_turn
+from dbdiff.engine.executor import CORES, in_turn
 from dbdiff.engine.side import SIDE_NAMES, Side
 from dbdiff.plan import ChunkTask, DiffPlan
 from dbdiff.sources.base import KeyRange
@@ -38,12 +39,17 @@ B = TypeVar("B")
 
 #: Normalizing and comparing chunks is CPU work, mostly under the GIL: more of it at once than
 #: the machine has cores only makes the threads take turns (and costs the switching), while
-#: reads, which wait on the servers, may go on beside it. So `--workers` chunks are read at once,
-#: and at most this many are normalized or compared at once.
-_CPU_SLOTS = threading.BoundedSemaphore(
-    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else max(1, os.cpu_count() or 1)
-)
+#: reads, which wait on the servers, may go on beside it. So `--workers` chunks are read at once
+#: (`Executor.reading`), and at most this many are normalized or compared at once.
+_CPU_SLOTS = threading.BoundedSemaphore(CORES)
 Both = Callable[[Callable[[], A], Callable[[], B]], tuple[A, B]]
+#: `Executor.reading`: held while a chunk of the named side is read.
+Reading = Callable[[str], AbstractContextManager[object]]
+
+
+def any_time(side: str) -> AbstractContextManager[object]:
+    """A `Reading` that lets every read go on at once."""
+    return contextlib.nullcontext()
 
 
 class Feeder(Protocol):
@@ -133,13 +139,16 @@ class ChunkOutcome:
     checks: tuple[Any, ...] = ()
 
 
-def run_chunk(work: ChunkWork, task: ChunkTask, both: Both[Any, Any] = in_turn) -> ChunkOutcome:
+def run_chunk(
+    work: ChunkWork, task: ChunkTask, both: Both[Any, Any] = in_turn, reading: Reading = any_time
+) -> ChunkOutcome:
     """Read, prepare and check one chunk of every side; with two sides, pair and compare them.
 
-    `both` reads the two sides side by side (`Executor.both`)."""
+    `both` reads the two sides side by side (`Executor.both`), each read holding `reading(side)`
+    (`Executor.reading`)."""
     if len(work.sides) == 1:
         (side,) = work.sides
-        prepared, seconds, normalizing = _read(work, side, task.left)
+        prepared, seconds, normalizing = _read(work, side, task.left, reading)
         counts = Counts(len(work.plan.columns))
         counts.rows[side.name] = prepared.height
         counts.read_seconds[side.name] = seconds
@@ -150,7 +159,8 @@ def run_chunk(work: ChunkWork, task: ChunkTask, both: Both[Any, Any] = in_turn) 
         return ChunkOutcome(task.index, counts, checks=checks)
     left_side, right_side = work.sides
     (left, left_seconds, left_normalizing), (right, right_seconds, right_normalizing) = both(
-        lambda: _read(work, left_side, task.left), lambda: _read(work, right_side, task.right)
+        lambda: _read(work, left_side, task.left, reading),
+        lambda: _read(work, right_side, task.right, reading),
     )
     with _CPU_SLOTS:
         started = time.perf_counter()
@@ -164,9 +174,12 @@ def run_chunk(work: ChunkWork, task: ChunkTask, both: Both[Any, Any] = in_turn) 
     return outcome
 
 
-def _read(work: ChunkWork, side: Side, key_range: KeyRange) -> tuple[pl.DataFrame, float, float]:
+def _read(
+    work: ChunkWork, side: Side, key_range: KeyRange, reading: Reading
+) -> tuple[pl.DataFrame, float, float]:
     """A side's chunk, normalized; the seconds reading it took and the seconds normalizing it took."""
-    arrow, seconds = side.read(key_range, work.retries)
+    with reading(side.name):
+        arrow, seconds = side.read(key_range, work.retries)
     with _CPU_SLOTS:
         started = time.perf_counter()
         # A diff reports a value its rule cannot read as a difference; validate and infer-schema stop.

@@ -315,3 +315,38 @@ def test_chunks_are_read_workers_at_a_time_but_normalized_and_compared_cores_at_
     result = dbdiff.diff(source(left), source(right), table="t", chunk_size=20, workers=8)
     assert result.table().summary.changed == 8
     assert most[0] == 2  # the slots were all taken, never more
+
+
+def test_each_side_reads_no_more_chunks_at_once_than_the_machine_has_cores(monkeypatch):
+    """`--workers` chunks are in flight, but each side reads at most min(workers, cores) of them at
+    once, so the others are normalized and compared meanwhile instead of all reading together."""
+    import threading
+    import time
+
+    from dbdiff.engine import executor, side
+
+    reading = {"left": 0, "right": 0}
+    most = {"left": 0, "right": 0}
+    lock = threading.Lock()
+    read = side.Side.read
+
+    def counted(self, key_range, retries):
+        with lock:
+            reading[self.name] += 1
+            most[self.name] = max(most[self.name], reading[self.name])
+        try:
+            time.sleep(0.03)  # long enough for the other workers to arrive
+            return read(self, key_range, retries)
+        finally:
+            with lock:
+                reading[self.name] -= 1
+
+    monkeypatch.setattr(side.Side, "read", counted)
+    left = pl.DataFrame({"id": list(range(400)), "v": [i % 7 for i in range(400)]})
+    right = left.with_columns(pl.when(pl.col("id") % 50 == 0).then(-1).otherwise(pl.col("v")).alias("v"))
+    for cores, workers, expected in ((2, 8, 2), (3, 2, 2), (4, 1, 1)):
+        monkeypatch.setattr(executor, "CORES", cores)
+        most.update(left=0, right=0)
+        result = dbdiff.diff(source(left), source(right), table="t", chunk_size=20, workers=workers)
+        assert result.table().summary.changed == 8
+        assert most == {"left": expected, "right": expected}, (cores, workers)
