@@ -109,7 +109,11 @@ class ServerSource(Source):
     def _read(self, query: str) -> pa.Table:
         # connectorx waits 30 s for a pool connection to a dead server; a ping fails at once.
         self.ping()
-        return _cx.read_arrow(self.url.connection_url(), query, pre=self.session_setup, secrets=self.secrets)
+        return _cx.read_arrow(self._cx_url(), query, pre=self.session_setup, secrets=self.secrets)
+
+    def _cx_url(self) -> str:
+        """The URL connectorx connects with (after `ping`, so the catalog connection is open)."""
+        return self.url.connection_url()
 
     def _select(self, columns: Sequence[Column], text: AbstractSet[str]) -> str:
         """The SELECT list: each column through `select_expr`, those in `text` through `text_expr`."""

@@ -99,6 +99,37 @@ def test_libpq_query_parameters_are_honoured_and_the_password_redacted(mysql, pg
     assert json.loads(report)["right"]["url"].startswith("postgresql://postgres:***@")
 
 
+def test_connectorx_skips_tls_only_where_the_server_took_the_catalog_connection_without_it(pg):
+    """Under sslmode prefer (the default) or allow, a server that took the catalog connection in
+    plain text takes connectorx's the same way: connectorx is told sslmode=disable, keeping the
+    other parameters and the password. Any other sslmode reaches connectorx as given."""
+    from dbdiff.sources.base import open_source
+
+    for query, rewritten in (
+        ("", True),
+        ("?sslmode=prefer&application_name=dbdiff-test", True),
+        ("?sslmode=allow", True),
+        ("?sslmode=disable&connect_timeout=5", False),
+    ):
+        source = open_source(pg.url + query)
+        try:
+            source.ping()
+            plain = not source._conn.pgconn.ssl_in_use
+            url = parse_url(source._cx_url())
+            params = dict(url.params)
+            if rewritten and plain:
+                assert params["sslmode"] == "disable", query
+            else:
+                assert url.params == parse_url(pg.url + query).params, query
+            assert [k for k, _ in url.params if k != "sslmode"] == [
+                k for k, _ in parse_url(pg.url + query).params if k != "sslmode"
+            ]
+            assert url.password == parse_url(pg.url).password
+            assert source._read("SELECT 41 + 1 AS x").column("x").to_pylist() == [42]  # connectorx takes it
+        finally:
+            source.close()
+
+
 def test_an_unusable_query_parameter_is_a_usage_error(mysql, pg, tables):
     # (every refusal is in tests/unit/test_url_passwords.py; here: the CLI's exit code and line)
     proc = dbdiff_cli("diff", mysql.url, pg.url + "?sslmod=disable&password=Hunter2Zq", "--table", tables[0])
