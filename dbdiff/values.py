@@ -149,12 +149,18 @@ def frame_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return list(frame.iter_rows(named=True))
 
 
+def is_pattern_name(name: str) -> bool:
+    """Whether polars' `pl.col` reads `name` as a pattern: "*" as every column, "^...$" as a regex
+    (pandera, which selects with `pl.col`, too: it takes a "^...$" column name for a regex)."""
+    return name == "*" or (name.startswith("^") and name.endswith("$"))
+
+
 def user_col(name: str) -> pl.Expr:
-    """A user column by its exact name: `pl.col` reads "^...$" as a pattern and "*" as every
-    column, so such a name is selected through a pattern that matches only itself."""
+    """A user column by its exact name: a name `pl.col` reads as a pattern is selected through a
+    pattern that matches only itself."""
     import polars as pl
 
-    if name == "*" or (name.startswith("^") and name.endswith("$")):
+    if is_pattern_name(name):
         return pl.col(f"^{re.escape(name)}$")
     return pl.col(name)
 

@@ -9,6 +9,7 @@ pandera checks each chunk without it and the values go to the store, grouped onc
 from __future__ import annotations
 
 import copy
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from dbdiff.checks.spec import first_line
 from dbdiff.checks.uniqueness import StoredUnique
 from dbdiff.checks.view import view_columns
 from dbdiff.errors import ColumnError, ConfigError
+from dbdiff.values import is_pattern_name
 
 if TYPE_CHECKING:
     from pandera.api.polars.container import DataFrameSchema
@@ -63,6 +65,53 @@ class _SideSchema:
     schema: DataFrameSchema
     chunk_schema: DataFrameSchema  # `schema` without its uniqueness (checked across chunks)
     uniques: tuple[StoredUnique, ...]
+    #: User name -> the plain name pandera sees it under, when a name is one polars reads as a
+    #: pattern ("*", "^...$"); empty when pandera sees the user's names.
+    plain: dict[str, str]
+
+
+def _plain_names(schema: DataFrameSchema, names: list[str], label: str) -> dict[str, str]:
+    """User name -> a plain name for pandera, when the view has a name polars reads as a pattern,
+    or the schema declares column "*": pandera would check "*" as every column and "^x$" as
+    column x, and report what they hold under the name. Empty when no name needs it.
+
+    (A schema column named "^...$" is a regex by pandera's rule; `_renamed` matches it against
+    the user's names.) A frame-wide check sees the columns by name: such a schema is refused."""
+    declared = [n for n, c in schema.columns.items() if not getattr(c, "regex", False)]
+    if not any(is_pattern_name(n) for n in names) and "*" not in declared:
+        return {}
+    if schema.checks:
+        shown = next(n for n in (*names, *declared) if is_pattern_name(n))
+        raise ConfigError(
+            f"{label} cannot be checked: pandera would read the column name {shown!r} as a pattern, "
+            "and the schema's frame-wide checks see the columns by their names",
+            hint="move the frame-wide checks to a schema of their own, or check those columns one by one",
+        )
+    plain = {name: f"__dbdiff_column{i}__" for i, name in enumerate(names)}
+    for name in declared:
+        plain.setdefault(name, f"__dbdiff_column{len(plain)}__")
+    return plain
+
+
+def _renamed(schema: DataFrameSchema, plain: dict[str, str], names: list[str], label: str) -> DataFrameSchema:
+    """`schema` with every column under its plain name; a regex column becomes one column per
+    user name it matches (a required one that matches none names no column of the table)."""
+    columns: dict[str, Any] = {}
+    for name, column in schema.columns.items():
+        if getattr(column, "regex", False):
+            matched = [n for n in names if re.search(name, n)]
+            if not matched and getattr(column, "required", True):
+                raise ColumnError(f"{label} names columns matching {name!r}, and no column checked does")
+        else:
+            matched = [name]
+        for user in matched:
+            one = copy.deepcopy(column)
+            one.regex = False
+            one.set_name(plain[user])
+            columns[plain[user]] = one
+    renamed = copy.deepcopy(schema)
+    renamed.columns = columns
+    return renamed
 
 
 @register_check("pandera_schema")
@@ -114,7 +163,10 @@ class PanderaSchema(Check):
             uniques.append(
                 StoredUnique(MULTIPLE_FIELDS_UNIQUENESS, None, columns, f"{setup.prefix}__vuniqf_{side}")
             )
-        return _SideSchema(schema, chunk_schema, tuple(uniques))
+        plain = _plain_names(chunk_schema, names, setup.schema_label(side))
+        if plain:
+            chunk_schema = _renamed(chunk_schema, plain, names, setup.schema_label(side))
+        return _SideSchema(schema, chunk_schema, tuple(uniques), plain)
 
     def _why_missing(self, name: str, side: str) -> str:
         plan = self.setup.plan
@@ -136,16 +188,19 @@ class PanderaSchema(Check):
         if state is None:
             return None
         found = Found(frames=[(unique.table, unique.values(chunk)) for unique in state.uniques])
-        view = chunk.view
+        view = chunk.view.rename(state.plain) if state.plain else chunk.view
         with _VALIDATING[chunk.side]:
             # An empty frame of the same dtypes shows every problem of fit before any data does.
-            self._raise_config(chunk.side, _run_pandera(state.chunk_schema, view.head(0)))
+            self._raise_config(chunk.side, _run_pandera(state.chunk_schema, view.head(0)), state.plain)
             errors = _run_pandera(state.chunk_schema, view)
         if errors is None:
             return found
-        self._raise_config(chunk.side, errors)
+        self._raise_config(chunk.side, errors, state.plain)
         cases = errors.failure_cases
         assert isinstance(cases, pl.DataFrame)
+        if state.plain:
+            user = {p: n for n, p in state.plain.items()}
+            cases = cases.with_columns(pl.col("column").replace_strict(user, default=pl.col("column")))
         # A frame-wide check names the schema in `column`: it belongs to no column.
         cases = cases.with_columns(
             pl.when(pl.col("schema_context") == "DataFrameSchema")
@@ -168,12 +223,15 @@ class PanderaSchema(Check):
                 found.failures.append(chunk.failed_rows(column, str(check), index))
         return found
 
-    def _raise_config(self, side: str, errors: Any) -> None:
+    def _raise_config(self, side: str, errors: Any, plain: dict[str, str]) -> None:
         for error in getattr(errors, "schema_errors", ()):
             reason = getattr(error.reason_code, "value", str(error.reason_code))
             if reason in _CONFIG_REASONS:
+                message = first_line(error)
+                for name, internal in plain.items():  # the user's names, not pandera's
+                    message = message.replace(internal, name)
                 raise ConfigError(
-                    f"{self.setup.schema_label(side)} does not fit the data: {first_line(error)}",
+                    f"{self.setup.schema_label(side)} does not fit the data: {message}",
                     hint=_config_hint(reason),
                 )
 

@@ -285,8 +285,10 @@ def test_infer_schema_profiles_columns_named_like_patterns(pg, unique_name):
     pg.executemany(f"INSERT INTO {t} VALUES (%s, %s, %s)", [(1, 5, "a"), (2, 7, "b")])
     text = dbdiff.infer_schema(pg.url, table=t)
     columns = yaml.safe_load(text)["columns"]
-    assert columns["^x$"]["in_range"]["min_value"] == 5 and columns["^x$"]["in_range"]["max_value"] == 7
-    assert columns["^t$"]["isin"] == ["a", "b"]
+    # pandera reads a "^...$" column name as a regex: each is written as the regex of its name alone
+    x, t_ = columns[r"^\^x\$$"], columns[r"^\^t\$$"]
+    assert x["in_range"]["min_value"] == 5 and x["in_range"]["max_value"] == 7
+    assert t_["isin"] == ["a", "b"]
 
 
 def test_schema_checks_and_infer_schema_take_a_decimal_column_named_like_a_pattern(
@@ -305,7 +307,7 @@ def test_schema_checks_and_infer_schema_take_a_decimal_column_named_like_a_patte
     (failed,) = dbdiff.validate(pg.url, table=t, schema=str(schema)).table().validation.failures
     assert (failed.column, failed.count) == ("abc", 1)
     assert dbdiff.diff(mysql.url, pg.url, table=t, recheck=0).table().summary.matched == 2
-    assert "^x$" in yaml.safe_load(dbdiff.infer_schema(mysql.url, table=t))["columns"]
+    assert r"^\^x\$$" in yaml.safe_load(dbdiff.infer_schema(mysql.url, table=t))["columns"]
 
 
 def test_infer_schema_of_the_last_datetime_python_holds_passes_its_own_validation(
@@ -327,3 +329,58 @@ def test_infer_schema_of_the_last_datetime_python_holds_passes_its_own_validatio
         "column": "d",
         "check": "greater_than_or_equal_to(2020-01-01 00:00:00)",
     } in validation.checks
+
+
+def test_schema_checks_of_columns_named_like_patterns_judge_those_columns_alone(
+    mysql, pg, unique_name, tmp_path
+):
+    """pandera selects a schema's columns with polars' `pl.col`: a check of column "*" judged every
+    column and reported what they held under "*" (a wrong verdict), and a table column named
+    "^x$" crashed pandera's checks. The columns now reach pandera under plain names, failures come
+    back under the user's, and a schema's "^...$" column is a regex as pandera defines it."""
+    t = unique_name("patschema")
+    mysql.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, `*` INT, b INT, `^x$` INT, x INT)")
+    pg.execute(f'CREATE TABLE {t} (id int PRIMARY KEY, "*" int, b int, "^x$" int, x int)')
+    rows = [(1, 1, -5, 1, 1), (2, 2, 3, 1, 2), (3, 3, 4, 1, 3)]
+    for db in (mysql, pg):
+        db.executemany(f"INSERT INTO {t} VALUES (%s, %s, %s, %s, %s)", rows)
+    pg.execute(f'UPDATE {t} SET "*" = -7, "^x$" = -9, x = -8 WHERE id = 3')
+    schema = tmp_path / "s.yaml"
+    checks = "    checks:\n      greater_than_or_equal_to: 0\n"
+    # "*" is that column; "^x$" is pandera's regex for column x; "^\\^x\\$$" the column "^x$" itself
+    schema.write_text(
+        "schema_type: polars_dataframe\ncolumns:\n  '*':\n"
+        + checks
+        + "  '^x$':\n"
+        + checks
+        + "  '^\\^x\\$$':\n"
+        + checks
+    )
+    assert dbdiff.validate(mysql.url, table=t, schema=str(schema)).table().validation.passed
+    failures = dbdiff.validate(pg.url, table=t, schema=str(schema)).table().validation.failures
+    found = {f.column: (f.count, json.dumps(f.examples, default=str)) for f in failures}
+    assert {c: n for c, (n, _) in found.items()} == {"*": 1, "x": 1, "^x$": 1}
+    assert "-7" in found["*"][1] and "-8" in found["x"][1] and "-9" in found["^x$"][1]
+    # infer-schema writes each column so that pandera checks that column, and each side passes its own
+    for url in (mysql.url, pg.url):
+        own = tmp_path / "own.yaml"
+        text = dbdiff.infer_schema(url, table=t)
+        assert "^x$" not in yaml.safe_load(text)["columns"]  # that would be column x
+        own.write_text(text)
+        assert dbdiff.validate(url, table=t, schema=str(own)).table().validation.passed, url
+    pg.execute(f'UPDATE {t} SET "^x$" = 100 WHERE id = 1')  # outside the range mysql's schema saw
+    failures = dbdiff.validate(pg.url, table=t, schema=str(own)).table().validation.failures
+    assert "^x$" in {f.column for f in failures}
+
+
+def test_a_frame_wide_check_with_a_column_named_like_a_pattern_is_refused(pg, unique_name, tmp_path):
+    t = unique_name("patframe")
+    pg.execute(f'CREATE TABLE {t} (id int PRIMARY KEY, "*" int, b int)')
+    pg.execute(f"INSERT INTO {t} VALUES (1, 1, 2)")
+    schema = tmp_path / "s.yaml"
+    schema.write_text(
+        "schema_type: polars_dataframe\ncolumns:\n  b:\n    nullable: true\n"
+        "checks:\n  greater_than_or_equal_to: 0\n"
+    )
+    with pytest.raises(dbdiff.errors.ConfigError, match="read the column name '\\*' as a pattern"):
+        dbdiff.validate(pg.url, table=t, schema=str(schema))
