@@ -9,6 +9,7 @@ pandera checks each chunk without it and the values go to the store, grouped onc
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 import threading
 from collections.abc import Iterable
@@ -62,7 +63,7 @@ _VALIDATING = {"left": threading.Lock(), "right": threading.Lock()}
 
 @dataclass(frozen=True)
 class _SideSchema:
-    schema: DataFrameSchema
+    schema: DataFrameSchema  # as the checks run and their failures name its columns
     chunk_schema: DataFrameSchema  # `schema` without its uniqueness (checked across chunks)
     uniques: tuple[StoredUnique, ...]
     #: User name -> the plain name pandera sees it under, when a name is one polars reads as a
@@ -71,47 +72,80 @@ class _SideSchema:
 
 
 def _plain_names(schema: DataFrameSchema, names: list[str], label: str) -> dict[str, str]:
-    """User name -> a plain name for pandera, when the view has a name polars reads as a pattern,
-    or the schema declares column "*": pandera would check "*" as every column and "^x$" as
-    column x, and report what they hold under the name. Empty when no name needs it.
-
-    (A schema column named "^...$" is a regex by pandera's rule; `_renamed` matches it against
-    the user's names.) A frame-wide check sees the columns by name: such a schema is refused."""
-    declared = [n for n, c in schema.columns.items() if not getattr(c, "regex", False)]
-    if not any(is_pattern_name(n) for n in names) and "*" not in declared:
+    """User name -> a plain name for pandera, for each column name polars reads as a pattern:
+    pandera would check a column "*" as every column, and a column named "^x$" as column x
+    (`_renamed` then resolves the schema's regex columns itself). Every other name stays. A
+    frame-wide check reports whole rows under their column names: such a schema is refused."""
+    needing = [n for n in names if is_pattern_name(n)]
+    if "*" in schema.columns and "*" not in needing and not getattr(schema.columns["*"], "regex", False):
+        needing.append("*")  # an optional "*" the table lacks: pandera would still select every column
+    if not needing:
         return {}
     if schema.checks:
-        shown = next(n for n in (*names, *declared) if is_pattern_name(n))
         raise ConfigError(
-            f"{label} cannot be checked: pandera would read the column name {shown!r} as a pattern, "
-            "and the schema's frame-wide checks see the columns by their names",
+            f"{label} cannot be checked: pandera would read the column name {needing[0]!r} as a "
+            "pattern, and the schema's frame-wide checks report rows by their column names",
             hint="move the frame-wide checks to a schema of their own, or check those columns one by one",
         )
-    plain = {name: f"__dbdiff_column{i}__" for i, name in enumerate(names)}
-    for name in declared:
-        plain.setdefault(name, f"__dbdiff_column{len(plain)}__")
+    taken, plain = {*names, *schema.columns}, {}
+    for name in needing:
+        plain[name] = next(p for i in itertools.count() if (p := f"__dbdiff_column{i}__") not in taken)
+        taken.add(plain[name])
     return plain
 
 
-def _renamed(schema: DataFrameSchema, plain: dict[str, str], names: list[str], label: str) -> DataFrameSchema:
-    """`schema` with every column under its plain name; a regex column becomes one column per
-    user name it matches (a required one that matches none names no column of the table)."""
+def _expanded(schema: DataFrameSchema, names: list[str], label: str) -> DataFrameSchema:
+    """`schema` without regex columns: each becomes a column for every name it governs
+    (`_regex_matches`), as pandera expands it, so that pandera never selects by pattern."""
     columns: dict[str, Any] = {}
+    source: dict[str, str] = {}
     for name, column in schema.columns.items():
+        targets = [name]
         if getattr(column, "regex", False):
-            matched = [n for n in names if re.search(name, n)]
-            if not matched and getattr(column, "required", True):
+            targets = _regex_matches(schema, name, names)
+            if not targets and getattr(column, "required", True):
                 raise ColumnError(f"{label} names columns matching {name!r}, and no column checked does")
-        else:
-            matched = [name]
-        for user in matched:
+        for target in targets:
+            if target in columns:
+                raise ConfigError(
+                    f"{label} cannot be checked: its columns {source[target]!r} and {name!r} both govern "
+                    f"column {target!r}, and the table has a column name pandera reads as a pattern",
+                    hint="let one schema column govern each table column",
+                )
             one = copy.deepcopy(column)
             one.regex = False
-            one.set_name(plain[user])
-            columns[plain[user]] = one
+            one.set_name(target)
+            columns[target], source[target] = one, name
+    expanded = copy.deepcopy(schema)
+    expanded.columns = columns
+    return expanded
+
+
+def _renamed(schema: DataFrameSchema, plain: dict[str, str]) -> DataFrameSchema:
+    """`schema` (with no regex column) with each column under its plain name."""
     renamed = copy.deepcopy(schema)
-    renamed.columns = columns
+    renamed.columns = {}
+    for name, column in schema.columns.items():
+        one = copy.deepcopy(column)
+        one.set_name(plain.get(name, name))
+        renamed.columns[one.name] = one
     return renamed
+
+
+def _regex_matches(schema: DataFrameSchema, regex: str, names: list[str]) -> list[str]:
+    """The view's columns a regex column of `schema` governs, by pandera's rule: those it matches
+    except the columns the schema declares by name; matched with Python's `re.fullmatch` when the
+    schema declares columns by name, else selected by polars (pandera does one or the other)."""
+    explicit = {n for n, c in schema.columns.items() if not getattr(c, "regex", False)}
+    try:
+        if explicit:
+            matched = [n for n in names if re.fullmatch(regex, n)]
+        else:
+            selector = getattr(schema.columns[regex], "selector", regex)  # "x" with regex: true is "^x$"
+            matched = pl.DataFrame(schema=dict.fromkeys(names, pl.Null)).select(pl.col(selector)).columns
+    except (re.error, pl.exceptions.PolarsError) as exc:
+        raise ConfigError(f"the schema's column regex {regex!r} cannot be applied: {exc}") from None
+    return [n for n in matched if n not in explicit]
 
 
 @register_check("pandera_schema")
@@ -147,7 +181,18 @@ class PanderaSchema(Check):
         unique_columns = [name for name, c in schema.columns.items() if getattr(c, "unique", False)]
         if unique_columns:
             chunk_schema = chunk_schema.update_columns({n: {"unique": False} for n in unique_columns})
-        for n, name in enumerate(unique_columns):
+        # A regex column's uniqueness holds for each column it governs (infer-schema writes a key
+        # named "^x$" as the regex of that name).
+        governed = [
+            column
+            for name in unique_columns
+            for column in (
+                _regex_matches(schema, name, names)
+                if getattr(schema.columns[name], "regex", False)
+                else [name]
+            )
+        ]
+        for n, name in enumerate(dict.fromkeys(governed)):
             uniques.append(StoredUnique(FIELD_UNIQUENESS, name, (name,), f"{setup.prefix}__vuniq{n}_{side}"))
         frame_unique = schema.unique
         if frame_unique:
@@ -164,9 +209,12 @@ class PanderaSchema(Check):
                 StoredUnique(MULTIPLE_FIELDS_UNIQUENESS, None, columns, f"{setup.prefix}__vuniqf_{side}")
             )
         plain = _plain_names(chunk_schema, names, setup.schema_label(side))
+        listed = schema
         if plain:
-            chunk_schema = _renamed(chunk_schema, plain, names, setup.schema_label(side))
-        return _SideSchema(schema, chunk_schema, tuple(uniques), plain)
+            # pandera sees plain names; the checks run and their failures are the user's columns
+            listed = _expanded(schema, names, setup.schema_label(side))
+            chunk_schema = _renamed(_expanded(chunk_schema, names, setup.schema_label(side)), plain)
+        return _SideSchema(listed, chunk_schema, tuple(uniques), plain)
 
     def _why_missing(self, name: str, side: str) -> str:
         plan = self.setup.plan
@@ -188,7 +236,9 @@ class PanderaSchema(Check):
         if state is None:
             return None
         found = Found(frames=[(unique.table, unique.values(chunk)) for unique in state.uniques])
-        view = chunk.view.rename(state.plain) if state.plain else chunk.view
+        view = chunk.view
+        if state.plain:
+            view = view.rename({n: p for n, p in state.plain.items() if n in view.columns})
         with _VALIDATING[chunk.side]:
             # An empty frame of the same dtypes shows every problem of fit before any data does.
             self._raise_config(chunk.side, _run_pandera(state.chunk_schema, view.head(0)), state.plain)
@@ -227,11 +277,9 @@ class PanderaSchema(Check):
         for error in getattr(errors, "schema_errors", ()):
             reason = getattr(error.reason_code, "value", str(error.reason_code))
             if reason in _CONFIG_REASONS:
-                message = first_line(error)
-                for name, internal in plain.items():  # the user's names, not pandera's
-                    message = message.replace(internal, name)
                 raise ConfigError(
-                    f"{self.setup.schema_label(side)} does not fit the data: {message}",
+                    f"{self.setup.schema_label(side)} does not fit the data: "
+                    f"{_in_user_names(first_line(error), plain)}",
                     hint=_config_hint(reason),
                 )
 
@@ -260,6 +308,14 @@ class PanderaSchema(Check):
         if schema.unique:
             out.append((None, MULTIPLE_FIELDS_UNIQUENESS))
         return out
+
+
+def _in_user_names(text: str, plain: dict[str, str]) -> str:
+    """`text` of pandera's with the user's column names in place of the plain ones (in one pass)."""
+    if not plain:
+        return text
+    user = {p: n for n, p in plain.items()}
+    return re.sub("|".join(map(re.escape, user)), lambda m: user[m.group()], text)
 
 
 def _check_label(check: Any) -> str:

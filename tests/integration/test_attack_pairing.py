@@ -384,3 +384,66 @@ def test_a_frame_wide_check_with_a_column_named_like_a_pattern_is_refused(pg, un
     )
     with pytest.raises(dbdiff.errors.ConfigError, match="read the column name '\\*' as a pattern"):
         dbdiff.validate(pg.url, table=t, schema=str(schema))
+
+
+def _validated(pg, t, tmp_path, yaml_text):
+    schema = tmp_path / "s.yaml"
+    schema.write_text("schema_type: polars_dataframe\n" + yaml_text)
+    return dbdiff.validate(pg.url, table=t, schema=str(schema)).table().validation
+
+
+def test_with_a_column_named_like_a_pattern_regex_columns_keep_pandera_rules(pg, unique_name, tmp_path):
+    """A tester's findings: with a column "*" in the table, a regex column replaced the checks of
+    a column declared by name (a wrong PASSED), an optional column the table lacks stopped the
+    run, and regexes were matched by other rules than pandera's. Each verdict must be the one
+    pandera gives the same table without the "*" column."""
+    star, plain = unique_name("patrx"), unique_name("patrx0")
+    pg.execute(f'CREATE TABLE {star} (id int PRIMARY KEY, "*" int, y int, x int, xx int, "X" int)')
+    pg.execute(f'CREATE TABLE {plain} (id int PRIMARY KEY, y int, x int, xx int, "X" int)')
+    pg.execute(f"INSERT INTO {star} VALUES (1, 1, 1, 50, -5, 2), (2, 2, 2, 3, -6, 3)")
+    pg.execute(f"INSERT INTO {plain} VALUES (1, 1, 50, -5, 2), (2, 2, 3, -6, 3)")
+    ge0 = "checks: {greater_than_or_equal_to: 0}"
+    cases = {
+        # x keeps its own check; the regex governs y alone (pandera leaves declared columns be)
+        f"columns:\n  x: {{checks: {{less_than_or_equal_to: 10}}}}\n  '^[xy]$': {{{ge0}}}\n": {"x": 1},
+        # an optional column the table lacks is passed over
+        "columns:\n  x: {checks: {less_than_or_equal_to: 10}}\n  nothere: {required: false}\n": {"x": 1},
+        "columns:\n  x: {checks: {less_than_or_equal_to: 10}}\n  '*': {required: false}\n": {"x": 1},
+        # "x" with regex: true is column x alone, not xx
+        f"columns:\n  x: {{regex: true, {ge0}}}\n": {},
+        # polars' regex syntax: a flag group and a Unicode class
+        f"columns:\n  '^(?i)x$': {{{ge0}}}\n": {},
+        f"columns:\n  '^\\pL\\pL$': {{{ge0}}}\n": {"xx": 2},
+    }
+    for text, expected in cases.items():
+        failures = _validated(pg, star, tmp_path, text).failures
+        assert {f.column: f.count for f in failures} == expected, text
+        # without "*", pandera reports a regex column's failures under the regex: the same counts
+        failures = _validated(pg, plain, tmp_path, text).failures
+        assert sorted(f.count for f in failures) == sorted(expected.values()), text
+    # two regexes governing one column: pandera applies both; renamed, dbdiff says it cannot
+    text = f"columns:\n  '^x$': {{checks: {{less_than_or_equal_to: 10}}}}\n  '^[xy]$': {{{ge0}}}\n"
+    assert [(f.column, f.count) for f in _validated(pg, plain, tmp_path, text).failures] == [("^x$", 1)]
+    with pytest.raises(dbdiff.errors.ConfigError, match="both govern column 'x'"):
+        _validated(pg, star, tmp_path, text)
+
+
+def test_uniqueness_of_a_regex_column_and_messages_under_the_users_names(pg, unique_name, tmp_path):
+    """infer-schema writes a key named "^x$" as the regex of that name, with unique: true: the
+    check across chunks took the regex for a column name (an internal error). And a message
+    about a column must name the user's column, also one named like dbdiff's plain names."""
+    t = unique_name("patuniq")
+    pg.execute(f'CREATE TABLE {t} ("^x$" int PRIMARY KEY, v int, x int)')
+    pg.execute(f"INSERT INTO {t} VALUES (1, 1, 7), (2, 2, 7)")
+    own = dbdiff.infer_schema(pg.url, table=t)
+    assert yaml.safe_load(own)["columns"][r"^\^x\$$"]["unique"] is True
+    assert _validated(
+        pg, t, tmp_path, own.split("\n", 3)[-1].split("schema_type: polars_dataframe\n")[-1]
+    ).passed
+    (failed,) = _validated(pg, t, tmp_path, "columns:\n  '^x$': {unique: true}\n").failures  # column x
+    assert (failed.column, failed.count) == ("x", 2)
+    pg.execute(f'ALTER TABLE {t} ADD COLUMN "__dbdiff_column1__" int, ADD COLUMN "*" int')
+    with pytest.raises(dbdiff.errors.ConfigError, match="__dbdiff_column1__"):
+        _validated(
+            pg, t, tmp_path, "columns:\n  '*': {nullable: true}\n  __dbdiff_column1__: {dtype: String}\n"
+        )
