@@ -82,9 +82,13 @@ class ServerSource(Source):
 
     def _connection(self) -> Any:
         if self._conn is None:
+            # The driver's error class before the driver is used: an interrupt (Ctrl-C) that
+            # lands while the driver is first imported stays an interrupt, and does not turn
+            # into an AttributeError of the half-imported module in the `except` clause.
+            driver_error = self._driver_error()
             try:
                 self._conn = self._open()
-            except self._driver_error() as exc:
+            except driver_error as exc:
                 raise self._failure(exc, None)[0] from None
         return self._conn
 
@@ -95,12 +99,13 @@ class ServerSource(Source):
         """The column names and rows of `sql`."""
         with self._lock:
             conn = self._connection()
+            driver_error = self._driver_error()
             try:
                 with conn.cursor() as cursor:
                     cursor.execute(sql, params or None)
                     names = [d[0] for d in cursor.description or ()]
                     return names, list(cursor.fetchall())
-            except self._driver_error() as exc:
+            except driver_error as exc:
                 error, gone = self._failure(exc, sql)
                 if gone:
                     self._conn = None

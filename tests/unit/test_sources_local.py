@@ -1048,3 +1048,29 @@ def test_closed_source_says_so(tmp_path: Path) -> None:
     source.close()
     with pytest.raises(Exception, match="closed"):
         source.count_rows("t")
+
+
+def test_an_interrupt_while_the_driver_is_first_imported_stays_an_interrupt():
+    """Ctrl-C landing while pymysql was being imported left a half-imported module, and the
+    `except driver error` clause, evaluated as the interrupt passed, raised AttributeError
+    (an internal error, exit 3, instead of 130)."""
+    import pytest
+
+    from dbdiff.sources.mysql import MySQLSource
+    from dbdiff.sources.urls import parse_url
+
+    interrupted = []
+
+    class Interrupted(MySQLSource):
+        def _driver_error(self):
+            if interrupted:  # the driver's module, half imported when the interrupt came
+                raise AttributeError("module 'pymysql' has no attribute 'err'")
+            return super()._driver_error()
+
+        def _open(self):
+            interrupted.append(True)  # Ctrl-C while `_open` imports the driver
+            raise KeyboardInterrupt
+
+    source = Interrupted(parse_url("mysql://root@127.0.0.1:1/test"))
+    with pytest.raises(KeyboardInterrupt):
+        source.server_version()
