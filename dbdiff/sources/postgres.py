@@ -250,16 +250,20 @@ class PostgresSource(ServerSource):
         return con
 
     def _cx_url(self) -> str:
-        """Under sslmode prefer (libpq's default) or allow, a server that took the catalog
-        connection without TLS takes connectorx's without it too: connectorx is then told
-        sslmode=disable, which spares it building a TLS context for every chunk it reads (10 ms
-        of CPU each; the connection is the same). Any other sslmode is passed on as it is."""
+        """Under sslmode prefer (libpq's default) or allow, connectorx connects as the catalog
+        connection did. Without TLS it is told sslmode=disable, which spares it building a TLS
+        context for every chunk it reads (10 ms of CPU each; the connection is the same). With
+        TLS under allow (the server refused the plain connection) it is told sslmode=require,
+        which is what allow falls back to; connectorx itself does not take allow. Any other
+        sslmode is passed on as it is."""
         mode = dict(self.url.params).get("sslmode", "prefer")
         with self._lock:
-            plaintext = self._conn is not None and not self._conn.pgconn.ssl_in_use
-        if mode not in ("prefer", "allow") or not plaintext:
+            tls = None if self._conn is None else bool(self._conn.pgconn.ssl_in_use)
+        told = {(False, "prefer"): "disable", (False, "allow"): "disable", (True, "allow"): "require"}
+        sslmode = told.get((tls, mode)) if tls is not None else None
+        if sslmode is None:
             return self.url.connection_url()
-        params = (*((k, v) for k, v in self.url.params if k != "sslmode"), ("sslmode", "disable"))
+        params = (*((k, v) for k, v in self.url.params if k != "sslmode"), ("sslmode", sslmode))
         return dataclasses.replace(self.url, params=params).connection_url()
 
     def _driver_error(self) -> type[Exception]:

@@ -1074,3 +1074,27 @@ def test_an_interrupt_while_the_driver_is_first_imported_stays_an_interrupt():
     source = Interrupted(parse_url("mysql://root@127.0.0.1:1/test"))
     with pytest.raises(KeyboardInterrupt):
         source.server_version()
+
+
+def test_connectorx_is_told_the_sslmode_the_catalog_connection_ended_up_with():
+    """(The plain-text cases run against the real server in test_cli_real.py; no server here
+    speaks TLS, so the TLS cases stand the catalog connection's TLS flag in.)"""
+    from types import SimpleNamespace
+
+    from dbdiff.sources.postgres import PostgresSource
+    from dbdiff.sources.urls import parse_url
+
+    def told(query: str, tls: bool | None) -> str | None:
+        source = PostgresSource(parse_url("postgresql://app:s%40cret@db.example:5432/shop" + query))
+        if tls is not None:
+            source._conn = SimpleNamespace(pgconn=SimpleNamespace(ssl_in_use=tls))
+        url = parse_url(source._cx_url())
+        assert url.password == "s@cret"
+        return dict(url.params).get("sslmode")
+
+    assert told("", False) == "disable" and told("?sslmode=allow", False) == "disable"
+    assert told("", True) is None and told("?sslmode=prefer", True) == "prefer"
+    assert told("?sslmode=allow", True) == "require"  # connectorx has no allow
+    assert told("?sslmode=require", False) == "require" and told("?sslmode=disable", True) == "disable"
+    assert told("?sslmode=verify-full", True) == "verify-full"
+    assert told("", None) is None  # no catalog connection yet: the URL as given
