@@ -94,6 +94,23 @@ def _plain_names(schema: DataFrameSchema, names: list[str], label: str) -> dict[
     return plain
 
 
+class _Overlap(Exception):
+    """Two regex columns of a schema govern one table column (pandera applies both)."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def _unique_groups(unique: Any) -> list[tuple[str, ...]]:
+    """A schema's `unique`: a column name, a list of names, or a list of such lists."""
+    if isinstance(unique, str):
+        return [(unique,)]
+    if all(isinstance(group, (list, tuple)) for group in unique):
+        return [tuple(group) for group in unique]
+    return [tuple(unique)]
+
+
 def _expanded(schema: DataFrameSchema, names: list[str], label: str) -> DataFrameSchema:
     """`schema` without regex columns: each becomes a column for every name it governs
     (`_regex_matches`), as pandera expands it, so that pandera never selects by pattern."""
@@ -107,14 +124,14 @@ def _expanded(schema: DataFrameSchema, names: list[str], label: str) -> DataFram
                 raise ColumnError(f"{label} names columns matching {name!r}, and no column checked does")
         for target in targets:
             if target in columns:
-                raise ConfigError(
-                    f"{label} cannot be checked: its columns {source[target]!r} and {name!r} both govern "
-                    f"column {target!r}, and the table has a column name pandera reads as a pattern",
-                    hint="let one schema column govern each table column",
+                raise _Overlap(
+                    f"its columns {source[target]!r} and {name!r} both govern column {target!r}, "
+                    "and the table has a column name pandera reads as a pattern",
+                    "let one schema column govern each table column",
                 )
             one = copy.deepcopy(column)
-            one.regex = False
             one.set_name(target)
+            one.regex = False  # after set_name, which takes a "^...$" name for a regex
             columns[target], source[target] = one, name
     expanded = copy.deepcopy(schema)
     expanded.columns = columns
@@ -128,24 +145,25 @@ def _renamed(schema: DataFrameSchema, plain: dict[str, str]) -> DataFrameSchema:
     for name, column in schema.columns.items():
         one = copy.deepcopy(column)
         one.set_name(plain.get(name, name))
+        one.regex = False
         renamed.columns[one.name] = one
     return renamed
 
 
 def _regex_matches(schema: DataFrameSchema, regex: str, names: list[str]) -> list[str]:
-    """The view's columns a regex column of `schema` governs, by pandera's rule: those it matches
-    except the columns the schema declares by name; matched with Python's `re.fullmatch` when the
-    schema declares columns by name, else selected by polars (pandera does one or the other)."""
+    """The view's columns a regex column of `schema` governs, by pandera's rule: beside columns
+    the schema declares by name, the names the regex matches whole (`re.fullmatch`) except those
+    declared ones; otherwise, or when it matches none of them whole, what polars selects with it."""
     explicit = {n for n, c in schema.columns.items() if not getattr(c, "regex", False)}
     try:
         if explicit:
-            matched = [n for n in names if re.fullmatch(regex, n)]
-        else:
-            selector = getattr(schema.columns[regex], "selector", regex)  # "x" with regex: true is "^x$"
-            matched = pl.DataFrame(schema=dict.fromkeys(names, pl.Null)).select(pl.col(selector)).columns
+            whole = [n for n in names if re.fullmatch(regex, n)]
+            if whole:
+                return [n for n in whole if n not in explicit]
+        selector = getattr(schema.columns[regex], "selector", regex)  # "x" with regex: true is "^x$"
+        return pl.DataFrame(schema=dict.fromkeys(names, pl.Null)).select(pl.col(selector)).columns
     except (re.error, pl.exceptions.PolarsError) as exc:
         raise ConfigError(f"the schema's column regex {regex!r} cannot be applied: {exc}") from None
-    return [n for n in matched if n not in explicit]
 
 
 @register_check("pandera_schema")
@@ -183,6 +201,7 @@ class PanderaSchema(Check):
             chunk_schema = chunk_schema.update_columns({n: {"unique": False} for n in unique_columns})
         # A regex column's uniqueness holds for each column it governs (infer-schema writes a key
         # named "^x$" as the regex of that name).
+        # (an optional column the table lacks has nothing to hold unique)
         governed = [
             column
             for name in unique_columns
@@ -191,29 +210,37 @@ class PanderaSchema(Check):
                 if getattr(schema.columns[name], "regex", False)
                 else [name]
             )
+            if column in names
         ]
         for n, name in enumerate(dict.fromkeys(governed)):
             uniques.append(StoredUnique(FIELD_UNIQUENESS, name, (name,), f"{setup.prefix}__vuniq{n}_{side}"))
-        frame_unique = schema.unique
-        if frame_unique:
-            columns = (frame_unique,) if isinstance(frame_unique, str) else tuple(frame_unique)
-            missing = [c for c in columns if c not in names]
-            if missing:
-                raise ColumnError(
-                    f"{setup.schema_label(side)}'s unique names column {missing[0]!r}, which "
-                    f"{self._why_missing(missing[0], side)}"
-                )
+        if schema.unique:
+            for k, columns in enumerate(_unique_groups(schema.unique)):
+                missing = [c for c in columns if c not in names]
+                if missing:
+                    raise ColumnError(
+                        f"{setup.schema_label(side)}'s unique names column {missing[0]!r}, which "
+                        f"{self._why_missing(missing[0], side)}"
+                    )
+                table = f"{setup.prefix}__vuniqf{k or ''}_{side}"
+                uniques.append(StoredUnique(MULTIPLE_FIELDS_UNIQUENESS, None, columns, table))
             chunk_schema = copy.deepcopy(chunk_schema)
             chunk_schema.unique = None
-            uniques.append(
-                StoredUnique(MULTIPLE_FIELDS_UNIQUENESS, None, columns, f"{setup.prefix}__vuniqf_{side}")
-            )
-        plain = _plain_names(chunk_schema, names, setup.schema_label(side))
+        label = setup.schema_label(side)
+        plain = _plain_names(chunk_schema, names, label)
         listed = schema
+        if any(getattr(c, "regex", False) for c in schema.columns.values()):
+            # Expanded, a regex column's failures name the columns they are in (pandera names
+            # the regex, and its rows could not be shown); two regexes governing one column stay
+            # pandera's to apply, except where names must be renamed.
+            try:
+                listed, chunk_schema = _expanded(schema, names, label), _expanded(chunk_schema, names, label)
+            except _Overlap as exc:
+                if plain:
+                    raise ConfigError(f"{label} cannot be checked: {exc}", hint=exc.hint) from None
         if plain:
             # pandera sees plain names; the checks run and their failures are the user's columns
-            listed = _expanded(schema, names, setup.schema_label(side))
-            chunk_schema = _renamed(_expanded(chunk_schema, names, setup.schema_label(side)), plain)
+            chunk_schema = _renamed(chunk_schema, plain)
         return _SideSchema(listed, chunk_schema, tuple(uniques), plain)
 
     def _why_missing(self, name: str, side: str) -> str:
@@ -333,7 +360,9 @@ def _run_pandera(schema: DataFrameSchema, frame: pl.DataFrame) -> Any:
             schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as exc:
             return exc
-        except (pa.errors.SchemaError, pa.errors.SchemaDefinitionError) as exc:
+        except (pa.errors.SchemaError, pa.errors.SchemaDefinitionError, re.error) as exc:
+            raise ConfigError(f"the schema cannot be applied: {first_line(exc)}") from None
+        except pl.exceptions.InvalidOperationError as exc:  # a column regex polars does not take
             raise ConfigError(f"the schema cannot be applied: {first_line(exc)}") from None
     return None
 

@@ -447,3 +447,35 @@ def test_uniqueness_of_a_regex_column_and_messages_under_the_users_names(pg, uni
         _validated(
             pg, t, tmp_path, "columns:\n  '*': {nullable: true}\n  __dbdiff_column1__: {dtype: String}\n"
         )
+
+
+def test_regex_columns_by_pandera_rules_with_and_without_a_pattern_named_column(pg, unique_name, tmp_path):
+    """A second tester's findings: a regex `unique: true` beside declared columns passed a
+    duplicated column (pandera selects with polars when the regex matches no name whole); an
+    optional unique column the table lacks, and `unique` as a list of lists, stopped the run; a
+    regex failure was one merged failure under the regex without its values. Failures now name
+    the columns they are in, the same with or without a "*" column in the table."""
+    star, plain = unique_name("patrx2"), unique_name("patrx20")
+    pg.execute(f'CREATE TABLE {star} (id int PRIMARY KEY, "*" int, ab int, abc int, q int)')
+    pg.execute(f"CREATE TABLE {plain} (id int PRIMARY KEY, ab int, abc int, q int)")
+    pg.execute(f"INSERT INTO {star} VALUES (1, 1, 7, -2, 1), (2, 2, 7, -5, 2), (3, 3, -1, 3, 3)")
+    pg.execute(f"INSERT INTO {plain} VALUES (1, 7, -2, 1), (2, 7, -5, 2), (3, -1, 3, 3)")
+    cases = {
+        "columns:\n  q: {}\n  '^a|b$': {unique: true}\n": {("ab", "field_uniqueness"): 2},
+        "columns:\n  '^a.*$': {checks: {greater_than_or_equal_to: 0}}\n": {
+            ("ab", "greater_than_or_equal_to(0)"): 1,
+            ("abc", "greater_than_or_equal_to(0)"): 2,
+        },
+        "columns:\n  '*': {required: false, unique: true}\n  nothere: {required: false, unique: true}\n": {},
+        "columns:\n  q: {}\nunique: [[ab], [q]]\n": {(None, "multiple_fields_uniqueness"): 2},
+    }
+    for text, expected in cases.items():
+        for t in (star, plain):
+            failures = _validated(pg, t, tmp_path, text).failures
+            assert {(f.column, f.check): f.count for f in failures} == expected, (t, text)
+    (failed,) = [f for f in _validated(pg, plain, tmp_path, list(cases)[1]).failures if f.column == "abc"]
+    shown = json.dumps(failed.examples, default=str)
+    assert '"value": -2' in shown and '"value": -5' in shown, shown
+    for bad in ("'^(?i)x$'", "'^(?=x).*$'"):  # a regex one engine or the other does not take
+        with pytest.raises(dbdiff.errors.ConfigError):
+            _validated(pg, plain, tmp_path, f"columns:\n  q: {{}}\n  {bad}: {{required: false}}\n")
