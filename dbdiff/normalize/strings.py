@@ -48,6 +48,8 @@ def text(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> p
     """
     if dtype == pl.Binary:
         expr = as_text(expr, dtype)
+    elif isinstance(dtype, pl.Datetime) and column.fsp is not None:
+        expr = _datetime_text(expr, column.fsp)
     elif not is_string(dtype):
         expr = expr.cast(pl.String)
     if params["rstrip"] or column.family == "char":
@@ -59,6 +61,16 @@ def text(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> p
     if params["empty_as_null"]:
         expr = pl.when(expr == "").then(None).otherwise(expr)
     return expr
+
+
+def _datetime_text(expr: pl.Expr, fsp: int) -> pl.Expr:
+    """A timestamp as its column's text: 'YYYY-MM-DD HH:MM:SS' and `fsp` fraction digits, which is
+    what MySQL's CAST AS CHAR gives. A MySQL chunk holding a zero date is read as text
+    (`Dialect.text_expr`) and the others natively: both must read alike."""
+    text = expr.dt.strftime("%Y-%m-%d %H:%M:%S")
+    if fsp <= 0:
+        return text
+    return text + expr.dt.strftime("%.9f").str.slice(0, fsp + 1)
 
 
 @normalizer("set", readable=_utf8_readable)

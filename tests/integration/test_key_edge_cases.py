@@ -252,3 +252,29 @@ def test_mysql_zero_and_partial_date_keys_are_chunk_bounds_on_postgresql(mysql, 
         result = dbdiff.diff(left, right, table=t, chunk_size=1, workers=2, column_rules=text)
         summary = result.table().summary
         assert (summary.matched, getattr(summary, only)) == (2, 4), summary
+
+
+def test_the_text_rule_reads_a_timestamp_read_natively_as_the_text_read_of_it(mysql, unique_name):
+    """A MySQL chunk holding a zero date is read as text and the others natively: under the text
+    rule a native DATETIME read as '2019-05-05 00:00:00.000000' while its text read said
+    '2019-05-05 00:00:00', so a side that read a chunk natively and one that read it as text
+    differed on an identical table (CI saw it once, by timing). Forced here: one side reads
+    every chunk as text from the start, the other natively until it meets the zero date."""
+    from dbdiff.sources.base import open_source
+
+    t = unique_name("textts")
+    mysql.execute(
+        "SET SESSION sql_mode = ''",
+        f"CREATE TABLE {t} (d DATE NOT NULL, ts DATETIME NOT NULL, t3 DATETIME(3), t6 TIMESTAMP(6) NULL, "
+        "PRIMARY KEY (d, ts))",
+        f"INSERT INTO {t} VALUES ('2019-05-05', '2019-05-05 00:00:00', '2019-05-05 01:02:03.450', "
+        "'2019-05-05 01:02:03.000001'), ('2020-00-00', '0000-00-00 00:00:00', NULL, NULL), "
+        "('2021-01-01', '2021-01-01 00:00:00', '2021-01-01 00:00:00.000', '2021-01-01 23:59:59.999999')",
+    )
+    rules = {name: "text" for name in ("d", "ts", "t3", "t6")}
+    left, right = open_source(mysql.url), open_source(mysql.url)
+    columns = frozenset(rules)
+    left._as_text[t] = columns  # as after a zero date met in an earlier chunk
+    result = dbdiff.diff(left, right, table=t, chunk_size=1, workers=1, column_rules=rules, recheck=0)
+    same_table(result, 3)
+    assert right._as_text[t] == columns  # the right side did switch at the zero date
