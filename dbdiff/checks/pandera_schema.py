@@ -74,8 +74,8 @@ class _SideSchema:
 def _plain_names(schema: DataFrameSchema, names: list[str], label: str) -> dict[str, str]:
     """User name -> a plain name for pandera, for each column name polars reads as a pattern:
     pandera would check a column "*" as every column, and a column named "^x$" as column x
-    (`_renamed` then resolves the schema's regex columns itself). Every other name stays. A
-    frame-wide check reports whole rows under their column names: such a schema is refused."""
+    (the schema's regex columns are then expanded by `_expanded` first). Every other name stays.
+    A frame-wide check reports whole rows under their column names: such a schema is refused."""
     needing = [n for n in names if is_pattern_name(n)]
     if "*" in schema.columns and "*" not in needing and not getattr(schema.columns["*"], "regex", False):
         needing.append("*")  # an optional "*" the table lacks: pandera would still select every column
