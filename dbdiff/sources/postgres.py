@@ -147,6 +147,14 @@ class PostgresSource(ServerSource):
             # psycopg may never open it (no SSL on the server); connectorx fails on every read.
             if name == "sslrootcert" and value != "system" and not os.path.isfile(value):
                 raise URLError(f"the file of ?sslrootcert= in a postgresql URL does not exist: {value!r}")
+            # libpq judges these by the session, and dbdiff's sessions are read-only on any
+            # server: read-write would never connect and read-only would take a primary too.
+            if name == "target_session_attrs" and value in ("read-write", "read-only"):
+                raise URLError(
+                    f"target_session_attrs={value} cannot choose a server for dbdiff: its sessions "
+                    "are read-only on every server",
+                    hint="use target_session_attrs=primary or standby, or leave it out",
+                )
 
     def estimate_rows(self, table: str, key: Column, lower: int, upper: int) -> int | None:
         # The planner estimates a key range from the column's histogram: without one (a table
@@ -261,9 +269,13 @@ class PostgresSource(ServerSource):
             tls = None if self._conn is None else bool(self._conn.pgconn.ssl_in_use)
         told = {(False, "prefer"): "disable", (False, "allow"): "disable", (True, "allow"): "require"}
         sslmode = told.get((tls, mode)) if tls is not None else None
-        if sslmode is None:
+        # target_session_attrs chose the one server when the catalog connection opened;
+        # connectorx takes neither primary nor standby.
+        params = tuple((k, v) for k, v in self.url.params if k != "target_session_attrs")
+        if sslmode is not None:
+            params = (*((k, v) for k, v in params if k != "sslmode"), ("sslmode", sslmode))
+        if params == self.url.params:
             return self.url.connection_url()
-        params = (*((k, v) for k, v in self.url.params if k != "sslmode"), ("sslmode", sslmode))
         return dataclasses.replace(self.url, params=params).connection_url()
 
     def _driver_error(self) -> type[Exception]:

@@ -130,6 +130,24 @@ def test_connectorx_skips_tls_only_where_the_server_took_the_catalog_connection_
             source.close()
 
 
+def test_target_session_attrs_choose_the_server_once_and_never_stall_the_reads(mysql, pg, tables):
+    """libpq judges read-write and read-only by the session, and dbdiff's sessions are read-only
+    on any server: read-write never connected, and read-only passed the catalog but connectorx
+    refused every read, retrying for 90 s (exit 3). primary and standby judge the server; the
+    catalog connection checks it, and connectorx (which takes neither) reads the same server."""
+    import time
+
+    proc = dbdiff_cli("diff", mysql.url, pg.url + "?target_session_attrs=primary", "--table", tables[0])
+    assert proc.returncode == 0, proc.stderr
+    for value in ("read-only", "read-write"):
+        started = time.monotonic()
+        proc = dbdiff_cli("diff", mysql.url, pg.url + f"?target_session_attrs={value}", "--table", tables[0])
+        assert proc.returncode == 2 and "use target_session_attrs=primary or standby" in proc.stderr
+        assert time.monotonic() - started < 30, value
+    proc = dbdiff_cli("diff", mysql.url, pg.url + "?target_session_attrs=standby", "--table", tables[0])
+    assert proc.returncode == 3 and "not in hot standby" in proc.stderr, proc.stderr  # a primary here
+
+
 def test_an_unusable_query_parameter_is_a_usage_error(mysql, pg, tables):
     # (every refusal is in tests/unit/test_url_passwords.py; here: the CLI's exit code and line)
     proc = dbdiff_cli("diff", mysql.url, pg.url + "?sslmod=disable&password=Hunter2Zq", "--table", tables[0])
