@@ -155,13 +155,18 @@ def is_pattern_name(name: str) -> bool:
     return name == "*" or (name.startswith("^") and name.endswith("$"))
 
 
+def exact_pattern(name: str) -> str:
+    """The regex (for polars' `pl.col`, or a pandera column) that matches `name` alone."""
+    return f"^{re.escape(name)}$"
+
+
 def user_col(name: str) -> pl.Expr:
     """A user column by its exact name: a name `pl.col` reads as a pattern is selected through a
     pattern that matches only itself."""
     import polars as pl
 
     if is_pattern_name(name):
-        return pl.col(f"^{re.escape(name)}$")
+        return pl.col(exact_pattern(name))
     return pl.col(name)
 
 

@@ -74,7 +74,7 @@ class _SideSchema:
 def _plain_names(schema: DataFrameSchema, names: list[str], label: str) -> dict[str, str]:
     """User name -> a plain name for pandera, for each column name polars reads as a pattern:
     pandera would check a column "*" as every column, and a column named "^x$" as column x
-    (the schema's regex columns are then expanded by `_expanded` first). Every other name stays.
+    (`_expanded` expands the schema's regex columns and takes the plain names). Every other name stays.
     A frame-wide check reports whole rows under their column names: such a schema is refused."""
     needing = [n for n in names if is_pattern_name(n)]
     if "*" in schema.columns and "*" not in needing and not getattr(schema.columns["*"], "regex", False):
@@ -111,9 +111,13 @@ def _unique_groups(unique: Any) -> list[tuple[str, ...]]:
     return [tuple(unique)]
 
 
-def _expanded(schema: DataFrameSchema, names: list[str], label: str) -> DataFrameSchema:
+def _expanded(
+    schema: DataFrameSchema, names: list[str], label: str, plain: dict[str, str] | None = None
+) -> DataFrameSchema:
     """`schema` without regex columns: each becomes a column for every name it governs
-    (`_regex_matches`), as pandera expands it, so that pandera never selects by pattern."""
+    (`_regex_matches`), as pandera expands it, so that pandera never selects by pattern; every
+    column under its name in `plain` when it has one there."""
+    plain = plain or {}
     columns: dict[str, Any] = {}
     source: dict[str, str] = {}
     for name, column in schema.columns.items():
@@ -123,31 +127,19 @@ def _expanded(schema: DataFrameSchema, names: list[str], label: str) -> DataFram
             if not targets and getattr(column, "required", True):
                 raise ColumnError(f"{label} names columns matching {name!r}, and no column checked does")
         for target in targets:
-            if target in columns:
+            if target in source:
                 raise _Overlap(
                     f"its columns {source[target]!r} and {name!r} both govern column {target!r}, "
                     "and the table has a column name pandera reads as a pattern",
                     "let one schema column govern each table column",
                 )
             one = copy.deepcopy(column)
-            one.set_name(target)
+            one.set_name(plain.get(target, target))
             one.regex = False  # after set_name, which takes a "^...$" name for a regex
-            columns[target], source[target] = one, name
+            columns[one.name], source[target] = one, name
     expanded = copy.deepcopy(schema)
     expanded.columns = columns
     return expanded
-
-
-def _renamed(schema: DataFrameSchema, plain: dict[str, str]) -> DataFrameSchema:
-    """`schema` (with no regex column) with each column under its plain name."""
-    renamed = copy.deepcopy(schema)
-    renamed.columns = {}
-    for name, column in schema.columns.items():
-        one = copy.deepcopy(column)
-        one.set_name(plain.get(name, name))
-        one.regex = False
-        renamed.columns[one.name] = one
-    return renamed
 
 
 def _regex_matches(schema: DataFrameSchema, regex: str, names: list[str]) -> list[str]:
@@ -229,18 +221,17 @@ class PanderaSchema(Check):
         label = setup.schema_label(side)
         plain = _plain_names(chunk_schema, names, label)
         listed = schema
-        if any(getattr(c, "regex", False) for c in schema.columns.values()):
+        if plain or any(getattr(c, "regex", False) for c in schema.columns.values()):
             # Expanded, a regex column's failures name the columns they are in (pandera names
             # the regex, and its rows could not be shown); two regexes governing one column stay
-            # pandera's to apply, except where names must be renamed.
+            # pandera's to apply, except where names must be renamed. pandera sees plain names;
+            # the checks run and their failures are the user's columns.
             try:
-                listed, chunk_schema = _expanded(schema, names, label), _expanded(chunk_schema, names, label)
+                listed = _expanded(schema, names, label)
+                chunk_schema = _expanded(chunk_schema, names, label, plain)
             except _Overlap as exc:
                 if plain:
                     raise ConfigError(f"{label} cannot be checked: {exc}", hint=exc.hint) from None
-        if plain:
-            # pandera sees plain names; the checks run and their failures are the user's columns
-            chunk_schema = _renamed(chunk_schema, plain)
         return _SideSchema(listed, chunk_schema, tuple(uniques), plain)
 
     def _why_missing(self, name: str, side: str) -> str:
@@ -360,9 +351,12 @@ def _run_pandera(schema: DataFrameSchema, frame: pl.DataFrame) -> Any:
             schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as exc:
             return exc
-        except (pa.errors.SchemaError, pa.errors.SchemaDefinitionError, re.error) as exc:
-            raise ConfigError(f"the schema cannot be applied: {first_line(exc)}") from None
-        except pl.exceptions.InvalidOperationError as exc:  # a column regex polars does not take
+        except (
+            pa.errors.SchemaError,
+            pa.errors.SchemaDefinitionError,
+            re.error,
+            pl.exceptions.InvalidOperationError,  # a column regex polars does not take
+        ) as exc:
             raise ConfigError(f"the schema cannot be applied: {first_line(exc)}") from None
     return None
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,7 @@ import polars as pl
 
 from dbdiff.checks.view import view_columns, view_frame, view_frame_dtype
 from dbdiff.plan import DiffPlan
-from dbdiff.values import is_pattern_name
+from dbdiff.values import exact_pattern, is_pattern_name
 
 if TYPE_CHECKING:
     from pandera.api.polars.container import DataFrameSchema
@@ -69,7 +68,7 @@ class Profiler:
             checks = _inferred_checks(profile, dtype) if profile else []
             is_key = name in key_names
             # pandera reads a "^...$" column name as a regex: the regex of this name alone.
-            written = f"^{re.escape(name)}$" if is_pattern_name(name) and name != "*" else name
+            written = exact_pattern(name) if is_pattern_name(name) and name != "*" else name
             schema_columns[written] = pa.Column(
                 dtype,
                 checks=checks or None,
