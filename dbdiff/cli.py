@@ -122,7 +122,6 @@ def emit(result: Any, output: OutputOptions) -> None:
     """Write every requested report file and print the stdout view (then, with --timings, where
     the time went, on stderr, the seconds writing the reports took counted in its report phase)."""
     from dbdiff.report import render, write
-    from dbdiff.report.text import render_text, render_timings
     from dbdiff.timings import ReportClock
 
     clock = ReportClock()
@@ -131,6 +130,8 @@ def emit(result: Any, output: OutputOptions) -> None:
     try:
         if not output.quiet:
             if output.fmt == "text":
+                from dbdiff.report.text import render_text
+
                 render_text(result, _console())
             else:
                 click.echo(render(result, output.fmt))
@@ -140,6 +141,8 @@ def emit(result: Any, output: OutputOptions) -> None:
         # its files are written, so the exit code is still the verdict.
         _silence_stdout()
     if output.timings:
+        from dbdiff.report.text import render_timings
+
         click.echo(render_timings(clock.counted(result)), err=True, nl=False)
 
 

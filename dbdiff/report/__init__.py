@@ -4,28 +4,49 @@
     >>> html = render(result, "html")
     >>> write(result, "junit", "reports/junit.xml")
 
-The renderer modules import jinja2 and rich inside their functions, so importing this package
-stays cheap. `register_renderer` adds a format (a plugin, a company template): it gets a CLI flag
+The renderer modules import jinja2 and rich inside their functions, and are themselves imported
+on first use, so importing this package stays cheap (a diff writing only JSON loads none of them).
+`register_renderer` adds a format (a plugin, a company template): it gets a CLI flag
 (`--NAME FILE`) and `write(result, NAME, path)` with no other edit.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dbdiff.errors import UsageError
 from dbdiff.names import close_match
-from dbdiff.report.html import render_card_html, render_html
-from dbdiff.report.junit import render_junit
-from dbdiff.report.markdown import render_markdown
-from dbdiff.report.text import render_plain_text, render_text, summary_line
 
 if TYPE_CHECKING:
+    from dbdiff.report.html import render_card_html, render_html
+    from dbdiff.report.junit import render_junit
+    from dbdiff.report.markdown import render_markdown
+    from dbdiff.report.text import render_plain_text, render_text, summary_line
     from dbdiff.result import DiffResult
+
+#: The renderers this package exports, by the module that holds each (imported on first use).
+_HOMES = {
+    "render_card_html": "html",
+    "render_html": "html",
+    "render_junit": "junit",
+    "render_markdown": "markdown",
+    "render_plain_text": "text",
+    "render_text": "text",
+    "summary_line": "text",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
 
 Renderer = Callable[["DiffResult"], str]
 
@@ -55,7 +76,7 @@ def render_json(result: DiffResult) -> str:
     """
     import json
 
-    from dbdiff.report.formatting import redact_options, safe_text
+    from dbdiff.report.redaction import redact_options, safe_text
 
     data = result.to_dict()
     for side in ("left", "right"):
@@ -121,14 +142,30 @@ def register_renderer(
     )
 
 
+def _on_first_use(name: str) -> Renderer:
+    """The exported renderer `name`, its module imported when it first renders."""
+
+    def renderer(result: DiffResult) -> str:
+        rendered: str = __getattr__(name)(result)
+        return rendered
+
+    renderer.__name__ = renderer.__qualname__ = name
+    return renderer
+
+
 register_renderer("json", render_json, help="Write the JSON report (schema_version 1) to FILE.", stdout=True)
-register_renderer("html", render_html, help="Write the self-contained HTML report to FILE.")
+register_renderer("html", _on_first_use("render_html"), help="Write the self-contained HTML report to FILE.")
 register_renderer(
-    "markdown", render_markdown, help="Write a Markdown summary (for CI job summaries) to FILE.", stdout=True
+    "markdown",
+    _on_first_use("render_markdown"),
+    help="Write a Markdown summary (for CI job summaries) to FILE.",
+    stdout=True,
 )
-register_renderer("junit", render_junit, help="Write JUnit XML (one testcase per table and check) to FILE.")
+register_renderer(
+    "junit", _on_first_use("render_junit"), help="Write JUnit XML (one testcase per table and check) to FILE."
+)
 # The CLI's `--format text` is the terminal view (rich); this plain rendering is the API's.
-register_renderer("text", render_plain_text, flag=False)
+register_renderer("text", _on_first_use("render_plain_text"), flag=False)
 
 
 # Names people reach for; only used to suggest the real one.

@@ -72,3 +72,17 @@ def test_import_stays_cheap() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_renderer_modules_load_on_first_use() -> None:
+    """A run that writes only JSON loads no other renderer (tens of milliseconds at start-up);
+    the exported names and the registry still reach them."""
+    code = (
+        "import sys, dbdiff.report as r\n"
+        "loaded = lambda: sorted(m for m in sys.modules if m.startswith('dbdiff.report.'))\n"
+        "assert loaded() == [], loaded()\n"
+        "assert r.render_html.__module__ == 'dbdiff.report.html'\n"
+        "assert 'dbdiff.report.html' in loaded() and 'dbdiff.report.junit' not in loaded()\n"
+        "assert r.RENDERERS['junit'].renderer.__name__ == 'render_junit'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
