@@ -41,25 +41,46 @@ _FAILURES = (pl.exceptions.PolarsError, pl.exceptions.PanicException, Arithmetic
 
 
 def prepare_side(
-    table: pa.Table | pl.DataFrame, plan: DiffPlan, side: str, *, unreadable: bool = False
+    table: pa.Table | pl.DataFrame,
+    plan: DiffPlan,
+    side: str,
+    *,
+    unreadable: bool = False,
+    pairwise: bool = False,
 ) -> pl.DataFrame:
     """Raw columns of one side plus their normalized forms, under internal names.
 
-    A compared value its rule cannot read is a `RuleError`, or with `unreadable` a set `u` flag."""
+    A compared value its rule cannot read is a `RuleError`, or with `unreadable` a set `u` flag.
+    With `pairwise`, a column whose rule compares raw values in pairs (see `Pairwise`) gets no
+    normalized form: `compare_sides` compares it, and gives the rows without a partner theirs."""
     frame = table if isinstance(table, pl.DataFrame) else pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
+    deferred = _pairwise_columns(frame, plan, side) if pairwise and unreadable else frozenset()
     try:
-        prepared = frame.select(_side_exprs(frame, plan, side, {}))
+        prepared = frame.select(_side_exprs(frame, plan, side, {}, deferred))
     except _FAILURES as exc:
         if not unreadable:
             raise _locate_failure(frame, plan, side, exc) from None
-        prepared = _prepare_unreadable(frame, plan, side, exc)
+        prepared = _prepare_unreadable(frame, plan, side, exc, deferred)
     _check_keys(prepared, plan, side)
     return prepared
 
 
-def _side_exprs(frame: pl.DataFrame, plan: DiffPlan, side: str, masks: dict[int, pl.Series]) -> list[pl.Expr]:
-    """The prepared columns; compared column j reads NULL where `masks[j]` marks a value unreadable."""
+def _pairwise_columns(frame: pl.DataFrame, plan: DiffPlan, side: str) -> frozenset[int]:
+    """The compared columns whose rule compares raw values in pairs, where they arrive as text."""
+    return frozenset(
+        j
+        for j, pair in enumerate(plan.columns)
+        if get_normalizer(pair.choice.normalizer).pairwise is not None
+        and frame.schema[pair.on(side).name] in (pl.String, pl.Binary)
+    )
+
+
+def _side_exprs(
+    frame: pl.DataFrame, plan: DiffPlan, side: str, masks: dict[int, pl.Series], deferred: frozenset[int]
+) -> list[pl.Expr]:
+    """The prepared columns; compared column j reads NULL where `masks[j]` marks a value unreadable,
+    and has no normalized form if in `deferred`."""
     sfx = SUFFIX[side]
     exprs: list[pl.Expr] = []
     for i, pair in enumerate(plan.key):
@@ -70,9 +91,28 @@ def _side_exprs(frame: pl.DataFrame, plan: DiffPlan, side: str, masks: dict[int,
         # A masked column's raw values wait under `__raw{j}` (see `_masked`).
         raw = user_col(pair.on(side).name) if mask is None else pl.col(f"__raw{j}")
         exprs.append(raw.alias(f"r{j}{sfx}"))
-        exprs.append(_normalized(frame, pair, side).alias(f"n{j}{sfx}"))
+        if j not in deferred:
+            exprs.append(_normalized(frame, pair, side).alias(f"n{j}{sfx}"))
         exprs.append((pl.lit(False) if mask is None else pl.lit(mask)).alias(f"u{j}{sfx}"))
     return exprs
+
+
+def settle(
+    frame: pl.DataFrame, plan: DiffPlan, side: str, pairs: frozenset[int] = frozenset()
+) -> pl.DataFrame:
+    """`frame` (prepared rows of one side) with the normalized forms `prepare_side` left out,
+    except those of the columns in `pairs`."""
+    sfx = SUFFIX[side]
+    columns: list[pl.Series] = []
+    for j, pair in enumerate(plan.columns):
+        if j in pairs or f"n{j}{sfx}" in frame.columns:
+            continue
+        pairwise = get_normalizer(pair.choice.normalizer).pairwise
+        assert pairwise is not None
+        normalized, unread = pairwise.canonical(frame.get_column(f"r{j}{sfx}"))
+        unread |= frame.get_column(f"u{j}{sfx}")
+        columns += [normalized.alias(f"n{j}{sfx}"), unread.alias(f"u{j}{sfx}")]
+    return frame.with_columns(columns) if columns else frame
 
 
 def _masked(frame: pl.DataFrame, names: dict[int, str], masks: dict[int, pl.Series]) -> pl.DataFrame:
@@ -94,7 +134,9 @@ def _masked(frame: pl.DataFrame, names: dict[int, str], masks: dict[int, pl.Seri
     return frame.with_columns(columns)
 
 
-def _prepare_unreadable(frame: pl.DataFrame, plan: DiffPlan, side: str, exc: Exception) -> pl.DataFrame:
+def _prepare_unreadable(
+    frame: pl.DataFrame, plan: DiffPlan, side: str, exc: Exception, deferred: frozenset[int]
+) -> pl.DataFrame:
     """Normalize a chunk in which some values cannot be read: find them column by column (the
     normalizer's own vectorized test when it has one, else by halving the chunk), flag them, and
     normalize the rest. A key value that cannot be read still stops the run."""
@@ -105,6 +147,8 @@ def _prepare_unreadable(frame: pl.DataFrame, plan: DiffPlan, side: str, exc: Exc
             raise _locate_failure(frame, plan, side, exc) from None
     masks: dict[int, pl.Series] = {}
     for j, pair in enumerate(plan.columns):
+        if j in deferred:  # compared in pairs later, where its unreadable values are flagged
+            continue
         try:
             frame.select(_normalized(frame, pair, side))
             continue
@@ -114,7 +158,7 @@ def _prepare_unreadable(frame: pl.DataFrame, plan: DiffPlan, side: str, exc: Exc
     names = {j: plan.columns[j].on(side).name for j in masks}
     masked = _masked(frame, names, masks)
     try:
-        return masked.select(_side_exprs(masked, plan, side, masks))
+        return masked.select(_side_exprs(masked, plan, side, masks, deferred))
     except _FAILURES as again:  # pragma: no cover - every failing row was flagged
         raise _locate_failure(frame, plan, side, again) from None
 
@@ -363,9 +407,13 @@ def compare_sides(left: pl.DataFrame, right: pl.DataFrame, plan: DiffPlan) -> Ev
     (measured: a third of the join's time on an 11-column table)."""
     keys = key_names(plan)
     nk, nc = len(plan.key), len(plan.columns)
-    compared = [c for j in range(nc) for c in (f"n{j}", f"u{j}")]
-    left_part = left.select(keys + [f"{c}_l" for c in compared])
-    right_part = right.select(keys + [f"{c}_r" for c in compared])
+    # Columns neither side normalized are compared raw, in pairs; one side's alone is settled.
+    normalized = set(left.columns) | set(right.columns)
+    pairs = frozenset(j for j in range(nc) if not {f"n{j}_l", f"n{j}_r"} & normalized)
+    left, right = settle(left, plan, "left", pairs), settle(right, plan, "right", pairs)
+    compared = [(f"r{j}" if j in pairs else f"n{j}", f"u{j}") for j in range(nc)]
+    left_part = left.select(keys + [f"{c}_l" for both in compared for c in both])
+    right_part = right.select(keys + [f"{c}_r" for both in compared for c in both])
     aligned = _aligned(left_part, right_part, keys)
     if aligned is not None:
         matched, alone_left, alone_right = aligned
@@ -376,7 +424,7 @@ def compare_sides(left: pl.DataFrame, right: pl.DataFrame, plan: DiffPlan) -> Ev
         matched = joined.filter(pl.col("__li").is_not_null() & pl.col("__ri").is_not_null())
         alone_left = joined.filter(pl.col("__ri").is_null()).get_column("__li")
         alone_right = joined.filter(pl.col("__li").is_null()).get_column("__ri")
-    mismatches, unreadable, found = _judged(matched, plan)
+    mismatches, unreadable, found = _judged(_compared_in_pairs(matched, plan, pairs), plan)
     at_left, at_right = found.get_column("__li"), found.get_column("__ri")
     changed = pl.concat(
         [
@@ -390,10 +438,33 @@ def compare_sides(left: pl.DataFrame, right: pl.DataFrame, plan: DiffPlan) -> Ev
         matched=matched.height,
         changed=changed_frame(changed, plan),
         mismatches=mismatches,
-        only_left=_rows(left, residual_columns(plan, "left"), alone_left),
-        only_right=_rows(right, residual_columns(plan, "right"), alone_right),
+        only_left=_alone(left, plan, "left", alone_left),
+        only_right=_alone(right, plan, "right", alone_right),
         unreadable=unreadable,
     )
+
+
+def _compared_in_pairs(matched: pl.DataFrame, plan: DiffPlan, pairs: frozenset[int]) -> pl.DataFrame:
+    """Paired rows with `e{j}` (equal) and the `u` flags of each column compared raw, in pairs."""
+    columns: list[pl.Series] = []
+    for j in sorted(pairs):
+        pairwise = get_normalizer(plan.columns[j].choice.normalizer).pairwise
+        assert pairwise is not None
+        raw_left, raw_right = matched.get_column(f"r{j}_l"), matched.get_column(f"r{j}_r")
+        equal, unread_left, unread_right = pairwise.equal(raw_left, raw_right)
+        columns += [
+            equal.alias(f"e{j}"),
+            (unread_left | matched.get_column(f"u{j}_l")).alias(f"u{j}_l"),
+            (unread_right | matched.get_column(f"u{j}_r")).alias(f"u{j}_r"),
+        ]
+    return matched.with_columns(columns) if columns else matched
+
+
+def _alone(frame: pl.DataFrame, plan: DiffPlan, side: str, at: pl.Series) -> pl.DataFrame:
+    """The rows of one side at positions `at` laid out for the residual pass, every value normalized."""
+    layout = residual_columns(plan, side)
+    rows = _rows(frame, [c for c in layout if c in frame.columns], at)
+    return settle(rows, plan, side).select(layout)
 
 
 #: Key types whose equality is the same for a join, `is_in` and sorting (floats are not: 0.0 and
@@ -450,7 +521,10 @@ def _judged(matched: pl.DataFrame, plan: DiffPlan) -> tuple[list[int], list[int]
     differs = []
     for j, pair in enumerate(plan.columns):
         norm = get_normalizer(pair.choice.normalizer)
-        equal = norm.equal(pl.col(f"n{j}_l"), pl.col(f"n{j}_r"), pair.choice.params)
+        if f"e{j}" in matched.columns:  # compared in pairs (`_compared_in_pairs`)
+            equal = pl.col(f"e{j}")
+        else:
+            equal = norm.equal(pl.col(f"n{j}_l"), pl.col(f"n{j}_r"), pair.choice.params)
         # A value no rule can read equals nothing: not NULL, not another unreadable value.
         unread = pl.col(f"u{j}_l").fill_null(False) | pl.col(f"u{j}_r").fill_null(False)
         differs.append((~equal.fill_null(False) | unread).alias(f"d{j}"))

@@ -11,10 +11,13 @@ byte for byte (a property test holds them to it).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
+import operator
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -82,14 +85,8 @@ def canonical_json_series(texts: pl.Series) -> pl.Series:
     everywhere = bool(fast.all())
     # As bytes: msgspec reads UTF-8 as fast as str, and no str is built (half the time).
     values: list[Any] = (texts if everywhere else texts.filter(fast)).cast(pl.Binary).to_list()
-    # Trees are built and dropped one at a time; the cyclic collector would walk each of them.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with _no_collector():
         canonical = _canonical_each(values)
-    finally:
-        if collecting:
-            gc.enable()
     result = pl.Series(texts.name, canonical, dtype=pl.Binary).cast(pl.String)
     if not everywhere:  # NULLs and long digit runs wait for the reference below
         result = pl.repeat(None, texts.len(), dtype=pl.String, eager=True).scatter(fast.arg_true(), result)
@@ -114,6 +111,105 @@ def _canonical_each(values: list[bytes]) -> list[bytes | None]:
         except _FAST_ERRORS:  # invalid text, lone surrogate escapes, too deep: the reference decides
             append(None)
     return canonical
+
+
+def equal_json_pairs(left: pl.Series, right: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """Row i of `left` against row i of `right`, both String or Binary: (equal as JSON values,
+    left is no JSON, right is no JSON). The answer `canonical_json_pairs` gives, comparing the
+    canonical texts of both (NULL equals NULL), at about half the cost.
+
+    Most pairs are decoded and compared as Python values, and no text is rendered: equal values
+    have equal canonical texts, except that Python holds true == 1 and false == 0. Pairs holding
+    a `true` or `false` (or a digit run too long for msgspec), pairs with a NULL, and pairs
+    whose values differ or don't decode are decided by their canonical texts."""
+    if not left.len():
+        empty = pl.Series("", [], dtype=pl.Boolean)
+        return empty, empty.clone(), empty.clone()
+    try:
+        texts = [s if s.dtype == pl.String else s.cast(pl.String, strict=True) for s in (left, right)]
+    except pl.exceptions.PolarsError:  # bytes that are no UTF-8: the canonical path flags them
+        return canonical_json_pairs(left, right)
+    # polars' Series methods would read a name like "^...$" as a pattern: plain ones meanwhile.
+    lt, rt = texts[0].alias("l"), texts[1].alias("r")
+    # Two patterns, not one: each alone has a fast literal scan (measured: 3 ms per 100k documents
+    # against 13 ms for the alternation).
+    plain = ~(
+        lt.str.contains("true|false")
+        | rt.str.contains("true|false")
+        | lt.str.contains(_LONG_DIGITS)
+        | rt.str.contains(_LONG_DIGITS)
+    )
+    fast = (lt.is_not_null() & rt.is_not_null() & plain).fill_null(False)
+    candidates = fast.arg_true()
+    same = _equal_each(lt.filter(fast).cast(pl.Binary).to_list(), rt.filter(fast).cast(pl.Binary).to_list())
+    decided = candidates.filter(pl.Series(same, dtype=pl.Boolean).fill_null(False))
+    height = left.len()
+
+    def every(value: bool) -> pl.Series:  # a fresh one each time: `scatter` writes in place
+        return pl.repeat(value, height, dtype=pl.Boolean, eager=True)
+
+    if decided.len() == height:
+        return every(True), every(False), every(False)
+    rest = (~every(False).scatter(decided, True)).arg_true()
+    eq, ul, ur = canonical_json_pairs(left.gather(rest), right.gather(rest))
+    return every(True).scatter(rest, eq), every(False).scatter(rest, ul), every(False).scatter(rest, ur)
+
+
+def canonical_json_pairs(left: pl.Series, right: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """`equal_json_pairs` by canonical texts: (equal, left is no JSON, right is no JSON)."""
+    canonical_left, unread_left = canonical_json_flagged(left)
+    canonical_right, unread_right = canonical_json_flagged(right)
+    return canonical_left.eq_missing(canonical_right), unread_left, unread_right
+
+
+def canonical_json_flagged(texts: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """`canonical_json_series` of `texts`, and which values are no JSON (NULL is JSON's absence)."""
+    if not texts.len():
+        return pl.Series(texts.name, [], dtype=pl.String), pl.Series("u", [], dtype=pl.Boolean)
+    canonical = canonical_json_series(texts)
+    return canonical, (canonical.is_null() & texts.is_not_null()).alias("u")
+
+
+def _equal_each(left: list[bytes], right: list[bytes]) -> list[bool | None]:
+    """Per pair: are the decoded documents equal Python values? None where one does not decode."""
+    with _no_collector():
+        try:  # the common batch: a map in C, no Python per document
+            return list(map(operator.eq, map(_decode, left), map(_decode, right)))
+        except _FAST_ERRORS:
+            pass
+        same: list[bool | None] = []
+        append, decode = same.append, _decode
+        for one, other in zip(left, right, strict=True):
+            try:
+                append(decode(one) == decode(other))
+            except _FAST_ERRORS:  # invalid text, too deep: the canonical texts decide
+                append(None)
+        return same
+
+
+_collector_lock = threading.Lock()
+_collector_holds = 0  # threads inside `_no_collector` now
+_collector_was_on = False  # was the collector on when the first of them came in?
+
+
+@contextlib.contextmanager
+def _no_collector() -> Iterator[None]:
+    """The cyclic garbage collector off while documents are decoded: their trees are built and
+    dropped one at a time, and it would walk each of them. Threads come and go in any order: the
+    last one out switches it back on if it was on when the first came in."""
+    global _collector_holds, _collector_was_on
+    with _collector_lock:
+        if not _collector_holds:
+            _collector_was_on = gc.isenabled()
+            gc.disable()
+        _collector_holds += 1
+    try:
+        yield
+    finally:
+        with _collector_lock:
+            _collector_holds -= 1
+            if not _collector_holds and _collector_was_on:
+                gc.enable()
 
 
 def _canonical_or_none(text: str) -> str | None:

@@ -206,6 +206,11 @@ class End:
 class Check(Protocol):
     """One named check of a run. Subclass it and override what the check needs."""
 
+    #: Does `feed` read compared columns' normalized values (`n{j}_l`, `Chunk.view`)? A run
+    #: whose checks don't compares some columns' raw values in pairs, leaving them out of the
+    #: prepared chunk (`compare.prepare_side`'s `pairwise`).
+    reads_values: bool = True
+
     def feed(self, chunk: Chunk) -> Found | None:
         """What one chunk of one side holds for this check (PURE: runs on a worker)."""
         return None

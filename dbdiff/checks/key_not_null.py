@@ -15,6 +15,8 @@ from dbdiff.checks.base import BOTH, KEY_NOT_NULL, Check, CheckSetup, End, Faile
 class KeyNotNull(Check):
     """Always on: every table has a key."""
 
+    reads_values = False  # keys and row counts only
+
     def __init__(self, setup: CheckSetup) -> None:
         self.label = setup.key_label
 

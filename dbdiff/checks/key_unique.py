@@ -36,6 +36,8 @@ from dbdiff.values import frame_rows
 class KeyUnique(Check):
     """Always on: per chunk when keys can't cross chunks, else through the store."""
 
+    reads_values = False  # keys and row counts only
+
     def __init__(self, setup: CheckSetup) -> None:
         self.setup = setup
         self.stored = (

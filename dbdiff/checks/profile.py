@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 class Profiler:
     """Profiles one side's chunks: `feed` on a worker (pure), `absorb` on the driver, then the YAML."""
 
+    reads_values = True
+
     def __init__(self, plan: DiffPlan, *, max_values: int = 20) -> None:
         self.plan = plan
         self.max_values = max_values

@@ -24,6 +24,8 @@ from dbdiff.checks.base import (
 class RowCount(Check):
     """Always on; the two sides' comparison only when there are two sides."""
 
+    reads_values = False  # keys and row counts only
+
     def __init__(self, setup: CheckSetup) -> None:
         self.sides = setup.sides
 

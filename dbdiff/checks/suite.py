@@ -64,6 +64,11 @@ class CheckSuite:
         self._failures = Failures(self.setup.limit)
 
     @property
+    def reads_values(self) -> bool:
+        """Does any check of the run read compared columns' normalized values?"""
+        return any(check.reads_values for _, check in self._checks)
+
+    @property
     def has_schema(self) -> bool:
         return any(self.setup.schema(side) is not None for side in self.sides)
 

@@ -59,6 +59,11 @@ class Feeder(Protocol):
         """A partial result for the driver to absorb; pure (runs on a worker)."""
         ...
 
+    @property
+    def reads_values(self) -> bool:
+        """Does `feed` read compared columns' normalized values?"""
+        ...
+
 
 @dataclass(frozen=True)
 class ChunkWork:
@@ -69,6 +74,13 @@ class ChunkWork:
     checks: Feeder | None = None
     sample_limit: int = 100
     retries: int = 2
+
+    @property
+    def pairwise(self) -> bool:
+        """Can columns be compared raw, in pairs? Only the pairing of chunks needs their values:
+        no check reads them, and no key rule sends rows to the residual pass wholesale."""
+        reading = self.checks is not None and self.checks.reads_values
+        return len(self.sides) == 2 and not reading and not keys_may_merge(self.plan)
 
 
 @dataclass
@@ -183,7 +195,8 @@ def _read(
     with _CPU_SLOTS:
         started = time.perf_counter()
         # A diff reports a value its rule cannot read as a difference; validate and infer-schema stop.
-        prepared = prepare_side(arrow, work.plan, side.name, unreadable=len(work.sides) == 2)
+        diff = len(work.sides) == 2
+        prepared = prepare_side(arrow, work.plan, side.name, unreadable=diff, pairwise=work.pairwise)
         return prepared, seconds, time.perf_counter() - started
 
 

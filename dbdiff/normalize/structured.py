@@ -7,8 +7,9 @@ from __future__ import annotations
 import polars as pl
 
 from dbdiff.catalog import Column
-from dbdiff.jsontext import canonical_json, canonical_json_series
+from dbdiff.jsontext import canonical_json, canonical_json_flagged, canonical_json_series, equal_json_pairs
 from dbdiff.normalize.base import (
+    Pairwise,
     Params,
     as_text,
     each_readable,
@@ -38,7 +39,9 @@ def _json_readable(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Pa
     return expr.map_batches(readable, return_dtype=pl.Boolean)
 
 
-@normalizer("json", readable=_json_readable)
+# A diff compares the documents of paired rows as decoded values, rendering no canonical text for
+# most of them (about half the work).
+@normalizer("json", readable=_json_readable, pairwise=Pairwise(equal_json_pairs, canonical_json_flagged))
 def json_(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """JSON (MySQL JSON, MariaDB JSON text) vs json/jsonb compared as JSON values.
 

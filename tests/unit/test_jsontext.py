@@ -18,6 +18,7 @@ from dbdiff.jsontext import (
     canonical_json,
     canonical_json_series,
     canonical_number,
+    equal_json_pairs,
 )
 from dbdiff.normalize.structured import _json_readable
 
@@ -287,6 +288,60 @@ def test_mutated_texts_are_canonical_or_invalid_on_both_paths(tree, rnd, edits):
     expected = reference(text)
     assert fast([text]) == [expected]
     assert deep(text) == expected
+
+
+def twist(tree: Any, rnd: random.Random) -> Any:
+    """`tree` with some leaves swapped for ones Python equates with them (true and 1, false and
+    0) or whose canonical text is theirs or close to it (1 and 1.0, 1 and "1", 2 and 2e0)."""
+    if isinstance(tree, Obj):
+        return Obj((k, twist(v, rnd)) for k, v in tree)
+    if isinstance(tree, list):
+        return [twist(v, rnd) for v in tree]
+    if rnd.random() < 0.6:
+        return tree
+    if isinstance(tree, bool):
+        return int(tree)
+    if isinstance(tree, int):
+        return rnd.choice([tree == 1, str(tree), Num(tree < 0, str(abs(tree)), 0), tree + 1])
+    return rnd.choice([None, True, 0, "x"]) if rnd.random() < 0.3 else tree
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(TREES, st.sampled_from(["same", "twisted", "other", "mutated"]), TREES), max_size=6),
+    st.randoms(use_true_random=False),
+)
+def test_pairs_compare_as_their_canonical_texts(rows, rnd):
+    """`equal_json_pairs` (documents decoded and compared as Python values where it can) agrees
+    with comparing the reference's canonical texts, on equal, nearly equal (true vs 1, 1 vs 1.0),
+    different, invalid and NULL documents, with `true` and long digit runs anywhere."""
+    left: list[str | None] = []
+    right: list[str | None] = []
+    for tree, how, other in rows:
+        left.append(spell(tree, rnd, shuffle=False))
+        if how == "same":
+            right.append(spell(tree, rnd, shuffle=True))
+        elif how == "twisted":
+            right.append(spell(twist(tree, rnd), rnd, shuffle=True))
+        elif how == "other":
+            right.append(spell(other, rnd, shuffle=True))
+        else:
+            text = spell(tree, rnd, shuffle=True)
+            at = rnd.randint(0, len(text))
+            right.append(text[:at] + rnd.choice(JUNK) + text[at:])
+    left += [None, None, "{bad", '{"a":1}', "[1]"]
+    right += [None, '{"a":1}', "{bad", None, "[true]"]
+    for swap in (False, True):
+        lt, rt = (right, left) if swap else (left, right)
+        binary = pl.Series([None if t is None else t.encode() for t in rt], dtype=pl.Binary)
+        equal, unread_left, unread_right = equal_json_pairs(pl.Series(lt, dtype=pl.String), binary)
+        canonical_left = [None if t is None else reference(t) for t in lt]
+        canonical_right = [None if t is None else reference(t) for t in rt]
+        assert equal.to_list() == [a == b for a, b in zip(canonical_left, canonical_right, strict=True)]
+        sides = ((unread_left, lt, canonical_left), (unread_right, rt, canonical_right))
+        for unread, texts, canonical in sides:
+            flagged = [t is not None and c is None for t, c in zip(texts, canonical, strict=True)]
+            assert unread.to_list() == flagged
 
 
 @pytest.mark.parametrize("name", ["^x$", "*", "payload"])
