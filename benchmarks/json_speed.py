@@ -8,6 +8,13 @@ Single core: polars is held to one thread. `--old FILE` times another `jsontext.
 checkout from before the msgspec path) as the per-document canonicalizer instead.
 
     python benchmarks/json_speed.py --docs 1000000 [--old /path/to/old/dbdiff/jsontext.py]
+
+`--pairs` times what a diff does with a JSON column of paired rows instead: each document in
+MariaDB's compact form against the same document in jsonb's form, compared by canonical texts of
+both (`canonical_json_pairs`, as diffs did before) and by decoded values (`equal_json_pairs`),
+after checking that both say every pair is equal.
+
+    python benchmarks/json_speed.py --docs 1000000 --pairs
 """
 
 from __future__ import annotations
@@ -25,12 +32,13 @@ from collections.abc import Callable
 
 import polars as pl
 
-from dbdiff.jsontext import canonical_json, canonical_json_series
+from dbdiff.jsontext import canonical_json, canonical_json_pairs, canonical_json_series, equal_json_pairs
 
 TAGS = ["red", "blue", "green", "xl", "sale", "new", "outlet"]
 
 
-def documents(n: int, seed: int = 13) -> list[str]:
+def documents(n: int, seed: int = 13, spelling: str | None = None) -> list[str]:
+    """N documents, half spelled as MariaDB, half as jsonb; all as `spelling` ("mariadb" or "jsonb")."""
     rnd = random.Random(seed)
     docs = []
     for i in range(n):
@@ -40,10 +48,11 @@ def documents(n: int, seed: int = 13) -> list[str]:
             "tags": rnd.sample(TAGS, rnd.randrange(0, 4)),
         }
         price = f"{rnd.randrange(1, 100_000) / 100:.2f}" if rnd.random() < 0.1 else None
-        if i % 2:  # MariaDB: keys as inserted, ", " and ": "
-            text = json.dumps(doc)
+        if (spelling or ("mariadb" if i % 2 else "jsonb")) == "mariadb":  # keys as inserted
+            # (compact, as MariaDB keeps what was inserted, when all are so spelled)
+            text = json.dumps(doc, separators=(",", ":") if spelling else None)
             if price:
-                text = text[:-1] + f', "price": {price}}}'
+                text = text[:-1] + (f',"price":{price}}}' if spelling else f', "price": {price}}}')
         else:  # jsonb: shorter keys first, then by bytes
             if price:
                 doc["price"] = None
@@ -79,7 +88,11 @@ def main() -> None:
         help="documents per canonical_json_series call: dbdiff's default chunk (100,000 rows) "
         "hands it one chunk's column at a time",
     )
+    parser.add_argument("--pairs", action="store_true", help="time the comparison of paired documents")
     args = parser.parse_args()
+    if args.pairs:
+        pairs(args)
+        return
     per_document = canonical_json
     if args.old:
         spec = importlib.util.spec_from_file_location("old_jsontext", args.old)
@@ -99,6 +112,21 @@ def main() -> None:
     label = args.old or "json + hooks, per document"
     for name, (wall, cpu) in ((f"old ({label})", seconds_old), ("new (msgspec batch)", seconds_new)):
         print(f"{name}: {len(docs) / wall:,.0f} docs/s wall clock, {len(docs) / cpu:,.0f} docs/s CPU")
+
+
+def pairs(args: argparse.Namespace) -> None:
+    """Paired documents compared by canonical texts and by decoded values, per chunk-sized batch."""
+    left = pl.Series("l", documents(args.docs, spelling="mariadb"))
+    right = pl.Series("r", documents(args.docs, spelling="jsonb"))
+    starts = range(0, args.docs, args.batch)
+    batches = [(left.slice(i, args.batch), right.slice(i, args.batch)) for i in starts]
+    for compare in (canonical_json_pairs, equal_json_pairs):
+        assert all(bool(compare(a, b)[0].all()) for a, b in batches), f"{compare.__name__}: a pair differs"
+    print(f"pairs: {args.docs:,} in batches of {args.batch:,} (e.g. {left[1]} / {right[1]})")
+    for compare in (canonical_json_pairs, equal_json_pairs):
+        wall, cpu = best(lambda c=compare: [c(a, b) for a, b in batches], args.runs)  # type: ignore[misc]
+        rates = f"{args.docs / wall:,.0f} pairs/s wall clock, {args.docs / cpu:,.0f} pairs/s CPU"
+        print(f"{compare.__name__}: {rates} ({2 * args.docs / cpu:,.0f} documents/s)")
 
 
 if __name__ == "__main__":

@@ -523,6 +523,15 @@ def _busy_core_seconds() -> float | None:
     return busy / os.sysconf("SC_CLK_TCK")
 
 
+def compile_bytecode(checkout: str) -> None:
+    """Compile the checkout's dbdiff as `pip install` does. Where PYTHONDONTWRITEBYTECODE is set (it
+    is on this project's machines) a checkout keeps no bytecode, and every dbdiff run would compile
+    its 70-odd modules afresh (measured: 0.18 s of each start) while the floor's libraries load
+    theirs from site-packages."""
+    target = Path(checkout) / "dbdiff"
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(target)], check=True)
+
+
 def measure(argv: list[str], pythonpath: str) -> Measured:
     """A child process that runs module argv[0] with the dbdiff found in `pythonpath`; its peak RSS
     is the kernel's high-water mark."""
@@ -749,6 +758,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="reuse tables a --keep run built for the same N")
     args = parser.parse_args()
     codes = [tuple(c.split("=", 1)) for c in args.code]
+    for directory in sorted({d for _, d in codes}):
+        compile_bytecode(directory)
     chosen = [f"--columns {' '.join(args.columns)}"] if args.columns else []
     chosen += [f"--exclude {' '.join(args.exclude)}"] if args.exclude else []
     chosen += [f"--recheck {args.recheck}"] if args.recheck is not None else []
