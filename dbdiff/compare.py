@@ -51,8 +51,9 @@ def prepare_side(
     """Raw columns of one side plus their normalized forms, under internal names.
 
     A compared value its rule cannot read is a `RuleError`, or with `unreadable` a set `u` flag.
-    With `pairwise`, a column whose rule compares raw values in pairs (see `Pairwise`) gets no
-    normalized form: `compare_sides` compares it, and gives the rows without a partner theirs."""
+    With `pairwise`, a column whose rule can compare raw values in pairs (`Normalizer.pairwise`,
+    `Normalizer.plain_text`) gets no normalized form: `compare_sides` compares its paired rows,
+    normalizing only what it must, and normalizes the rows without a partner."""
     frame = table if isinstance(table, pl.DataFrame) else pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     deferred = _pairwise_columns(frame, plan, side) if pairwise and unreadable else frozenset()
@@ -67,20 +68,28 @@ def prepare_side(
 
 
 def _pairwise_columns(frame: pl.DataFrame, plan: DiffPlan, side: str) -> frozenset[int]:
-    """The compared columns whose rule compares raw values in pairs, where they arrive as text."""
-    return frozenset(
-        j
-        for j, pair in enumerate(plan.columns)
-        if get_normalizer(pair.choice.normalizer).pairwise is not None
-        and frame.schema[pair.on(side).name] in (pl.String, pl.Binary)
-    )
+    """The compared columns whose rule can compare raw values in pairs, where they arrive as text."""
+    deferred = set()
+    for j, pair in enumerate(plan.columns):
+        norm, dtype = get_normalizer(pair.choice.normalizer), frame.schema[pair.on(side).name]
+        if (norm.pairwise is not None and dtype in (pl.String, pl.Binary)) or (
+            norm.plain_text is not None and dtype == pl.String
+        ):
+            deferred.add(j)
+    return frozenset(deferred)
 
 
 def _side_exprs(
-    frame: pl.DataFrame, plan: DiffPlan, side: str, masks: dict[int, pl.Series], deferred: frozenset[int]
+    frame: pl.DataFrame,
+    plan: DiffPlan,
+    side: str,
+    masks: dict[int, pl.Series],
+    deferred: frozenset[int],
+    holders: dict[int, str] | None = None,
 ) -> list[pl.Expr]:
-    """The prepared columns; compared column j reads NULL where `masks[j]` marks a value unreadable,
-    and has no normalized form if in `deferred`."""
+    """The prepared columns; compared column j reads NULL where `masks[j]` marks a value unreadable
+    (its raw values wait in column `holders[j]`, see `_masked`), and has no normalized form if in
+    `deferred`."""
     sfx = SUFFIX[side]
     exprs: list[pl.Expr] = []
     for i, pair in enumerate(plan.key):
@@ -88,8 +97,7 @@ def _side_exprs(
         exprs.append(_normalized(frame, pair, side).alias(f"k{i}"))
     for j, pair in enumerate(plan.columns):
         mask = masks.get(j)
-        # A masked column's raw values wait under `__raw{j}` (see `_masked`).
-        raw = user_col(pair.on(side).name) if mask is None else pl.col(f"__raw{j}")
+        raw = user_col(pair.on(side).name) if mask is None else pl.col((holders or {})[j])
         exprs.append(raw.alias(f"r{j}{sfx}"))
         if j not in deferred:
             exprs.append(_normalized(frame, pair, side).alias(f"n{j}{sfx}"))
@@ -107,22 +115,42 @@ def settle(
     for j, pair in enumerate(plan.columns):
         if j in pairs or f"n{j}{sfx}" in frame.columns:
             continue
-        pairwise = get_normalizer(pair.choice.normalizer).pairwise
-        assert pairwise is not None
-        normalized, unread = pairwise.canonical(frame.get_column(f"r{j}{sfx}"))
+        normalized, unread = _normalized_values(frame.get_column(f"r{j}{sfx}"), pair, side, j)
         unread |= frame.get_column(f"u{j}{sfx}")
         columns += [normalized.alias(f"n{j}{sfx}"), unread.alias(f"u{j}{sfx}")]
     return frame.with_columns(columns) if columns else frame
 
 
-def _masked(frame: pl.DataFrame, names: dict[int, str], masks: dict[int, pl.Series]) -> pl.DataFrame:
-    """`frame` with the values `masks` flag set to NULL (the raw column kept as `__raw{j}`).
+def _normalized_values(raw: pl.Series, pair: ColumnPlan, side: str, j: int) -> tuple[pl.Series, pl.Series]:
+    """One side's raw values of compared column j, normalized as `prepare_side` would, and which
+    of them its rule cannot read (those read NULL)."""
+    frame = raw.alias(pair.on(side).name).to_frame()
+    mask = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
+    try:
+        return frame.select(_normalized(frame, pair, side)).to_series(), mask
+    except _FAILURES:
+        mask = _unreadable_mask(frame, pair, side, j)
+    masked, _ = _masked(frame, {j: pair.on(side).name}, {j: mask})
+    return masked.select(_normalized(masked, pair, side)).to_series(), mask
+
+
+def _masked(
+    frame: pl.DataFrame, names: dict[int, str], masks: dict[int, pl.Series]
+) -> tuple[pl.DataFrame, dict[int, str]]:
+    """`frame` with the values `masks` flag set to NULL, and the name of the column holding each
+    masked column's raw values (`__raw{j}`, with more leading underscores while a column of
+    `frame` has that name).
 
     Eagerly, in a frame of its own: inside one expression polars may push a normalizer's cast
     into both branches of a `when`, and the cast would meet the unreadable value anyway."""
     columns: list[pl.Expr | pl.Series] = []
+    holders: dict[int, str] = {}
     for j, mask in masks.items():
         name = names[j]
+        holder = f"__raw{j}"
+        while holder in frame.columns:
+            holder = "_" + holder
+        holders[j] = holder
         if frame.schema[name] == pl.Binary:
             # A NULL keeps its bytes in the buffer, and the UTF-8 check of a cast reads them all.
             values = frame.get_column(name).to_list()
@@ -130,8 +158,8 @@ def _masked(frame: pl.DataFrame, names: dict[int, str], masks: dict[int, pl.Seri
             fresh: pl.Expr | pl.Series = pl.Series(name, cleared, dtype=pl.Binary)
         else:
             fresh = pl.when(pl.lit(mask)).then(None).otherwise(user_col(name)).alias(name)
-        columns += [user_col(name).alias(f"__raw{j}"), fresh]
-    return frame.with_columns(columns)
+        columns += [user_col(name).alias(holder), fresh]
+    return frame.with_columns(columns), holders
 
 
 def _prepare_unreadable(
@@ -156,9 +184,9 @@ def _prepare_unreadable(
             pass
         masks[j] = _unreadable_mask(frame, pair, side, j)
     names = {j: plan.columns[j].on(side).name for j in masks}
-    masked = _masked(frame, names, masks)
+    masked, holders = _masked(frame, names, masks)
     try:
-        return masked.select(_side_exprs(masked, plan, side, masks, deferred))
+        return masked.select(_side_exprs(masked, plan, side, masks, deferred, holders))
     except _FAILURES as again:  # pragma: no cover - every failing row was flagged
         raise _locate_failure(frame, plan, side, again) from None
 
@@ -176,7 +204,7 @@ def _unreadable_mask(frame: pl.DataFrame, pair: ColumnPlan, side: str, j: int) -
 
     def fails(part: pl.DataFrame, flagged: pl.Series) -> bool:
         try:
-            readable = _masked(part, {j: column.name}, {j: flagged})
+            readable, _ = _masked(part, {j: column.name}, {j: flagged})
             readable.select(_normalized(readable, pair, side))
         except _FAILURES:
             return True
@@ -448,16 +476,48 @@ def _compared_in_pairs(matched: pl.DataFrame, plan: DiffPlan, pairs: frozenset[i
     """Paired rows with `e{j}` (equal) and the `u` flags of each column compared raw, in pairs."""
     columns: list[pl.Series] = []
     for j in sorted(pairs):
-        pairwise = get_normalizer(plan.columns[j].choice.normalizer).pairwise
-        assert pairwise is not None
+        pair = plan.columns[j]
+        pairwise = get_normalizer(pair.choice.normalizer).pairwise
         raw_left, raw_right = matched.get_column(f"r{j}_l"), matched.get_column(f"r{j}_r")
-        equal, unread_left, unread_right = pairwise.equal(raw_left, raw_right)
+        if pairwise is not None:
+            equal, unread_left, unread_right = pairwise(raw_left, raw_right)
+        else:
+            equal, unread_left, unread_right = _plain_pairs(raw_left, raw_right, pair, j)
         columns += [
             equal.alias(f"e{j}"),
             (unread_left | matched.get_column(f"u{j}_l")).alias(f"u{j}_l"),
             (unread_right | matched.get_column(f"u{j}_r")).alias(f"u{j}_r"),
         ]
     return matched.with_columns(columns) if columns else matched
+
+
+def _plain_pairs(
+    left: pl.Series, right: pl.Series, pair: ColumnPlan, j: int
+) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """Paired raw texts of a column whose rule has a `plain_text` pattern: (equal, left unreadable,
+    right unreadable). Equal texts of that pattern are equal values and NULL equals NULL; only the
+    other pairs are normalized (measured: a regex pass of one side instead of both sides' rule)."""
+    norm = get_normalizer(pair.choice.normalizer)
+    assert norm.plain_text is not None
+    same = (left == right) & left.str.contains(norm.plain_text)
+    decided = same.fill_null(False) | (left.is_null() & right.is_null())
+    height = left.len()
+
+    def every(value: bool) -> pl.Series:  # a fresh one each time: `scatter` writes in place
+        return pl.repeat(value, height, dtype=pl.Boolean, eager=True)
+
+    rest = (~decided).arg_true()
+    if not rest.len():
+        return every(True), every(False), every(False)
+    normal_left, unread_left = _normalized_values(left.gather(rest), pair, "left", j)
+    normal_right, unread_right = _normalized_values(right.gather(rest), pair, "right", j)
+    both = pl.DataFrame([normal_left.alias("l"), normal_right.alias("r")])
+    equal = both.select(norm.equal(pl.col("l"), pl.col("r"), pair.choice.params)).to_series()
+    return (
+        every(True).scatter(rest, equal),
+        every(False).scatter(rest, unread_left),
+        every(False).scatter(rest, unread_right),
+    )
 
 
 def _alone(frame: pl.DataFrame, plan: DiffPlan, side: str, at: pl.Series) -> pl.DataFrame:

@@ -31,20 +31,9 @@ Derive = Callable[[Column, Column, Params], dict[str, Any]]
 Lossy = Callable[[pl.Expr, Column, pl.DataType, Params], tuple[pl.Expr, str] | None]
 Check = Callable[[Params], None]
 Readable = Callable[[pl.Expr, Column, pl.DataType, Params], pl.Expr | None]
-
-
-@dataclass(frozen=True)
-class Pairwise:
-    """How a normalizer that ignores the column and has no parameters compares raw values in
-    pairs, where that is cheaper than giving both sides their canonical form (JSON documents).
-
-    `equal` takes row i of one side's raw values against row i of the other's (String or Binary)
-    and returns (equal, left unreadable, right unreadable), as comparing both sides' canonical
-    values would; `canonical` gives one side's canonical values and unreadable flags, for rows
-    without a partner in their chunk."""
-
-    equal: Callable[[pl.Series, pl.Series], tuple[pl.Series, pl.Series, pl.Series]]
-    canonical: Callable[[pl.Series], tuple[pl.Series, pl.Series]]
+#: Row i of one side's raw values (String or Binary) against row i of the other's: (equal, left
+#: unreadable, right unreadable), as comparing both sides' canonical values would say.
+PairEqual = Callable[[pl.Series, pl.Series], tuple[pl.Series, pl.Series, pl.Series]]
 
 
 def _eq_missing(left: pl.Expr, right: pl.Expr, params: Params) -> pl.Expr:
@@ -76,8 +65,13 @@ class Normalizer:
     #: Which raw values `convert` can read (a vectorized test; None: every value of this dtype).
     #: Only used once a chunk fails, to find its unreadable values without halving the chunk.
     readable: Readable | None = None
-    #: Raw values compared in pairs instead (see `Pairwise`); None: through `convert` and `equal`.
-    pairwise: Pairwise | None = None
+    #: For a normalizer that ignores the column and has no parameters: raw values compared in
+    #: pairs, where that costs less than both sides' canonical forms (JSON documents).
+    pairwise: PairEqual | None = None
+    #: A pattern of text whose canonical form depends on the text alone, and that is readable
+    #: (a plain decimal, a UUID in canonical form): two equal such texts are equal values, whatever
+    #: columns they come from. A diff compares them as they are; only other texts are normalized.
+    plain_text: str | None = None
 
     def check_params(self, given: Params, where: str = "") -> None:
         """`RuleError` for a parameter this normalizer doesn't have, or a value it can't take."""
@@ -129,7 +123,8 @@ def normalizer(
     check: Check = _no_check,
     lossy: Lossy | None = None,
     readable: Readable | None = None,
-    pairwise: Pairwise | None = None,
+    pairwise: PairEqual | None = None,
+    plain_text: str | None = None,
 ) -> Callable[[Convert], Convert]:
     """Register `convert` as the normalizer `name` (its docstring documents it)."""
 
@@ -145,6 +140,7 @@ def normalizer(
             lossy=lossy,
             readable=readable,
             pairwise=pairwise,
+            plain_text=plain_text,
         )
         return convert
 

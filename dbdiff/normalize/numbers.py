@@ -198,12 +198,18 @@ def _decimal_readable(expr: pl.Expr, column: Column, dtype: pl.DataType, params:
     return expr.str.strip_chars().str.contains(_DECIMAL_TEXT) if is_string(dtype) else None
 
 
+#: How servers print a decimal: digits, perhaps a minus and a fraction; no plus, no spaces, no
+#: leading zero, no exponent. Its canonical form only drops the fraction's trailing zeros.
+_PLAIN_DECIMAL = r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$"
+
+
 @normalizer(
     "decimal",
     params={"abs_tol": 0.0, "rel_tol": 0.0},
     equal=_decimal_equal,
     check=_tolerance_check("decimal"),
     readable=_decimal_readable,
+    plain_text=_PLAIN_DECIMAL,
 )
 def decimal(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """DECIMAL/NUMERIC compared exactly at any precision: trailing zeros don't matter, digits do.
@@ -220,11 +226,6 @@ def decimal(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -
     if isinstance(dtype, pl.Decimal) or is_integer(dtype):
         return canonical_decimal_text(expr.cast(pl.String))
     raise unsupported("decimal", column, dtype)
-
-
-#: How servers print a decimal: digits, perhaps a minus and a fraction; no plus, no spaces, no
-#: leading zero, no exponent. Its canonical form only drops the fraction's trailing zeros.
-_PLAIN_DECIMAL = r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$"
 
 
 def _decimal_text(values: pl.Series) -> pl.Series:

@@ -97,7 +97,11 @@ _UUID_HEX = r"[0-9A-Fa-f]{8}-?(?:[0-9A-Fa-f]{4}-?){3}[0-9A-Fa-f]{12}"
 _UUID_TEXT = rf"^(?:\{{{_UUID_HEX}\}}|{_UUID_HEX})$"
 
 
-@normalizer("uuid", params={"swap": False})
+#: A UUID as PostgreSQL prints it, and as its canonical form is.
+_CANONICAL_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+@normalizer("uuid", params={"swap": False}, plain_text=_CANONICAL_UUID)
 def uuid(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """UUIDs as lower-case hyphenated text, from text (any case, braces, no hyphens) or 16 bytes.
 
@@ -120,9 +124,6 @@ def uuid(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> p
     else:
         raise unsupported("uuid", column, dtype)
     return _hyphenated(hexed)
-
-
-_CANONICAL_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 
 def _uuid_texts(values: pl.Series, padded: bool = False) -> pl.Series:

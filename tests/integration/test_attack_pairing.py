@@ -518,3 +518,58 @@ def test_json_compared_in_pairs_agrees_with_canonical_texts_with_rows_alone_in_t
             assert (s.matched, s.changed, s.only_left, s.only_right) == (10, 5, 2, 1), (chunk_size, aggregate)
             assert {x["key"]["id"] for x in table.samples.changed} == expected, (chunk_size, aggregate)
             assert {c.name: c.mismatches for c in table.columns}["doc"] == 5
+
+
+def test_plain_texts_compared_as_they_are_agree_with_normalizing_both_sides(mysql, pg, unique_name):
+    """Decimal and UUID texts in their plain form are compared as they are (equal texts are equal
+    values); every other pair is normalized. Text no rule reads equals nothing, even the same
+    text; CHAR padding and case count only as the rules say. With `aggregate` (a check reads
+    every normalized value) both sides are normalized everywhere: both give the ground truth."""
+    t = unique_name("plain")
+    u = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+    rows = [  # (decimal left, decimal right, uuid left, uuid right, differs?)
+        ("1.50", "1.50", u, u, False),
+        ("1.50", "1.5", u.upper(), u, False),
+        ("-0.00", "0", "{" + u + "}", u, False),
+        ("abc", "abc", "not a uuid", "not a uuid", True),  # the same unreadable decimal text
+        (None, None, None, None, False),
+        (None, "0", u, None, True),
+        ("1.51", "1.50", u, u.replace("a11", "a12"), True),
+        ("12345678901234567890.123456789", "12345678901234567890.123456788", "x", "x ", True),
+        (" 7", "7", u + " ", u, False),  # CHAR(40) padding of a UUID goes; the decimal is trimmed
+    ]
+    mysql.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, d VARCHAR(40), u CHAR(40))")
+    pg.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, d text, u text)")
+    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s, %s)", [(i, r[0], r[2]) for i, r in enumerate(rows)])
+    pg.executemany(f"INSERT INTO {t} VALUES (%s, %s, %s)", [(i, r[1], r[3]) for i, r in enumerate(rows)])
+    rules = {"d": "decimal", "u": "uuid"}
+    expected = {i for i, r in enumerate(rows) if r[4]}
+    for chunk_size in (1000, 2):
+        for aggregate in ([], ["d"]):
+            table = dbdiff.diff(
+                mysql.url, pg.url, table=t, chunk_size=chunk_size, column_rules=rules, aggregate=aggregate
+            ).table()
+            where = (chunk_size, aggregate)
+            assert table.summary.matched == len(rows), where
+            assert {s["key"]["id"] for s in table.samples.changed} == expected, where
+            unreadable = {c.name: c.unreadable for c in table.columns}
+            assert unreadable["d"] == 1, where  # the row with "abc" on both sides
+
+
+def test_a_column_named_like_the_holder_of_unreadable_raw_values(mysql, pg, unique_name):
+    """An unreadable value's raw column waits under an internal name while the rest of its column
+    is normalized; a compared column of that very name ("__raw0") stopped the run with polars'
+    "duplicate" error."""
+    t = unique_name("rawname")
+    columns = "`^d$` VARCHAR(40), Dd VARCHAR(40), __raw0 VARCHAR(40)"
+    mysql.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, {columns})")
+    pg.execute(f'CREATE TABLE {t} (id int PRIMARY KEY, "^d$" text, "Dd" text, __raw0 text)')
+    insert = f"INSERT INTO {t} VALUES (%s, %s, %s, %s)"
+    mysql.executemany(insert, [(1, "abc", "1.50", "2"), (2, "3", "4", "5.0")])
+    pg.executemany(insert, [(1, "abc", "1.5", "2.00"), (2, "3", "4", "6")])
+    rules = {"^d$": "decimal", "Dd": "decimal", "__raw0": "decimal"}
+    for aggregate in ([], ["Dd"]):
+        table = dbdiff.diff(mysql.url, pg.url, table=t, column_rules=rules, aggregate=aggregate).table()
+        assert (table.summary.matched, table.summary.changed) == (2, 2), aggregate
+        mismatches = {c.name: (c.mismatches, c.unreadable) for c in table.columns}
+        assert mismatches == {"^d$": (1, 1), "Dd": (0, 0), "__raw0": (1, 0)}, aggregate
