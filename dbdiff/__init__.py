@@ -10,9 +10,10 @@ The heavy modules (polars, duckdb, connectorx) load on first use, so `import dbd
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dbdiff._version import __version__
+from dbdiff.lazy import lazy_attributes
 from dbdiff.result import use_repair as _use_repair
 from dbdiff.result import use_views as _use_views
 
@@ -48,13 +49,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'dbdiff' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_attributes("dbdiff", _LAZY)
 
 
 def _notebook_views() -> Views:

@@ -12,14 +12,14 @@ on first use, so importing this package stays cheap (a diff writing only JSON lo
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dbdiff.errors import UsageError
+from dbdiff.lazy import lazy_attributes
 from dbdiff.names import close_match
 
 if TYPE_CHECKING:
@@ -31,21 +31,15 @@ if TYPE_CHECKING:
 
 #: The renderers this package exports, by the module that holds each (imported on first use).
 _HOMES = {
-    "render_card_html": "html",
-    "render_html": "html",
-    "render_junit": "junit",
-    "render_markdown": "markdown",
-    "render_plain_text": "text",
-    "render_text": "text",
-    "summary_line": "text",
+    "render_card_html": "dbdiff.report.html",
+    "render_html": "dbdiff.report.html",
+    "render_junit": "dbdiff.report.junit",
+    "render_markdown": "dbdiff.report.markdown",
+    "render_plain_text": "dbdiff.report.text",
+    "render_text": "dbdiff.report.text",
+    "summary_line": "dbdiff.report.text",
 }
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+__getattr__ = lazy_attributes(__name__, _HOMES)
 
 
 Renderer = Callable[["DiffResult"], str]
