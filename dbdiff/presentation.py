@@ -40,9 +40,9 @@ def present(
 ) -> pl.DataFrame:
     """A stored frame (`changed`, `only_left` or `only_right`) with each pair in one form.
 
-    The frame has the store's internal layout (`compare.changed_frame`, `compare.one_side_frame`:
+    The frame has the store's internal layout (`compare.changed_frame`, `samples.one_side_frame`:
     raw key `rk{i}_l` or `rk{i}`, raw values `r{j}_l`/`r{j}_r` or `r{j}`), so no user column name
-    can be mistaken for another; `compare.user_frame` names the columns afterwards.
+    can be mistaken for another; `samples.user_frame` names the columns afterwards.
     `for_json`: whole numbers wider than Int64 as Int128 (Python ints, so JSON numbers) instead of
     Decimal(38, 0), which Arrow and pandas can read. `strict`: a pair that cannot be shown in the
     rule's form raises instead of staying as read (repair SQL must not write a raw value unawares).

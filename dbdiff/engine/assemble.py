@@ -12,17 +12,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from dbdiff.checks import CheckSuite
-from dbdiff.compare import (
-    SUFFIX,
-    changed_frame,
-    changed_samples,
-    duplicate_samples,
-    first_by_key,
-    null_key_samples,
-    row_samples,
-    user_frame,
-    utc_zones,
-)
+from dbdiff.compare import SUFFIX, changed_frame, utc_zones
 from dbdiff.engine.residual import stored_first
 from dbdiff.engine.side import Side
 from dbdiff.plan import DiffPlan
@@ -36,6 +26,14 @@ from dbdiff.result import (
     TableResult,
     Validation,
     table_status,
+)
+from dbdiff.samples import (
+    changed_samples,
+    duplicate_samples,
+    first_by_key,
+    null_key_samples,
+    row_samples,
+    user_frame,
 )
 from dbdiff.store import ResultStore
 from dbdiff.values import bound_samples, changed_names, encode_value, frame_rows

@@ -11,18 +11,10 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from dbdiff.compare import (
-    SUFFIX,
-    changed_frame,
-    evaluate,
-    first_by_key,
-    key_names,
-    keys_may_merge,
-    one_side_frame,
-    utc_zones,
-)
+from dbdiff.compare import SUFFIX, changed_frame, evaluate, key_names, keys_may_merge, utc_zones
 from dbdiff.plan import DiffPlan
 from dbdiff.presentation import key_order_sql
+from dbdiff.samples import first_by_key, one_side_frame
 from dbdiff.store import ResultStore
 
 if TYPE_CHECKING:

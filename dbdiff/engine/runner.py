@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 
 from dbdiff.checks import CheckSuite
-from dbdiff.compare import first_by_key, utc_zones
+from dbdiff.compare import utc_zones
 from dbdiff.engine.assemble import diff_table
 from dbdiff.engine.executor import Executor, using
 from dbdiff.engine.residual import pair_residuals
@@ -29,6 +29,7 @@ from dbdiff.options import DiffOptions
 from dbdiff.plan import DiffPlan
 from dbdiff.progress import NoProgress, Progress
 from dbdiff.result import TableResult
+from dbdiff.samples import first_by_key
 from dbdiff.sources.base import Source
 from dbdiff.store import ResultStore
 from dbdiff.timings import REPORT, RESIDUAL, STORE, Timings, merged

@@ -20,7 +20,6 @@ import polars as pl
 from dbdiff.compare import (
     compare_sides,
     drop_keys,
-    first_by_key,
     key_names,
     keys_may_merge,
     lossy_rows,
@@ -31,6 +30,7 @@ from dbdiff.compare import (
 from dbdiff.engine.executor import CORES, in_turn
 from dbdiff.engine.side import SIDE_NAMES, Side
 from dbdiff.plan import ChunkTask, DiffPlan
+from dbdiff.samples import first_by_key
 from dbdiff.sources.base import KeyRange
 from dbdiff.timings import COMPARE, NORMALIZE, READ, Timings
 

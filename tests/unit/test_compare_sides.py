@@ -13,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dbdiff.compare as compare_module
-from dbdiff.compare import changed_samples, compare_sides, drop_keys, prepare_side, split_duplicates
+from dbdiff.compare import compare_sides, drop_keys, prepare_side, split_duplicates
 from dbdiff.engine import build_plan
 from dbdiff.options import DiffOptions
+from dbdiff.samples import changed_samples
 from dbdiff.sources.duckdb import ArrowSource
 
 DOCS = ['{"a":1}', '{"a":1.0}', '{"a":2}', "[1,2]", "[2,1]", "{bad", "", None]

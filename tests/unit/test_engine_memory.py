@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from dbdiff.compare import first_by_key
 from dbdiff.engine import build_plan
 from dbdiff.engine.runner import DiffRun
 from dbdiff.options import DiffOptions
+from dbdiff.samples import first_by_key
 from dbdiff.sources.duckdb import ArrowSource
 from dbdiff.store import ResultStore
 

@@ -82,8 +82,8 @@ def test_dates_and_keys_under_names_polars_reads_as_patterns_are_shown_as_read()
 
     import pyarrow as pa
 
-    from dbdiff.compare import null_key_samples
     from dbdiff.presentation import present_keys
+    from dbdiff.samples import null_key_samples
     from dbdiff.values import frame_rows
 
     far = pl.Series([253402300800000000 * 2], dtype=pl.Int64).cast(pl.Datetime("us"))
