@@ -49,9 +49,9 @@ def prepare_side(
     """Raw columns of one side plus their normalized forms, under internal names.
 
     A compared value its rule cannot read is a `RuleError`, or with `unreadable` a set `u` flag.
-    With `pairwise`, a column whose rule can compare raw values in pairs (`Normalizer.pairwise`,
-    `Normalizer.plain_text`) gets no normalized form: `compare_sides` compares its paired rows,
-    normalizing only what it must, and normalizes the rows without a partner."""
+    With `pairwise`, a column whose rule knows equal raw values in pairs (`Normalizer.known_equal`)
+    gets no normalized form: `compare_sides` compares its paired rows, normalizing only what that
+    test leaves open, and normalizes the rows without a partner."""
     frame = table if isinstance(table, pl.DataFrame) else pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     deferred = _pairwise_columns(frame, plan, side) if pairwise and unreadable else frozenset()
@@ -66,13 +66,11 @@ def prepare_side(
 
 
 def _pairwise_columns(frame: pl.DataFrame, plan: DiffPlan, side: str) -> frozenset[int]:
-    """The compared columns whose rule can compare raw values in pairs, where they arrive as text."""
+    """The compared columns whose rule knows equal raw values in pairs, where they arrive as text."""
     deferred = set()
     for j, pair in enumerate(plan.columns):
         norm, dtype = get_normalizer(pair.choice.normalizer), frame.schema[pair.on(side).name]
-        if (norm.pairwise is not None and dtype in (pl.String, pl.Binary)) or (
-            norm.plain_text is not None and dtype == pl.String
-        ):
+        if norm.known_equal is not None and dtype in (pl.String, pl.Binary):
             deferred.add(j)
     return frozenset(deferred)
 
@@ -471,51 +469,32 @@ def compare_sides(left: pl.DataFrame, right: pl.DataFrame, plan: DiffPlan) -> Ev
 
 
 def _compared_in_pairs(matched: pl.DataFrame, plan: DiffPlan, pairs: frozenset[int]) -> pl.DataFrame:
-    """Paired rows with `e{j}` (equal) and the `u` flags of each column compared raw, in pairs."""
+    """Paired rows with `e{j}` (equal) and the `u` flags of each column compared raw, in pairs:
+    the rule's cheap `known_equal` decides the pairs it can, its normal forms decide the rest."""
     columns: list[pl.Series] = []
     for j in sorted(pairs):
         pair = plan.columns[j]
-        pairwise = get_normalizer(pair.choice.normalizer).pairwise
+        norm = get_normalizer(pair.choice.normalizer)
+        assert norm.known_equal is not None
         raw_left, raw_right = matched.get_column(f"r{j}_l"), matched.get_column(f"r{j}_r")
-        if pairwise is not None:
-            equal, unread_left, unread_right = pairwise(raw_left, raw_right)
-        else:
-            equal, unread_left, unread_right = _plain_pairs(raw_left, raw_right, pair, j)
-        columns += [
-            equal.alias(f"e{j}"),
-            (unread_left | matched.get_column(f"u{j}_l")).alias(f"u{j}_l"),
-            (unread_right | matched.get_column(f"u{j}_r")).alias(f"u{j}_r"),
-        ]
+        equal = norm.known_equal(raw_left, raw_right).fill_null(False)
+        unread_left, unread_right = matched.get_column(f"u{j}_l"), matched.get_column(f"u{j}_r")
+        rest = (~equal).arg_true()
+        if rest.len():
+            normal_left, flagged_left = _normalized_values(raw_left.gather(rest), pair, "left", j)
+            normal_right, flagged_right = _normalized_values(raw_right.gather(rest), pair, "right", j)
+            both = pl.DataFrame([normal_left.alias("l"), normal_right.alias("r")])
+            decided = both.select(norm.equal(pl.col("l"), pl.col("r"), pair.choice.params)).to_series()
+            equal = equal.scatter(rest, decided)
+            unread_left = unread_left | _spread(flagged_left, rest, matched.height)
+            unread_right = unread_right | _spread(flagged_right, rest, matched.height)
+        columns += [equal.alias(f"e{j}"), unread_left.alias(f"u{j}_l"), unread_right.alias(f"u{j}_r")]
     return matched.with_columns(columns) if columns else matched
 
 
-def _plain_pairs(
-    left: pl.Series, right: pl.Series, pair: ColumnPlan, j: int
-) -> tuple[pl.Series, pl.Series, pl.Series]:
-    """Paired raw texts of a column whose rule has a `plain_text` pattern: (equal, left unreadable,
-    right unreadable). Equal texts of that pattern are equal values and NULL equals NULL; only the
-    other pairs are normalized (measured: a regex pass of one side instead of both sides' rule)."""
-    norm = get_normalizer(pair.choice.normalizer)
-    assert norm.plain_text is not None
-    same = (left == right) & left.str.contains(norm.plain_text)
-    decided = same.fill_null(False) | (left.is_null() & right.is_null())
-    height = left.len()
-
-    def every(value: bool) -> pl.Series:  # a fresh one each time: `scatter` writes in place
-        return pl.repeat(value, height, dtype=pl.Boolean, eager=True)
-
-    rest = (~decided).arg_true()
-    if not rest.len():
-        return every(True), every(False), every(False)
-    normal_left, unread_left = _normalized_values(left.gather(rest), pair, "left", j)
-    normal_right, unread_right = _normalized_values(right.gather(rest), pair, "right", j)
-    both = pl.DataFrame([normal_left.alias("l"), normal_right.alias("r")])
-    equal = both.select(norm.equal(pl.col("l"), pl.col("r"), pair.choice.params)).to_series()
-    return (
-        every(True).scatter(rest, equal),
-        every(False).scatter(rest, unread_left),
-        every(False).scatter(rest, unread_right),
-    )
+def _spread(values: pl.Series, at: pl.Series, height: int) -> pl.Series:
+    """Boolean `values` at row positions `at` of `height` rows, False elsewhere."""
+    return pl.repeat(False, height, dtype=pl.Boolean, eager=True).scatter(at, values)
 
 
 def _alone(frame: pl.DataFrame, plan: DiffPlan, side: str, at: pl.Series) -> pl.DataFrame:

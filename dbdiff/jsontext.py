@@ -113,22 +113,20 @@ def _canonical_each(values: list[bytes]) -> list[bytes | None]:
     return canonical
 
 
-def equal_json_pairs(left: pl.Series, right: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
-    """Row i of `left` against row i of `right`, both String or Binary: (equal as JSON values,
-    left is no JSON, right is no JSON). The answer `canonical_json_pairs` gives, comparing the
-    canonical texts of both (NULL equals NULL), at about half the cost.
+def known_equal_json(left: pl.Series, right: pl.Series) -> pl.Series:
+    """Row i of `left` against row i of `right`, both String or Binary: True where both surely
+    are equal JSON documents (or both NULL), False where their canonical texts must decide.
 
-    Most pairs are decoded and compared as Python values, and no text is rendered: equal values
-    have equal canonical texts, except that Python holds true == 1 and false == 0. Pairs holding
-    a `true` or `false` (or a digit run too long for msgspec), pairs with a NULL, and pairs
-    whose values differ or don't decode are decided by their canonical texts."""
-    if not left.len():
-        empty = pl.Series("", [], dtype=pl.Boolean)
-        return empty, empty.clone(), empty.clone()
+    Documents are decoded and compared as Python values, and no text is rendered: equal values
+    have equal canonical texts, except that Python holds true == 1 and false == 0. So pairs
+    holding a `true` or `false` (or a digit run too long for msgspec), and pairs whose values
+    differ or don't decode, are left to the canonical texts: about half the cost of rendering
+    both sides' texts, when most pairs are equal."""
+    both_null = left.is_null() & right.is_null()
     try:
         texts = [s if s.dtype == pl.String else s.cast(pl.String, strict=True) for s in (left, right)]
-    except pl.exceptions.PolarsError:  # bytes that are no UTF-8: the canonical path flags them
-        return canonical_json_pairs(left, right)
+    except pl.exceptions.PolarsError:  # bytes that are no UTF-8 are no JSON either
+        return both_null
     # polars' Series methods would read a name like "^...$" as a pattern: plain ones meanwhile.
     lt, rt = texts[0].alias("l"), texts[1].alias("r")
     # Two patterns, not one: each alone has a fast literal scan (measured: 3 ms per 100k documents
@@ -140,34 +138,9 @@ def equal_json_pairs(left: pl.Series, right: pl.Series) -> tuple[pl.Series, pl.S
         | rt.str.contains(_LONG_DIGITS)
     )
     fast = (lt.is_not_null() & rt.is_not_null() & plain).fill_null(False)
-    candidates = fast.arg_true()
     same = _equal_each(lt.filter(fast).cast(pl.Binary).to_list(), rt.filter(fast).cast(pl.Binary).to_list())
-    decided = candidates.filter(pl.Series(same, dtype=pl.Boolean).fill_null(False))
-    height = left.len()
-
-    def every(value: bool) -> pl.Series:  # a fresh one each time: `scatter` writes in place
-        return pl.repeat(value, height, dtype=pl.Boolean, eager=True)
-
-    if decided.len() == height:
-        return every(True), every(False), every(False)
-    rest = (~every(False).scatter(decided, True)).arg_true()
-    eq, ul, ur = canonical_json_pairs(left.gather(rest), right.gather(rest))
-    return every(True).scatter(rest, eq), every(False).scatter(rest, ul), every(False).scatter(rest, ur)
-
-
-def canonical_json_pairs(left: pl.Series, right: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
-    """`equal_json_pairs` by canonical texts: (equal, left is no JSON, right is no JSON)."""
-    canonical_left, unread_left = canonical_json_flagged(left)
-    canonical_right, unread_right = canonical_json_flagged(right)
-    return canonical_left.eq_missing(canonical_right), unread_left, unread_right
-
-
-def canonical_json_flagged(texts: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """`canonical_json_series` of `texts`, and which values are no JSON (NULL is JSON's absence)."""
-    if not texts.len():
-        return pl.Series(texts.name, [], dtype=pl.String), pl.Series("u", [], dtype=pl.Boolean)
-    canonical = canonical_json_series(texts)
-    return canonical, (canonical.is_null() & texts.is_not_null()).alias("u")
+    equal = fast.arg_true().filter(pl.Series(same, dtype=pl.Boolean).fill_null(False))
+    return both_null.scatter(equal, True)
 
 
 def _equal_each(left: list[bytes], right: list[bytes]) -> list[bool | None]:

@@ -31,9 +31,9 @@ Derive = Callable[[Column, Column, Params], dict[str, Any]]
 Lossy = Callable[[pl.Expr, Column, pl.DataType, Params], tuple[pl.Expr, str] | None]
 Check = Callable[[Params], None]
 Readable = Callable[[pl.Expr, Column, pl.DataType, Params], pl.Expr | None]
-#: Row i of one side's raw values (String or Binary) against row i of the other's: (equal, left
-#: unreadable, right unreadable), as comparing both sides' canonical values would say.
-PairEqual = Callable[[pl.Series, pl.Series], tuple[pl.Series, pl.Series, pl.Series]]
+#: Row i of one side's raw values (String or Binary) against row i of the other's: True where the
+#: two surely are equal values and both readable, False where the rule must decide.
+KnownEqual = Callable[[pl.Series, pl.Series], pl.Series]
 
 
 def _eq_missing(left: pl.Expr, right: pl.Expr, params: Params) -> pl.Expr:
@@ -65,13 +65,11 @@ class Normalizer:
     #: Which raw values `convert` can read (a vectorized test; None: every value of this dtype).
     #: Only used once a chunk fails, to find its unreadable values without halving the chunk.
     readable: Readable | None = None
-    #: For a normalizer that ignores the column and has no parameters: raw values compared in
-    #: pairs, where that costs less than both sides' canonical forms (JSON documents).
-    pairwise: PairEqual | None = None
-    #: A pattern of text whose canonical form depends on the text alone, and that is readable
-    #: (a plain decimal, a UUID in canonical form): two equal such texts are equal values, whatever
-    #: columns they come from. A diff compares them as they are; only other texts are normalized.
-    plain_text: str | None = None
+    #: A cheap test of paired rows' raw values, for a normalizer whose canonical form of a value
+    #: depends on the value alone: the pairs it finds equal need no normalizing (JSON documents
+    #: decoded and compared, a plain decimal equal to its partner's text). A diff normalizes only
+    #: the other pairs, and the rows without a partner.
+    known_equal: KnownEqual | None = None
 
     def check_params(self, given: Params, where: str = "") -> None:
         """`RuleError` for a parameter this normalizer doesn't have, or a value it can't take."""
@@ -123,10 +121,14 @@ def normalizer(
     check: Check = _no_check,
     lossy: Lossy | None = None,
     readable: Readable | None = None,
-    pairwise: PairEqual | None = None,
+    known_equal: KnownEqual | None = None,
     plain_text: str | None = None,
 ) -> Callable[[Convert], Convert]:
-    """Register `convert` as the normalizer `name` (its docstring documents it)."""
+    """Register `convert` as the normalizer `name` (its docstring documents it). `plain_text` is
+    the commonest `known_equal`: a pattern of readable text whose canonical form depends on the
+    text alone (a plain decimal), so equal such texts are equal values."""
+    if plain_text is not None:
+        known_equal = equal_plain_texts(plain_text)
 
     def wrap(convert: Convert) -> Convert:
         NORMALIZERS[name] = Normalizer(
@@ -139,12 +141,24 @@ def normalizer(
             check=check,
             lossy=lossy,
             readable=readable,
-            pairwise=pairwise,
-            plain_text=plain_text,
+            known_equal=known_equal,
         )
         return convert
 
     return wrap
+
+
+def equal_plain_texts(pattern: str) -> KnownEqual:
+    """The `known_equal` of texts matching `pattern`: equal such texts, and NULL with NULL."""
+
+    def known_equal(left: pl.Series, right: pl.Series) -> pl.Series:
+        both_null = left.is_null() & right.is_null()
+        if left.dtype != pl.String or right.dtype != pl.String:
+            return both_null
+        same = (left == right) & left.alias("l").str.contains(pattern)  # "l": a name no pattern
+        return same.fill_null(False) | both_null
+
+    return known_equal
 
 
 def get_normalizer(name: str) -> Normalizer:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 
 from dbdiff.catalog import Column
-from dbdiff.jsontext import canonical_json, canonical_json_series, equal_json_pairs
+from dbdiff.jsontext import canonical_json, canonical_json_series, known_equal_json
 from dbdiff.normalize.base import (
     Params,
     as_text,
@@ -40,7 +40,7 @@ def _json_readable(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Pa
 
 # A diff compares the documents of paired rows as decoded values, rendering no canonical text for
 # most of them (about half the work).
-@normalizer("json", readable=_json_readable, pairwise=equal_json_pairs)
+@normalizer("json", readable=_json_readable, known_equal=known_equal_json)
 def json_(expr: pl.Expr, column: Column, dtype: pl.DataType, params: Params) -> pl.Expr:
     """JSON (MySQL JSON, MariaDB JSON text) vs json/jsonb compared as JSON values.
 
