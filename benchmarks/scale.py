@@ -51,6 +51,10 @@ with the same summary in every run.
     python benchmarks/scale.py --rows 1000000 10000000 --out benchmarks/RESULTS.md
     python benchmarks/scale.py --rows 50000000 --runs 100000x4 --keep   # then --reuse: no rebuild
 
+`--rounds N` repeats the floor and the dbdiff runs N times, each dbdiff run divided by the floor
+read just before it, and ends with each run's ratios, their median and the worst: on a machine
+whose speed drifts within the hour, one ratio shows little.
+
 Needs the servers of tests/conftest.py (DBDIFF_TEST_MYSQL_URL / DBDIFF_TEST_PG_URL); the database
 is `dbdiff_bench` unless DBDIFF_BENCH_DB names another. --reuse rebuilds tables built for another
 N or by another version of this script (a fingerprint of the table's SQL is stored with them).
@@ -66,6 +70,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -693,6 +698,41 @@ def read_floors(
     return floor
 
 
+def _timed_run(
+    left: str,
+    right: str,
+    n: int,
+    run: str,
+    code: tuple[str, str],
+    floor: float | None,
+    args: argparse.Namespace,
+    lines: list[str],
+    wrong: list[str],
+) -> tuple[Measured, dict[str, object]] | None:
+    """One dbdiff run, its line added to `lines`: its measurement and summary, or None (and the
+    error in `wrong`) when its answer was wrong."""
+    label, directory = code
+    load = os.getloadavg()[0]
+    chunk, workers = (int(x) for x in run.split("x"))
+    try:
+        measured, summary, shown = _run_dbdiff(left, right, n, run, directory, args)
+    except AssertionError as e:
+        wrong.append(str(e))
+        lines.append(f"| {n:,} | dbdiff diff ({label}) | {run} | | | | | | **{e}** | |")
+        print(lines[-1], flush=True)
+        return None
+    short = ", ".join(f"{k}={v}" for k, v in summary.items() if v and k != "rows_right")
+    ratio = f"{measured.seconds / floor:.2f}" if floor else "-"
+    lines.append(
+        f"| {n:,} | dbdiff diff ({label}), load {load:.1f} | {chunk:,} x {workers} | "
+        f"{measured.cells(ratio)} | {short} | {'; '.join(shown)} |"
+    )
+    print(lines[-1], flush=True)
+    for phase_line in shown or ["(no timings in the report)"]:
+        print(f"    {phase_line}", flush=True)
+    return measured, summary
+
+
 def _run_dbdiff(
     left: str, right: str, n: int, run: str, code: str, args: argparse.Namespace
 ) -> tuple[Measured, dict[str, object], list[str]]:
@@ -753,6 +793,13 @@ def main() -> None:
         action="store_true",
         help="read the floor again after the dbdiff runs of each size (how much it drifted meanwhile)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat the floor and every dbdiff run this many times, each dbdiff run divided by the "
+        "floor read just before it; a summary of each run's ratios follows (a drifting machine)",
+    )
     parser.add_argument("--out", type=Path, help="append a Markdown table of the results here")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
     parser.add_argument("--reuse", action="store_true", help="reuse tables a --keep run built for the same N")
@@ -783,29 +830,25 @@ def main() -> None:
                 # caches (1M: 6.6 s, then 4.8 s), and every dbdiff run after it finds them warm.
                 warm = read_floor(args.readers[0], n, left, right)
                 print(f"warm-up read (not counted): {warm.seconds:.1f} s", flush=True)
-            floor = read_floors([] if args.no_reader else args.readers, n, left, right, None, lines)
             summaries = []
-            for run in args.runs:
-                for label, code in codes:
-                    load = os.getloadavg()[0]
-                    try:
-                        measured, summary, shown = _run_dbdiff(left, right, n, run, code, args)
-                    except AssertionError as e:
-                        wrong.append(str(e))
-                        lines.append(f"| {n:,} | dbdiff diff ({label}) | {run} | | | | | | **{e}** | |")
-                        print(lines[-1], flush=True)
-                        continue
-                    summaries.append(summary)
-                    short = ", ".join(f"{k}={v}" for k, v in summary.items() if v and k != "rows_right")
-                    ratio = f"{measured.seconds / floor:.2f}" if floor else "-"
-                    chunk, workers = (int(x) for x in run.split("x"))
+            ratios: dict[str, list[float]] = {}
+            for _ in range(args.rounds):
+                floor = read_floors([] if args.no_reader else args.readers, n, left, right, None, lines)
+                for run in args.runs:
+                    for label, code in codes:
+                        measured = _timed_run(left, right, n, run, (label, code), floor, args, lines, wrong)
+                        if measured is not None:
+                            summaries.append(measured[1])
+                            if floor:
+                                ratios.setdefault(f"{label}, {run}", []).append(measured[0].seconds / floor)
+            if args.rounds > 1:
+                for what, seen in ratios.items():
+                    shown = ", ".join(f"{r:.2f}" for r in seen)
                     lines.append(
-                        f"| {n:,} | dbdiff diff ({label}), load {load:.1f} | {chunk:,} x {workers} | "
-                        f"{measured.cells(ratio)} | {short} | {'; '.join(shown)} |"
+                        f"| {n:,} | dbdiff diff ({what}) against the floor of its round: {shown}; "
+                        f"median {statistics.median(seen):.2f}, worst {max(seen):.2f} | | | | | | | | |"
                     )
                     print(lines[-1], flush=True)
-                    for phase_line in shown or ["(no timings in the report)"]:
-                        print(f"    {phase_line}", flush=True)
             if args.floor_again and not args.no_reader:
                 again = ", again after the dbdiff runs"
                 read_floors(args.readers[:1], n, left, right, floor, lines, again=again)
