@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from dbdiff.catalog import Column, TableCatalog
-from dbdiff.dialects import Dialect, builtin_modules, get_dialect
+from dbdiff.dialects import BUILTIN, Dialect, builtin_modules, get_dialect
 from dbdiff.errors import ColumnError, URLError, UsageError
 from dbdiff.names import did_you_mean
 from dbdiff.result import SourceInfo
@@ -178,9 +178,10 @@ def open_source(url: str | SourceURL | Source) -> Source:
     if isinstance(url, Source):
         return url
     parsed = parse_url(url) if isinstance(url, str) else url
-    _load_builtin_sources()
+    _load_builtin_sources(parsed.scheme)
     factory = _REGISTRY.get(parsed.scheme)
     if factory is None:
+        _load_builtin_sources()  # every one, so the hint lists every scheme
         known = ", ".join(sorted(_REGISTRY))
         hint = f"{did_you_mean(parsed.scheme, _REGISTRY)} known: {known}".lstrip()
         raise URLError(f"no source handles the scheme {parsed.scheme!r}", hint=hint)
@@ -206,11 +207,20 @@ def opened_source(side: str, url: str | SourceURL | Source) -> Iterator[Source]:
         source.close()
 
 
-def _load_builtin_sources() -> None:
-    # Imported lazily so `import dbdiff` stays cheap and optional drivers load only when used.
+def _load_builtin_sources(scheme: str | None = None) -> None:
+    """Import the built-in module that registers `scheme` (every built-in one when None)."""
+    # Imported lazily so `import dbdiff` stays cheap and optional drivers load only when used; and
+    # only the scheme's module, as `get_dialect` does: DuckDB's, SQLite's and the files' sources
+    # cost a MySQL and PostgreSQL diff 50 ms before its first read (importing duckdb, mostly).
     import importlib
 
-    for module in builtin_modules():
+    if scheme is None:
+        modules = builtin_modules()
+    elif scheme in BUILTIN:
+        modules = (BUILTIN[scheme],)
+    else:
+        return
+    for module in modules:
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -45,6 +45,18 @@ def test_rules_know_the_dialect_names_without_loading_a_source() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_a_url_loads_only_the_source_of_its_scheme() -> None:
+    """A MySQL and PostgreSQL diff does not import DuckDB's or SQLite's source (nor duckdb)."""
+    code = (
+        "import sys; from dbdiff.sources.base import open_source; "
+        "open_source('mysql://u@h/db'); open_source('postgresql://u@h/db'); "
+        "print(sorted(m for m in sys.modules if m.startswith(('dbdiff.sources.', 'duckdb', 'sqlite3'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = ["_cx", "base", "mysql", "postgres", "postgres_sql", "server", "urls"]
+    assert out.stdout.strip() == str([f"dbdiff.sources.{m}" for m in loaded])
+
+
 # --- a new dialect: one class, one registration line ----------------------------------------------
 
 
