@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +14,7 @@ from dbdiff.errors import RuleError, UsageError
 from dbdiff.rules import parse_rules
 from dbdiff.sources.base import KeyRange
 from dbdiff.sources.duckdb import ArrowSource, DuckDBDialect
+from tests.fresh_process import modules_after
 
 
 def test_every_builtin_name_is_registered_by_its_module() -> None:
@@ -36,25 +35,21 @@ def test_an_unknown_dialect_says_which_are_known() -> None:
 
 
 def test_rules_know_the_dialect_names_without_loading_a_source() -> None:
-    code = (
-        "import sys; from dbdiff.rules import load_rules; "
-        "load_rules(left_dialect='mysql', right_dialect='postgresql'); "
-        "print([m for m in sys.modules if m.startswith('dbdiff.sources')])"
+    loaded = modules_after(
+        "from dbdiff.rules import load_rules; load_rules(left_dialect='mysql', right_dialect='postgresql')"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert not {m for m in loaded if m.startswith("dbdiff.sources")}
 
 
 def test_a_url_loads_only_the_source_of_its_scheme() -> None:
     """A MySQL and PostgreSQL diff does not import DuckDB's or SQLite's source (nor duckdb)."""
-    code = (
-        "import sys; from dbdiff.sources.base import open_source; "
-        "open_source('mysql://u@h/db'); open_source('postgresql://u@h/db'); "
-        "print(sorted(m for m in sys.modules if m.startswith(('dbdiff.sources.', 'duckdb', 'sqlite3'))))"
+    loaded = modules_after(
+        "from dbdiff.sources.base import open_source; "
+        "open_source('mysql://u@h/db'); open_source('postgresql://u@h/db')"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    loaded = ["_cx", "base", "mysql", "postgres", "postgres_sql", "server", "urls"]
-    assert out.stdout.strip() == str([f"dbdiff.sources.{m}" for m in loaded])
+    sources = {m for m in loaded if m.startswith(("dbdiff.sources.", "duckdb", "sqlite3"))}
+    expected = ["_cx", "base", "mysql", "postgres", "postgres_sql", "server", "urls"]
+    assert sources == {f"dbdiff.sources.{m}" for m in expected}
 
 
 # --- a new dialect: one class, one registration line ----------------------------------------------

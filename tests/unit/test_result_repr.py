@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from dbdiff.report import render, render_card_html
 from dbdiff.report.notebook import JSON_MIME, SUMMARY_MIME, ReportFrame
 from dbdiff.result import DiffResult
 from tests import report_fixtures as fx
+from tests.fresh_process import modules_after
 
 
 @pytest.fixture(scope="module")
@@ -149,13 +148,8 @@ def test_reprs_of_a_loaded_result(tmp_path: Path) -> None:
 
 
 def test_import_dbdiff_stays_cheap() -> None:
-    code = (
-        "import sys, dbdiff, dbdiff.result; "
-        "heavy = [m for m in ('jinja2', 'polars', 'duckdb', 'pyarrow', 'IPython', 'dbdiff.report') "
-        "if m in sys.modules]; print(heavy)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    loaded = modules_after("import dbdiff, dbdiff.result")
+    assert not loaded & {"jinja2", "polars", "duckdb", "pyarrow", "IPython", "dbdiff.report"}
 
 
 # --- in a real browser ---
