@@ -112,6 +112,8 @@ _FAMILIES = {
     "dbdiff_run_duration_seconds": "Duration of the last dbdiff run.",
     "dbdiff_run_last_timestamp_seconds": "When the last dbdiff run finished, in seconds since the epoch.",
     "dbdiff_run_tables": "Tables compared by the last dbdiff run.",
+    "dbdiff_run_phase_seconds": "Seconds the last dbdiff run spent per phase (reading, normalizing and "
+    "comparing summed over its workers; wall is the run's own).",
     "dbdiff_table_rows": "Rows of a table on each side, as the last dbdiff run counted them.",
     "dbdiff_table_differences": "Differences found in a table by the last dbdiff run, by kind.",
     "dbdiff_table_verdict": "Verdict on a table of the last dbdiff run: 0 pass, 1 warn, 2 fail.",
@@ -157,8 +159,9 @@ def _finished_at(result: DiffResult) -> float | None:
 
 
 def prometheus_text(result: DiffResult, *, strict: bool = False) -> str:
-    """The run's metrics: run verdict, exit code, duration and finish time; per table its rows
-    (side=left|right), differences (kind=changed, only_left, ...), verdict, duration and error."""
+    """The run's metrics: run verdict, exit code, duration, finish time and seconds per phase
+    (phase=plan, read_left, ...); per table its rows (side=left|right), differences
+    (kind=changed, only_left, ...), verdict, duration and error."""
     run = {"checkfile": str(result.options.get("checkfile") or "")}
     samples: dict[str, list[str]] = {name: [] for name in _FAMILIES}
     if result.verdict is not None:
@@ -176,6 +179,10 @@ def prometheus_text(result: DiffResult, *, strict: bool = False) -> str:
             _series("dbdiff_run_last_timestamp_seconds", run, round(finished, 3))
         )
     samples["dbdiff_run_tables"].append(_series("dbdiff_run_tables", run, len(result.tables)))
+    for phase, seconds in result.timings.items():
+        samples["dbdiff_run_phase_seconds"].append(
+            _series("dbdiff_run_phase_seconds", {**run, "phase": phase}, seconds)
+        )
     for table in result.tables:
         for name, line in _table_series(table, run):
             samples[name].append(line)

@@ -231,6 +231,9 @@ def test_a_run_that_fails_exits_1_with_its_breaches_in_every_file(shop, tmp_path
     assert any(
         'table="order_lines"' in line and 'side="left"' in line and line.endswith(" 40") for line in rows
     )
+    phases = dict(re.findall(r'^dbdiff_run_phase_seconds\{[^}]*phase="(\w+)"\} (\S+)$', metrics, re.M))
+    assert {"plan", "read_left", "read_right", "compare", "wall"} <= set(phases), metrics
+    assert float(phases["wall"]) == report["timings"]["wall"]  # the same seconds as the JSON report
     assert PASSWORD not in metrics + verdict.read_text()
     # The table's line on stderr says why it failed.
     assert any(

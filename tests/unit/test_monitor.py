@@ -53,6 +53,7 @@ def run_result() -> DiffResult:
         2.5,
         "test",
         options={"command": "run", "checkfile": "/etc/dbdiff/prod.yaml", "run_id": "20261201T153000Z-1a2b3c"},
+        timings={"plan": 0.125, "read_left": 1.5, "compare": 0.75, "wall": 2.375},
     )
     return with_verdicts(res, parse_thresholds({"changed": {"warn": 0, "fail": 10}}).over(Thresholds()))
 
@@ -82,6 +83,7 @@ def test_prometheus_text_parses_with_the_official_parser() -> None:
         "dbdiff_run_duration_seconds",
         "dbdiff_run_last_timestamp_seconds",
         "dbdiff_run_tables",
+        "dbdiff_run_phase_seconds",
         "dbdiff_table_rows",
         "dbdiff_table_differences",
         "dbdiff_table_verdict",
@@ -102,6 +104,8 @@ def test_prometheus_text_parses_with_the_official_parser() -> None:
     assert value("dbdiff_run_exit_code") == 3
     assert value("dbdiff_run_duration_seconds") == 2.5
     assert value("dbdiff_run_last_timestamp_seconds") == 1796139000 + 2.5  # 2026-12-01T15:30:00Z + 2.5 s
+    assert value("dbdiff_run_phase_seconds", checkfile=prod, phase="read_left") == 1.5
+    assert value("dbdiff_run_phase_seconds", phase="wall") == 2.375
     assert value("dbdiff_table_rows", table="orders", side="right") == 12
     assert value("dbdiff_table_differences", table="orders", kind="changed") == 3
     assert value("dbdiff_table_differences", table="orders", kind="only_right") == 2
@@ -182,6 +186,12 @@ def test_a_result_without_a_verdict_has_no_verdict_series() -> None:
     text = prometheus_text(res)
     assert "dbdiff_run_verdict" not in text and "dbdiff_table_verdict" not in text
     assert "dbdiff_run_exit_code" in text
+
+
+def test_a_result_without_timings_has_no_phase_series() -> None:
+    """A result saved before runs had timings (or built by hand) still makes valid metrics."""
+    text = prometheus_text(dataclasses.replace(run_result(), timings={}))
+    assert "dbdiff_run_phase_seconds" not in text and "dbdiff_run_duration_seconds" in text
 
 
 def test_prometheus_file_is_replaced_atomically_and_readable(tmp_path: Path) -> None:
