@@ -9,7 +9,9 @@ pandera checks each chunk without it and the values go to the store, grouped onc
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
+import operator
 import re
 import threading
 from collections.abc import Iterable
@@ -257,17 +259,32 @@ class PanderaSchema(Check):
         view = chunk.view
         if state.plain:
             view = view.rename({n: p for n, p in state.plain.items() if n in view.columns})
+        user = {p: n for n, p in state.plain.items()}
         with _VALIDATING[chunk.side]:
             # An empty frame of the same dtypes shows every problem of fit before any data does.
             self._raise_config(chunk.side, _run_pandera(state.chunk_schema, view.head(0)), state.plain)
+            # pandera coerces all columns or none: one value it cannot coerce would leave every
+            # coerced column uncoerced and their checks failing or erroring. Such values are
+            # failures of their own column, and the other rows are validated as usual.
+            uncoercible = _uncoercible(state.chunk_schema, view)
+            rows = None
+            if uncoercible:
+                bad = functools.reduce(operator.or_, (mask for mask, _ in uncoercible.values()))
+                rows = (~bad).arg_true()
+                view = view.filter(~bad)
             errors = _run_pandera(state.chunk_schema, view)
+        for name, (mask, dtype) in uncoercible.items():
+            found.failures.append(
+                chunk.failed_rows(user.get(name, name), f"coerce_dtype({dtype})", mask.arg_true())
+            )
         if errors is None:
             return found
         self._raise_config(chunk.side, errors, state.plain)
         cases = errors.failure_cases
         assert isinstance(cases, pl.DataFrame)
+        if rows is not None:  # row numbers of the rows validated, back to the chunk's
+            cases = cases.with_columns(rows.gather(cases.get_column("index")).alias("index"))
         if state.plain:
-            user = {p: n for n, p in state.plain.items()}
             cases = cases.with_columns(pl.col("column").replace_strict(user, default=pl.col("column")))
         # A frame-wide check names the schema in `column`: it belongs to no column.
         cases = cases.with_columns(
@@ -292,9 +309,14 @@ class PanderaSchema(Check):
         return found
 
     def _raise_config(self, side: str, errors: Any, plain: dict[str, str]) -> None:
-        for error in getattr(errors, "schema_errors", ()):
-            reason = getattr(error.reason_code, "value", str(error.reason_code))
-            if reason in _CONFIG_REASONS:
+        reasons = [
+            getattr(e.reason_code, "value", str(e.reason_code)) for e in getattr(errors, "schema_errors", ())
+        ]
+        # A value pandera could not coerce (one `_uncoercible` did not foresee) leaves the coerced
+        # columns uncoerced: their wrong dtypes and erring checks follow from the data, not the schema.
+        following = {"wrong_dtype", "check_error"} if "dtype_coercion_error" in reasons else set()
+        for error, reason in zip(getattr(errors, "schema_errors", ()), reasons, strict=True):
+            if reason in _CONFIG_REASONS - following:
                 raise ConfigError(
                     f"{self.setup.schema_label(side)} does not fit the data: "
                     f"{_in_user_names(first_line(error), plain)}",
@@ -339,6 +361,27 @@ def _in_user_names(text: str, plain: dict[str, str]) -> str:
 def _check_label(check: Any) -> str:
     """A pandera check as its failures name it: `greater_than_or_equal_to(0)`, or its name."""
     return str(getattr(check, "error", None) or getattr(check, "name", None) or check)
+
+
+def _uncoercible(schema: DataFrameSchema, frame: pl.DataFrame) -> dict[str, tuple[pl.Series, str]]:
+    """Per column the schema coerces: which of `frame`'s values don't cast to its dtype (NULLs
+    do), and the dtype's name; only columns holding such values."""
+    found: dict[str, tuple[pl.Series, str]] = {}
+    for name, column in schema.columns.items():
+        dtype = getattr(column.dtype, "type", None)
+        if not (column.coerce or schema.coerce) or dtype is None or name not in frame.columns:
+            continue
+        values = frame.get_column(name)
+        if values.dtype == dtype:
+            continue
+        try:
+            cast = values.cast(dtype, strict=False)
+        except pl.exceptions.PolarsError:  # no cast at all: pandera says so, as a dtype it can't coerce to
+            continue
+        bad = cast.is_null() & values.is_not_null()
+        if bad.any():
+            found[name] = (bad, str(column.dtype))
+    return found
 
 
 def _run_pandera(schema: DataFrameSchema, frame: pl.DataFrame) -> Any:

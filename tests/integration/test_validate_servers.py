@@ -257,6 +257,33 @@ def test_duplicate_key_split_across_two_chunks_and_null_keys(mysql, pg, unique_n
     }
 
 
+def test_texts_a_schema_cannot_coerce_are_failures_of_their_rows_not_a_bad_schema(
+    mysql, unique_name, tmp_path
+):
+    """A VARCHAR of numbers with a few that are not: `coerce: true` to Int64 reports those rows
+    (exit 1), and the other rows' checks still run; it used to stop with exit 2, "set coerce"."""
+    t = unique_name("coerce")
+    mysql.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, qty VARCHAR(10))")
+    rows = [(i, str(i)) for i in range(1, 101)]
+    rows[9], rows[60] = (10, "ten"), (61, "6 1")
+    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s)", rows)
+    schema = tmp_path / "s.yaml"
+    schema.write_text(
+        "schema_type: polars_dataframe\ncolumns:\n  qty:\n    dtype: Int64\n    coerce: true\n"
+        "    less_than_or_equal_to: 95\n"
+    )
+    out = tmp_path / "r.json"
+    proc = cli(
+        "validate", mysql.url, "--table", t, "--schema", str(schema), "--chunk-size", "30", "--json", str(out)
+    )
+    assert proc.returncode == 1, proc.stderr
+    failed = {f["check"]: f for f in json.loads(out.read_text())["tables"][0]["validation"]["failures"]}
+    assert set(failed) == {"coerce_dtype(Int64)", "less_than_or_equal_to(95)"}
+    assert [e["key"]["id"] for e in failed["coerce_dtype(Int64)"]["examples"]] == [10, 61]
+    assert [e["value"] for e in failed["coerce_dtype(Int64)"]["examples"]] == ["ten", "6 1"]
+    assert failed["less_than_or_equal_to(95)"]["count"] == 5
+
+
 def test_duplicate_integer_keys_on_a_side_without_a_primary_key(mysql, pg, unique_name):
     t = unique_name("dupint")
     mysql.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, v INT)")

@@ -193,6 +193,51 @@ def test_coerce_lets_one_schema_serve_differently_typed_sides():
     assert result.table().validation.passed
 
 
+def test_values_that_do_not_coerce_fail_their_column_and_the_other_rows_are_still_checked():
+    """pandera coerces every column or none: one bad text would leave both columns uncoerced and
+    their checks failing on every row. Each bad value fails its own column's coercion; every other
+    row is validated, and its failures name its own key."""
+    frame = orders().with_columns(pl.col("amount").cast(pl.String), pl.col("id").cast(pl.String).alias("qty"))
+    frame = plant(plant(frame, "amount", {3, 7}, "n/a"), "qty", {7, 11}, "many")
+    frame = plant(frame, "amount", {50}, "-5")
+    schema = pa.DataFrameSchema(
+        {
+            "amount": pa.Column(pl.Float64, pa.Check.ge(0), coerce=True, nullable=True),
+            "qty": pa.Column(pl.Int64, pa.Check.le(55), coerce=True),
+        }
+    )
+    result = dbdiff.validate(source(frame), table="orders", schema=schema, chunk_size=17)
+    assert failures(result) == {
+        ("left", "amount", "coerce_dtype(Float64)"): 2,
+        ("left", "qty", "coerce_dtype(Int64)"): 2,
+        ("left", "amount", "greater_than_or_equal_to(0)"): 1,
+        ("left", "qty", "less_than_or_equal_to(55)"): 5,
+    }
+    shown = {f.check: [e["key"]["id"] for e in f.examples] for f in result.table().validation.failures}
+    assert shown["coerce_dtype(Float64)"] == [3, 7] and shown["coerce_dtype(Int64)"] == [7, 11]
+    assert shown["greater_than_or_equal_to(0)"] == [50] and shown["less_than_or_equal_to(55)"] == [
+        56,
+        57,
+        58,
+        59,
+        60,
+    ]
+    assert result.exit_code == 1
+
+
+def test_a_coercion_pandera_alone_finds_failing_is_data_not_a_bad_schema(monkeypatch):
+    """Should pandera fail to coerce a value the cast did not foresee, the wrong dtypes and erring
+    checks that follow are no fault of the schema: the chunk fails, the run goes on."""
+    import dbdiff.checks.pandera_schema as module
+
+    monkeypatch.setattr(module, "_uncoercible", lambda schema, frame: {})
+    frame = plant(orders().with_columns(pl.col("amount").cast(pl.String)), "amount", {3}, "n/a")
+    schema = pa.DataFrameSchema({"amount": pa.Column(pl.Float64, pa.Check.ge(0), coerce=True)})
+    result = dbdiff.validate(source(frame), table="orders", schema=schema)
+    assert result.exit_code == 1
+    assert any(f.check.startswith("coerce_dtype(") for f in result.table().validation.failures)
+
+
 def test_dataframe_model_through_the_api():
     class Orders(pa.DataFrameModel):
         amount: float = pa.Field(ge=0)
