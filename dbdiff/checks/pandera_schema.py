@@ -273,10 +273,8 @@ class PanderaSchema(Check):
                 rows = (~bad).arg_true()
                 view = view.filter(~bad)
             errors = _run_pandera(state.chunk_schema, view)
-        for name, (mask, dtype) in uncoercible.items():
-            found.failures.append(
-                chunk.failed_rows(user.get(name, name), f"coerce_dtype({dtype})", mask.arg_true())
-            )
+        for name, (mask, check) in uncoercible.items():
+            found.failures.append(chunk.failed_rows(user.get(name, name), check, mask.arg_true()))
         if errors is None:
             return found
         self._raise_config(chunk.side, errors, state.plain)
@@ -341,6 +339,9 @@ class PanderaSchema(Check):
         for name, column in schema.columns.items():
             if not getattr(column, "nullable", True):
                 out.append((name, "not_nullable"))
+            coercion = _coercion(schema, column)
+            if coercion is not None:
+                out.append((name, coercion))
             out += [(name, _check_label(check)) for check in column.checks]
             if getattr(column, "unique", False):
                 out.append((name, FIELD_UNIQUENESS))
@@ -363,14 +364,21 @@ def _check_label(check: Any) -> str:
     return str(getattr(check, "error", None) or getattr(check, "name", None) or check)
 
 
+def _coercion(schema: DataFrameSchema, column: Any) -> str | None:
+    """The check a column's coercion is, as its failures name it: `coerce_dtype(Int64)`."""
+    coerced = column.coerce or schema.coerce
+    return f"coerce_dtype({column.dtype})" if coerced and getattr(column.dtype, "type", None) else None
+
+
 def _uncoercible(schema: DataFrameSchema, frame: pl.DataFrame) -> dict[str, tuple[pl.Series, str]]:
     """Per column the schema coerces: which of `frame`'s values don't cast to its dtype (NULLs
-    do), and the dtype's name; only columns holding such values."""
+    do), and the check that names it; only columns holding such values."""
     found: dict[str, tuple[pl.Series, str]] = {}
     for name, column in schema.columns.items():
-        dtype = getattr(column.dtype, "type", None)
-        if not (column.coerce or schema.coerce) or dtype is None or name not in frame.columns:
+        check = _coercion(schema, column)
+        if check is None or name not in frame.columns:
             continue
+        dtype = column.dtype.type
         values = frame.get_column(name)
         if values.dtype == dtype:
             continue
@@ -380,7 +388,7 @@ def _uncoercible(schema: DataFrameSchema, frame: pl.DataFrame) -> dict[str, tupl
             continue
         bad = cast.is_null() & values.is_not_null()
         if bad.any():
-            found[name] = (bad, str(column.dtype))
+            found[name] = (bad, check)
     return found
 
 

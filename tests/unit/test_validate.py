@@ -215,6 +215,8 @@ def test_values_that_do_not_coerce_fail_their_column_and_the_other_rows_are_stil
     }
     shown = {f.check: [e["key"]["id"] for e in f.examples] for f in result.table().validation.failures}
     assert shown["coerce_dtype(Float64)"] == [3, 7] and shown["coerce_dtype(Int64)"] == [7, 11]
+    listed = {(c["column"], c["check"]) for c in result.table().validation.checks}
+    assert {("amount", "coerce_dtype(Float64)"), ("qty", "coerce_dtype(Int64)")} <= listed  # run, counted
     assert shown["greater_than_or_equal_to(0)"] == [50] and shown["less_than_or_equal_to(55)"] == [
         56,
         57,
