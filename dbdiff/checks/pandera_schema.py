@@ -9,9 +9,7 @@ pandera checks each chunk without it and the values go to the store, grouped onc
 from __future__ import annotations
 
 import copy
-import functools
 import itertools
-import operator
 import re
 import threading
 from collections.abc import Iterable
@@ -179,6 +177,15 @@ class PanderaSchema(Check):
     def _side_schema(self, side: str, schema: DataFrameSchema) -> _SideSchema:
         setup = self.setup
         names = [name for name, _, _ in view_columns(setup.plan, side)]
+        dropping = [n for n, c in schema.columns.items() if getattr(c, "drop_invalid_rows", False)]
+        if dropping or getattr(schema, "drop_invalid_rows", False):
+            # pandera would drop the failing rows and pass: a validation would hide what it found.
+            where = f"column {dropping[0]!r}" if dropping else "the schema"
+            raise ConfigError(
+                f"{setup.schema_label(side)} sets drop_invalid_rows on {where}: its failing rows "
+                "would be dropped unreported",
+                hint="remove drop_invalid_rows: dbdiff reports every row that fails a check",
+            )
         for name, column in schema.columns.items():
             if getattr(column, "regex", False) or not getattr(column, "required", True):
                 continue
@@ -264,14 +271,13 @@ class PanderaSchema(Check):
             # An empty frame of the same dtypes shows every problem of fit before any data does.
             self._raise_config(chunk.side, _run_pandera(state.chunk_schema, view.head(0)), state.plain)
             # pandera coerces all columns or none: one value it cannot coerce would leave every
-            # coerced column uncoerced and their checks failing or erroring. Such values are
-            # failures of their own column, and the other rows are validated as usual.
+            # coerced column uncoerced and their checks failing or erroring. Such a value fails
+            # its own column's coercion; pandera sees NULL in its place and checks every row.
             uncoercible = _uncoercible(state.chunk_schema, view)
-            rows = None
-            if uncoercible:
-                bad = functools.reduce(operator.or_, (mask for mask, _ in uncoercible.values()))
-                rows = (~bad).arg_true()
-                view = view.filter(~bad)
+            for name, (mask, _) in uncoercible.items():
+                values = view.get_column(name)
+                nulls = pl.repeat(None, values.len(), dtype=values.dtype, eager=True)
+                view = view.with_columns(values.zip_with(~mask, nulls))
             errors = _run_pandera(state.chunk_schema, view)
         for name, (mask, check) in uncoercible.items():
             found.failures.append(chunk.failed_rows(user.get(name, name), check, mask.arg_true()))
@@ -280,8 +286,8 @@ class PanderaSchema(Check):
         self._raise_config(chunk.side, errors, state.plain)
         cases = errors.failure_cases
         assert isinstance(cases, pl.DataFrame)
-        if rows is not None:  # row numbers of the rows validated, back to the chunk's
-            cases = cases.with_columns(rows.gather(cases.get_column("index")).alias("index"))
+        if uncoercible:
+            cases = _without_stand_ins(cases, uncoercible)
         if state.plain:
             cases = cases.with_columns(pl.col("column").replace_strict(user, default=pl.col("column")))
         # A frame-wide check names the schema in `column`: it belongs to no column.
@@ -307,14 +313,18 @@ class PanderaSchema(Check):
         return found
 
     def _raise_config(self, side: str, errors: Any, plain: dict[str, str]) -> None:
-        reasons = [
-            getattr(e.reason_code, "value", str(e.reason_code)) for e in getattr(errors, "schema_errors", ())
-        ]
-        # A value pandera could not coerce (one `_uncoercible` did not foresee) leaves the coerced
-        # columns uncoerced: their wrong dtypes and erring checks follow from the data, not the schema.
-        following = {"wrong_dtype", "check_error"} if "dtype_coercion_error" in reasons else set()
-        for error, reason in zip(getattr(errors, "schema_errors", ()), reasons, strict=True):
-            if reason in _CONFIG_REASONS - following:
+        for error in getattr(errors, "schema_errors", ()):
+            reason = getattr(error.reason_code, "value", str(error.reason_code))
+            if reason == "dtype_coercion_error":
+                # Values `_uncoercible` could not tell apart: no cast at all (polars casts no
+                # text to a Date), or a dtype it does not read (a regex column, a schema's dtype).
+                raise ConfigError(
+                    f"{self.setup.schema_label(side)} cannot coerce the data: "
+                    f"{_in_user_names(first_line(error), plain)}",
+                    hint="declare the dtype the values arrive as, or one they cast to "
+                    "(see docs/validation.md)",
+                )
+            if reason in _CONFIG_REASONS:
                 raise ConfigError(
                     f"{self.setup.schema_label(side)} does not fit the data: "
                     f"{_in_user_names(first_line(error), plain)}",
@@ -390,6 +400,24 @@ def _uncoercible(schema: DataFrameSchema, frame: pl.DataFrame) -> dict[str, tupl
         if bad.any():
             found[name] = (bad, check)
     return found
+
+
+_CELLS = {"column": pl.String, "index": pl.Int64}
+
+
+def _without_stand_ins(cases: pl.DataFrame, uncoercible: dict[str, tuple[pl.Series, str]]) -> pl.DataFrame:
+    """pandera's failure cases without those of the NULLs standing in for uncoercible values:
+    a column's at those rows, and a frame-wide check's at rows holding any of them."""
+    cells = pl.concat(
+        [
+            pl.DataFrame({"column": name, "index": mask.arg_true()}, schema=_CELLS)
+            for name, (mask, _) in uncoercible.items()
+        ]
+    )
+    cases = cases.with_columns(pl.col("index").cast(pl.Int64))
+    at_a_stand_in = pl.col("index").is_in(cells.get_column("index").unique().implode())
+    cases = cases.filter(~((pl.col("schema_context") == "DataFrameSchema") & at_a_stand_in).fill_null(False))
+    return cases.join(cells, on=["column", "index"], how="anti", maintain_order="left")
 
 
 def _run_pandera(schema: DataFrameSchema, frame: pl.DataFrame) -> Any:

@@ -193,51 +193,57 @@ def test_coerce_lets_one_schema_serve_differently_typed_sides():
     assert result.table().validation.passed
 
 
-def test_values_that_do_not_coerce_fail_their_column_and_the_other_rows_are_still_checked():
+def test_values_that_do_not_coerce_fail_their_column_and_every_row_is_still_checked():
     """pandera coerces every column or none: one bad text would leave both columns uncoerced and
-    their checks failing on every row. Each bad value fails its own column's coercion; every other
-    row is validated, and its failures name its own key."""
+    their checks failing on every row. Each bad value fails its own column's coercion; every row
+    is validated (a row with a bad value too), and each failure names its own key."""
     frame = orders().with_columns(pl.col("amount").cast(pl.String), pl.col("id").cast(pl.String).alias("qty"))
     frame = plant(plant(frame, "amount", {3, 7}, "n/a"), "qty", {7, 11}, "many")
-    frame = plant(frame, "amount", {50}, "-5")
+    frame = plant(frame, "amount", {11, 50}, "-5")  # 11's qty does not coerce: its amount still fails
     schema = pa.DataFrameSchema(
         {
             "amount": pa.Column(pl.Float64, pa.Check.ge(0), coerce=True, nullable=True),
             "qty": pa.Column(pl.Int64, pa.Check.le(55), coerce=True),
-        }
+        },
+        # Row-wise across columns: NULL stands in for 'many' at 7 and 11, and fails nothing there.
+        checks=[pa.Check(lambda d: d.lazyframe.select(pl.col("qty") <= 58), name="qty_at_most_58")],
     )
-    result = dbdiff.validate(source(frame), table="orders", schema=schema, chunk_size=17)
-    assert failures(result) == {
-        ("left", "amount", "coerce_dtype(Float64)"): 2,
-        ("left", "qty", "coerce_dtype(Int64)"): 2,
-        ("left", "amount", "greater_than_or_equal_to(0)"): 1,
-        ("left", "qty", "less_than_or_equal_to(55)"): 5,
-    }
-    shown = {f.check: [e["key"]["id"] for e in f.examples] for f in result.table().validation.failures}
-    assert shown["coerce_dtype(Float64)"] == [3, 7] and shown["coerce_dtype(Int64)"] == [7, 11]
-    listed = {(c["column"], c["check"]) for c in result.table().validation.checks}
-    assert {("amount", "coerce_dtype(Float64)"), ("qty", "coerce_dtype(Int64)")} <= listed  # run, counted
-    assert shown["greater_than_or_equal_to(0)"] == [50] and shown["less_than_or_equal_to(55)"] == [
-        56,
-        57,
-        58,
-        59,
-        60,
-    ]
-    assert result.exit_code == 1
+    for chunk_size in (17, 1):
+        result = dbdiff.validate(source(frame), table="orders", schema=schema, chunk_size=chunk_size)
+        assert failures(result) == {
+            ("left", "amount", "coerce_dtype(Float64)"): 2,
+            ("left", "qty", "coerce_dtype(Int64)"): 2,
+            ("left", "amount", "greater_than_or_equal_to(0)"): 2,
+            ("left", "qty", "less_than_or_equal_to(55)"): 5,
+            ("left", None, "qty_at_most_58"): 2,
+        }
+        shown = {f.check: [e["key"]["id"] for e in f.examples] for f in result.table().validation.failures}
+        assert shown["coerce_dtype(Float64)"] == [3, 7] and shown["coerce_dtype(Int64)"] == [7, 11]
+        assert shown["greater_than_or_equal_to(0)"] == [11, 50] and shown["qty_at_most_58"] == [59, 60]
+        assert shown["less_than_or_equal_to(55)"] == list(range(56, 61))
+        listed = {(c["column"], c["check"]) for c in result.table().validation.checks}
+        assert {("amount", "coerce_dtype(Float64)"), ("qty", "coerce_dtype(Int64)")} <= listed  # counted
+        assert result.exit_code == 1
 
 
-def test_a_coercion_pandera_alone_finds_failing_is_data_not_a_bad_schema(monkeypatch):
-    """Should pandera fail to coerce a value the cast did not foresee, the wrong dtypes and erring
-    checks that follow are no fault of the schema: the chunk fails, the run goes on."""
-    import dbdiff.checks.pandera_schema as module
+def test_a_coercion_no_cast_can_make_is_a_schema_that_does_not_fit():
+    """polars casts no text to a Date, whatever the text: pandera's coercion fails on every row.
+    That is the schema's fault (exit 2) and says so, with no failures made of it."""
+    frame = orders().with_columns(pl.lit("2024-01-01").alias("day"))
+    schema = pa.DataFrameSchema({"day": pa.Column(pl.Date, coerce=True)})
+    with pytest.raises(ConfigError, match="cannot coerce the data") as caught:
+        dbdiff.validate(source(frame), table="orders", schema=schema)
+    assert "cast to" in caught.value.hint
 
-    monkeypatch.setattr(module, "_uncoercible", lambda schema, frame: {})
-    frame = plant(orders().with_columns(pl.col("amount").cast(pl.String)), "amount", {3}, "n/a")
-    schema = pa.DataFrameSchema({"amount": pa.Column(pl.Float64, pa.Check.ge(0), coerce=True)})
-    result = dbdiff.validate(source(frame), table="orders", schema=schema)
-    assert result.exit_code == 1
-    assert any(f.check.startswith("coerce_dtype(") for f in result.table().validation.failures)
+
+@pytest.mark.parametrize("on", ["column", "schema"])
+def test_drop_invalid_rows_is_refused_since_it_would_pass_failing_rows(on):
+    """pandera drops the rows that fail and raises nothing: the run would say it passed."""
+    column = pa.Column(pl.Float64, pa.Check.ge(100), drop_invalid_rows=on == "column")
+    schema = pa.DataFrameSchema({"amount": column}, drop_invalid_rows=on == "schema")
+    with pytest.raises(ConfigError, match="drop_invalid_rows") as caught:
+        dbdiff.validate(source(orders()), table="orders", schema=schema)
+    assert "unreported" in caught.value.message
 
 
 def test_dataframe_model_through_the_api():
