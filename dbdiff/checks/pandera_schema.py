@@ -272,7 +272,8 @@ class PanderaSchema(Check):
             self._raise_config(chunk.side, _run_pandera(state.chunk_schema, view.head(0)), state.plain)
             # pandera coerces all columns or none: one value it cannot coerce would leave every
             # coerced column uncoerced and their checks failing or erroring. Such a value fails
-            # its own column's coercion; pandera sees NULL in its place and checks every row.
+            # its own column's coercion; pandera sees NULL in its place and checks every row (the
+            # column's own checks pass over it; a frame-wide check sees the NULL).
             uncoercible = _uncoercible(state.chunk_schema, view)
             for name, (mask, _) in uncoercible.items():
                 values = view.get_column(name)
@@ -406,8 +407,9 @@ _CELLS = {"column": pl.String, "index": pl.Int64}
 
 
 def _without_stand_ins(cases: pl.DataFrame, uncoercible: dict[str, tuple[pl.Series, str]]) -> pl.DataFrame:
-    """pandera's failure cases without those of the NULLs standing in for uncoercible values:
-    a column's at those rows, and a frame-wide check's at rows holding any of them."""
+    """pandera's failure cases without those of the NULLs standing in for uncoercible values in
+    their own columns. A frame-wide check sees the NULLs and keeps what it says: which rows it
+    read, and whether it judged rows or the whole chunk, its failures don't tell."""
     cells = pl.concat(
         [
             pl.DataFrame({"column": name, "index": mask.arg_true()}, schema=_CELLS)
@@ -415,8 +417,6 @@ def _without_stand_ins(cases: pl.DataFrame, uncoercible: dict[str, tuple[pl.Seri
         ]
     )
     cases = cases.with_columns(pl.col("index").cast(pl.Int64))
-    at_a_stand_in = pl.col("index").is_in(cells.get_column("index").unique().implode())
-    cases = cases.filter(~((pl.col("schema_context") == "DataFrameSchema") & at_a_stand_in).fill_null(False))
     return cases.join(cells, on=["column", "index"], how="anti", maintain_order="left")
 
 

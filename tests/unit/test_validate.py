@@ -205,8 +205,12 @@ def test_values_that_do_not_coerce_fail_their_column_and_every_row_is_still_chec
             "amount": pa.Column(pl.Float64, pa.Check.ge(0), coerce=True, nullable=True),
             "qty": pa.Column(pl.Int64, pa.Check.le(55), coerce=True),
         },
-        # Row-wise across columns: NULL stands in for 'many' at 7 and 11, and fails nothing there.
-        checks=[pa.Check(lambda d: d.lazyframe.select(pl.col("qty") <= 58), name="qty_at_most_58")],
+        # Frame-wide: this one sees the NULL standing in for 'many' at 7 and 11 (a NULL outcome
+        # passes in pandera); the aggregate one fails every chunk, whatever its first row holds.
+        checks=[
+            pa.Check(lambda d: d.lazyframe.select(pl.col("qty") <= 58), name="qty_at_most_58"),
+            pa.Check(lambda d: d.lazyframe.select(pl.col("id").sum() < 0), name="ids_negative"),
+        ],
     )
     for chunk_size in (17, 1):
         result = dbdiff.validate(source(frame), table="orders", schema=schema, chunk_size=chunk_size)
@@ -216,6 +220,7 @@ def test_values_that_do_not_coerce_fail_their_column_and_every_row_is_still_chec
             ("left", "amount", "greater_than_or_equal_to(0)"): 2,
             ("left", "qty", "less_than_or_equal_to(55)"): 5,
             ("left", None, "qty_at_most_58"): 2,
+            ("left", None, "ids_negative"): 60 // chunk_size + (60 % chunk_size > 0),
         }
         shown = {f.check: [e["key"]["id"] for e in f.examples] for f in result.table().validation.failures}
         assert shown["coerce_dtype(Float64)"] == [3, 7] and shown["coerce_dtype(Int64)"] == [7, 11]
