@@ -9,7 +9,9 @@ pandera checks each chunk without it and the values go to the store, grouped onc
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
+import operator
 import re
 import threading
 from collections.abc import Iterable
@@ -262,7 +264,7 @@ class PanderaSchema(Check):
         state = self.schemas.get(chunk.side)
         if state is None:
             return None
-        found = Found(frames=[(unique.table, unique.values(chunk)) for unique in state.uniques])
+        found = Found(frames=self._unique_values(state, chunk))
         view = chunk.view
         if state.plain:
             view = view.rename({n: p for n, p in state.plain.items() if n in view.columns})
@@ -312,6 +314,30 @@ class PanderaSchema(Check):
                 index = indexed.get_column("index").unique().cast(pl.Int64).sort()
                 found.failures.append(chunk.failed_rows(column, str(check), index))
         return found
+
+    def _unique_values(self, state: _SideSchema, chunk: Chunk) -> list[tuple[str, pl.DataFrame]]:
+        """Each uniqueness check's rows of this chunk, as pandera would judge them: a coerced
+        column's values cast to its dtype ('7' and '007' as Int64 are one value), and the rows
+        whose value does not cast left out (they fail their coercion)."""
+        view, uncast = chunk.view, {}
+        for name, column in state.schema.columns.items():
+            if _coercion(state.schema, column) is None or name not in view.columns:
+                continue
+            values = view.get_column(name)
+            try:
+                cast = values.cast(column.dtype.type, strict=False)
+            except pl.exceptions.PolarsError:  # no cast at all: the schema does not fit (exit 2)
+                continue
+            uncast[name] = cast.is_null() & values.is_not_null()
+            view = view.with_columns(cast)
+        frames = []
+        for unique in state.uniques:
+            rows = unique.values(chunk, view)
+            lost = [uncast[c] for c in unique.sources if c in uncast and not unique.per_key]
+            if lost:
+                rows = rows.filter(~functools.reduce(operator.or_, lost))
+            frames.append((unique.table, rows))
+        return frames
 
     def _raise_config(self, side: str, errors: Any, plain: dict[str, str]) -> None:
         for error in getattr(errors, "schema_errors", ()):

@@ -29,8 +29,9 @@ class StoredUnique:
     table: str
     per_key: bool = False  # the key itself: examples are one per duplicated key with its row count
 
-    def values(self, chunk: Chunk) -> pl.DataFrame:
-        """The chunk's rows to append to `table`."""
+    def values(self, chunk: Chunk, view: pl.DataFrame | None = None) -> pl.DataFrame:
+        """The chunk's rows to append to `table` (the values from `view` when given: the chunk's
+        view with the values a schema coerces cast)."""
         keys = chunk.setup.key_names
         key_columns = [pl.col(k) for k in keys] + [
             pl.col(r).alias(f"rk{i}") for i, r in enumerate(chunk.raw_keys)
@@ -41,7 +42,9 @@ class StoredUnique:
             )
         return pl.concat(
             [
-                chunk.view.select([user_col(c).alias(f"u{i}") for i, c in enumerate(self.sources)]),
+                (chunk.view if view is None else view).select(
+                    [user_col(c).alias(f"u{i}") for i, c in enumerate(self.sources)]
+                ),
                 chunk.prepared.select(key_columns),
             ],
             how="horizontal",

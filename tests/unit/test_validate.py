@@ -231,6 +231,32 @@ def test_values_that_do_not_coerce_fail_their_column_and_every_row_is_still_chec
         assert result.exit_code == 1
 
 
+def test_uniqueness_of_a_coerced_column_judges_the_coerced_values():
+    """'1', '01' and '+1' coerced to Int64 are one value, as pandera judges them; values that don't
+    cast fail their coercion and are no duplicates of each other. Across chunks too."""
+    frame = pl.DataFrame(
+        {
+            "id": [1, 2, 3, 4, 5, 6, 7],
+            "x": ["1", "01", "+1", "bad", "bad", "7", None],
+            "y": [1, 1, 2, 3, 3, 4, 5],
+        }
+    )
+    schema = pa.DataFrameSchema(
+        {"x": pa.Column(pl.Int64, coerce=True, unique=True, nullable=True), "y": pa.Column(pl.Int64)},
+        unique=["x", "y"],
+    )
+    for chunk_size in (2, 100):
+        result = dbdiff.validate(source(frame), table="orders", schema=schema, chunk_size=chunk_size)
+        shown = {
+            f.check: sorted(e["key"]["id"] for e in f.examples) for f in result.table().validation.failures
+        }
+        assert shown == {
+            "coerce_dtype(Int64)": [4, 5],
+            "field_uniqueness": [1, 2, 3],
+            "multiple_fields_uniqueness": [1, 2],
+        }, chunk_size
+
+
 def test_a_coercion_no_cast_can_make_is_a_schema_that_does_not_fit():
     """polars casts no text to a Date, whatever the text: pandera's coercion fails on every row.
     That is the schema's fault (exit 2) and says so, with no failures made of it."""
