@@ -264,33 +264,29 @@ class PanderaSchema(Check):
         state = self.schemas.get(chunk.side)
         if state is None:
             return None
-        found = Found(frames=self._unique_values(state, chunk))
-        view = chunk.view
+        # pandera coerces all columns or none: one value it cannot coerce would leave every
+        # coerced column uncoerced and their checks failing or erroring. Such a value fails its
+        # own column's coercion; pandera sees NULL in its place (the column's own checks pass over
+        # it; a frame-wide check sees the NULL), and the uniqueness checks leave its row out.
+        coerced, uncoercible = _coerced(state.schema, chunk.view)
+        found = Found(frames=self._unique_values(state, chunk, coerced, uncoercible))
+        view = coerced
         if state.plain:
             view = view.rename({n: p for n, p in state.plain.items() if n in view.columns})
         user = {p: n for n, p in state.plain.items()}
         with _VALIDATING[chunk.side]:
             # An empty frame of the same dtypes shows every problem of fit before any data does.
             self._raise_config(chunk.side, _run_pandera(state.chunk_schema, view.head(0)), state.plain)
-            # pandera coerces all columns or none: one value it cannot coerce would leave every
-            # coerced column uncoerced and their checks failing or erroring. Such a value fails
-            # its own column's coercion; pandera sees NULL in its place and checks every row (the
-            # column's own checks pass over it; a frame-wide check sees the NULL).
-            uncoercible = _uncoercible(state.chunk_schema, view)
-            for name, (mask, _) in uncoercible.items():
-                values = view.get_column(name)
-                nulls = pl.repeat(None, values.len(), dtype=values.dtype, eager=True)
-                view = view.with_columns(values.zip_with(~mask, nulls))
             errors = _run_pandera(state.chunk_schema, view)
         for name, (mask, check) in uncoercible.items():
-            found.failures.append(chunk.failed_rows(user.get(name, name), check, mask.arg_true()))
+            found.failures.append(chunk.failed_rows(name, check, mask.arg_true()))
         if errors is None:
             return found
         self._raise_config(chunk.side, errors, state.plain)
         cases = errors.failure_cases
         assert isinstance(cases, pl.DataFrame)
         if uncoercible:
-            cases = _without_stand_ins(cases, uncoercible)
+            cases = _without_stand_ins(cases, [state.plain.get(n, n) for n in uncoercible], uncoercible)
         if state.plain:
             cases = cases.with_columns(pl.col("column").replace_strict(user, default=pl.col("column")))
         # A frame-wide check names the schema in `column`: it belongs to no column.
@@ -315,25 +311,16 @@ class PanderaSchema(Check):
                 found.failures.append(chunk.failed_rows(column, str(check), index))
         return found
 
-    def _unique_values(self, state: _SideSchema, chunk: Chunk) -> list[tuple[str, pl.DataFrame]]:
-        """Each uniqueness check's rows of this chunk, as pandera would judge them: a coerced
-        column's values cast to its dtype ('7' and '007' as Int64 are one value), and the rows
-        whose value does not cast left out (they fail their coercion)."""
-        view, uncast = chunk.view, {}
-        for name, column in state.schema.columns.items():
-            if _coercion(state.schema, column) is None or name not in view.columns:
-                continue
-            values = view.get_column(name)
-            try:
-                cast = values.cast(column.dtype.type, strict=False)
-            except pl.exceptions.PolarsError:  # no cast at all: the schema does not fit (exit 2)
-                continue
-            uncast[name] = cast.is_null() & values.is_not_null()
-            view = view.with_columns(cast)
+    def _unique_values(
+        self, state: _SideSchema, chunk: Chunk, coerced: pl.DataFrame, uncoercible: _Uncoercible
+    ) -> list[tuple[str, pl.DataFrame]]:
+        """Each uniqueness check's rows of this chunk, as pandera would judge them: the coerced
+        values ('7' and '007' as Int64 are one value), without the rows whose value does not
+        cast (they fail their coercion)."""
         frames = []
         for unique in state.uniques:
-            rows = unique.values(chunk, view)
-            lost = [uncast[c] for c in unique.sources if c in uncast and not unique.per_key]
+            rows = unique.values(chunk, coerced)
+            lost = [uncoercible[c][0] for c in unique.sources if c in uncoercible and not unique.per_key]
             if lost:
                 rows = rows.filter(~functools.reduce(operator.or_, lost))
             frames.append((unique.table, rows))
@@ -407,39 +394,46 @@ def _coercion(schema: DataFrameSchema, column: Any) -> str | None:
     return f"coerce_dtype({column.dtype})" if coerced and getattr(column.dtype, "type", None) else None
 
 
-def _uncoercible(schema: DataFrameSchema, frame: pl.DataFrame) -> dict[str, tuple[pl.Series, str]]:
-    """Per column the schema coerces: which of `frame`'s values don't cast to its dtype (NULLs
-    do), and the check that names it; only columns holding such values."""
-    found: dict[str, tuple[pl.Series, str]] = {}
+#: Per column: which of its values do not cast to the dtype the schema coerces it to, and the
+#: check that names that (`coerce_dtype(Int64)`).
+_Uncoercible = dict[str, tuple[pl.Series, str]]
+
+
+def _coerced(schema: DataFrameSchema, frame: pl.DataFrame) -> tuple[pl.DataFrame, _Uncoercible]:
+    """`frame` with each column the schema coerces cast to its dtype, NULL where a value does not
+    cast; and those values, per column that holds any. A column with no cast at all (polars
+    casts no text to a Date) stays as it is: pandera then says it cannot coerce it (exit 2)."""
+    found: _Uncoercible = {}
     for name, column in schema.columns.items():
         check = _coercion(schema, column)
         if check is None or name not in frame.columns:
             continue
-        dtype = column.dtype.type
         values = frame.get_column(name)
-        if values.dtype == dtype:
+        if values.dtype == column.dtype.type:
             continue
         try:
-            cast = values.cast(dtype, strict=False)
-        except pl.exceptions.PolarsError:  # no cast at all: pandera says so, as a dtype it can't coerce to
+            cast = values.cast(column.dtype.type, strict=False)
+        except pl.exceptions.PolarsError:
             continue
         bad = cast.is_null() & values.is_not_null()
         if bad.any():
             found[name] = (bad, check)
-    return found
+        frame = frame.with_columns(cast)
+    return frame, found
 
 
 _CELLS = {"column": pl.String, "index": pl.Int64}
 
 
-def _without_stand_ins(cases: pl.DataFrame, uncoercible: dict[str, tuple[pl.Series, str]]) -> pl.DataFrame:
+def _without_stand_ins(cases: pl.DataFrame, names: list[str], uncoercible: _Uncoercible) -> pl.DataFrame:
     """pandera's failure cases without those of the NULLs standing in for uncoercible values in
-    their own columns. A frame-wide check sees the NULLs and keeps what it says: which rows it
-    read, and whether it judged rows or the whole chunk, its failures don't tell."""
+    their own columns (`names`: those columns as pandera names them). A frame-wide check sees the
+    NULLs and keeps what it says: which rows it read, and whether it judged rows or the whole
+    chunk, its failures don't tell."""
     cells = pl.concat(
         [
             pl.DataFrame({"column": name, "index": mask.arg_true()}, schema=_CELLS)
-            for name, (mask, _) in uncoercible.items()
+            for name, (mask, _) in zip(names, uncoercible.values(), strict=True)
         ]
     )
     cases = cases.with_columns(pl.col("index").cast(pl.Int64))
