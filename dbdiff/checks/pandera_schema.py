@@ -412,7 +412,7 @@ def _coerced(schema: DataFrameSchema, frame: pl.DataFrame) -> tuple[pl.DataFrame
         if values.dtype == column.dtype.type:
             continue
         try:
-            cast = values.cast(column.dtype.type, strict=False)
+            cast = _cast(values, column.dtype.type)
         except pl.exceptions.PolarsError:
             continue
         bad = cast.is_null() & values.is_not_null()
@@ -420,6 +420,24 @@ def _coerced(schema: DataFrameSchema, frame: pl.DataFrame) -> tuple[pl.DataFrame
             found[name] = (bad, check)
         frame = frame.with_columns(cast)
     return frame, found
+
+
+def _cast(values: pl.Series, dtype: Any) -> pl.Series:
+    """`values` cast to `dtype`, NULL where a value does not cast. Bytes that are no UTF-8 fail
+    polars' whole cast to text (a VARBINARY of any bytes): only those turn NULL."""
+    try:
+        return values.cast(dtype, strict=False)
+    except pl.exceptions.ComputeError:
+        if values.dtype != pl.Binary or dtype != pl.String:
+            raise
+    return pl.Series(values.name, [_text(v) for v in values.to_list()], dtype=pl.String)
+
+
+def _text(value: bytes | None) -> str | None:
+    try:
+        return None if value is None else value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 _CELLS = {"column": pl.String, "index": pl.Int64}

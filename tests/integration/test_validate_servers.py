@@ -284,6 +284,29 @@ def test_texts_a_schema_cannot_coerce_are_failures_of_their_rows_not_a_bad_schem
     assert failed["less_than_or_equal_to(95)"]["count"] == 5
 
 
+def test_varbinary_bytes_that_are_no_utf8_fail_their_rows_coercion_to_text(mysql, unique_name, tmp_path):
+    """A VARBINARY of codes, two of them no UTF-8: `coerce: true` to String reports those rows
+    (exit 1); it used to stop with exit 3, "invalid utf8"."""
+    t = unique_name("vbin")
+    mysql.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, code VARBINARY(16))")
+    rows = [(i, f"c{i}".encode()) for i in range(1, 41)]
+    rows[4], rows[32] = (5, b"\xff\xfe"), (33, b"c\xc3(")
+    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s)", rows)
+    schema = tmp_path / "s.yaml"
+    schema.write_text(
+        "schema_type: polars_dataframe\ncolumns:\n  code:\n    dtype: String\n    coerce: true\n"
+        "    str_startswith: c\n"
+    )
+    out = tmp_path / "r.json"
+    proc = cli(
+        "validate", mysql.url, "--table", t, "--schema", str(schema), "--chunk-size", "9", "--json", str(out)
+    )
+    assert proc.returncode == 1, proc.stderr
+    (failed,) = json.loads(out.read_text())["tables"][0]["validation"]["failures"]
+    assert (failed["column"], failed["check"], failed["count"]) == ("code", "coerce_dtype(String)", 2)
+    assert [e["key"]["id"] for e in failed["examples"]] == [5, 33]
+
+
 def test_duplicate_integer_keys_on_a_side_without_a_primary_key(mysql, pg, unique_name):
     t = unique_name("dupint")
     mysql.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, v INT)")

@@ -257,6 +257,24 @@ def test_uniqueness_of_a_coerced_column_judges_the_coerced_values():
         }, chunk_size
 
 
+def test_bytes_that_are_no_utf8_fail_their_coercion_to_text():
+    """polars fails a whole cast of bytes to text on one value that is no UTF-8 (a VARBINARY of
+    any bytes): the run stopped with exit 3. Each such value fails its own row's coercion."""
+    frame = pl.DataFrame(
+        {"id": [1, 2, 3, 4, 5], "code": [b"c1", b"\xff\xfe", b"c3", None, b"x\xc3("]},
+        schema={"id": pl.Int64, "code": pl.Binary},
+    )
+    schema = pa.DataFrameSchema(
+        {"code": pa.Column(pl.String, pa.Check.str_startswith("c"), coerce=True, nullable=True)}
+    )
+    for chunk_size in (2, 100):
+        result = dbdiff.validate(source(frame), table="orders", schema=schema, chunk_size=chunk_size)
+        (failed,) = result.table().validation.failures
+        assert (failed.column, failed.check, failed.count) == ("code", "coerce_dtype(String)", 2)
+        assert [e["key"]["id"] for e in failed.examples] == [2, 5]
+        assert result.exit_code == 1
+
+
 def test_a_coercion_no_cast_can_make_is_a_schema_that_does_not_fit():
     """polars casts no text to a Date, whatever the text: pandera's coercion fails on every row.
     That is the schema's fault (exit 2) and says so, with no failures made of it."""
