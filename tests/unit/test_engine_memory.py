@@ -1,4 +1,5 @@
-"""What a run keeps between chunks holds only its own rows, never a chunk's buffers.
+"""What a run keeps between chunks holds only its own rows, never a chunk's buffers, and what
+its chunks freed goes back to the system.
 
 Polars rows filtered, sorted or sliced out of a frame share its string buffers, so the few sample
 rows the engine keeps per chunk used to keep every chunk's text alive until the end of the run:
@@ -8,9 +9,13 @@ is kept, not at the process's memory.
 
 from __future__ import annotations
 
-import polars as pl
+import platform
 
-from dbdiff.engine import build_plan
+import polars as pl
+import pytest
+
+from dbdiff.engine import build_plan, runner
+from dbdiff.engine.memory import release_free_memory
 from dbdiff.engine.runner import DiffRun
 from dbdiff.options import DiffOptions
 from dbdiff.samples import first_by_key
@@ -88,3 +93,29 @@ def test_samples_of_many_chunks_are_folded_into_the_first_rows():
     assert len(run.totals.changed_samples) <= 33
     changed = sorted(i for i in ids if i % 20 < 3)
     assert [s["key"]["id"] for s in result.samples.changed] == changed[:7]
+
+
+def _rss_mib() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096 >> 20
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
+def test_free_memory_glibc_holds_goes_back_to_the_system():
+    """Blocks freed between blocks still in use: glibc keeps their pages (the arena's top is not
+    free) until it is asked to give them back."""
+    kept, freed = [], []
+    for i in range(200_000):
+        (kept if i % 10 == 0 else freed).append(bytearray(1_500))  # past pymalloc: glibc's
+    freed.clear()
+    before = _rss_mib()
+    assert release_free_memory()
+    assert _rss_mib() < before - 100, "about 250 MB freed in runs of pages"
+    assert len(kept) == 20_000
+
+
+def test_the_driver_releases_free_memory_once_per_chunk_merged(monkeypatch):
+    calls = []
+    monkeypatch.setattr(runner, "release_free_memory", lambda: calls.append(1) or True)
+    run = _run(workers=2)
+    assert len(calls) == len(run.plan.chunks)
