@@ -22,7 +22,7 @@ from dbdiff.checks import CheckSuite
 from dbdiff.compare import utc_zones
 from dbdiff.engine.assemble import diff_table
 from dbdiff.engine.executor import Executor, using
-from dbdiff.engine.memory import release_free_memory
+from dbdiff.engine.memory import RELEASE_EVERY, release_free_memory
 from dbdiff.engine.residual import pair_residuals
 from dbdiff.engine.side import SIDE_NAMES, sides_of
 from dbdiff.engine.tasks import ChunkOutcome, ChunkWork, Counts, any_time, run_chunk
@@ -44,17 +44,19 @@ def drive(
 ) -> None:
     """Run every chunk of `work` on `executor`, handing each outcome to `absorb` as it completes.
 
-    A chunk's error (or `absorb`'s) stops the run: the chunks not yet started are cancelled. Once a
-    chunk is merged, the memory freed meanwhile goes back to the system (`release_free_memory`)."""
+    A chunk's error (or `absorb`'s) stops the run: the chunks not yet started are cancelled. Every
+    `RELEASE_EVERY` chunks merged, the memory freed meanwhile goes back to the system
+    (`release_free_memory`)."""
     # An executor without `reading` (one of a caller's own) reads as many chunks as it runs.
     reading = getattr(executor, "reading", None) or any_time
     task = functools.partial(run_chunk, work, both=executor.both, reading=reading)
     outcomes = executor.map(task, work.plan.chunks)
     with contextlib.closing(outcomes):
-        for outcome in outcomes:
+        for merged, outcome in enumerate(outcomes, start=1):
             absorb(outcome)
             del outcome  # its frames are merged: what they held may go back to the system
-            release_free_memory()
+            if merged % RELEASE_EVERY == 0:
+                release_free_memory()
             progress.advance(1)
 
 

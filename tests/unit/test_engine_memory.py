@@ -9,7 +9,7 @@ is kept, not at the process's memory.
 
 from __future__ import annotations
 
-import platform
+import os
 
 import polars as pl
 import pytest
@@ -100,7 +100,14 @@ def _rss_mib() -> int:
         return int(statm.read().split()[1]) * 4096 >> 20
 
 
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
+def _glibc() -> bool:
+    try:
+        return bool(os.confstr("CS_GNU_LIBC_VERSION"))
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+@pytest.mark.skipif(not _glibc(), reason="malloc_trim is glibc's")
 def test_free_memory_glibc_holds_goes_back_to_the_system():
     """Blocks freed between blocks still in use: glibc keeps their pages (the arena's top is not
     free) until it is asked to give them back."""
@@ -114,8 +121,9 @@ def test_free_memory_glibc_holds_goes_back_to_the_system():
     assert len(kept) == 20_000
 
 
-def test_the_driver_releases_free_memory_once_per_chunk_merged(monkeypatch):
+def test_the_driver_releases_free_memory_every_few_chunks_merged(monkeypatch):
     calls = []
     monkeypatch.setattr(runner, "release_free_memory", lambda: calls.append(1) or True)
+    monkeypatch.setattr(runner, "RELEASE_EVERY", 2)
     run = _run(workers=2)
-    assert len(calls) == len(run.plan.chunks)
+    assert len(calls) == len(run.plan.chunks) // 2 > 0
