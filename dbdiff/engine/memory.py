@@ -3,9 +3,9 @@
 glibc's malloc keeps what a chunk's buffers freed in its arenas to reuse it, and over many chunks
 that memory fragments: the arenas grow although the run's data does not. Measured on issue 13's
 11-column table (benchmarks/RESULTS.md): the free memory glibc held grew from 50 to 200 MB over a
-10M-row run, and peak RSS from about 520 MiB at 1M rows to 620-660 MiB at 10M. So once a chunk is
-merged, every few chunks `release_free_memory` asks glibc to give its free pages back (`malloc_trim`, as Dask's
-workers do), and peak RSS stays about that of the first chunks.
+10M-row run, and peak RSS from about 520 MiB at 1M rows to 620-660 MiB at 10M. So every few
+chunks merged, `release_free_memory` asks glibc to give its free pages back (`malloc_trim`, as
+Dask's workers do), and peak RSS stays near that of the first chunks.
 
 Not after every chunk: the pages given back are soon taken again by the next chunks, each at the
 cost of a page fault. On the 10M-row run, released after every chunk the peak was 525 MiB for 2
