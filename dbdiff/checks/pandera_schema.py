@@ -268,7 +268,13 @@ class PanderaSchema(Check):
         # coerced column uncoerced and their checks failing or erroring. Such a value fails its
         # own column's coercion; pandera sees NULL in its place (the column's own checks pass over
         # it; a frame-wide check sees the NULL), and the uniqueness checks leave its row out.
-        coerced, uncoercible = _coerced(state.schema, chunk.view)
+        try:
+            coerced, uncoercible = _coerced(state.schema, chunk.view)
+        except _NoCast as exc:
+            raise ConfigError(
+                f"{self.setup.schema_label(chunk.side)} cannot coerce the data: {exc}",
+                hint="declare the dtype the values arrive as, or one they cast to (see docs/validation.md)",
+            ) from None
         found = Found(frames=self._unique_values(state, chunk, coerced, uncoercible))
         view = coerced
         if state.plain:
@@ -399,10 +405,16 @@ def _coercion(schema: DataFrameSchema, column: Any) -> str | None:
 _Uncoercible = dict[str, tuple[pl.Series, str]]
 
 
+class _NoCast(Exception):
+    """A column the schema coerces to a dtype its values have no cast to, whatever they hold."""
+
+
 def _coerced(schema: DataFrameSchema, frame: pl.DataFrame) -> tuple[pl.DataFrame, _Uncoercible]:
     """`frame` with each column the schema coerces cast to its dtype, NULL where a value does not
     cast; and those values, per column that holds any. A column with no cast at all (polars
-    casts no text to a Date) stays as it is: pandera then says it cannot coerce it (exit 2)."""
+    casts no text to a Date, no bytes to a number) is `_NoCast`: the schema does not fit (exit
+    2). pandera would say so too, but its own report of the failure reads bytes that are no
+    UTF-8 as text, and crashes on them."""
     found: _Uncoercible = {}
     for name, column in schema.columns.items():
         check = _coercion(schema, column)
@@ -414,7 +426,9 @@ def _coerced(schema: DataFrameSchema, frame: pl.DataFrame) -> tuple[pl.DataFrame
         try:
             cast = _cast(values, column.dtype.type)
         except pl.exceptions.PolarsError:
-            continue
+            raise _NoCast(
+                f"column {name!r} arrives as {values.dtype}, which has no cast to {column.dtype}"
+            ) from None
         bad = cast.is_null() & values.is_not_null()
         if bad.any():
             found[name] = (bad, check)

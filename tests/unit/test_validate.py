@@ -283,6 +283,20 @@ def test_a_coercion_no_cast_can_make_is_a_schema_that_does_not_fit():
     with pytest.raises(ConfigError, match="cannot coerce the data") as caught:
         dbdiff.validate(source(frame), table="orders", schema=schema)
     assert "cast to" in caught.value.hint
+    assert "'day' arrives as String, which has no cast to Date" in caught.value.message
+
+
+@pytest.mark.parametrize("dtype", [pl.Int64, pl.Float64])
+def test_bytes_coerced_to_a_number_are_a_schema_that_does_not_fit_even_when_no_utf8(dtype):
+    """polars casts no bytes to a number: exit 2, as for valid text. Bytes that are no UTF-8
+    crashed pandera's own report of the failure (exit 3)."""
+    frame = pl.DataFrame(
+        {"id": [1, 2], "code": [b"12", b"\xff\xfe"]}, schema={"id": pl.Int64, "code": pl.Binary}
+    )
+    schema = pa.DataFrameSchema({"code": pa.Column(dtype, coerce=True, nullable=True)})
+    for rows in (frame.head(1), frame):
+        with pytest.raises(ConfigError, match="'code' arrives as Binary, which has no cast to"):
+            dbdiff.validate(source(rows), table="orders", schema=schema)
 
 
 @pytest.mark.parametrize("on", ["column", "schema"])
