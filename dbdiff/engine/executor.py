@@ -43,7 +43,9 @@ class Executor(Protocol):
         ...
 
     # An executor may also have `reading(side) -> context manager`, held while a chunk of that
-    # side is read, to read fewer chunks at once than it runs (`ThreadExecutor.reading`).
+    # side is read, to read fewer chunks at once than it runs (`ThreadExecutor.reading`), and
+    # `pause(seconds)`, a wait that ends with `Interrupted` once the executor closes (a
+    # recheck's delay, `ThreadExecutor.pause`).
 
 
 class ThreadExecutor:
@@ -63,6 +65,7 @@ class ThreadExecutor:
         self._reads_lock = threading.Lock()
         # Created now (its threads start on first use), so concurrent tasks share one.
         self._io = cf.ThreadPoolExecutor(self.workers, thread_name_prefix="dbdiff-io")
+        self._closing = threading.Event()
 
     def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Generator[R, None, None]:
         with cf.ThreadPoolExecutor(self.workers, thread_name_prefix="dbdiff-chunk") as pool:
@@ -77,6 +80,13 @@ class ThreadExecutor:
                 gate = self._reads[side] = threading.BoundedSemaphore(min(self.workers, CORES))
         return gate
 
+    def pause(self, seconds: float) -> None:
+        """Wait `seconds`, or until the executor closes: then `Interrupted`. A table's recheck
+        waits on one of the run's threads (`dbdiff run`), and an interrupted run would otherwise
+        wait for it (measured: 8 s after Ctrl-C, with the default 5 s between rechecks)."""
+        if self._closing.wait(seconds):
+            raise Interrupted("the run stopped while a recheck waited")
+
     def both(self, left: Callable[[], A], right: Callable[[], B]) -> tuple[A, B]:
         future = self._io.submit(right)
         try:
@@ -89,6 +99,7 @@ class ThreadExecutor:
         return first, future.result()
 
     def close(self) -> None:
+        self._closing.set()
         self._io.shutdown()
 
     def __enter__(self) -> ThreadExecutor:
@@ -108,7 +119,6 @@ class SharedExecutor(ThreadExecutor):
     def __init__(self, workers: int = 4) -> None:
         super().__init__(workers)
         self._chunks = cf.ThreadPoolExecutor(self.workers, thread_name_prefix="dbdiff-chunk")
-        self._closing = threading.Event()
 
     def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Generator[R, None, None]:
         yield from _bounded(self._chunks, functools.partial(self._unless_closing, fn), tasks, self.workers)
@@ -135,11 +145,27 @@ def at_once(fn: Callable[[T], R], items: Sequence[T], most: int) -> list[R]:
         return [fn(item) for item in items]
     pool = cf.ThreadPoolExecutor(most, thread_name_prefix="dbdiff-table")
     try:
-        return list(pool.map(fn, items))
+        return [_awaited(future) for future in [pool.submit(fn, item) for item in items]]
     finally:
         # Interrupted (Ctrl-C): the items not started never start, and the caller does not wait
         # for the running ones, which end once the executor they read on cancels their chunks.
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+#: How often a thread waiting for a long task looks for Ctrl-C (`_awaited`).
+_POLL = 0.25
+
+
+def _awaited(future: cf.Future[R]) -> R:
+    """The future's result, waited for in short spells: a signal that another thread took (a
+    library's thread can be the one the system gives SIGINT to) sets Python's flag without waking
+    a wait that has no end, so Ctrl-C was heard only once the table running finished (measured:
+    8 s after Ctrl-C, in a recheck's wait)."""
+    while True:
+        try:
+            return future.result(timeout=_POLL)
+        except cf.TimeoutError:
+            continue
 
 
 def _bounded(

@@ -71,10 +71,11 @@ def recheck_table(
     prefix: str,
     rounds: int,
     executor: Executor | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> TableResult:
     """`table` with its differences rechecked `rounds` times (unchanged when there is nothing to
-    recheck: no rounds, no row difference, or a table in error)."""
+    recheck: no rounds, no row difference, or a table in error). The delay before each round is
+    `sleep`, by default the executor's `pause` (which ends when the run is stopped) or `time.sleep`."""
     if rounds < 1 or table.status == "error":
         return table
     s = table.summary
@@ -97,7 +98,7 @@ def recheck_table(
     downloaded = dict(table.stats.get("rows_downloaded", {"left": 0, "right": 0}))
     for round_ in range(1, rounds + 1):
         with timings.timed(RECHECK_WAIT):
-            sleep(delay)
+            (sleep or getattr(executor, "pause", None) or time.sleep)(delay)
         last = [
             (name, _run(DiffRun(left, right, narrowed, reading, store, store_prefix=name, executor=executor)))
             for name, narrowed in _batches(plan, sides, sorted_keys(persisting), f"{prefix}__rc{round_}")

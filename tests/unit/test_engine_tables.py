@@ -16,7 +16,7 @@ import pytest
 import dbdiff
 from dbdiff.engine.executor import SharedExecutor, ThreadExecutor, at_once
 from dbdiff.engine.tables import plan_tables
-from dbdiff.errors import KeyColumnError
+from dbdiff.errors import Interrupted, KeyColumnError
 from dbdiff.options import DiffOptions
 from dbdiff.sources.duckdb import ArrowSource
 
@@ -81,6 +81,48 @@ def test_closing_a_shared_executor_ends_the_tables_reading_on_it():
         thread.join(5)
         assert not thread.is_alive()
     assert set(ended) == {"first", "second"}
+
+
+@pytest.mark.parametrize("kind", [SharedExecutor, ThreadExecutor])
+def test_closing_an_executor_ends_a_recheck_waiting_on_it(kind):
+    """A table's recheck waits (5 s by default) on a run's thread: Ctrl-C closes the executor and
+    the wait must end with it; the process waited for it (8 s after Ctrl-C, two tables)."""
+    executor = kind(1)
+    ended: list[BaseException] = []
+
+    def recheck() -> None:
+        try:
+            executor.pause(60)
+        except Interrupted as exc:
+            ended.append(exc)
+
+    waiting = threading.Thread(target=recheck, daemon=True)
+    waiting.start()
+    time.sleep(0.05)
+    executor.close()
+    waiting.join(10)
+    assert not waiting.is_alive() and len(ended) == 1
+    with pytest.raises(Interrupted):
+        executor.pause(0)  # closed: no wait at all
+    with kind(1) as open_one:
+        open_one.pause(0.01)  # open: a plain wait
+
+
+def test_ctrl_c_taken_by_another_thread_reaches_a_run_waiting_for_its_tables():
+    """The system may give SIGINT to a library's thread: Python's flag is set, but a wait that has
+    no end is not woken (`_thread.interrupt_main` does just that). The run waited for its tables
+    to finish (8 s after Ctrl-C); it now hears of it within a fraction of a second."""
+    import _thread
+
+    release = threading.Event()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            threading.Timer(0.2, _thread.interrupt_main).start()
+            at_once(lambda seconds: release.wait(seconds), [20.0, 20.0], 2)
+    finally:
+        release.set()
+    assert time.perf_counter() - started < 10, "heard only when the tables ended"
 
 
 def test_at_once_keeps_the_items_order_and_its_bound():
