@@ -257,27 +257,44 @@ def test_duplicate_key_split_across_two_chunks_and_null_keys(mysql, pg, unique_n
     }
 
 
+def _coerced_column_failures(
+    mysql, tmp_path, table: str, column_type: str, rows: list, schema: str, chunk: int
+):
+    """`dbdiff validate` of a table (id, one column) against a schema of that column: the exit
+    code and the failures by check."""
+    mysql.execute(f"CREATE TABLE {table} (id INT PRIMARY KEY, c {column_type})")
+    mysql.executemany(f"INSERT INTO {table} VALUES (%s, %s)", rows)
+    path, out = tmp_path / "s.yaml", tmp_path / "r.json"
+    path.write_text(f"schema_type: polars_dataframe\ncolumns:\n  c: {schema}\n")
+    proc = cli(
+        "validate",
+        mysql.url,
+        "--table",
+        table,
+        "--schema",
+        str(path),
+        "--chunk-size",
+        str(chunk),
+        "--json",
+        str(out),
+    )
+    assert out.exists(), proc.stderr
+    failures = json.loads(out.read_text())["tables"][0]["validation"]["failures"]
+    return proc.returncode, {f["check"]: f for f in failures}
+
+
 def test_texts_a_schema_cannot_coerce_are_failures_of_their_rows_not_a_bad_schema(
     mysql, unique_name, tmp_path
 ):
     """A VARCHAR of numbers with a few that are not: `coerce: true` to Int64 reports those rows
     (exit 1), and the other rows' checks still run; it used to stop with exit 2, "set coerce"."""
-    t = unique_name("coerce")
-    mysql.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, qty VARCHAR(10))")
     rows = [(i, str(i)) for i in range(1, 101)]
     rows[9], rows[60] = (10, "ten"), (61, "6 1")
-    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s)", rows)
-    schema = tmp_path / "s.yaml"
-    schema.write_text(
-        "schema_type: polars_dataframe\ncolumns:\n  qty:\n    dtype: Int64\n    coerce: true\n"
-        "    less_than_or_equal_to: 95\n"
+    schema = "{dtype: Int64, coerce: true, less_than_or_equal_to: 95}"
+    code, failed = _coerced_column_failures(
+        mysql, tmp_path, unique_name("coerce"), "VARCHAR(10)", rows, schema, 30
     )
-    out = tmp_path / "r.json"
-    proc = cli(
-        "validate", mysql.url, "--table", t, "--schema", str(schema), "--chunk-size", "30", "--json", str(out)
-    )
-    assert proc.returncode == 1, proc.stderr
-    failed = {f["check"]: f for f in json.loads(out.read_text())["tables"][0]["validation"]["failures"]}
+    assert code == 1
     assert set(failed) == {"coerce_dtype(Int64)", "less_than_or_equal_to(95)"}
     assert [e["key"]["id"] for e in failed["coerce_dtype(Int64)"]["examples"]] == [10, 61]
     assert [e["value"] for e in failed["coerce_dtype(Int64)"]["examples"]] == ["ten", "6 1"]
@@ -287,24 +304,15 @@ def test_texts_a_schema_cannot_coerce_are_failures_of_their_rows_not_a_bad_schem
 def test_varbinary_bytes_that_are_no_utf8_fail_their_rows_coercion_to_text(mysql, unique_name, tmp_path):
     """A VARBINARY of codes, two of them no UTF-8: `coerce: true` to String reports those rows
     (exit 1); it used to stop with exit 3, "invalid utf8"."""
-    t = unique_name("vbin")
-    mysql.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, code VARBINARY(16))")
     rows = [(i, f"c{i}".encode()) for i in range(1, 41)]
     rows[4], rows[32] = (5, b"\xff\xfe"), (33, b"c\xc3(")
-    mysql.executemany(f"INSERT INTO {t} VALUES (%s, %s)", rows)
-    schema = tmp_path / "s.yaml"
-    schema.write_text(
-        "schema_type: polars_dataframe\ncolumns:\n  code:\n    dtype: String\n    coerce: true\n"
-        "    str_startswith: c\n"
+    schema = "{dtype: String, coerce: true, str_startswith: c}"
+    code, failed = _coerced_column_failures(
+        mysql, tmp_path, unique_name("vbin"), "VARBINARY(16)", rows, schema, 9
     )
-    out = tmp_path / "r.json"
-    proc = cli(
-        "validate", mysql.url, "--table", t, "--schema", str(schema), "--chunk-size", "9", "--json", str(out)
-    )
-    assert proc.returncode == 1, proc.stderr
-    (failed,) = json.loads(out.read_text())["tables"][0]["validation"]["failures"]
-    assert (failed["column"], failed["check"], failed["count"]) == ("code", "coerce_dtype(String)", 2)
-    assert [e["key"]["id"] for e in failed["examples"]] == [5, 33]
+    assert code == 1 and set(failed) == {"coerce_dtype(String)"}
+    assert (failed["coerce_dtype(String)"]["column"], failed["coerce_dtype(String)"]["count"]) == ("c", 2)
+    assert [e["key"]["id"] for e in failed["coerce_dtype(String)"]["examples"]] == [5, 33]
 
 
 def test_duplicate_integer_keys_on_a_side_without_a_primary_key(mysql, pg, unique_name):
