@@ -76,12 +76,31 @@ def _silence_stdout() -> None:
         pass
 
 
+def _ctrl_c_interrupts_waits() -> None:
+    """Python's own SIGINT handler, back in place of the one polars installs when imported.
+
+    polars' handler sets SA_RESTART (pola-rs/polars#21739), so a thread waiting on a socket or a
+    lock is not woken by Ctrl-C: a query waiting on a server's lock kept dbdiff running for
+    minutes after it. A command imports polars now and puts Python's handler back, unless SIGINT
+    is not Python's default here (ignored in a background job, say). A program that imports
+    dbdiff keeps its own handlers."""
+    import signal
+    import threading
+
+    import polars  # noqa: F401  (its handler is installed on import)
+
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def handle_errors(func: F) -> F:
     """Map every failure to one clear line and its exit code, in exactly one place."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            _ctrl_c_interrupts_waits()
             return func(*args, **kwargs)
         except DbdiffError as exc:
             _fail(str(exc), exc.exit_code)
@@ -559,8 +578,9 @@ def run_command(checkfile: Path, strict: bool, verdict_file: Path | None, **flag
         _check_urls(left=check.left_url, right=check.right_url)
         check_repair(output, check.left_url, check.right_url, [e.options.get("mask") for e in check.tables])
         result = run_checkfile(check, progress=say, reports=output.reports, record=not flags["no_history"])
-    emit(result, output)
-    write_monitors(result, verdict_file=verdict_file, prometheus=flags["prometheus"], strict=strict)
+        # Until the new verdict is written, a failure (Ctrl-C too) must not leave the old one.
+        emit(result, output)
+        write_monitors(result, verdict_file=verdict_file, prometheus=flags["prometheus"], strict=strict)
     if (path := write_repair(result, output)) and not output.quiet:
         click.echo(f"dbdiff: repair SQL written to {path}", err=True)
     raise SystemExit(run_exit_code(result, strict=strict))

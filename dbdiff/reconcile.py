@@ -209,6 +209,10 @@ def verdict_on_failure(path: Path | None, hide: Callable[[str], str]) -> Iterato
         if path is not None:
             write_failed_verdict(path, hide(str(exc)), exc.exit_code if isinstance(exc, DbdiffError) else 3)
         raise
+    except KeyboardInterrupt:
+        if path is not None:
+            write_failed_verdict(path, "interrupted", 130)
+        raise
 
 
 def write_failed_verdict(path: Path, error: str, exit_code: int) -> None:

@@ -121,7 +121,13 @@ class SharedExecutor(ThreadExecutor):
         self._chunks = cf.ThreadPoolExecutor(self.workers, thread_name_prefix="dbdiff-chunk")
 
     def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Generator[R, None, None]:
-        yield from _bounded(self._chunks, functools.partial(self._unless_closing, fn), tasks, self.workers)
+        task = functools.partial(self._unless_closing, fn)
+        try:
+            yield from _bounded(self._chunks, task, tasks, self.workers)
+        except RuntimeError:  # "cannot schedule new futures after shutdown"
+            if self._closing.is_set():
+                raise Interrupted("the run stopped before this chunk was read") from None
+            raise
 
     def _unless_closing(self, fn: Callable[[T], R], task: T) -> R:
         if self._closing.is_set():

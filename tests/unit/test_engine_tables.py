@@ -125,6 +125,31 @@ def test_ctrl_c_taken_by_another_thread_reaches_a_run_waiting_for_its_tables():
     assert time.perf_counter() - started < 10, "heard only when the tables ended"
 
 
+def test_a_table_that_asks_a_closed_run_for_chunks_hears_the_run_stopped(tmp_path):
+    """Not the pool's "cannot schedule new futures after shutdown", as an internal error."""
+    executor = SharedExecutor(1)
+    executor.close()
+    with pytest.raises(Interrupted, match="the run stopped"):
+        list(executor.map(lambda n: n, range(3)))
+
+
+def test_an_interrupted_run_replaces_the_verdict_file(tmp_path):
+    """A rollback script must never act on the verdict of an earlier run: Ctrl-C too writes one
+    that says the run ended without a result."""
+    from dbdiff.reconcile import verdict_on_failure
+
+    path = tmp_path / "verdict.json"
+    path.write_text(json.dumps({"verdict": "pass", "exit_code": 0}))
+    with pytest.raises(KeyboardInterrupt), verdict_on_failure(path, str):
+        raise KeyboardInterrupt
+    assert json.loads(path.read_text()) == {
+        "verdict": None,
+        "exit_code": 130,
+        "status": "error",
+        "error": "interrupted",
+    }
+
+
 def test_at_once_keeps_the_items_order_and_its_bound():
     gauge = Gauge()
     assert at_once(gauge.task, list(range(10)), 3) == list(range(10))
