@@ -94,6 +94,18 @@ def _ctrl_c_interrupts_waits() -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def _interrupted_verdict(path: Path | None) -> None:
+    """An interrupted `dbdiff run` replaces its --verdict-file (verdict null, exit code 130),
+    however early Ctrl-C came: nothing may read an earlier run's verdict."""
+    if path is not None:
+        from dbdiff.reconcile import write_failed_verdict
+
+        try:
+            write_failed_verdict(Path(path), "interrupted", 130)
+        except DbdiffError as exc:
+            click.echo(f"dbdiff: {exc}", err=True)
+
+
 def handle_errors(func: F) -> F:
     """Map every failure to one clear line and its exit code, in exactly one place."""
 
@@ -105,6 +117,7 @@ def handle_errors(func: F) -> F:
         except DbdiffError as exc:
             _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
+            _interrupted_verdict(kwargs.get("verdict_file"))
             click.echo("dbdiff: interrupted", err=True)
             raise SystemExit(130) from None
         except (click.ClickException, click.exceptions.Exit, SystemExit):

@@ -202,16 +202,12 @@ def write_monitors(
 @contextlib.contextmanager
 def verdict_on_failure(path: Path | None, hide: Callable[[str], str]) -> Iterator[None]:
     """Around a run: when it ends without a result, its verdict file says so (`write_failed_verdict`);
-    `hide` takes the passwords out of the error's words."""
+    `hide` takes the passwords out of the error's words. (Ctrl-C: the CLI's `handle_errors`.)"""
     try:
         yield
     except Exception as exc:
         if path is not None:
             write_failed_verdict(path, hide(str(exc)), exc.exit_code if isinstance(exc, DbdiffError) else 3)
-        raise
-    except KeyboardInterrupt:
-        if path is not None:
-            write_failed_verdict(path, "interrupted", 130)
         raise
 
 

@@ -133,15 +133,25 @@ def test_a_table_that_asks_a_closed_run_for_chunks_hears_the_run_stopped(tmp_pat
         list(executor.map(lambda n: n, range(3)))
 
 
-def test_an_interrupted_run_replaces_the_verdict_file(tmp_path):
-    """A rollback script must never act on the verdict of an earlier run: Ctrl-C too writes one
-    that says the run ended without a result."""
-    from dbdiff.reconcile import verdict_on_failure
+@pytest.mark.parametrize("when", ["starting", "running"])
+def test_an_interrupted_run_replaces_the_verdict_file(shop, monkeypatch, when):
+    """A rollback script must never act on the verdict of an earlier run: Ctrl-C, however early,
+    leaves one that says the run ended without a result."""
+    from click.testing import CliRunner
 
-    path = tmp_path / "verdict.json"
-    path.write_text(json.dumps({"verdict": "pass", "exit_code": 0}))
-    with pytest.raises(KeyboardInterrupt), verdict_on_failure(path, str):
+    from dbdiff import cli, reconcile
+
+    def interrupt(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
+
+    where = (cli, "_ctrl_c_interrupts_waits") if when == "starting" else (reconcile, "run_checkfile")
+    monkeypatch.setattr(*where, interrupt)
+    checkfile = write(shop, f"interrupted-{when}.yaml", "history: false\ntables: [orders]\n")
+    path = shop / f"verdict-{when}.json"
+    path.write_text(json.dumps({"verdict": "pass", "exit_code": 0}))
+    args = ["run", str(checkfile), "--verdict-file", str(path), "--no-progress"]
+    result = CliRunner().invoke(cli.cli, args)
+    assert result.exit_code == 130, result.output
     assert json.loads(path.read_text()) == {
         "verdict": None,
         "exit_code": 130,
