@@ -23,6 +23,7 @@ import click
 from dbdiff._version import __version__
 from dbdiff.cli_options import OnceCommand, OptionsCommand, read_options
 from dbdiff.errors import DbdiffError, UsageError, scrub
+from dbdiff.interrupts import force_exit_after_ctrl_c, take_ctrl_c
 from dbdiff.options import (
     DIFF,
     EXPLAIN,
@@ -76,27 +77,15 @@ def _silence_stdout() -> None:
         pass
 
 
-def _ctrl_c_interrupts_waits() -> None:
-    """Python's own SIGINT handler, back in place of the one polars installs when imported.
-
-    polars' handler sets SA_RESTART (pola-rs/polars#21739), so a thread waiting on a socket or a
-    lock is not woken by Ctrl-C: a query waiting on a server's lock kept dbdiff running for
-    minutes after it. A command imports polars now and puts Python's handler back, unless SIGINT
-    is not Python's default here (ignored in a background job, say). A program that imports
-    dbdiff keeps its own handlers."""
-    import signal
-    import threading
-
-    import polars  # noqa: F401  (its handler is installed on import)
-
-    in_main = threading.current_thread() is threading.main_thread()
-    if in_main and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+#: The --verdict-file of the command running (`dbdiff run`), and whether Ctrl-C was reported.
+_interrupt: dict[str, Any] = {"verdict_file": None, "told": False}
 
 
-def _interrupted_verdict(path: Path | None) -> None:
-    """An interrupted `dbdiff run` replaces its --verdict-file (verdict null, exit code 130),
-    however early Ctrl-C came: nothing may read an earlier run's verdict."""
+def _interrupted() -> None:
+    """Ctrl-C ended the command: an interrupted `dbdiff run` replaces its --verdict-file (verdict
+    null, exit code 130), however early Ctrl-C came, so nothing reads an earlier run's verdict;
+    and the user is told, once."""
+    path = _interrupt["verdict_file"]
     if path is not None:
         from dbdiff.reconcile import write_failed_verdict
 
@@ -104,6 +93,9 @@ def _interrupted_verdict(path: Path | None) -> None:
             write_failed_verdict(Path(path), "interrupted", 130)
         except DbdiffError as exc:
             click.echo(f"dbdiff: {exc}", err=True)
+    if not _interrupt["told"]:
+        _interrupt["told"] = True
+        click.echo("dbdiff: interrupted", err=True)
 
 
 def handle_errors(func: F) -> F:
@@ -111,14 +103,14 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _interrupt.update(verdict_file=kwargs.get("verdict_file"), told=False)
         try:
-            _ctrl_c_interrupts_waits()
+            take_ctrl_c()
             return func(*args, **kwargs)
         except DbdiffError as exc:
             _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
-            _interrupted_verdict(kwargs.get("verdict_file"))
-            click.echo("dbdiff: interrupted", err=True)
+            _interrupted()
             raise SystemExit(130) from None
         except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
@@ -618,10 +610,11 @@ def _setup_logging() -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point."""
     _setup_logging()
+    force_exit_after_ctrl_c(_interrupted)
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="dbdiff", standalone_mode=True)
     except KeyboardInterrupt:
-        click.echo("dbdiff: interrupted", err=True)
+        _interrupted()
         sys.exit(130)
     finally:
         # What is still buffered goes out now, while a closed pipe can be told from a failure.

@@ -144,7 +144,7 @@ def test_an_interrupted_run_replaces_the_verdict_file(shop, monkeypatch, when):
     def interrupt(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    where = (cli, "_ctrl_c_interrupts_waits") if when == "starting" else (reconcile, "run_checkfile")
+    where = (cli, "take_ctrl_c") if when == "starting" else (reconcile, "run_checkfile")
     monkeypatch.setattr(*where, interrupt)
     checkfile = write(shop, f"interrupted-{when}.yaml", "history: false\ntables: [orders]\n")
     path = shop / f"verdict-{when}.json"
@@ -152,6 +152,7 @@ def test_an_interrupted_run_replaces_the_verdict_file(shop, monkeypatch, when):
     args = ["run", str(checkfile), "--verdict-file", str(path), "--no-progress"]
     result = CliRunner().invoke(cli.cli, args)
     assert result.exit_code == 130, result.output
+    assert "dbdiff: interrupted" in result.output
     assert json.loads(path.read_text()) == {
         "verdict": None,
         "exit_code": 130,
