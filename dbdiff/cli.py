@@ -98,6 +98,15 @@ def _interrupted() -> None:
         click.echo("dbdiff: interrupted", err=True)
 
 
+def _before_forced_exit() -> None:
+    """What a forced exit after Ctrl-C must still do (`dbdiff.interrupts`): the verdict file, the
+    message, and the result stores' directories, which their finalizers would have removed."""
+    _interrupted()
+    store = sys.modules.get("dbdiff.store")
+    if store is not None:
+        store.release_all()
+
+
 def handle_errors(func: F) -> F:
     """Map every failure to one clear line and its exit code, in exactly one place."""
 
@@ -610,7 +619,7 @@ def _setup_logging() -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point."""
     _setup_logging()
-    force_exit_after_ctrl_c(_interrupted)
+    force_exit_after_ctrl_c(_before_forced_exit)
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="dbdiff", standalone_mode=True)
     except KeyboardInterrupt:

@@ -39,6 +39,13 @@ _BATCH_ROWS = 50_000
 _PENDING = "pending-"
 
 
+def release_all() -> None:
+    """Release every store of this process now, as their finalizers would: for a process about
+    to end without running them (a forced exit after Ctrl-C, `dbdiff.interrupts`)."""
+    for store in list(_OPEN):
+        store.close()
+
+
 class StoreGone(RuntimeError):
     """The store's directory was removed (its last holder is gone): only samples remain."""
 
@@ -96,6 +103,7 @@ class ResultStore:
             marker.touch()
         self._conns = _Connections(self._con)
         self._finalizer = weakref.finalize(self, _release, self._conns, self.path, marker)
+        _OPEN.add(self)
 
     # --- pickling: the path travels, the connection is reopened read-only on first use ---
 
@@ -338,3 +346,7 @@ def _is_text(dtype: pa.DataType) -> bool:
     return bool(
         pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or pa.types.is_string_view(dtype)
     )
+
+
+#: Every store of this process that holds its directory (`release_all`).
+_OPEN: weakref.WeakSet[ResultStore] = weakref.WeakSet()

@@ -37,7 +37,7 @@ def _locked(mysql, pg, table: str, sides: str) -> Iterator[None]:
 
 
 @pytest.mark.parametrize("sides", ["one", "both"])
-def test_ctrl_c_ends_a_diff_whose_queries_wait_on_server_locks(mysql, pg, unique_name, sides):
+def test_ctrl_c_ends_a_diff_whose_queries_wait_on_server_locks(mysql, pg, unique_name, sides, tmp_path):
     """polars' own SIGINT handler (installed when it is imported) sets SA_RESTART, so a socket
     read waiting on the server went on after Ctrl-C: a query waiting on a lock kept dbdiff
     running as long as the lock was held (10 minutes, in the attack that found it). With both
@@ -52,7 +52,7 @@ def test_ctrl_c_ends_a_diff_whose_queries_wait_on_server_locks(mysql, pg, unique
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "DBDIFF_NO_PROGRESS": "1"},
+            env={**os.environ, "DBDIFF_NO_PROGRESS": "1", "TMPDIR": str(tmp_path)},
         )
         try:
             _until_a_query_waits_on(mysql, t, proc)
@@ -65,6 +65,7 @@ def test_ctrl_c_ends_a_diff_whose_queries_wait_on_server_locks(mysql, pg, unique
     assert proc.returncode == 130, err
     assert err.strip().splitlines()[-1] == "dbdiff: interrupted"
     assert "Traceback" not in err
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("dbdiff-")]  # no store left
 
 
 def _until_a_query_waits_on(mysql, table: str, proc: subprocess.Popen) -> None:

@@ -7,7 +7,7 @@ import pickle
 
 import polars as pl
 
-from dbdiff.store import ResultStore
+from dbdiff.store import ResultStore, release_all
 
 
 def test_only_its_own_directory_goes_even_after_a_chdir(tmp_path, monkeypatch):
@@ -23,6 +23,15 @@ def test_only_its_own_directory_goes_even_after_a_chdir(tmp_path, monkeypatch):
     store.close()
     assert sorted(os.listdir(tmp_path / "w")) == ["mine"]
     assert sorted(os.listdir(elsewhere)) == ["other"]
+
+
+def test_release_all_removes_every_live_store_s_directory_at_once(tmp_path):
+    """A forced exit after Ctrl-C runs no finalizer: it releases the stores first."""
+    stores = [ResultStore(tmp_path) for _ in range(2)]
+    stores[0].append("t", pl.DataFrame({"a": [1, 2]}))
+    assert len(os.listdir(tmp_path)) == 2
+    release_all()
+    assert os.listdir(tmp_path) == []
 
 
 def test_a_copy_reads_after_the_original_is_gone(tmp_path):
