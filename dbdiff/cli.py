@@ -619,9 +619,9 @@ def _setup_logging() -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point."""
     _setup_logging()
-    force_exit_after_ctrl_c(_before_forced_exit)
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="dbdiff", standalone_mode=True)
+        with force_exit_after_ctrl_c(_before_forced_exit):
+            cli.main(args=list(argv) if argv is not None else None, prog_name="dbdiff", standalone_mode=True)
     except KeyboardInterrupt:
         _interrupted()
         sys.exit(130)

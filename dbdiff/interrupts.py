@@ -7,7 +7,7 @@ Two things stood in the way:
   puts Python's handler back.
 * A thread blocked in a server's wait (the other side's query, a chunk's read, both waiting on a
   lock) cannot be interrupted, and the pools' threads are joined when Python exits. In the real
-  process (`force_exit_after_ctrl_c`, from the CLI's `main`, never under a test runner), Ctrl-C
+  process (`force_exit_after_ctrl_c`, around the CLI's `main`, never under CliRunner), Ctrl-C
   also starts a clock: if the process has not ended `GRACE` seconds later, or at a second Ctrl-C,
   it exits with 130 at once, after `before_exit` (the verdict file).
 
@@ -16,12 +16,13 @@ A program that imports dbdiff keeps its own handlers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 #: Seconds between Ctrl-C and a forced exit, for the run to end by itself (its store removed).
@@ -43,13 +44,23 @@ def take_ctrl_c() -> None:
         signal.signal(signal.SIGINT, current)
 
 
-def force_exit_after_ctrl_c(before_exit: Callable[[], None]) -> None:
-    """From the command line's entry point only: Ctrl-C ends the process within `GRACE` seconds
-    (a second one at once), `before_exit` first."""
+@contextlib.contextmanager
+def force_exit_after_ctrl_c(before_exit: Callable[[], None]) -> Iterator[None]:
+    """Around the command line's entry point only: Ctrl-C ends the process within `GRACE` seconds
+    (a second one at once), `before_exit` first. Python's handler is back afterwards (a test
+    that calls the entry point goes on in the same process)."""
     global _before_exit
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
     _before_exit = before_exit
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _on_ctrl_c)
+    signal.signal(signal.SIGINT, _on_ctrl_c)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGINT) is _on_ctrl_c:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        _before_exit = None
 
 
 def _on_ctrl_c(signum: int, frame: FrameType | None) -> None:

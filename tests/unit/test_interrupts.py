@@ -3,6 +3,7 @@ servers (tests/integration/test_interrupts.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 
 from dbdiff.interrupts import take_ctrl_c
@@ -27,3 +28,13 @@ def test_an_ignored_sigint_stays_ignored():
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+def test_the_entry_point_leaves_python_s_handler_behind(capsys):
+    """A test calling `dbdiff.cli.main` goes on in the same process: no forced exit stays armed."""
+    from dbdiff.cli import main
+
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with contextlib.suppress(SystemExit):
+        main(["--version"])
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
