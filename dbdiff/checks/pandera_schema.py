@@ -271,10 +271,7 @@ class PanderaSchema(Check):
         try:
             coerced, uncoercible = _coerced(state.schema, chunk.view)
         except _NoCast as exc:
-            raise ConfigError(
-                f"{self.setup.schema_label(chunk.side)} cannot coerce the data: {exc}",
-                hint="declare the dtype the values arrive as, or one they cast to (see docs/validation.md)",
-            ) from None
+            raise self._cannot_coerce(chunk.side, str(exc)) from None
         found = Found(frames=self._unique_values(state, chunk, coerced, uncoercible))
         view = coerced
         if state.plain:
@@ -332,18 +329,18 @@ class PanderaSchema(Check):
             frames.append((unique.table, rows))
         return frames
 
+    def _cannot_coerce(self, side: str, detail: str) -> ConfigError:
+        return ConfigError(
+            f"{self.setup.schema_label(side)} cannot coerce the data: {detail}",
+            hint="declare the dtype the values arrive as, or one they cast to (see docs/validation.md)",
+        )
+
     def _raise_config(self, side: str, errors: Any, plain: dict[str, str]) -> None:
         for error in getattr(errors, "schema_errors", ()):
             reason = getattr(error.reason_code, "value", str(error.reason_code))
             if reason == "dtype_coercion_error":
-                # Values `_uncoercible` could not tell apart: no cast at all (polars casts no
-                # text to a Date), or a dtype it does not read (a regex column, a schema's dtype).
-                raise ConfigError(
-                    f"{self.setup.schema_label(side)} cannot coerce the data: "
-                    f"{_in_user_names(first_line(error), plain)}",
-                    hint="declare the dtype the values arrive as, or one they cast to "
-                    "(see docs/validation.md)",
-                )
+                # A coercion `_coerced` does not read (overlapping regex columns, a schema's dtype).
+                raise self._cannot_coerce(side, _in_user_names(first_line(error), plain))
             if reason in _CONFIG_REASONS:
                 raise ConfigError(
                     f"{self.setup.schema_label(side)} does not fit the data: "

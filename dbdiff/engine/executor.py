@@ -163,10 +163,10 @@ _POLL = 0.25
 
 
 def _awaited(future: cf.Future[R]) -> R:
-    """The future's result, waited for in short spells: a signal that another thread took (a
-    library's thread can be the one the system gives SIGINT to) sets Python's flag without waking
-    a wait that has no end, so Ctrl-C was heard only once the table running finished (measured:
-    8 s after Ctrl-C, in a recheck's wait)."""
+    """The future's result, waited for in short spells: under polars' SIGINT handler (SA_RESTART,
+    see `dbdiff.interrupts`; a program importing dbdiff keeps it) Ctrl-C sets Python's flag
+    without waking a wait that has no end, so it was heard only once the table running finished
+    (measured: 8 s after Ctrl-C, in a recheck's wait)."""
     while True:
         try:
             return future.result(timeout=_POLL)
