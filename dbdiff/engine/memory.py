@@ -18,7 +18,6 @@ Elsewhere than glibc (macOS, musl) it does nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import os
 
@@ -31,7 +30,8 @@ def _malloc_trim() -> ctypes._NamedFuncPointer | None:
     if not _glibc_version():
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        # glibc's soname on every Linux: find_library would ask `ldconfig -p` in a subprocess.
+        libc = ctypes.CDLL("libc.so.6")
         trim = libc.malloc_trim
     except (OSError, AttributeError):
         return None
