@@ -421,6 +421,9 @@ def _coerced(schema: DataFrameSchema, frame: pl.DataFrame) -> tuple[pl.DataFrame
         if values.dtype == column.dtype.type:
             continue
         try:
+            # polars refuses a cast it has not only once a value meets it: ask with a probe value
+            # too, so that a chunk of NULLs fails like any other.
+            _cast(_PROBES.get(values.dtype, values.head(0)), column.dtype.type)
             cast = _cast(values, column.dtype.type)
         except pl.exceptions.PolarsError:
             raise _NoCast(
@@ -431,6 +434,10 @@ def _coerced(schema: DataFrameSchema, frame: pl.DataFrame) -> tuple[pl.DataFrame
             found[name] = (bad, check)
         frame = frame.with_columns(cast)
     return frame, found
+
+
+#: A value of each dtype that may arrive with no cast to the dtype a schema coerces it to.
+_PROBES = {pl.String: pl.Series(["0"]), pl.Binary: pl.Series([b"0"])}
 
 
 def _cast(values: pl.Series, dtype: Any) -> pl.Series:

@@ -299,6 +299,20 @@ def test_bytes_coerced_to_a_number_are_a_schema_that_does_not_fit_even_when_no_u
             dbdiff.validate(source(rows), table="orders", schema=schema)
 
 
+@pytest.mark.parametrize(
+    ("dtype", "values", "to"), [(pl.Binary, [None, None], pl.Int64), (pl.String, [None], pl.Date)]
+)
+def test_a_coercion_no_cast_can_make_is_refused_when_the_rows_read_hold_only_nulls(dtype, values, to):
+    """polars refuses such a cast only once a value meets it: a chunk of NULLs (a --where that
+    reads few rows) passed, and the same schema failed with exit 2 on the next value read."""
+    frame = pl.DataFrame(
+        {"id": list(range(len(values))), "code": values}, schema={"id": pl.Int64, "code": dtype}
+    )
+    schema = pa.DataFrameSchema({"code": pa.Column(to, coerce=True, nullable=True)})
+    with pytest.raises(ConfigError, match=f"'code' arrives as {dtype}, which has no cast to {to}"):
+        dbdiff.validate(source(frame), table="orders", schema=schema)
+
+
 @pytest.mark.parametrize("on", ["column", "schema"])
 def test_drop_invalid_rows_is_refused_since_it_would_pass_failing_rows(on):
     """pandera drops the rows that fail and raises nothing: the run would say it passed."""
