@@ -437,7 +437,7 @@ def _coerced(schema: DataFrameSchema, frame: pl.DataFrame) -> tuple[pl.DataFrame
 
 
 #: A value of each dtype that may arrive with no cast to the dtype a schema coerces it to.
-_PROBES = {pl.String: pl.Series(["0"]), pl.Binary: pl.Series([b"0"])}
+_PROBES: dict[Any, pl.Series] = {pl.String: pl.Series(["0"]), pl.Binary: pl.Series([b"0"])}
 
 
 def _cast(values: pl.Series, dtype: Any) -> pl.Series:
